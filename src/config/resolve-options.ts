@@ -1,0 +1,292 @@
+import { ConfigurationError } from '../errors.ts';
+import { COOKIE_NAME_PATTERN } from '../cookies/cookie-header.ts';
+import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
+import type { OpenIDConnectOptions } from './options.ts';
+import type { ProviderSettings, ResolvedConfig } from './resolved-config.ts';
+
+const DAY = 24 * 60 * 60;
+const MIN_SECRET_LENGTH = 32;
+const AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+/** Metadata a provider needs for the code flow with verified ID tokens, without discovery. */
+const REQUIRED_STATIC_METADATA = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
+
+/**
+ * Validates options and fills in defaults. Throws a {@link ConfigurationError} naming the option and
+ * the fix, so that a misconfigured application fails at start-up rather than on a user's request.
+ *
+ * @example
+ * ```ts
+ * const config = resolveOptions({ baseUrl: 'http://localhost:3000', secret, issuer, clientId, clientSecret });
+ * config.redirectUri; // 'http://localhost:3000/callback'
+ * ```
+ */
+export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('options', 'pass an object: new OpenIDConnect({ baseUrl, secret, issuer, clientId, clientSecret }).');
+  }
+  const baseUrl = parseBaseUrl(options.baseUrl);
+  const loopback = isLoopbackHttp(baseUrl);
+  const secrets = resolveSecrets(options.secret);
+
+  const callback = routePath('routes.callback', options.routes?.callback ?? '/callback');
+  const login = options.routes?.login === false ? undefined : routePath('routes.login', options.routes?.login ?? '/login');
+  const logout = options.routes?.logout === false ? undefined : routePath('routes.logout', options.routes?.logout ?? '/logout');
+
+  const redirectUri = options.redirectUri === undefined ? joinUrl(baseUrl, callback) : absoluteUrl('redirectUri', options.redirectUri);
+  const postLogoutRedirect = resolveAppUrl('postLogoutRedirect', options.postLogoutRedirect ?? '/', baseUrl);
+
+  const sessionOptions = options.session ?? {};
+  const cookieName = sessionOptions.cookieName ?? 'oidc_session';
+  if (!COOKIE_NAME_PATTERN.test(cookieName)) {
+    throw new ConfigurationError('session.cookieName', `"${cookieName}" is not a valid cookie name (letters, digits and !#$%&'*+-.^_\`|~ only).`);
+  }
+  const sameSite = sessionOptions.sameSite ?? 'Lax';
+  if (!['Lax', 'Strict', 'None'].includes(sameSite)) {
+    throw new ConfigurationError('session.sameSite', 'use "Lax" (default), "Strict" or "None".');
+  }
+  const secure = sessionOptions.secure ?? !loopback;
+  if (!secure && !loopback) {
+    throw new ConfigurationError('session.secure', 'cookies without Secure are only allowed for an http://localhost or http://127.0.0.1 baseUrl.');
+  }
+  if (sameSite === 'None' && !secure) {
+    throw new ConfigurationError('session.sameSite', 'SameSite=None requires Secure cookies (an https baseUrl).');
+  }
+  const cookiePath = sessionOptions.cookiePath ?? '/';
+  if (!cookiePath.startsWith('/') || /[;\s]/.test(cookiePath)) {
+    throw new ConfigurationError('session.cookiePath', 'must be a path starting with "/", without ";" or spaces.');
+  }
+  const cookieDomain = sessionOptions.cookieDomain;
+  if (cookieDomain !== undefined && !/^\.?[a-z0-9.-]+$/i.test(cookieDomain)) {
+    throw new ConfigurationError('session.cookieDomain', 'must be a host name such as "example.com".');
+  }
+  const absoluteDuration = positiveSeconds('session.absoluteDuration', sessionOptions.absoluteDuration ?? 7 * DAY);
+  const rollingDuration = sessionOptions.rollingDuration === false
+    ? undefined
+    : positiveSeconds('session.rollingDuration', sessionOptions.rollingDuration ?? DAY);
+  const touchInterval = sessionOptions.touchInterval === undefined
+    ? Math.min(15 * 60, Math.floor((rollingDuration ?? absoluteDuration) / 4))
+    : nonNegativeSeconds('session.touchInterval', sessionOptions.touchInterval);
+  const store = sessionOptions.store;
+  if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
+    throw new ConfigurationError('session.store', 'a session store needs get(id), set(id, session, ttlSeconds) and delete(id) methods.');
+  }
+
+  const callbackPath = new URL(redirectUri).pathname;
+  return {
+    baseUrl,
+    secrets,
+    provider: resolveProvider('default', options),
+    routes: { login, callback, logout },
+    redirectUri,
+    postLogoutRedirect,
+    session: {
+      cookieName,
+      cookie: { path: cookiePath, domain: cookieDomain, httpOnly: true, secure, sameSite },
+      absoluteDuration,
+      rollingDuration,
+      touchInterval,
+      store,
+    },
+    transaction: {
+      cookiePrefix: `${cookieName}_tx.`,
+      // The provider redirects back with a top-level GET, which SameSite=Lax allows.
+      cookie: { path: callbackPath, domain: cookieDomain, httpOnly: true, secure, sameSite: sameSite === 'None' ? 'None' : 'Lax' },
+      ttl: positiveSeconds('transactionTtl', options.transactionTtl ?? 600),
+    },
+    logger: options.logger ?? { warn: (message, details) => console.warn(`oidc-kit: ${message}`, details ?? '') },
+  };
+}
+
+function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderSettings {
+  const file: ClientSecretsEntry | undefined = options.clientSecrets === undefined ? undefined : loadClientSecrets(options.clientSecrets);
+
+  const clientId = options.clientId ?? file?.client_id;
+  if (!clientId) {
+    throw new ConfigurationError('clientId', 'required: the client id registered at your provider (or give `clientSecrets`, a client_secrets.json).');
+  }
+  const clientSecret = options.clientSecret ?? file?.client_secret ?? undefined;
+
+  const authMethod = options.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  if (!AUTH_METHODS.has(authMethod)) {
+    throw new ConfigurationError('tokenEndpointAuthMethod', 'use "client_secret_basic" (default), "client_secret_post" or "private_key_jwt".');
+  }
+  if (authMethod === 'private_key_jwt' && options.privateKey === undefined) {
+    throw new ConfigurationError('privateKey', 'required with tokenEndpointAuthMethod "private_key_jwt" (import a PEM with jose\'s importPKCS8).');
+  }
+  if (authMethod !== 'private_key_jwt' && !clientSecret) {
+    throw new ConfigurationError('clientSecret', `required with tokenEndpointAuthMethod "${authMethod}": the secret your provider issued for ${clientId}.`);
+  }
+
+  // Endpoints from a client_secrets.json override discovered ones; then explicit providerMetadata wins.
+  const metadata: Record<string, string> = {};
+  if (file?.auth_uri) metadata['authorization_endpoint'] = file.auth_uri;
+  if (file?.token_uri) metadata['token_endpoint'] = file.token_uri;
+  if (file?.userinfo_uri) metadata['userinfo_endpoint'] = file.userinfo_uri;
+  if (file?.token_introspection_uri) metadata['introspection_endpoint'] = file.token_introspection_uri;
+  Object.assign(metadata, options.providerMetadata ?? {});
+
+  const issuer = options.issuer ?? metadata['issuer'] ?? file?.issuer;
+  if (!issuer) {
+    throw new ConfigurationError('issuer', 'required: your provider\'s issuer URL (e.g. https://accounts.example.com), used for discovery and to validate ID tokens. In a client_secrets.json, add "issuer" to the "web" entry.');
+  }
+  const issuerUrl = absoluteUrl('issuer', issuer);
+  const allowHttp = new URL(issuerUrl).protocol === 'http:' && isLoopbackHost(new URL(issuerUrl).hostname);
+  if (new URL(issuerUrl).protocol !== 'https:' && !allowHttp) {
+    throw new ConfigurationError('issuer', 'must be an https URL (plain http is accepted only for a provider on localhost or 127.0.0.1).');
+  }
+  if (metadata['issuer'] !== undefined && metadata['issuer'] !== issuer) {
+    throw new ConfigurationError('providerMetadata.issuer', `"${metadata['issuer']}" differs from issuer "${issuer}"; they must be identical.`);
+  }
+  metadata['issuer'] = issuer;
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.endsWith('_endpoint') || key === 'jwks_uri') {
+      const url = absoluteUrl(`providerMetadata.${key}`, value);
+      if (new URL(url).protocol !== 'https:' && !allowHttp) {
+        throw new ConfigurationError(`providerMetadata.${key}`, 'must be an https URL.');
+      }
+    }
+  }
+  const discover = !REQUIRED_STATIC_METADATA.every((key) => typeof metadata[key] === 'string');
+
+  const scopes = typeof options.scope === 'string' ? options.scope.split(/\s+/).filter(Boolean) : [...(options.scope ?? ['openid', 'email'])];
+  if (!scopes.includes('openid')) {
+    throw new ConfigurationError('scope', `must include "openid" (got "${scopes.join(' ')}").`);
+  }
+  const authorizationParams = { ...(options.authorizationParams ?? {}) };
+  for (const reserved of ['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'client_id', 'scope']) {
+    if (reserved in authorizationParams) {
+      throw new ConfigurationError(`authorizationParams.${reserved}`, `oidc-kit sets "${reserved}" itself${reserved === 'scope' ? '; use the `scope` option' : ''}.`);
+    }
+  }
+  if (options.googleAppsDomain !== undefined) {
+    if (!/^[a-z0-9.-]+$/i.test(options.googleAppsDomain)) {
+      throw new ConfigurationError('googleAppsDomain', 'must be a domain name such as "example.com".');
+    }
+    authorizationParams['hd'] = options.googleAppsDomain;
+  }
+
+  const idTokenSigningAlg = options.idTokenSigningAlg ?? 'RS256';
+  if (!/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(idTokenSigningAlg)) {
+    throw new ConfigurationError('idTokenSigningAlg', `"${idTokenSigningAlg}" is not an accepted asymmetric JWS algorithm (e.g. RS256, PS256, ES256, EdDSA).`);
+  }
+  const acceptedIssuers = options.acceptedIssuers;
+  if (acceptedIssuers !== undefined && (!Array.isArray(acceptedIssuers) || acceptedIssuers.some((i) => typeof i !== 'string'))) {
+    throw new ConfigurationError('acceptedIssuers', 'must be an array of issuer strings (compared exactly).');
+  }
+
+  return {
+    name,
+    issuer,
+    metadata,
+    discover,
+    clientId,
+    clientSecret,
+    authMethod,
+    privateKey: options.privateKey,
+    scope: scopes.join(' '),
+    authorizationParams,
+    idTokenSigningAlg,
+    clockTolerance: nonNegativeSeconds('clockTolerance', options.clockTolerance ?? 60),
+    httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
+    userInfo: options.userInfo ?? true,
+    acceptedIssuers,
+    googleAppsDomain: options.googleAppsDomain,
+    requireVerifiedEmail: options.requireVerifiedEmail ?? false,
+    allowHttp,
+  };
+}
+
+function parseBaseUrl(value: unknown): URL {
+  if (typeof value !== 'string' || value === '') {
+    throw new ConfigurationError('baseUrl', 'required: the public URL of your app, e.g. "https://app.example.com" (or "http://localhost:3000" in development).');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError('baseUrl', `"${value}" is not an absolute URL; write it like "https://app.example.com".`);
+  }
+  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
+    throw new ConfigurationError('baseUrl', 'must be https (plain http is accepted only for localhost and 127.0.0.1).');
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigurationError('baseUrl', 'must not contain a query, fragment or credentials.');
+  }
+  return url;
+}
+
+function resolveSecrets(value: unknown): string[] {
+  const secrets = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : undefined;
+  const fix = 'generate one with `node -e "console.log(crypto.randomBytes(32).toString(\'base64url\'))"`';
+  if (!secrets || secrets.length === 0) {
+    throw new ConfigurationError('secret', `required: a random string of at least ${MIN_SECRET_LENGTH} characters that encrypts the session cookie; ${fix}.`);
+  }
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+      throw new ConfigurationError('secret', `each secret must be a string of at least ${MIN_SECRET_LENGTH} characters; ${fix}.`);
+    }
+  }
+  return secrets as string[];
+}
+
+function routePath(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || /[?#\s\\]/.test(value)) {
+    throw new ConfigurationError(option, 'must be a path such as "/callback" (starting with one "/", no query, fragment or spaces).');
+  }
+  return value;
+}
+
+function absoluteUrl(option: string, value: unknown): string {
+  if (typeof value !== 'string') throw new ConfigurationError(option, 'must be an absolute URL string.');
+  try {
+    new URL(value);
+    return value;
+  } catch {
+    throw new ConfigurationError(option, `"${value}" is not an absolute URL.`);
+  }
+}
+
+/** An app-local path or same-origin URL, made absolute against the base URL. */
+function resolveAppUrl(option: string, value: string, baseUrl: URL): string {
+  if (value.startsWith('/') && !value.startsWith('//') && !value.includes('\\')) return joinUrl(baseUrl, value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(option, 'must be a path such as "/" or a URL of this application.');
+  }
+  if (url.origin !== baseUrl.origin) throw new ConfigurationError(option, `must be on this application's origin (${baseUrl.origin}).`);
+  return url.href;
+}
+
+/** `baseUrl` + an app path, keeping any path prefix of the base URL. */
+export function joinUrl(baseUrl: URL, path: string): string {
+  const prefix = baseUrl.pathname.endsWith('/') ? baseUrl.pathname.slice(0, -1) : baseUrl.pathname;
+  return `${baseUrl.origin}${prefix}${path}`;
+}
+
+function positiveSeconds(option: string, value: unknown): number {
+  return positiveNumber(option, value, 'seconds');
+}
+
+function positiveNumber(option: string, value: unknown, unit: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigurationError(option, `must be a positive number of ${unit} (got ${String(value)}).`);
+  }
+  return value;
+}
+
+function nonNegativeSeconds(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigurationError(option, `must be a number ≥ 0 (got ${String(value)}).`);
+  }
+  return value;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+function isLoopbackHttp(url: URL): boolean {
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}

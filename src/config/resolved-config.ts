@@ -1,0 +1,65 @@
+import type { CryptoKey, ServerMetadata } from 'openid-client';
+import type { CookieAttributes } from '../cookies/cookie-header.ts';
+import type { SessionStore } from '../session/session-store.ts';
+import type { Logger, TokenEndpointAuthMethod } from './options.ts';
+
+/** One provider's settings after validation and defaults. */
+export interface ProviderSettings {
+  /** The provider's name (`default` for the top-level one). */
+  readonly name: string;
+  /** Discover metadata from this issuer, unless `metadata` is complete. */
+  readonly issuer: string;
+  /** Metadata given statically; overrides what discovery returns, key by key. */
+  readonly metadata: Partial<ServerMetadata>;
+  /** Whether discovery is needed (static metadata incomplete). */
+  readonly discover: boolean;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly authMethod: TokenEndpointAuthMethod;
+  readonly privateKey: CryptoKey | { key: CryptoKey; kid?: string } | undefined;
+  /** Space-separated, always containing `openid`. */
+  readonly scope: string;
+  readonly authorizationParams: Readonly<Record<string, string>>;
+  readonly idTokenSigningAlg: string;
+  readonly clockTolerance: number;
+  readonly httpTimeoutMs: number;
+  readonly userInfo: boolean;
+  readonly acceptedIssuers: readonly string[] | undefined;
+  readonly googleAppsDomain: string | undefined;
+  readonly requireVerifiedEmail: boolean;
+  /** Plain http to the provider is allowed only for loopback issuers (development). */
+  readonly allowHttp: boolean;
+}
+
+/** The whole configuration after validation and defaults; what the core runs on. */
+export interface ResolvedConfig {
+  readonly baseUrl: URL;
+  readonly secrets: readonly string[];
+  readonly provider: ProviderSettings;
+  readonly routes: {
+    readonly login: string | undefined;
+    readonly callback: string;
+    readonly logout: string | undefined;
+  };
+  /** The absolute redirect URI sent to the provider. */
+  readonly redirectUri: string;
+  /** Absolute URL `/logout` redirects to by default. */
+  readonly postLogoutRedirect: string;
+  readonly session: {
+    readonly cookieName: string;
+    /** Attributes of the session cookie, without Max-Age (set per write). */
+    readonly cookie: CookieAttributes;
+    readonly absoluteDuration: number;
+    readonly rollingDuration: number | undefined;
+    readonly touchInterval: number;
+    readonly store: SessionStore | undefined;
+  };
+  readonly transaction: {
+    /** Prefix of the per-login transaction cookies: `<prefix><state>`. */
+    readonly cookiePrefix: string;
+    /** Attributes of transaction cookies (path = the callback path). */
+    readonly cookie: CookieAttributes;
+    readonly ttl: number;
+  };
+  readonly logger: Logger;
+}

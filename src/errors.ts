@@ -1,0 +1,125 @@
+/**
+ * Typed errors. Every failure the library reports to a request carries a stable `code`, the HTTP
+ * `status` it answers with, and a message that is safe to show (no tokens, no secrets). Start-up
+ * problems are a {@link ConfigurationError} that names the option and the fix.
+ */
+
+/**
+ * The stable error codes a request can fail with. They are part of the public API: match on them,
+ * show them, log them; they do not change between minor versions.
+ */
+export type OidcErrorCode =
+  /** The callback carried no `state` parameter. */
+  | 'state_missing'
+  /** The callback's `state` does not belong to a login started in this browser (unknown, replayed or tampered). */
+  | 'state_mismatch'
+  /** The callback arrived but this browser has no pending login at all (expired, already used, cookies blocked). */
+  | 'no_pending_transaction'
+  /** The provider answered the authorization request with an OAuth error (`access_denied`, `login_required`, …). */
+  | 'op_error'
+  /** The authorization response's `iss` parameter is not the provider's issuer (RFC 9207 mix-up defence). */
+  | 'iss_mismatch'
+  /** The provider advertises RFC 9207 but its authorization response has no `iss` parameter. */
+  | 'iss_missing'
+  /** The ID token failed validation; `reason` says which check (signature, iss, aud, nonce, exp, …). */
+  | 'id_token_invalid'
+  /** The token endpoint refused the authorization code (expired, already redeemed). */
+  | 'invalid_grant'
+  /** UserInfo returned a different `sub` than the ID token. */
+  | 'userinfo_sub_mismatch'
+  /** A claim required by the configuration is missing or wrong (`hd`, `email_verified`, accepted issuers). */
+  | 'claim_check_failed'
+  /** The provider's discovery document names another issuer than the one configured. */
+  | 'discovery_issuer_mismatch'
+  /** The provider answered with something unusable (5xx, not JSON, malformed, refused our client). */
+  | 'provider_error'
+  /** The provider could not be reached in time (connection refused, DNS, timeout). */
+  | 'provider_unavailable'
+  /** The session store did not answer; the request is refused rather than treated as logged in. */
+  | 'session_store_unavailable'
+  /** The route needs a logged-in user and there is none. */
+  | 'unauthenticated'
+  /** The request itself is malformed (e.g. a login asked for an unknown provider). */
+  | 'invalid_request';
+
+/** Options for {@link OidcError}. */
+export interface OidcErrorOptions {
+  /** Which check failed, for codes that have sub-reasons (e.g. `id_token_invalid` → `'nonce'`). */
+  reason?: string;
+  /** The OAuth `error` value the provider sent, for `op_error`, `invalid_grant` and `provider_error`. */
+  oauthError?: string;
+  /** The provider's `error_description`, when it sent one. Untrusted text: escape before rendering. */
+  oauthErrorDescription?: string;
+  /** The underlying error, kept for logs; never rendered. */
+  cause?: unknown;
+}
+
+const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
+  state_missing: 400,
+  state_mismatch: 400,
+  no_pending_transaction: 400,
+  op_error: 400,
+  iss_mismatch: 400,
+  iss_missing: 400,
+  id_token_invalid: 400,
+  invalid_grant: 400,
+  userinfo_sub_mismatch: 400,
+  claim_check_failed: 403,
+  discovery_issuer_mismatch: 502,
+  provider_error: 502,
+  provider_unavailable: 503,
+  session_store_unavailable: 503,
+  unauthenticated: 401,
+  invalid_request: 400,
+};
+
+/**
+ * An error a request ends with: a stable `code`, the HTTP `status` to answer with, and a message
+ * that is safe to show to the user.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (err instanceof OidcError) return res.status(err.status).json({ error: err.code, reason: err.reason });
+ *   next(err);
+ * });
+ * ```
+ */
+export class OidcError extends Error {
+  override readonly name = 'OidcError';
+  readonly code: OidcErrorCode;
+  readonly status: number;
+  readonly reason: string | undefined;
+  readonly oauthError: string | undefined;
+  readonly oauthErrorDescription: string | undefined;
+
+  constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = STATUS_BY_CODE[code];
+    this.reason = options.reason;
+    this.oauthError = options.oauthError;
+    this.oauthErrorDescription = options.oauthErrorDescription;
+  }
+}
+
+/**
+ * Thrown at start-up when an option is missing or invalid. The message names the option and says
+ * how to fix it, so a misconfigured app fails before it serves a single request.
+ *
+ * @example
+ * ```ts
+ * try { new OpenIDConnect({ ...options, secret: 'short' }); }
+ * catch (e) { if (e instanceof ConfigurationError) console.error(e.option, e.message); }
+ * ```
+ */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+  /** The option at fault, as a path (`'session.absoluteDuration'`). */
+  readonly option: string;
+
+  constructor(option: string, problem: string) {
+    super(`oidc-kit: invalid option \`${option}\`: ${problem}`);
+    this.option = option;
+  }
+}

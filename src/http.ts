@@ -1,0 +1,79 @@
+/**
+ * The small request view and response plan the core and the framework adapters speak. An adapter
+ * reads its framework's request into a {@link RequestView} and writes a {@link ResponsePlan} back;
+ * everything in between is decided by the core.
+ */
+
+/**
+ * What the core needs to know about an incoming request.
+ *
+ * @example
+ * ```ts
+ * const view: RequestView = {
+ *   method: req.method,
+ *   url: req.originalUrl,
+ *   header: (name) => { const v = req.headers[name]; return Array.isArray(v) ? v.join(', ') : v; },
+ * };
+ * ```
+ */
+export interface RequestView {
+  /** The HTTP method, upper case. */
+  readonly method: string;
+  /** The path and query string as the application received it, e.g. `/callback?code=…&state=…`. */
+  readonly url: string;
+  /** A request header by lower-case name; repeated headers joined with `, `. */
+  header(name: string): string | undefined;
+}
+
+/**
+ * A complete answer the core asks the adapter to send.
+ *
+ * @example
+ * ```ts
+ * const plan: ResponsePlan = { status: 302, headers: { location: 'https://op.example/authorize?…' } };
+ * ```
+ */
+export interface ResponsePlan {
+  readonly status: number;
+  /** Header names in lower case. `set-cookie` is never here: cookies go through {@link CookieSink}. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/**
+ * Where the core appends `Set-Cookie` values for the current response. Adapters implement it by
+ * appending a header (never replacing one the application set).
+ */
+export type CookieSink = (serializedCookie: string) => void;
+
+/**
+ * Whether a request wants a machine answer (401 + JSON) rather than a redirect to the login page:
+ * `X-Requested-With: XMLHttpRequest`, or an Accept header that asks for JSON and not HTML.
+ *
+ * @example
+ * ```ts
+ * wantsJson({ header: (n) => ({ accept: 'application/json' })[n] }); // true
+ * ```
+ */
+export function wantsJson(request: Pick<RequestView, 'header'>): boolean {
+  if (request.header('x-requested-with')?.toLowerCase() === 'xmlhttprequest') return true;
+  const accept = request.header('accept');
+  if (accept === undefined) return false;
+  const lower = accept.toLowerCase();
+  return lower.includes('json') && !lower.includes('text/html');
+}
+
+/**
+ * The path part of a request URL (`/a/b?x=1` → `/a/b`), without allocating a URL object.
+ *
+ * @example
+ * ```ts
+ * pathOf('/callback?code=1'); // '/callback'
+ * ```
+ */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  const h = url.indexOf('#');
+  const end = q === -1 ? (h === -1 ? url.length : h) : h === -1 ? q : Math.min(q, h);
+  return url.slice(0, end);
+}

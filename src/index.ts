@@ -1,0 +1,16 @@
+/**
+ * oidc-kit: OpenID Connect for TypeScript web servers. This entry point is the framework-neutral
+ * core; applications import their framework's adapter, e.g. `oidc-kit/express`.
+ */
+export { OpenIDConnect, type RequireLoginOptions } from './openid-connect.ts';
+export type { OpenIDConnectOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger } from './config/options.ts';
+export { loadClientSecrets, type ClientSecretsEntry, type ClientSecretsFile } from './config/client-secrets.ts';
+export { OidcError, ConfigurationError, type OidcErrorCode, type OidcErrorOptions } from './errors.ts';
+export { RequestContext, type ResponseIO, type LogoutOptions, type UserInfoOptions } from './request-context.ts';
+export type { LoginOptions } from './login/start-login.ts';
+export type { Claims } from './claims.ts';
+export type { RequestView, ResponsePlan, CookieSink } from './http.ts';
+export { wantsJson } from './http.ts';
+export type { SessionStore } from './session/session-store.ts';
+export type { SessionData, SessionEnvelope } from './session/session-data.ts';
+export { MemoryStore } from './session/memory-store.ts';

@@ -1,0 +1,108 @@
+import * as client from 'openid-client';
+import { OidcError } from '../errors.ts';
+import type { CookieSink, RequestView, ResponsePlan } from '../http.ts';
+import { toOidcError } from '../provider/provider-error.ts';
+import type { LoadedSession } from '../session/session-backend.ts';
+import type { SessionData } from '../session/session-data.ts';
+import type { LoginDependencies } from './login-dependencies.ts';
+import type { LoginTransaction } from './transaction.ts';
+
+/**
+ * Completes a login at the redirect URI: finds the pending transaction by `state` (and deletes it,
+ * whatever happens next), lets openid-client validate the response (RFC 9207 `iss`, error
+ * responses) and redeem the code with the PKCE verifier, verifies the ID token (signature with the
+ * pinned algorithm, iss, aud/azp, nonce, exp/iat with clock tolerance), applies the configured
+ * claim checks, fetches UserInfo (its `sub` must match), and only then creates the session.
+ * Any failure throws an {@link OidcError} and leaves no session behind.
+ *
+ * @example
+ * ```ts
+ * const plan = await handleCallback(deps, request, cookies, sink, currentSession);
+ * plan.headers.location; // the returnTo of the login
+ * ```
+ */
+export async function handleCallback(
+  deps: LoginDependencies,
+  request: RequestView,
+  cookies: ReadonlyMap<string, string>,
+  sink: CookieSink,
+  current: LoadedSession | undefined,
+): Promise<ResponsePlan> {
+  const query = new URL(request.url, 'http://callback.invalid').searchParams;
+  const transaction = takeTransaction(deps, query, cookies, sink);
+  const configuration = await deps.provider.configuration();
+
+  // Rebuild the URL from the configured redirect URI: the Host header is never trusted.
+  const currentUrl = new URL(deps.config.redirectUri);
+  currentUrl.search = query.toString();
+  let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+  try {
+    tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
+      expectedState: transaction.state,
+      expectedNonce: transaction.nonce,
+      pkceCodeVerifier: transaction.codeVerifier,
+      idTokenExpected: true,
+    });
+  } catch (error) {
+    throw toOidcError(error, 'callback');
+  }
+  const claims = tokens.claims();
+  if (claims === undefined || tokens.id_token === undefined) {
+    throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
+  }
+  checkConfiguredClaims(deps, claims);
+
+  let userinfo: Record<string, unknown> | undefined;
+  if (deps.provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
+    try {
+      userinfo = await client.fetchUserInfo(configuration, tokens.access_token, claims.sub);
+    } catch (error) {
+      throw toOidcError(error, 'userinfo');
+    }
+  }
+
+  const expiresIn = tokens.expiresIn();
+  const data: SessionData = {
+    provider: transaction.provider,
+    idToken: tokens.id_token,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    tokenType: tokens.token_type,
+    accessTokenExpiresAt: expiresIn === undefined ? undefined : deps.now() + expiresIn,
+    scope: tokens.scope,
+    userinfo,
+  };
+  await deps.sessions.create(data, cookies, sink, current);
+  return { status: 303, headers: { location: transaction.returnTo, 'cache-control': 'no-store' } };
+}
+
+function takeTransaction(
+  deps: LoginDependencies,
+  query: URLSearchParams,
+  cookies: ReadonlyMap<string, string>,
+  sink: CookieSink,
+): LoginTransaction {
+  const state = query.get('state');
+  if (state === null || state === '') {
+    throw new OidcError('state_missing', 'The login response has no state; start the login again.');
+  }
+  const transaction = deps.transactions.take(state, cookies, sink, deps.now());
+  if (transaction !== undefined) return transaction;
+  if (deps.transactions.hasAny(cookies)) {
+    throw new OidcError('state_mismatch', 'The login response does not match a login started in this browser; start the login again.');
+  }
+  throw new OidcError('no_pending_transaction', 'No login is pending in this browser (it expired, was already completed, or cookies are blocked); start the login again.');
+}
+
+function checkConfiguredClaims(deps: LoginDependencies, claims: client.IDToken): void {
+  const settings = deps.provider.settings;
+  if (settings.acceptedIssuers !== undefined && !settings.acceptedIssuers.includes(claims.iss)) {
+    throw new OidcError('claim_check_failed', 'The ID token comes from an issuer this application does not accept.', { reason: 'iss' });
+  }
+  if (settings.googleAppsDomain !== undefined && claims['hd'] !== settings.googleAppsDomain) {
+    throw new OidcError('claim_check_failed', `You must log in with an account from the ${settings.googleAppsDomain} domain.`, { reason: 'hd' });
+  }
+  if (settings.requireVerifiedEmail && claims['email_verified'] !== true) {
+    throw new OidcError('claim_check_failed', 'Your e-mail address must be verified to log in.', { reason: 'email_verified' });
+  }
+}

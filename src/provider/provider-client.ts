@@ -1,0 +1,73 @@
+import * as client from 'openid-client';
+import type { ProviderSettings } from '../config/resolved-config.ts';
+import { toOidcError } from './provider-error.ts';
+
+/**
+ * One provider's openid-client `Configuration`, obtained once: discovered lazily on first use
+ * (concurrent first requests share one discovery), or built from static metadata. A failed
+ * discovery is not cached, so the next request tries again once the provider is back.
+ *
+ * @example
+ * ```ts
+ * const provider = new ProviderClient(settings);
+ * const config = await provider.configuration(); // throws OidcError provider_unavailable / provider_error
+ * ```
+ */
+export class ProviderClient {
+  readonly settings: ProviderSettings;
+  #pending: Promise<client.Configuration> | undefined;
+
+  constructor(settings: ProviderSettings) {
+    this.settings = settings;
+  }
+
+  /** The provider's configuration, discovering it if needed. Throws an `OidcError` (502/503) on failure. */
+  configuration(): Promise<client.Configuration> {
+    this.#pending ??= this.#create().catch((error: unknown) => {
+      this.#pending = undefined;
+      throw toOidcError(error, 'discovery');
+    });
+    return this.#pending;
+  }
+
+  async #create(): Promise<client.Configuration> {
+    const s = this.settings;
+    const clientMetadata: Partial<client.ClientMetadata> = {
+      id_token_signed_response_alg: s.idTokenSigningAlg,
+      [client.clockTolerance]: s.clockTolerance,
+    };
+    if (s.clientSecret !== undefined) clientMetadata.client_secret = s.clientSecret;
+    const timeout = s.httpTimeoutMs / 1000;
+    let config: client.Configuration;
+    if (s.discover) {
+      config = await client.discovery(new URL(s.issuer), s.clientId, clientMetadata, this.#clientAuth(), {
+        timeout,
+        execute: s.allowHttp ? [client.allowInsecureRequests] : [],
+      });
+      if (Object.keys(s.metadata).length > 1) {
+        // Explicitly configured endpoints win over discovered ones.
+        config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata } as client.ServerMetadata, s.clientId, clientMetadata, this.#clientAuth());
+      }
+    } else {
+      config = new client.Configuration(s.metadata as client.ServerMetadata, s.clientId, clientMetadata, this.#clientAuth());
+    }
+    config.timeout = timeout;
+    if (s.allowHttp) client.allowInsecureRequests(config);
+    // openid-client trusts TLS for ID tokens from the token endpoint; we verify their signatures anyway.
+    client.enableNonRepudiationChecks(config);
+    return config;
+  }
+
+  #clientAuth(): client.ClientAuth {
+    const s = this.settings;
+    switch (s.authMethod) {
+      case 'client_secret_post':
+        return client.ClientSecretPost(s.clientSecret);
+      case 'private_key_jwt':
+        if (s.privateKey === undefined) throw new Error('privateKey missing');
+        return client.PrivateKeyJwt(s.privateKey);
+      default:
+        return client.ClientSecretBasic(s.clientSecret);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import * as client from 'openid-client';
+import { OidcError } from '../errors.ts';
+
+/** What the library was doing when the provider (or its answer) failed; it changes the meaning of some errors. */
+export type ProviderPhase = 'discovery' | 'callback' | 'userinfo';
+
+/**
+ * Turns whatever openid-client, oauth4webapi or fetch threw into an {@link OidcError} with a stable
+ * code: unreachable or slow → 503, unusable answers → 502, failed validation → 400 with the reason.
+ *
+ * @example
+ * ```ts
+ * try { await client.discovery(url, clientId); } catch (e) { throw toOidcError(e, 'discovery'); }
+ * ```
+ */
+export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
+  if (error instanceof OidcError) return error;
+  if (error instanceof client.AuthorizationResponseError) {
+    return new OidcError('op_error', `The provider answered the login with an error: ${error.error}.`, {
+      oauthError: error.error,
+      oauthErrorDescription: error.error_description,
+      cause: error,
+    });
+  }
+  if (error instanceof client.ResponseBodyError) {
+    if (error.error === 'invalid_grant') {
+      return new OidcError('invalid_grant', 'The provider refused the authorization code (expired or already used).', {
+        oauthError: error.error,
+        oauthErrorDescription: error.error_description,
+        cause: error,
+      });
+    }
+    return new OidcError('provider_error', `The provider refused the request: ${error.error}.`, {
+      oauthError: error.error,
+      oauthErrorDescription: error.error_description,
+      cause: error,
+    });
+  }
+  if (error instanceof client.WWWAuthenticateChallengeError) {
+    return new OidcError('provider_error', 'The provider refused the request.', { cause: error });
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
+
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || (error instanceof TypeError && /fetch failed/.test(message))) {
+    return new OidcError('provider_unavailable', 'The identity provider could not be reached; try again shortly.', { cause: error });
+  }
+  if (phase === 'discovery' && /"issuer" property does not match/.test(detail + message)) {
+    return new OidcError('discovery_issuer_mismatch', 'The provider\'s discovery document names a different issuer than the one configured.', { cause: error });
+  }
+  const text = `${message} ${detail}`;
+  if (/response parameter "iss" \(issuer\) missing/.test(text)) {
+    return new OidcError('iss_missing', 'The authorization response has no "iss" parameter although the provider advertises one.', { cause: error });
+  }
+  if (/unexpected "iss" \(issuer\) response parameter/.test(text)) {
+    return new OidcError('iss_mismatch', 'The authorization response comes from a different issuer.', { cause: error });
+  }
+  if (/"state" response parameter|response parameter "state"/.test(text)) {
+    return new OidcError('state_mismatch', 'The authorization response\'s state does not match.', { cause: error });
+  }
+  if (phase === 'userinfo' && /"sub" property value/.test(text)) {
+    return new OidcError('userinfo_sub_mismatch', 'UserInfo returned a different subject than the ID token.', { cause: error });
+  }
+  if (phase === 'callback') {
+    const reason = idTokenFailureReason(text);
+    if (reason !== undefined) {
+      return new OidcError('id_token_invalid', `The ID token is invalid (${reason}).`, { reason, cause: error });
+    }
+  }
+  return new OidcError('provider_error', 'The identity provider answered with something unusable.', { cause: error });
+}
+
+/** Which ID token check a validation message is about, or undefined if it is not about the ID token. */
+function idTokenFailureReason(text: string): string | undefined {
+  if (/signature verification failed/.test(text)) return 'signature';
+  if (/selecting a JWT verification key/.test(text)) return 'kid';
+  if (/"alg" header parameter/.test(text)) return 'alg';
+  if (/"typ" header parameter/.test(text)) return 'typ';
+  const claim = /(?:JWT|ID Token) "(\w+)"/.exec(text)?.[1];
+  if (claim !== undefined) return claim;
+  if (/Invalid JWT|failed to parse JWT|JWT (Header|Payload)/.test(text)) return 'malformed';
+  if (/"parameters" does not contain an ID Token|id_token/.test(text)) return 'missing';
+  return undefined;
+}

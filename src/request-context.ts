@@ -1,0 +1,173 @@
+import { type Claims, decodeVerifiedJwtPayload } from './claims.ts';
+import { OidcError } from './errors.ts';
+import type { CookieSink, RequestView, ResponsePlan } from './http.ts';
+import type { LoginOptions } from './login/start-login.ts';
+import type { LoadedSession } from './session/session-backend.ts';
+import type { SessionData } from './session/session-data.ts';
+
+/** How an adapter lets the core answer: append cookies, or send a whole response. */
+export interface ResponseIO {
+  readonly setCookie: CookieSink;
+  readonly send: (plan: ResponsePlan) => void;
+}
+
+/** Options of {@link RequestContext.logout}. */
+export interface LogoutOptions {
+  /** Where to send the user afterwards: a path or URL of this app. Default: `postLogoutRedirect`. */
+  returnTo?: string;
+}
+
+/** Options of {@link RequestContext.getField} and {@link RequestContext.getInfo}. */
+export interface UserInfoOptions {
+  /** Ask the provider's UserInfo endpoint now instead of using what was fetched at login. */
+  live?: boolean;
+}
+
+/** Per-request state shared between a context and the core that created it. @internal */
+export interface ContextState {
+  readonly request: RequestView;
+  readonly cookies: ReadonlyMap<string, string>;
+  readonly io: ResponseIO;
+  session: LoadedSession | undefined;
+  /** Set when the session could not be read (store down): protected routes answer 503. */
+  readonly loadError: OidcError | undefined;
+}
+
+/** The core services a context calls back into. @internal */
+export interface ContextHost {
+  sessionExpiresAt(state: ContextState): number | undefined;
+  login(state: ContextState, options: LoginOptions): Promise<void>;
+  logout(state: ContextState, options: LogoutOptions): Promise<void>;
+  fetchUserInfo(data: SessionData): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The logged-in user and their tokens for one request: `req.oidc` in Express. Everything is read
+ * from the verified session; nothing here touches the network unless a method says so.
+ *
+ * @example
+ * ```ts
+ * app.get('/profile', oidc.requireLogin(), async (req, res) => {
+ *   const email = await req.oidc.getField('email');
+ *   res.send(`Hello ${req.oidc.user?.name ?? req.oidc.user?.sub} <${String(email)}>`);
+ * });
+ * ```
+ */
+export class RequestContext {
+  readonly #host: ContextHost;
+  readonly #state: ContextState;
+  #claims: Claims | undefined;
+  #liveUserinfo: Promise<Record<string, unknown>> | undefined;
+
+  constructor(host: ContextHost, state: ContextState) {
+    this.#host = host;
+    this.#state = state;
+  }
+
+  /** Whether the request carries a valid, unexpired login session (Flask-OIDC: user_loggedin). */
+  get isAuthenticated(): boolean {
+    return this.#state.session !== undefined;
+  }
+
+  /** The user's claims: UserInfo merged under the verified ID token's claims (which win). */
+  get user(): Claims | undefined {
+    const claims = this.idTokenClaims;
+    if (claims === undefined) return undefined;
+    const userinfo = this.#data?.userinfo;
+    return userinfo === undefined ? claims : { ...userinfo, ...claims };
+  }
+
+  /** The claims of the ID token received at login. */
+  get idTokenClaims(): Claims | undefined {
+    const data = this.#data;
+    if (data === undefined) return undefined;
+    this.#claims ??= decodeVerifiedJwtPayload(data.idToken);
+    return this.#claims;
+  }
+
+  /** The raw ID token (e.g. for `id_token_hint`). */
+  get idToken(): string | undefined {
+    return this.#data?.idToken;
+  }
+
+  /** The refresh token, when the provider issued one (Flask-OIDC: get_refresh_token). */
+  get refreshToken(): string | undefined {
+    return this.#data?.refreshToken;
+  }
+
+  /** When the access token expires, if the provider said. */
+  get accessTokenExpiresAt(): Date | undefined {
+    const at = this.#data?.accessTokenExpiresAt;
+    return at === undefined ? undefined : new Date(at * 1000);
+  }
+
+  /** When the session ends (the earlier of its absolute and idle limits). */
+  get sessionExpiresAt(): Date | undefined {
+    const at = this.#host.sessionExpiresAt(this.#state);
+    return at === undefined ? undefined : new Date(at * 1000);
+  }
+
+  /** Scopes the provider granted, when it said. */
+  get scope(): string | undefined {
+    return this.#data?.scope;
+  }
+
+  /** The name of the provider the user logged in with. */
+  get provider(): string | undefined {
+    return this.#data?.provider;
+  }
+
+  /** The access token for calling APIs (Flask-OIDC: get_access_token). */
+  accessToken(): Promise<string | undefined> {
+    return Promise.resolve(this.#data?.accessToken);
+  }
+
+  /**
+   * One claim about the user (Flask-OIDC: user_getfield): from the ID token, else from UserInfo —
+   * as fetched at login, or live from the provider with `{ live: true }`.
+   */
+  async getField(name: string, options: UserInfoOptions = {}): Promise<unknown> {
+    const info = await this.getInfo([name], options);
+    return info[name];
+  }
+
+  /**
+   * Several claims at once (Flask-OIDC: user_getinfo). Claims the provider does not have are absent.
+   * Throws an `OidcError` when `live` and the provider fails, or when nobody is logged in.
+   */
+  async getInfo(fields: readonly string[], options: UserInfoOptions = {}): Promise<Record<string, unknown>> {
+    const data = this.#data;
+    const claims = this.idTokenClaims;
+    if (data === undefined || claims === undefined) {
+      throw new OidcError('unauthenticated', 'Nobody is logged in.');
+    }
+    let userinfo = data.userinfo ?? {};
+    if (options.live) {
+      this.#liveUserinfo ??= this.#host.fetchUserInfo(data);
+      userinfo = await this.#liveUserinfo;
+    }
+    const result: Record<string, unknown> = {};
+    for (const field of fields) {
+      if (field in claims) result[field] = claims[field];
+      else if (field in userinfo) result[field] = userinfo[field];
+    }
+    return result;
+  }
+
+  /**
+   * Sends the user to the provider to log in, then back to `returnTo` (Flask-OIDC:
+   * redirect_to_auth_server). The response is sent; do not send another.
+   */
+  login(options: LoginOptions = {}): Promise<void> {
+    return this.#host.login(this.#state, options);
+  }
+
+  /** Ends the session (cookies cleared, server-side record deleted) and redirects to `returnTo`. */
+  logout(options: LogoutOptions = {}): Promise<void> {
+    return this.#host.logout(this.#state, options);
+  }
+
+  get #data(): SessionData | undefined {
+    return this.#state.session?.envelope.data;
+  }
+}

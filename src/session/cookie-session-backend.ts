@@ -1,0 +1,52 @@
+import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from '../cookies/chunked-cookie.ts';
+import type { CookieAttributes } from '../cookies/cookie-header.ts';
+import type { CookieSealer } from '../cookies/cookie-sealer.ts';
+import type { CookieSink } from '../http.ts';
+import type { LoadedSession, SessionBackend } from './session-backend.ts';
+import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+
+/**
+ * Sessions kept entirely in an encrypted cookie (chunked past ~4 KB). Stateless: any instance with
+ * the secret reads them, nothing to store or share.
+ *
+ * @example
+ * ```ts
+ * const backend = new CookieSessionBackend('oidc_session', attributes, new CookieSealer([secret], 'session'));
+ * ```
+ */
+export class CookieSessionBackend implements SessionBackend {
+  readonly #name: string;
+  readonly #attributes: CookieAttributes;
+  readonly #sealer: CookieSealer;
+
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer) {
+    this.#name = name;
+    this.#attributes = attributes;
+    this.#sealer = sealer;
+  }
+
+  load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
+    const sealed = readChunkedCookie(cookies, this.#name);
+    if (sealed === undefined) return Promise.resolve(undefined);
+    const json = this.#sealer.open(sealed, this.#name);
+    if (json === undefined) return Promise.resolve(undefined);
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(json);
+    } catch {
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(isSessionEnvelope(envelope) ? { envelope } : undefined);
+  }
+
+  save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
+    const sealed = this.#sealer.seal(JSON.stringify(envelope), this.#name);
+    for (const cookie of writeChunkedCookie(this.#name, sealed, { ...this.#attributes, maxAge }, cookies)) sink(cookie);
+    return Promise.resolve({ envelope });
+  }
+
+  destroy(_session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
+    for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
+    return Promise.resolve();
+  }
+}

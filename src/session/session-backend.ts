@@ -1,0 +1,21 @@
+import type { CookieSink } from '../http.ts';
+import type { SessionEnvelope } from './session-data.ts';
+
+/** A session as read from a request: its content and, for server-side sessions, its id. */
+export interface LoadedSession {
+  readonly envelope: SessionEnvelope;
+  /** The store key, for server-side sessions. */
+  readonly id?: string;
+}
+
+/**
+ * Where a session is kept between requests: in the cookie itself, or in a store behind a cookie
+ * that holds only an id. The {@link SessionManager} decides when to read, write and delete; a
+ * backend only knows how.
+ */
+export interface SessionBackend {
+  load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined>;
+  /** Writes the session; `previous` is the one the request carried, replaced by this write. */
+  save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession>;
+  destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void>;
+}

@@ -1,0 +1,71 @@
+/**
+ * What a login session holds, and its lifetime rules. The ID token is kept raw (it is needed as
+ * `id_token_hint` at logout) and its claims are decoded from it on demand, so the cookie carries
+ * them once, not twice.
+ */
+
+/** The tokens and facts of one login. JSON-serialisable: it is what a store or cookie holds. */
+export interface SessionData {
+  /** Which configured provider the user logged in with. */
+  provider: string;
+  /** The raw ID token, verified at login. */
+  idToken: string;
+  accessToken?: string | undefined;
+  refreshToken?: string | undefined;
+  tokenType?: string | undefined;
+  /** When the access token expires, in seconds since the epoch. */
+  accessTokenExpiresAt?: number | undefined;
+  /** Scopes granted, space-separated, when the provider said. */
+  scope?: string | undefined;
+  /** Claims from the UserInfo endpoint, fetched at login (its `sub` checked). */
+  userinfo?: Record<string, unknown> | undefined;
+}
+
+/** A session with its timestamps (seconds since the epoch). */
+export interface SessionEnvelope {
+  /** Format version, so a future format can read or drop old sessions deliberately. */
+  v: 1;
+  /** When the user logged in. */
+  createdAt: number;
+  /** When the session's rolling expiry was last pushed forward. */
+  touchedAt: number;
+  data: SessionData;
+}
+
+/** The lifetime rules a session is checked against. */
+export interface SessionLifetime {
+  absoluteDuration: number;
+  rollingDuration: number | undefined;
+  touchInterval: number;
+}
+
+/**
+ * When a session ends (seconds since the epoch): the earlier of its absolute and rolling expiry.
+ *
+ * @example
+ * ```ts
+ * sessionExpiresAt({ v: 1, createdAt: 0, touchedAt: 100, data }, { absoluteDuration: 1000, rollingDuration: 50, touchInterval: 10 }); // 150
+ * ```
+ */
+export function sessionExpiresAt(envelope: SessionEnvelope, lifetime: SessionLifetime): number {
+  const absolute = envelope.createdAt + lifetime.absoluteDuration;
+  return lifetime.rollingDuration === undefined ? absolute : Math.min(absolute, envelope.touchedAt + lifetime.rollingDuration);
+}
+
+/**
+ * Whether a value read from a cookie or store is a well-formed session envelope. Anything else
+ * (an old format, a foreign value) is treated as "not logged in".
+ */
+export function isSessionEnvelope(value: unknown): value is SessionEnvelope {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<SessionEnvelope>;
+  return (
+    v.v === 1 &&
+    typeof v.createdAt === 'number' &&
+    typeof v.touchedAt === 'number' &&
+    typeof v.data === 'object' &&
+    v.data !== null &&
+    typeof v.data.idToken === 'string' &&
+    typeof v.data.provider === 'string'
+  );
+}

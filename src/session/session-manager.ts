@@ -1,0 +1,71 @@
+import type { CookieSink } from '../http.ts';
+import type { LoadedSession, SessionBackend } from './session-backend.ts';
+import { type SessionData, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
+
+/**
+ * Session lifecycle on top of a backend: expiry (absolute and rolling), the rolling touch (written
+ * at most once per `touchInterval`, so most requests carry no Set-Cookie), login, update and logout.
+ *
+ * @example
+ * ```ts
+ * const manager = new SessionManager(backend, { absoluteDuration: 604800, rollingDuration: 86400, touchInterval: 900 });
+ * const session = await manager.read(cookies, sink);
+ * ```
+ */
+export class SessionManager {
+  readonly #backend: SessionBackend;
+  readonly #lifetime: SessionLifetime;
+  readonly #now: () => number;
+
+  constructor(backend: SessionBackend, lifetime: SessionLifetime, now: () => number = () => Math.floor(Date.now() / 1000)) {
+    this.#backend = backend;
+    this.#lifetime = lifetime;
+    this.#now = now;
+  }
+
+  /**
+   * The request's live session, or `undefined`. An expired session's cookies are cleared; a session
+   * due for a rolling touch is rewritten with a later expiry.
+   */
+  async read(cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession | undefined> {
+    const loaded = await this.#backend.load(cookies);
+    if (loaded === undefined) return undefined;
+    const now = this.#now();
+    const { envelope } = loaded;
+    if (sessionExpiresAt(envelope, this.#lifetime) <= now || envelope.createdAt > now + 60) {
+      await this.#backend.destroy(loaded, cookies, sink);
+      return undefined;
+    }
+    if (this.#lifetime.rollingDuration !== undefined && now - envelope.touchedAt >= this.#lifetime.touchInterval) {
+      return this.#write({ ...envelope, touchedAt: now }, cookies, sink, loaded);
+    }
+    return loaded;
+  }
+
+  /** Starts a new session for a login, replacing (and deleting) any session the request carried. */
+  async create(data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession> {
+    if (previous?.id !== undefined) await this.#backend.destroy(previous, new Map(), () => undefined);
+    const now = this.#now();
+    return this.#write({ v: 1, createdAt: now, touchedAt: now, data }, cookies, sink, undefined);
+  }
+
+  /** Saves new data (e.g. refreshed tokens) into the current session, keeping its lifetime. */
+  async update(session: LoadedSession, data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
+    return this.#write({ ...session.envelope, data }, cookies, sink, session);
+  }
+
+  /** Ends the session: cookies cleared, server-side record deleted. */
+  async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
+    await this.#backend.destroy(session, cookies, sink);
+  }
+
+  /** When the session ends, in seconds since the epoch. */
+  expiresAt(envelope: SessionEnvelope): number {
+    return sessionExpiresAt(envelope, this.#lifetime);
+  }
+
+  #write(envelope: SessionEnvelope, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession> {
+    const maxAge = sessionExpiresAt(envelope, this.#lifetime) - this.#now();
+    return this.#backend.save(envelope, maxAge, cookies, sink, previous);
+  }
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { clearChunkedCookie, readChunkedCookie } from '../cookies/chunked-cookie.ts';
+import { type CookieAttributes, serializeCookie } from '../cookies/cookie-header.ts';
+import type { CookieSealer } from '../cookies/cookie-sealer.ts';
+import { OidcError } from '../errors.ts';
+import type { CookieSink } from '../http.ts';
+import type { LoadedSession, SessionBackend } from './session-backend.ts';
+import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+import type { SessionStore } from './session-store.ts';
+
+/**
+ * Sessions kept server-side in a {@link SessionStore}; the cookie holds only the session id,
+ * encrypted and bound to the cookie name. A store that fails answers 503 (fail closed).
+ *
+ * @example
+ * ```ts
+ * const backend = new StoreSessionBackend('oidc_session', attributes, sealer, new MemoryStore());
+ * ```
+ */
+export class StoreSessionBackend implements SessionBackend {
+  readonly #name: string;
+  readonly #attributes: CookieAttributes;
+  readonly #sealer: CookieSealer;
+  readonly #store: SessionStore;
+
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore) {
+    this.#name = name;
+    this.#attributes = attributes;
+    this.#sealer = sealer;
+    this.#store = store;
+  }
+
+  async load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
+    const sealed = readChunkedCookie(cookies, this.#name);
+    if (sealed === undefined) return undefined;
+    const id = this.#sealer.open(sealed, this.#name);
+    if (id === undefined) return undefined;
+    const envelope = await this.#call(() => this.#store.get(id));
+    return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
+  }
+
+  async save(
+    envelope: SessionEnvelope,
+    maxAge: number,
+    cookies: ReadonlyMap<string, string>,
+    sink: CookieSink,
+    previous: LoadedSession | undefined,
+  ): Promise<LoadedSession> {
+    // A login (no previous id) always gets a fresh id, so a planted id cannot be fixed on a user.
+    const id = previous?.id ?? randomBytes(32).toString('base64url');
+    await this.#call(() => this.#store.set(id, envelope, Math.ceil(maxAge)));
+    sink(serializeCookie(this.#name, this.#sealer.seal(id, this.#name), { ...this.#attributes, maxAge }));
+    return { envelope, id };
+  }
+
+  async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
+    for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
+    const id = session?.id;
+    if (id !== undefined) await this.#call(() => this.#store.delete(id));
+  }
+
+  async #call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (cause) {
+      throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
+    }
+  }
+}
