@@ -60,7 +60,7 @@ export class OpenIDConnect {
     const { session, secrets } = this.config;
     const sessionSealer = new CookieSealer(secrets, 'session');
     const backend = session.store === undefined
-      ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer)
+      ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, this.config.logger)
       : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store);
     this.#sessions = new SessionManager(backend, session, now);
     this.#provider = new ProviderClient(this.config.provider);

@@ -23,6 +23,15 @@ export interface UserInfoOptions {
   live?: boolean;
 }
 
+/** ID token claims about the token itself rather than the user (as express-openid-connect filters them). */
+const PROTOCOL_CLAIMS = new Set(['aud', 'iss', 'iat', 'exp', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti']);
+
+function userClaims(claims: Claims, userinfo: Record<string, unknown> | undefined): Claims {
+  const user: Record<string, unknown> = { ...userinfo };
+  for (const [name, value] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.has(name)) user[name] = value;
+  return user as Claims;
+}
+
 /** Per-request state shared between a context and the core that created it. @internal */
 export interface ContextState {
   readonly request: RequestView;
@@ -57,6 +66,7 @@ export class RequestContext {
   readonly #host: ContextHost;
   readonly #state: ContextState;
   #claims: Claims | undefined;
+  #user: Claims | undefined;
   #liveUserinfo: Promise<Record<string, unknown>> | undefined;
 
   constructor(host: ContextHost, state: ContextState) {
@@ -69,12 +79,15 @@ export class RequestContext {
     return this.#state.session !== undefined;
   }
 
-  /** The user's claims: UserInfo merged under the verified ID token's claims (which win). */
+  /**
+   * Who the user is: UserInfo merged under the verified ID token's claims (which win), without the
+   * protocol claims (`aud`, `exp`, `nonce`, …; those stay in {@link idTokenClaims}).
+   */
   get user(): Claims | undefined {
     const claims = this.idTokenClaims;
     if (claims === undefined) return undefined;
-    const userinfo = this.#data?.userinfo;
-    return userinfo === undefined ? claims : { ...userinfo, ...claims };
+    this.#user ??= userClaims(claims, this.#data?.userinfo);
+    return this.#user;
   }
 
   /** The claims of the ID token received at login. */

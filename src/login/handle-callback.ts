@@ -70,7 +70,7 @@ export async function handleCallback(
     tokenType: tokens.token_type,
     accessTokenExpiresAt: expiresIn === undefined ? undefined : deps.now() + expiresIn,
     scope: tokens.scope,
-    userinfo,
+    userinfo: userinfo === undefined ? undefined : claimsNotIn(userinfo, claims),
   };
   await deps.sessions.create(data, cookies, sink, current);
   return { status: 303, headers: { location: transaction.returnTo, 'cache-control': 'no-store' } };
@@ -92,6 +92,18 @@ function takeTransaction(
     throw new OidcError('state_mismatch', 'The login response does not match a login started in this browser; start the login again.');
   }
   throw new OidcError('no_pending_transaction', 'No login is pending in this browser (it expired, was already completed, or cookies are blocked); start the login again.');
+}
+
+/**
+ * UserInfo claims the ID token does not already carry with the same value: the session stores each
+ * claim once (big `groups` claims would otherwise double the cookie).
+ */
+function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(userinfo)) {
+    if (JSON.stringify(value) !== JSON.stringify(claims[name])) extra[name] = value;
+  }
+  return extra;
 }
 
 function checkConfiguredClaims(deps: LoginDependencies, claims: client.IDToken): void {

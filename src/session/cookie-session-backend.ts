@@ -1,9 +1,13 @@
 import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from '../cookies/chunked-cookie.ts';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
 import type { CookieSealer } from '../cookies/cookie-sealer.ts';
+import type { Logger } from '../config/options.ts';
 import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+
+/** Past this many bytes a cookie session risks the 16 KB request-header limit of Node's HTTP server. */
+const LARGE_SESSION = 12 * 1024;
 
 /**
  * Sessions kept entirely in an encrypted cookie (chunked past ~4 KB). Stateless: any instance with
@@ -11,18 +15,20 @@ import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
  *
  * @example
  * ```ts
- * const backend = new CookieSessionBackend('oidc_session', attributes, new CookieSealer([secret], 'session'));
+ * const backend = new CookieSessionBackend('oidc_session', attributes, new CookieSealer([secret], 'session'), console);
  * ```
  */
 export class CookieSessionBackend implements SessionBackend {
   readonly #name: string;
   readonly #attributes: CookieAttributes;
   readonly #sealer: CookieSealer;
+  readonly #logger: Logger;
 
-  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer) {
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, logger: Logger) {
     this.#name = name;
     this.#attributes = attributes;
     this.#sealer = sealer;
+    this.#logger = logger;
   }
 
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
@@ -41,6 +47,9 @@ export class CookieSessionBackend implements SessionBackend {
 
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
     const sealed = this.#sealer.seal(JSON.stringify(envelope), this.#name);
+    if (sealed.length > LARGE_SESSION) {
+      this.#logger.warn(`the session cookie is ${sealed.length} bytes: browsers send it on every request, and Node servers refuse request headers over 16 KB by default; keep sessions server-side with session.store`, { bytes: sealed.length });
+    }
     for (const cookie of writeChunkedCookie(this.#name, sealed, { ...this.#attributes, maxAge }, cookies)) sink(cookie);
     return Promise.resolve({ envelope });
   }

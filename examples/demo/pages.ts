@@ -1,0 +1,147 @@
+/**
+ * The demo's HTML pages: plain strings, a little inline CSS, and every value that comes from the
+ * user, the provider or the request escaped with {@link escapeHtml}.
+ */
+
+/** What the pages show about the logged-in user (nothing when anonymous). */
+export interface Viewer {
+  /** The display name: `name`, else `preferred_username`, else `sub`. */
+  displayName: string;
+  email: string | undefined;
+}
+
+/** What the profile page shows. */
+export interface ProfileView {
+  viewer: Viewer;
+  claims: Record<string, unknown>;
+  accessTokenExpiresAt: Date | undefined;
+  sessionExpiresAt: Date | undefined;
+  hasRefreshToken: boolean;
+  scope: string | undefined;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+/** Claims that hold a time as seconds since the epoch; shown as a date too. */
+const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf', 'auth_time', 'updated_at']);
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:48rem;margin:0 auto;padding:0 1rem 3rem;color:#1f2328;line-height:1.5}
+header{display:flex;justify-content:space-between;align-items:center;border-bottom:1px solid #d0d7de;padding:1rem 0;margin-bottom:1.5rem}
+header .brand{font-weight:600;color:inherit;text-decoration:none}
+nav a{margin-left:1rem}
+a{color:#0969da}
+h1{font-size:1.5rem;margin:.5rem 0 1rem}
+h2{font-size:1.1rem;margin-top:2rem}
+.button{display:inline-block;padding:.45rem 1rem;border-radius:6px;background:#0969da;color:#fff;text-decoration:none}
+table{border-collapse:collapse;width:100%;font-size:.95rem}
+th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid #eaeef2}
+th{width:12rem;font-weight:600;white-space:nowrap}
+td{word-break:break-word}
+.muted{color:#656d76;font-size:.9rem}
+code{font-size:.9em}
+`;
+
+/** The common layout: header with the navigation for an anonymous or logged-in visitor. */
+export function layout(title: string, viewer: Viewer | undefined, content: string): string {
+  const nav = viewer
+    ? `<a href="/profile">Profile</a><a href="/logout">Log out</a>`
+    : `<a href="/login?returnTo=/profile">Log in</a>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · oidc-kit demo</title>
+<style>${STYLE}</style>
+</head><body>
+<header><a class="brand" href="/">oidc-kit demo</a><nav>${nav}</nav></header>
+<main>
+<h1>${escapeHtml(title)}</h1>
+${content}
+</main>
+</body></html>
+`;
+}
+
+/** `GET /`: who is logged in, if anyone. */
+export function homePage(viewer: Viewer | undefined): string {
+  if (viewer === undefined) {
+    return layout(
+      'Welcome',
+      undefined,
+      `<p id="status">Nobody is logged in.</p>
+<p><a class="button" href="/login?returnTo=/profile">Log in</a></p>
+<p class="muted">Logging in sends you to the OpenID provider and brings you back to your profile.</p>`,
+    );
+  }
+  const email = viewer.email === undefined ? '' : ` <span class="muted">(${escapeHtml(viewer.email)})</span>`;
+  return layout(
+    'Welcome',
+    viewer,
+    `<p id="status">Logged in as <strong>${escapeHtml(viewer.displayName)}</strong>${email}.</p>
+<p><a href="/profile">Profile</a> · <a href="/logout">Log out</a></p>`,
+  );
+}
+
+/** `GET /profile` for browsers: the user's claims and the session's lifetimes. */
+export function profilePage(view: ProfileView): string {
+  const claimRows = Object.entries(view.claims)
+    .map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${formatClaim(name, value)}</td></tr>`)
+    .join('\n');
+  const sessionRows = [
+    row('Access token expires', formatDate(view.accessTokenExpiresAt)),
+    row('Session expires', formatDate(view.sessionExpiresAt)),
+    row('Refresh token', view.hasRefreshToken ? 'yes' : 'no'),
+    row('Granted scope', view.scope === undefined ? '<span class="muted">not reported</span>' : `<code>${escapeHtml(view.scope)}</code>`),
+  ].join('\n');
+  return layout(
+    `Profile of ${view.viewer.displayName}`,
+    view.viewer,
+    `<h2>Claims</h2>
+<table id="claims">
+${claimRows}
+</table>
+<h2>Session</h2>
+<table id="session">
+${sessionRows}
+</table>
+<p><a href="/logout">Log out</a></p>
+<p class="muted">The same data as JSON: <code>curl -H 'Accept: application/json'</code> with this session's cookie.</p>`,
+  );
+}
+
+/** A generic page for 404s and unexpected errors. */
+export function messagePage(title: string, message: string, viewer: Viewer | undefined): string {
+  return layout(title, viewer, `<p>${escapeHtml(message)}</p><p><a href="/">Back to the start page</a></p>`);
+}
+
+/** A table row; `html` must already be escaped. */
+function row(label: string, html: string): string {
+  return `<tr><th>${escapeHtml(label)}</th><td>${html}</td></tr>`;
+}
+
+function formatDate(date: Date | undefined): string {
+  if (date === undefined) return '<span class="muted">unknown</span>';
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+  const relative = seconds >= 0 ? `in ${formatDuration(seconds)}` : `${formatDuration(-seconds)} ago`;
+  return `<time datetime="${escapeHtml(date.toISOString())}">${escapeHtml(date.toISOString())}</time> <span class="muted">(${relative})</span>`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
+}
+
+function formatClaim(name: string, value: unknown): string {
+  if (TIME_CLAIMS.has(name) && typeof value === 'number' && Number.isFinite(value)) {
+    const date = new Date(value * 1000);
+    return `${value} <span class="muted">(${escapeHtml(date.toISOString())})</span>`;
+  }
+  if (typeof value === 'string') return escapeHtml(value);
+  return `<code>${escapeHtml(JSON.stringify(value) ?? String(value))}</code>`;
+}
