@@ -46,7 +46,7 @@ export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
   if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || (error instanceof TypeError && /fetch failed/.test(message))) {
     return new OidcError('provider_unavailable', 'The identity provider could not be reached; try again shortly.', { cause: error });
   }
-  if (phase === 'discovery' && /"issuer" property does not match/.test(detail + message)) {
+  if (phase === 'discovery' && /issuer does not match|"issuer" property does not match/.test(`${message} ${detail}`)) {
     return new OidcError('discovery_issuer_mismatch', 'The provider\'s discovery document names a different issuer than the one configured.', { cause: error });
   }
   const text = `${message} ${detail}`;
