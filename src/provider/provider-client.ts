@@ -46,7 +46,7 @@ export class ProviderClient {
       });
       if (Object.keys(s.metadata).length > 1) {
         // Explicitly configured endpoints win over discovered ones.
-        config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata } as client.ServerMetadata, s.clientId, clientMetadata, this.#clientAuth());
+        config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata }, s.clientId, clientMetadata, this.#clientAuth());
       }
     } else {
       config = new client.Configuration(s.metadata as client.ServerMetadata, s.clientId, clientMetadata, this.#clientAuth());

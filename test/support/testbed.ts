@@ -50,7 +50,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const op = await startDevProvider({
-    clients: [{ ...devClient(`${appUrl}/callback`), client_secret: CLIENT_SECRET, ...options.client }],
+    // Also registered: /oidc_callback, Flask-OIDC's default, for the tests of a custom callback path.
+    clients: [{ ...devClient(`${appUrl}/callback`), redirect_uris: [`${appUrl}/callback`, `${appUrl}/oidc_callback`], client_secret: CLIENT_SECRET, ...options.client }],
     ...(options.accountClaims ? { accountClaims: options.accountClaims } : {}),
     ...(options.providerConfiguration ? { configuration: options.providerConfiguration } : {}),
   });

@@ -1,0 +1,181 @@
+/**
+ * `npm run demo`: the oidc-kit demo app, with an embedded development OpenID provider unless
+ * `OIDC_ISSUER` points it at a real one.
+ *
+ * Environment:
+ * - `PORT`: port of the app (default 3000; 0 picks a free one).
+ * - `BASE_URL`: public URL of the app (default `http://localhost:<port>`).
+ * - `OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`: an external provider and this app's
+ *   client there. Without `OIDC_ISSUER`, the embedded dev provider starts (any username logs in).
+ * - `OIDC_API_AUDIENCE`: audience of the API the app will call (read, not used yet).
+ * - `SESSION_SECRET`: encrypts the session cookie, at least 32 characters (default: random per run).
+ * - `DEV_PROVIDER_PORT`: port of the embedded provider on 127.0.0.1 (default 0, a free one).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigurationError } from 'oidc-kit';
+import { OpenIDConnect } from 'oidc-kit/express';
+import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
+import { createDemoApp } from './app.ts';
+
+const SCOPE = 'openid email profile offline_access';
+
+/** The demo's settings, read from the environment. */
+interface DemoSettings {
+  port: number;
+  baseUrl: string | undefined;
+  devProviderPort: number;
+  /** Set when an external provider is used. */
+  external: { issuer: string; clientId: string; clientSecret: string } | undefined;
+  apiAudience: string | undefined;
+  sessionSecret: string | undefined;
+}
+
+/** A start-up problem, reported as one line without a stack trace. */
+class StartupError extends Error {}
+
+function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+
+  const issuer = value('OIDC_ISSUER');
+  let external: DemoSettings['external'];
+  if (issuer !== undefined) {
+    const clientId = value('OIDC_CLIENT_ID');
+    const clientSecret = value('OIDC_CLIENT_SECRET');
+    const missing = [clientId === undefined ? 'OIDC_CLIENT_ID' : '', clientSecret === undefined ? 'OIDC_CLIENT_SECRET' : ''].filter(Boolean);
+    if (clientId === undefined || clientSecret === undefined) {
+      throw new StartupError(`OIDC_ISSUER is set, so ${missing.join(' and ')} must be set too (this app's client at ${issuer}).`);
+    }
+    external = { issuer, clientId, clientSecret };
+  }
+
+  const baseUrl = value('BASE_URL');
+  if (baseUrl !== undefined && !URL.canParse(baseUrl)) {
+    throw new StartupError(`BASE_URL "${baseUrl}" is not an absolute URL; write it like http://localhost:3000.`);
+  }
+  return {
+    port: portFrom('PORT', value('PORT'), 3000),
+    baseUrl: baseUrl?.replace(/\/+$/, ''),
+    devProviderPort: portFrom('DEV_PROVIDER_PORT', value('DEV_PROVIDER_PORT'), 0),
+    external,
+    apiAudience: value('OIDC_API_AUDIENCE'),
+    sessionSecret: value('SESSION_SECRET'),
+  };
+}
+
+function portFrom(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new StartupError(`${name} must be a port number from 0 to 65535 (got "${text}").`);
+  return port;
+}
+
+function listen(server: Server, port: number, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(error.code === 'EADDRINUSE' ? new StartupError(`port ${port} is already in use; set PORT to another one (0 picks a free port).`) : error);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings(process.env);
+
+  // Listen first: with PORT=0 the base URL (and so the redirect URI) depends on the port we get.
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
+    res.statusCode = 503;
+    res.end('Starting…');
+  };
+  const server = createServer((req, res) => handler(req, res));
+  let provider: DevProvider | undefined;
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(0), 3000).unref(); // should a close hang
+    void Promise.all([closeServer(server), provider?.close()]).finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  try {
+    const port = await listen(server, settings.port);
+    const baseUrl = settings.baseUrl ?? `http://localhost:${port}`;
+    const redirectUri = `${baseUrl}/callback`;
+
+    let issuer: string;
+    let clientId: string;
+    let clientSecret: string;
+    if (settings.external) {
+      ({ issuer, clientId, clientSecret } = settings.external);
+    } else {
+      const client = devClient(redirectUri);
+      provider = await startDevProvider({ port: settings.devProviderPort, clients: [client] });
+      issuer = provider.issuer;
+      clientId = client.client_id;
+      clientSecret = client.client_secret!;
+    }
+
+    const oidc = new OpenIDConnect({
+      baseUrl,
+      secret: settings.sessionSecret ?? randomBytes(32).toString('base64url'),
+      issuer,
+      clientId,
+      clientSecret,
+      scope: SCOPE,
+    });
+    handler = createDemoApp(oidc);
+
+    const lines = [
+      '',
+      'oidc-kit demo',
+      `Demo app listening on ${baseUrl}`,
+      `  home:     ${baseUrl}/`,
+      `  log in:   ${baseUrl}/login?returnTo=/profile`,
+      `  profile:  ${baseUrl}/profile (JSON with "Accept: application/json")`,
+      provider
+        ? `Embedded dev provider (development only): issuer ${issuer}\n  log in with any username and password`
+        : `OpenID provider: ${issuer}`,
+      `  client id: ${clientId}; redirect URI: ${redirectUri}; scope: ${SCOPE}`,
+      ...(settings.apiAudience ? [`  API audience: ${settings.apiAudience} (not used yet)`] : []),
+      settings.sessionSecret
+        ? 'Session secret: from SESSION_SECRET.'
+        : 'Session secret: generated at random for this run, so sessions won\'t survive a restart (set SESSION_SECRET to keep them).',
+      'Press Ctrl+C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (error) {
+    await Promise.all([closeServer(server), provider?.close()]);
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof StartupError || error instanceof ConfigurationError) {
+    console.error(`demo: ${error.message}`);
+  } else {
+    console.error('demo: could not start:', error);
+  }
+  process.exit(1);
+});

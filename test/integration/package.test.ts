@@ -1,0 +1,32 @@
+/**
+ * The package as users install it: the compiled `dist/` reached through the `exports` map (no
+ * source condition), with type declarations next to it. `npm test` builds first (pretest).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+const script = `
+  const core = await import('oidc-kit');
+  const adapter = await import('oidc-kit/express');
+  const names = ['OpenIDConnect', 'OidcError', 'ConfigurationError', 'MemoryStore', 'RequestContext', 'loadClientSecrets'];
+  const missing = names.filter((n) => typeof core[n] !== 'function');
+  const oidc = new adapter.OpenIDConnect({ baseUrl: 'http://localhost:3000', secret: 's'.repeat(32), issuer: 'https://op.example', clientId: 'a', clientSecret: 'b' });
+  console.log(JSON.stringify({ missing, middleware: typeof oidc.middleware(), isCore: oidc instanceof core.OpenIDConnect }));
+`;
+
+test('oidc-kit and oidc-kit/express load from dist through the exports map', () => {
+  assert.ok(existsSync('dist/index.js') && existsSync('dist/express.js'), 'run `npm run build` first (npm test does)');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), { missing: [], middleware: 'function', isCore: true });
+});
+
+test('type declarations ship for both entry points, and the Express adapter augments Request', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, { types?: string }> };
+  for (const entry of ['.', './express']) {
+    const types = pkg.exports[entry]?.types;
+    assert.ok(types && existsSync(types), `${entry} has ${types}`);
+  }
+  assert.match(readFileSync('dist/express.d.ts', 'utf8'), /interface Request[\s\S]*oidc: RequestContext/);
+});

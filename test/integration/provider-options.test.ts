@@ -1,0 +1,139 @@
+/**
+ * Provider-facing options over real HTTP: Flask-OIDC's client_secrets.json, the token endpoint
+ * authentication method, static metadata, and the optional claim checks Flask-OIDC offered
+ * (verified e-mail, Google Workspace domain, accepted issuers).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { loginThroughProvider } from '../support/browser.ts';
+import { CLIENT_SECRET, startTestbed } from '../support/testbed.ts';
+
+describe('client_secrets.json and client authentication', () => {
+  test('a Flask-OIDC client_secrets.json (path) logs a user in with client_secret_post', async () => {
+    const bed = await startTestbed({
+      client: { token_endpoint_auth_method: 'client_secret_post' },
+      oidc: ({ issuer, appUrl }) => {
+        const file = join(mkdtempSync(join(tmpdir(), 'oidc-kit-')), 'client_secrets.json');
+        writeFileSync(file, JSON.stringify({
+          web: { client_id: 'demo-client', client_secret: CLIENT_SECRET, issuer, redirect_uris: [`${appUrl}/callback`] },
+        }));
+        return { clientId: undefined, clientSecret: undefined, clientSecrets: file, tokenEndpointAuthMethod: 'client_secret_post' };
+      },
+    });
+    try {
+      const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.equal(response.status, 200);
+      assert.equal((JSON.parse(response.body) as { sub: string }).sub, 'alice');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('the endpoints of a client_secrets.json are used (auth_uri, token_uri, userinfo_uri)', async () => {
+    let tokenUri = '';
+    const bed = await startTestbed({
+      oidc: ({ issuer }) => {
+        tokenUri = `${issuer}/token`;
+        return {
+          clientId: undefined,
+          clientSecret: undefined,
+          clientSecrets: { web: { client_id: 'demo-client', client_secret: CLIENT_SECRET, issuer, auth_uri: `${issuer}/auth`, token_uri: tokenUri, userinfo_uri: `${issuer}/me` } },
+        };
+      },
+    });
+    try {
+      const start = await bed.browser().request(`${bed.appUrl}/login`);
+      assert.ok(start.headers.get('location')!.startsWith(`${bed.op.issuer}/auth?`));
+      const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'dora');
+      assert.equal((JSON.parse(response.body) as { email: string }).email, 'dora@example.com');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('client credentials the provider refuses give 502 without showing the secret, and no session', async () => {
+    const wrongSecret = 'a-wrong-client-secret-0123456789-abcdef';
+    const bed = await startTestbed({ oidc: { clientSecret: wrongSecret } });
+    try {
+      const browser = bed.browser();
+      const { response } = await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
+      assert.equal(response.status, 502);
+      assert.match(response.body, /provider_error/);
+      assert.match(response.body, /invalid_client|refused/);
+      assert.doesNotMatch(response.body, new RegExp(wrongSecret), 'the secret never appears');
+      assert.doesNotMatch(JSON.stringify(bed.warnings), new RegExp(wrongSecret), 'nor in the logs');
+      assert.equal([...browser.cookies(bed.appUrl).keys()].includes('oidc_session'), false);
+    } finally {
+      await bed.close();
+    }
+  });
+});
+
+describe('claim checks', () => {
+  test('requireVerifiedEmail refuses an unverified e-mail with 403 and accepts a verified one', async () => {
+    const bed = await startTestbed({
+      accountClaims: (id) => ({ email_verified: id !== 'unverified' }),
+      oidc: { requireVerifiedEmail: true },
+    });
+    try {
+      const refused = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'unverified');
+      assert.equal(refused.response.status, 403);
+      assert.match(refused.response.body, /claim_check_failed:email_verified/);
+      const accepted = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'verified');
+      assert.equal(accepted.response.status, 200);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('googleAppsDomain sends hd and requires the hd claim to match', async () => {
+    const bed = await startTestbed({
+      accountClaims: (id) => ({ hd: id.endsWith('.corp') ? 'corp.example' : 'gmail.example' }),
+      oidc: { googleAppsDomain: 'corp.example' },
+    });
+    try {
+      const start = await bed.browser().request(`${bed.appUrl}/login`);
+      assert.equal(new URL(start.headers.get('location')!).searchParams.get('hd'), 'corp.example');
+      const outsider = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'eve');
+      assert.equal(outsider.response.status, 403);
+      assert.match(outsider.response.body, /corp\.example/);
+      const insider = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'ann.corp');
+      assert.equal(insider.response.status, 200);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('acceptedIssuers is an exact allow-list on top of the provider issuer check', async () => {
+    const bed = await startTestbed({ oidc: ({ issuer }) => ({ acceptedIssuers: [`${issuer}/`] }) });
+    try {
+      const refused = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.equal(refused.response.status, 403, 'a trailing slash is another issuer');
+      assert.match(refused.response.body, /claim_check_failed:iss/);
+      bed.reconfigure(({ issuer }) => ({ acceptedIssuers: [issuer] }));
+      const accepted = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.equal(accepted.response.status, 200);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('a custom callback path and a full redirect URI override are honoured', async () => {
+    const bed = await startTestbed({
+      oidc: ({ appUrl }) => ({ routes: { callback: '/oidc_callback' }, redirectUri: `${appUrl}/oidc_callback` }),
+    });
+    try {
+      const start = await bed.browser().request(`${bed.appUrl}/login`);
+      assert.equal(new URL(start.headers.get('location')!).searchParams.get('redirect_uri'), `${bed.appUrl}/oidc_callback`);
+      assert.ok(start.setCookies.some((c) => /Path=\/oidc_callback/.test(c)), 'transaction cookie scoped to the callback path');
+      const { response, visited } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.ok(visited.some((u) => u.pathname === '/oidc_callback'));
+      assert.equal(response.status, 200);
+    } finally {
+      await bed.close();
+    }
+  });
+});

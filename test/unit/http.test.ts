@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OidcError } from '../../src/errors.ts';
+import { pathOf, wantsJson } from '../../src/http.ts';
+import { errorResponse } from '../../src/render/error-response.ts';
+
+const view = (headers: Record<string, string>) => ({ header: (name: string) => headers[name] });
+
+test('wantsJson: XHR or an Accept asking for JSON but not HTML', () => {
+  assert.equal(wantsJson(view({ accept: 'application/json' })), true);
+  assert.equal(wantsJson(view({ accept: 'application/problem+json' })), true);
+  assert.equal(wantsJson(view({ 'x-requested-with': 'XMLHttpRequest' })), true);
+  assert.equal(wantsJson(view({ accept: 'text/html,application/xhtml+xml,application/json;q=0.9' })), false);
+  assert.equal(wantsJson(view({ accept: '*/*' })), false);
+  assert.equal(wantsJson(view({})), false);
+});
+
+test('pathOf strips query and fragment', () => {
+  assert.equal(pathOf('/a/b?x=1#y'), '/a/b');
+  assert.equal(pathOf('/a#y?x'), '/a');
+  assert.equal(pathOf('/'), '/');
+});
+
+test('error pages escape everything and carry the stable code; JSON has the same code', () => {
+  const error = new OidcError('op_error', 'The provider said <no>.', { oauthError: 'access_denied', oauthErrorDescription: '"><img src=x onerror=alert(1)>' });
+  const page = errorResponse(error, false, 'https://app.example/?a="b"');
+  assert.equal(page.status, 400);
+  assert.doesNotMatch(page.body!, /<img|<no>/);
+  assert.match(page.body!, /&lt;img src=x onerror=alert\(1\)&gt;/);
+  assert.match(page.body!, /href="https:\/\/app\.example\/\?a=&quot;b&quot;"/);
+  assert.match(page.headers['content-security-policy']!, /default-src 'none'/);
+  const json = errorResponse(error, true);
+  assert.deepEqual(JSON.parse(json.body!), { error: 'op_error', error_description: 'The provider said <no>.', oauth_error: 'access_denied' });
+  assert.equal(new OidcError('provider_unavailable', 'x').status, 503);
+  assert.equal(new OidcError('discovery_issuer_mismatch', 'x').status, 502);
+});

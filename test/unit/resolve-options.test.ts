@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { resolveOptions } from '../../src/config/resolve-options.ts';
+import { ConfigurationError, type OpenIDConnectOptions } from '../../src/index.ts';
+
+const valid: OpenIDConnectOptions = {
+  baseUrl: 'https://app.example',
+  secret: 's'.repeat(32),
+  issuer: 'https://op.example',
+  clientId: 'app',
+  clientSecret: 'client-secret',
+};
+
+function rejects(options: Partial<OpenIDConnectOptions> & Record<string, unknown>, option: string, message: RegExp): void {
+  assert.throws(() => resolveOptions({ ...valid, ...options }), (error: unknown) => {
+    assert.ok(error instanceof ConfigurationError, String(error));
+    assert.equal(error.option, option);
+    assert.match(error.message, message);
+    assert.match(error.message, new RegExp(`\`${option.replace('.', '\\.')}\``), 'the message names the option');
+    return true;
+  });
+}
+
+test('defaults: Flask-OIDC scopes, code flow routes, secure cookies, lifetimes', () => {
+  const config = resolveOptions(valid);
+  assert.equal(config.provider.scope, 'openid email');
+  assert.equal(config.provider.authMethod, 'client_secret_basic');
+  assert.equal(config.provider.idTokenSigningAlg, 'RS256');
+  assert.equal(config.provider.clockTolerance, 60);
+  assert.equal(config.provider.discover, true);
+  assert.equal(config.redirectUri, 'https://app.example/callback');
+  assert.deepEqual(config.routes, { login: '/login', callback: '/callback', logout: '/logout' });
+  assert.equal(config.postLogoutRedirect, 'https://app.example/');
+  assert.deepEqual(config.session.cookie, { path: '/', domain: undefined, httpOnly: true, secure: true, sameSite: 'Lax' });
+  assert.equal(config.session.absoluteDuration, 7 * 86400);
+  assert.equal(config.session.rollingDuration, 86400);
+  assert.equal(config.session.touchInterval, 900);
+  assert.equal(config.transaction.cookie.path, '/callback');
+});
+
+test('http is allowed for localhost only, and then cookies are not Secure', () => {
+  assert.equal(resolveOptions({ ...valid, baseUrl: 'http://localhost:3000' }).session.cookie.secure, false);
+  assert.equal(resolveOptions({ ...valid, baseUrl: 'http://127.0.0.1:3000' }).session.cookie.secure, false);
+  rejects({ baseUrl: 'http://app.example' }, 'baseUrl', /https/);
+  rejects({ issuer: 'http://op.example' }, 'issuer', /https/);
+  assert.equal(resolveOptions({ ...valid, issuer: 'http://127.0.0.1:9000' }).provider.allowHttp, true);
+  rejects({ session: { secure: false } }, 'session.secure', /localhost/);
+});
+
+test('a base URL path prefix is kept in redirect URIs', () => {
+  const config = resolveOptions({ ...valid, baseUrl: 'https://host.example/app/' });
+  assert.equal(config.redirectUri, 'https://host.example/app/callback');
+  assert.equal(config.transaction.cookie.path, '/app/callback');
+});
+
+test('every invalid option fails at start-up naming the option and the fix', () => {
+  rejects({ baseUrl: undefined }, 'baseUrl', /required/);
+  rejects({ baseUrl: 'app.example' }, 'baseUrl', /absolute URL/);
+  rejects({ baseUrl: 'https://app.example/?x=1' }, 'baseUrl', /query/);
+  rejects({ secret: undefined }, 'secret', /randomBytes/);
+  rejects({ secret: 'short' }, 'secret', /at least 32/);
+  rejects({ secret: [] }, 'secret', /required/);
+  rejects({ secret: ['s'.repeat(32), 'short'] }, 'secret', /each secret/);
+  rejects({ clientId: undefined }, 'clientId', /required/);
+  rejects({ clientSecret: undefined }, 'clientSecret', /required/);
+  rejects({ issuer: undefined }, 'issuer', /required/);
+  rejects({ issuer: 'not a url' }, 'issuer', /absolute URL/);
+  rejects({ scope: ['email'] }, 'scope', /openid/);
+  rejects({ tokenEndpointAuthMethod: 'none' as 'client_secret_post' }, 'tokenEndpointAuthMethod', /client_secret_basic/);
+  rejects({ tokenEndpointAuthMethod: 'private_key_jwt' }, 'privateKey', /importPKCS8/);
+  rejects({ authorizationParams: { state: 'x' } }, 'authorizationParams.state', /sets "state" itself/);
+  rejects({ authorizationParams: { scope: 'x' } }, 'authorizationParams.scope', /`scope` option/);
+  rejects({ idTokenSigningAlg: 'none' }, 'idTokenSigningAlg', /RS256/);
+  rejects({ idTokenSigningAlg: 'HS256' }, 'idTokenSigningAlg', /asymmetric/);
+  rejects({ clockTolerance: -1 }, 'clockTolerance', /≥ 0/);
+  rejects({ httpTimeout: 0 }, 'httpTimeout', /milliseconds/);
+  rejects({ routes: { callback: 'callback' } }, 'routes.callback', /starting with one/);
+  rejects({ routes: { login: '//evil' } }, 'routes.login', /starting with one/);
+  rejects({ redirectUri: '/callback' }, 'redirectUri', /absolute URL/);
+  rejects({ postLogoutRedirect: 'https://evil.example/' }, 'postLogoutRedirect', /origin/);
+  rejects({ session: { cookieName: 'bad name' } }, 'session.cookieName', /valid cookie name/);
+  rejects({ session: { sameSite: 'Wrong' as 'Lax' } }, 'session.sameSite', /Lax/);
+  rejects({ baseUrl: 'http://localhost:3000', session: { sameSite: 'None' } }, 'session.sameSite', /Secure/);
+  rejects({ session: { absoluteDuration: 0 } }, 'session.absoluteDuration', /positive/);
+  rejects({ session: { rollingDuration: -5 } }, 'session.rollingDuration', /positive/);
+  rejects({ session: { store: {} as never } }, 'session.store', /get\(id\)/);
+  rejects({ googleAppsDomain: 'not a domain!' }, 'googleAppsDomain', /domain/);
+  rejects({ acceptedIssuers: 'https://op.example' as never }, 'acceptedIssuers', /array/);
+  rejects({ providerMetadata: { issuer: 'https://other.example' } }, 'providerMetadata.issuer', /identical/);
+  rejects({ providerMetadata: { token_endpoint: 'http://op.example/token' } }, 'providerMetadata.token_endpoint', /https/);
+});
+
+test('static metadata with the four required endpoints needs no discovery', () => {
+  const config = resolveOptions({
+    ...valid,
+    issuer: undefined,
+    providerMetadata: { issuer: 'https://op.example', authorization_endpoint: 'https://op.example/a', token_endpoint: 'https://op.example/t', jwks_uri: 'https://op.example/j' },
+  });
+  assert.equal(config.provider.discover, false);
+  assert.equal(config.provider.issuer, 'https://op.example');
+});
+
+test('client_secrets.json: client, issuer and endpoints from the file; explicit options win', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'oidc-kit-')), 'client_secrets.json');
+  writeFileSync(file, JSON.stringify({ web: { client_id: 'from-file', client_secret: 'file-secret', issuer: 'https://op.example', token_uri: 'https://op.example/token', redirect_uris: ['https://app.example/oidc_callback'] } }));
+  const config = resolveOptions({ ...valid, issuer: undefined, clientId: undefined, clientSecret: undefined, clientSecrets: file });
+  assert.equal(config.provider.clientId, 'from-file');
+  assert.equal(config.provider.clientSecret, 'file-secret');
+  assert.equal(config.provider.metadata.token_endpoint, 'https://op.example/token');
+  assert.equal(resolveOptions({ ...valid, clientSecrets: file }).provider.clientId, 'app');
+});
+
+test('client_secrets.json problems are start-up errors naming clientSecrets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oidc-kit-'));
+  const write = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const base = { ...valid, clientId: undefined, clientSecret: undefined };
+  rejects({ ...base, clientSecrets: join(dir, 'missing.json') }, 'clientSecrets', /no such file.*oidc-kit register/);
+  rejects({ ...base, clientSecrets: write('bad.json', '{nope') }, 'clientSecrets', /not valid JSON/);
+  rejects({ ...base, clientSecrets: write('noweb.json', '{"other":{}}') }, 'clientSecrets', /"web"/);
+  rejects({ ...base, clientSecrets: { web: { client_secret: 'x' } as never } }, 'clientSecrets', /client_id/);
+  rejects({ ...base, clientSecrets: { web: { client_id: 'x', client_secret: 5 as never } } }, 'clientSecrets', /web\.client_secret/);
+  rejects({ ...base, issuer: undefined, clientSecrets: { web: { client_id: 'x', client_secret: 'y' } } }, 'issuer', /client_secrets\.json/);
+});

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCookieHeader } from '../../src/cookies/cookie-header.ts';
+import { CookieSealer } from '../../src/cookies/cookie-sealer.ts';
+import { CookieSessionBackend } from '../../src/session/cookie-session-backend.ts';
+import type { SessionData } from '../../src/session/session-data.ts';
+import { SessionManager } from '../../src/session/session-manager.ts';
+
+const attributes = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' as const };
+const data: SessionData = { provider: 'default', idToken: 'h.eyJzdWIiOiJhbGljZSJ9.s' };
+
+function setup(lifetime: { absoluteDuration: number; rollingDuration: number | undefined; touchInterval: number }) {
+  let now = 1_000_000;
+  const backend = new CookieSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), { warn: () => {} });
+  const manager = new SessionManager(backend, lifetime, () => now);
+  const jar = (setCookies: string[]) => parseCookieHeader(setCookies.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
+  return {
+    manager,
+    advance: (seconds: number) => (now += seconds),
+    async login() {
+      const out: string[] = [];
+      await manager.create(data, new Map(), (c) => out.push(c), undefined);
+      return jar(out);
+    },
+    async read(cookies: Map<string, string>) {
+      const out: string[] = [];
+      const session = await manager.read(cookies, (c) => out.push(c));
+      return { session, out };
+    },
+  };
+}
+
+test('no Set-Cookie until the touch interval has passed; then the rolling expiry moves forward', async () => {
+  const t = setup({ absoluteDuration: 10_000, rollingDuration: 1_000, touchInterval: 100 });
+  const cookies = await t.login();
+  t.advance(99);
+  assert.deepEqual((await t.read(cookies)).out, []);
+  t.advance(1);
+  const touched = await t.read(cookies);
+  assert.ok(touched.session);
+  assert.equal(touched.out.length, 1);
+  assert.match(touched.out[0]!, /Max-Age=1000/);
+  assert.equal(t.manager.expiresAt(touched.session.envelope), 1_000_000 + 100 + 1_000);
+});
+
+test('idle past the rolling lifetime → ended and cleared', async () => {
+  const t = setup({ absoluteDuration: 10_000, rollingDuration: 1_000, touchInterval: 100 });
+  const cookies = await t.login();
+  t.advance(1_000);
+  const { session, out } = await t.read(cookies);
+  assert.equal(session, undefined);
+  assert.match(out[0]!, /^s=; .*Max-Age=0/);
+});
+
+test('the absolute lifetime caps an active session', async () => {
+  const t = setup({ absoluteDuration: 1_000, rollingDuration: 600, touchInterval: 0 });
+  let cookies = await t.login();
+  for (let i = 0; i < 3; i++) {
+    t.advance(300);
+    const { session, out } = await t.read(cookies);
+    assert.ok(session, `alive at ${(i + 1) * 300}s`);
+    cookies = parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
+  }
+  t.advance(100);
+  assert.equal((await t.read(cookies)).session, undefined, 'gone at the absolute limit although active');
+});
+
+test('without a rolling lifetime nothing is ever touched', async () => {
+  const t = setup({ absoluteDuration: 1_000, rollingDuration: undefined, touchInterval: 0 });
+  const cookies = await t.login();
+  t.advance(500);
+  const { session, out } = await t.read(cookies);
+  assert.ok(session);
+  assert.deepEqual(out, []);
+});
+
+test('a session created in the future (clock games, forged timestamps) is refused', async () => {
+  const t = setup({ absoluteDuration: 10_000, rollingDuration: 1_000, touchInterval: 100 });
+  const cookies = await t.login();
+  t.advance(-120);
+  assert.equal((await t.read(cookies)).session, undefined);
+});
