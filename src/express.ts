@@ -45,7 +45,7 @@ export class OpenIDConnect extends CoreOpenIDConnect {
    */
   middleware(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction): void => {
-      this.createContext(requestView(req), responseIO(res))
+      this.createContext(requestView(req), this.#responseIO(res))
         .then(async (context) => {
           req.oidc = context;
           const plan = await this.handleRoute(context);
@@ -79,6 +79,16 @@ export class OpenIDConnect extends CoreOpenIDConnect {
       pending.then((plan) => writePlan(res, plan), next);
     };
   }
+
+  #responseIO(res: Response): ResponseIO {
+    return {
+      setCookie: (cookie) => {
+        if (!res.headersSent) res.appendHeader('set-cookie', cookie);
+        else this.config.logger.warn('the session changed after the response was sent, so its cookie could not be updated; finish session work (e.g. await req.oidc.accessToken()) before sending');
+      },
+      send: (plan) => writePlan(res, plan),
+    };
+  }
 }
 
 export type { RequireLoginOptions } from './openid-connect.ts';
@@ -95,14 +105,6 @@ function requestView(req: Request): RequestView {
   };
 }
 
-function responseIO(res: Response): ResponseIO {
-  return {
-    setCookie: (cookie) => {
-      if (!res.headersSent) res.appendHeader('set-cookie', cookie);
-    },
-    send: (plan) => writePlan(res, plan),
-  };
-}
 
 function writePlan(res: Response, plan: ResponsePlan): void {
   if (res.headersSent) return;

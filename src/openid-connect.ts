@@ -10,7 +10,7 @@ import { pathOf, wantsJson, type RequestView, type ResponsePlan } from './http.t
 import { handleCallback } from './login/handle-callback.ts';
 import type { LoginDependencies } from './login/login-dependencies.ts';
 import { safeReturnTo } from './login/return-to.ts';
-import { type LoginOptions, startLogin } from './login/start-login.ts';
+import { assertOwnParametersUntouched, type LoginOptions, startLogin } from './login/start-login.ts';
 import { TransactionCookies } from './login/transaction.ts';
 import { ProviderClient } from './provider/provider-client.ts';
 import { toOidcError } from './provider/provider-error.ts';
@@ -156,10 +156,10 @@ export class OpenIDConnect {
   async #login(state: ContextState, options: LoginOptions): Promise<ResponsePlan> {
     const fallback = this.config.baseUrl.href;
     const returnTo = safeReturnTo(options.returnTo, this.config.baseUrl, fallback);
+    assertOwnParametersUntouched(options.authorizationParams);
     try {
       return await startLogin(this.#deps, state.cookies, state.io.setCookie, returnTo, options);
     } catch (error) {
-      if (error instanceof TypeError) throw error;
       throw toOidcError(error, 'discovery');
     }
   }

@@ -50,7 +50,7 @@ export async function handleCallback(
   if (claims === undefined || tokens.id_token === undefined) {
     throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
   }
-  checkConfiguredClaims(deps, claims);
+  checkIdTokenClaims(deps, claims);
 
   let userinfo: Record<string, unknown> | undefined;
   if (deps.provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
@@ -106,7 +106,8 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
   return extra;
 }
 
-function checkConfiguredClaims(deps: LoginDependencies, claims: client.IDToken): void {
+/** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones. */
+function checkIdTokenClaims(deps: LoginDependencies, claims: client.IDToken): void {
   const settings = deps.provider.settings;
   // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
   // multi-audience tokens.

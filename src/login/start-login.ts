@@ -14,6 +14,22 @@ export interface LoginOptions {
 const RESERVED = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'client_id', 'scope']);
 
 /**
+ * Throws when per-login authorization parameters try to set what oidc-kit owns: a programming
+ * error, reported as such rather than as a failed login.
+ *
+ * @example
+ * ```ts
+ * assertOwnParametersUntouched({ prompt: 'login' }); // fine
+ * assertOwnParametersUntouched({ state: 'x' });      // TypeError
+ * ```
+ */
+export function assertOwnParametersUntouched(parameters: Readonly<Record<string, string>> | undefined): void {
+  for (const key of Object.keys(parameters ?? {})) {
+    if (RESERVED.has(key)) throw new TypeError(`oidc-kit: login({ authorizationParams }) may not set "${key}"; oidc-kit sets it.`);
+  }
+}
+
+/**
  * Starts a login: a fresh state, nonce and PKCE S256 verifier, a transaction cookie keyed by the
  * state, and a redirect to the provider's authorization endpoint.
  *
@@ -31,9 +47,6 @@ export async function startLogin(
   options: LoginOptions,
 ): Promise<ResponsePlan> {
   const extra = options.authorizationParams ?? {};
-  for (const key of Object.keys(extra)) {
-    if (RESERVED.has(key)) throw new TypeError(`oidc-kit: login({ authorizationParams }) may not set "${key}"; oidc-kit sets it.`);
-  }
   const configuration = await deps.provider.configuration();
   const settings = deps.provider.settings;
   const state = client.randomState();

@@ -252,6 +252,13 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.deepEqual(live.body, { email: 'carol@example.com', name: 'carol' });
     });
 
+    test('an app that tries to set state, nonce or PKCE parameters itself gets a TypeError, not a login', async () => {
+      const response = await bed.browser().request(`${bed.appUrl}/bad-login`);
+      assert.equal(response.status, 500);
+      assert.deepEqual(JSON.parse(response.body), { name: 'TypeError', message: 'oidc-kit: login({ authorizationParams }) may not set "state"; oidc-kit sets it.' });
+      assert.deepEqual(response.setCookies, [], 'no transaction started');
+    });
+
     test('logout clears the session and redirects only within the app', async () => {
       const browser = bed.browser();
       await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');

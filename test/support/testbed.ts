@@ -136,6 +136,11 @@ function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor) {
   app.get('/custom-login', (req, res, next) => {
     req.oidc.login({ returnTo: '/profile', authorizationParams: { login_hint: 'hinted-user' } }).catch(next);
   });
+  app.get('/bad-login', (req, res) => {
+    req.oidc.login({ authorizationParams: { state: 'chosen-by-the-app' } }).catch((error: unknown) => {
+      res.status(500).json({ name: (error as Error).name, message: (error as Error).message });
+    });
+  });
   app.get('/custom-logout', (req, res, next) => {
     req.oidc.logout({ returnTo: '/bye' }).catch(next);
   });
