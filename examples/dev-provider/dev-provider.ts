@@ -72,6 +72,11 @@ export interface DevProvider {
   issuer: string;
   /** The oidc-provider instance. */
   provider: Provider;
+  /**
+   * Every request the provider received, oldest first (method, path, headers): lets a test assert
+   * what a client did — or did not — send. Clear it with `requests.length = 0`.
+   */
+  requests: Array<{ method: string; path: string; headers: IncomingMessage['headers'] }>;
   /** Closes the server and all its open sockets (keep-alive included) promptly. */
   close(): Promise<void>;
 }
@@ -124,7 +129,11 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     res.statusCode = 503;
     res.end();
   };
-  const server = createServer((req, res) => handler(req, res));
+  const requests: DevProvider['requests'] = [];
+  const server = createServer((req, res) => {
+    requests.push({ method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers });
+    handler(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -143,7 +152,7 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     const provider = new Provider(issuer, await buildConfiguration(options));
     const callback = provider.callback();
     handler = (req, res) => void callback(req, res); // Koa handles its own errors
-    return { issuer, provider, close };
+    return { issuer, provider, requests, close };
   } catch (error) {
     await close();
     throw error;

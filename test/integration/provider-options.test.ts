@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loginThroughProvider } from '../support/browser.ts';
-import { CLIENT_SECRET, startTestbed } from '../support/testbed.ts';
+import { exportJWK, generateKeyPair } from 'jose';
+import { CLIENT_SECRET, startTestbed, type Testbed } from '../support/testbed.ts';
 
 describe('client_secrets.json and client authentication', () => {
   test('a Flask-OIDC client_secrets.json (path) logs a user in with client_secret_post', async () => {
@@ -132,6 +133,63 @@ describe('claim checks', () => {
       const { response, visited } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.ok(visited.some((u) => u.pathname === '/oidc_callback'));
       assert.equal(response.status, 200);
+    } finally {
+      await bed.close();
+    }
+  });
+});
+
+describe('discovery and client authentication on the wire', () => {
+  const requestsTo = (bed: Testbed, path: string) => bed.op.requests.filter((r) => r.path === path);
+
+  /** The client id and secret of an HTTP Basic header, form-decoded as RFC 6749 §2.3.1 requires. */
+  function basicCredentials(header: string | undefined): [string, string] | undefined {
+    if (!header?.startsWith('Basic ')) return undefined;
+    const [id = '', secret = ''] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
+    return [decodeURIComponent(id), decodeURIComponent(secret)];
+  }
+
+  test('discovery happens once, lazily, however many requests arrive at once', async () => {
+    const bed = await startTestbed();
+    try {
+      assert.equal(bed.op.requests.length, 0, 'nothing fetched at start-up');
+      const answers = await Promise.all(Array.from({ length: 20 }, () => bed.browser().request(`${bed.appUrl}/login`)));
+      assert.ok(answers.every((a) => a.status === 302));
+      await bed.browser().request(`${bed.appUrl}/login`);
+      assert.equal(requestsTo(bed, '/.well-known/openid-configuration').length, 1);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('client_secret_basic (the default) sends an Authorization header; client_secret_post does not', async () => {
+    const bed = await startTestbed();
+    try {
+      await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.deepEqual(basicCredentials(requestsTo(bed, '/token')[0]?.headers.authorization), ['demo-client', CLIENT_SECRET]);
+
+      bed.op.requests.length = 0;
+      bed.reconfigure({ tokenEndpointAuthMethod: 'client_secret_post' });
+      const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.equal(response.status, 200);
+      assert.equal(requestsTo(bed, '/token')[0]?.headers.authorization, undefined);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('private_key_jwt authenticates with a signed client assertion', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const bed = await startTestbed({
+      client: { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'app-key' }] } },
+      oidc: { tokenEndpointAuthMethod: 'private_key_jwt', clientSecret: undefined, privateKey: { key: privateKey, kid: 'app-key' } },
+    });
+    try {
+      const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.equal(response.status, 200);
+      const token = bed.op.requests.find((r) => r.path === '/token');
+      assert.ok(token, 'the code was redeemed');
+      assert.equal(token.headers.authorization, undefined, 'no Basic credentials');
     } finally {
       await bed.close();
     }
