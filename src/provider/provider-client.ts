@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
+import { OidcError } from '../errors.ts';
 import { toOidcError } from './provider-error.ts';
 
 /**
@@ -44,6 +45,12 @@ export class ProviderClient {
         timeout,
         execute: s.allowHttp ? [client.allowInsecureRequests] : [],
       });
+      // openid-client compares issuers as normalised URLs; ID tokens are checked against the
+      // discovered string, so require it to be exactly the one configured.
+      const discovered = config.serverMetadata().issuer;
+      if (discovered !== s.issuer) {
+        throw new OidcError('discovery_issuer_mismatch', `The provider's issuer is "${discovered}", not "${s.issuer}" as configured; set the issuer option to exactly "${discovered}".`);
+      }
       if (Object.keys(s.metadata).length > 1) {
         // Explicitly configured endpoints win over discovered ones.
         config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata }, s.clientId, clientMetadata, this.#clientAuth());

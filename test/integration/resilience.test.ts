@@ -143,6 +143,23 @@ describe('provider faults', () => {
     assert.equal(authorizationRequests, 0);
   });
 
+  test('the configured issuer must equal the discovered one exactly (a trailing slash is another issuer)', async () => {
+    const port = await freePort();
+    const op = await startDevProvider({ port, clients: [{ ...devClient('http://127.0.0.1:1/callback'), client_secret: CLIENT_SECRET }] });
+    try {
+      const app = await appFor(`${op.issuer}/`);
+      servers.push(app.server);
+      const response = await new TestBrowser().request(`${app.url}/login`, { headers: { accept: 'application/json' } });
+      assert.equal(response.status, 502);
+      const body = JSON.parse(response.body) as { error: string; error_description: string };
+      assert.equal(body.error, 'discovery_issuer_mismatch');
+      assert.match(body.error_description, new RegExp(`set the issuer option to exactly "${op.issuer}"`));
+      assert.equal(app.warnings.length, 1);
+    } finally {
+      await op.close();
+    }
+  });
+
   test('the provider going down between login and callback → 503, no session, and the app keeps serving', async () => {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
