@@ -27,7 +27,7 @@ export type OidcErrorCode =
   | 'invalid_grant'
   /** UserInfo returned a different `sub` than the ID token. */
   | 'userinfo_sub_mismatch'
-  /** A claim required by the configuration is missing or wrong (`hd`, `email_verified`, accepted issuers). */
+  /** A claim required by the configuration is missing or wrong (`hd`, `email_verified`). */
   | 'claim_check_failed'
   /** The provider's discovery document names another issuer than the one configured. */
   | 'discovery_issuer_mismatch'
@@ -38,9 +38,7 @@ export type OidcErrorCode =
   /** The session store did not answer; the request is refused rather than treated as logged in. */
   | 'session_store_unavailable'
   /** The route needs a logged-in user and there is none. */
-  | 'unauthenticated'
-  /** The request itself is malformed (e.g. a login asked for an unknown provider). */
-  | 'invalid_request';
+  | 'unauthenticated';
 
 /** Options for {@link OidcError}. */
 export interface OidcErrorOptions {
@@ -70,7 +68,6 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   provider_unavailable: 503,
   session_store_unavailable: 503,
   unauthenticated: 401,
-  invalid_request: 400,
 };
 
 /**

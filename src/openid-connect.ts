@@ -76,6 +76,7 @@ export class OpenIDConnect {
       login: async (state, loginOptions) => state.io.send(await this.#login(state, loginOptions)),
       logout: async (state, logoutOptions) => state.io.send(await this.#logout(state, logoutOptions)),
       fetchUserInfo: (data) => this.#fetchUserInfo(data),
+      userInfoEnabled: this.config.provider.userInfo,
     };
   }
 

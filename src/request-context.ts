@@ -48,6 +48,8 @@ export interface ContextHost {
   login(state: ContextState, options: LoginOptions): Promise<void>;
   logout(state: ContextState, options: LogoutOptions): Promise<void>;
   fetchUserInfo(data: SessionData): Promise<Record<string, unknown>>;
+  /** Whether UserInfo calls are enabled (`userInfo` option). */
+  readonly userInfoEnabled: boolean;
 }
 
 /**
@@ -146,7 +148,8 @@ export class RequestContext {
 
   /**
    * Several claims at once (Flask-OIDC: user_getinfo). Claims the provider does not have are absent.
-   * Throws an `OidcError` when `live` and the provider fails, or when nobody is logged in.
+   * Throws an `OidcError` when `live` and the provider fails, or when nobody is logged in; a
+   * `TypeError` for `live` when the `userInfo` option is `false` (as Flask-OIDC's OIDC_USER_INFO_ENABLED).
    */
   async getInfo(fields: readonly string[], options: UserInfoOptions = {}): Promise<Record<string, unknown>> {
     const data = this.#data;
@@ -156,6 +159,9 @@ export class RequestContext {
     }
     let userinfo = data.userinfo ?? {};
     if (options.live) {
+      if (!this.#host.userInfoEnabled) {
+        throw new TypeError('oidc-kit: getInfo({ live: true }) calls UserInfo, which the `userInfo: false` option turned off.');
+      }
       this.#liveUserinfo ??= this.#host.fetchUserInfo(data);
       userinfo = await this.#liveUserinfo;
     }

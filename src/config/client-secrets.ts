@@ -3,7 +3,7 @@ import { ConfigurationError } from '../errors.ts';
 
 /**
  * The client registration block of a Flask-OIDC `client_secrets.json` (Google's format), as
- * written by `oidc-register` and by `oidc-kit register`.
+ * written by Flask-OIDC's `oidc-register`.
  */
 export interface ClientSecretsEntry {
   client_id: string;
@@ -43,7 +43,7 @@ export function loadClientSecrets(source: string | ClientSecretsFile): ClientSec
       text = readFileSync(source, 'utf8');
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'it cannot be read';
-      throw new ConfigurationError(OPTION, `${reason}: ${source}. Give the path of a client_secrets.json, or create one with \`npx oidc-kit register\`.`);
+      throw new ConfigurationError(OPTION, `${reason}: ${source}. Give the path of a client_secrets.json (Flask-OIDC's format).`);
     }
     try {
       parsed = JSON.parse(text);
@@ -57,7 +57,7 @@ export function loadClientSecrets(source: string | ClientSecretsFile): ClientSec
   const file = parsed as ClientSecretsFile;
   const entry = file.web ?? file.installed;
   if (typeof entry !== 'object' || entry === null) {
-    throw new ConfigurationError(OPTION, 'the file has no "web" key; Flask-OIDC client secrets look like { "web": { "client_id": …, "client_secret": …, "issuer": … } }.');
+    throw new ConfigurationError(OPTION, 'the file has no "web" (or "installed") key; Flask-OIDC client secrets look like { "web": { "client_id": …, "client_secret": …, "issuer": … } }.');
   }
   if (typeof entry.client_id !== 'string' || entry.client_id === '') {
     throw new ConfigurationError(OPTION, 'the "web" entry has no "client_id".');

@@ -100,7 +100,11 @@ export interface OpenIDConnectOptions {
   httpTimeout?: number;
   /** Fetch UserInfo after login and merge it into `req.oidc.user`. Default `true` (Flask-OIDC: OIDC_USER_INFO_ENABLED). */
   userInfo?: boolean;
-  /** Extra allow-list for the ID token `iss`, compared exactly (Flask-OIDC: OIDC_VALID_ISSUERS). The provider's own issuer is always required too. */
+  /**
+   * Issuers accepted in ID tokens, compared exactly (Flask-OIDC: OIDC_VALID_ISSUERS). The ID token's
+   * `iss` must always equal the provider's issuer, so the list must include it: kept so Flask-OIDC
+   * configurations carry over; it cannot widen what is accepted.
+   */
   acceptedIssuers?: readonly string[];
   /** Google Workspace domain: sends `hd` and requires the ID token's `hd` claim to equal it (Flask-OIDC: OIDC_GOOGLE_APPS_DOMAIN). */
   googleAppsDomain?: string;

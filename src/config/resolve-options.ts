@@ -33,6 +33,9 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   const logout = options.routes?.logout === false ? undefined : routePath('routes.logout', options.routes?.logout ?? '/logout');
 
   const redirectUri = options.redirectUri === undefined ? joinUrl(baseUrl, callback) : absoluteUrl('redirectUri', options.redirectUri);
+  if (options.redirectUri !== undefined && new URL(redirectUri).protocol !== 'https:' && !isLoopbackHttp(new URL(redirectUri))) {
+    throw new ConfigurationError('redirectUri', 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
+  }
   const postLogoutRedirect = resolveAppUrl('postLogoutRedirect', options.postLogoutRedirect ?? '/', baseUrl);
 
   const sessionOptions = options.session ?? {};
@@ -46,7 +49,7 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   }
   const secure = sessionOptions.secure ?? !loopback;
   if (!secure && !loopback) {
-    throw new ConfigurationError('session.secure', 'cookies without Secure are only allowed for an http://localhost or http://127.0.0.1 baseUrl.');
+    throw new ConfigurationError('session.secure', 'cookies without Secure are only allowed for an http://localhost, http://127.0.0.1 or http://[::1] baseUrl.');
   }
   if (sameSite === 'None' && !secure) {
     throw new ConfigurationError('session.sameSite', 'SameSite=None requires Secure cookies (an https baseUrl).');
@@ -66,6 +69,9 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   const touchInterval = sessionOptions.touchInterval === undefined
     ? Math.min(15 * 60, Math.floor((rollingDuration ?? absoluteDuration) / 4))
     : nonNegativeSeconds('session.touchInterval', sessionOptions.touchInterval);
+  if (rollingDuration !== undefined && touchInterval >= rollingDuration) {
+    throw new ConfigurationError('session.touchInterval', `must be shorter than session.rollingDuration (${rollingDuration} s), or sessions would expire before they are ever extended.`);
+  }
   const store = sessionOptions.store;
   if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
     throw new ConfigurationError('session.store', 'a session store needs get(id), set(id, session, ttlSeconds) and delete(id) methods.');
@@ -132,7 +138,7 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
   const issuerUrl = absoluteUrl('issuer', issuer);
   const allowHttp = new URL(issuerUrl).protocol === 'http:' && isLoopbackHost(new URL(issuerUrl).hostname);
   if (new URL(issuerUrl).protocol !== 'https:' && !allowHttp) {
-    throw new ConfigurationError('issuer', 'must be an https URL (plain http is accepted only for a provider on localhost or 127.0.0.1).');
+    throw new ConfigurationError('issuer', 'must be an https URL (plain http is accepted only for a provider on localhost, 127.0.0.1 or [::1]).');
   }
   if (metadata['issuer'] !== undefined && metadata['issuer'] !== issuer) {
     throw new ConfigurationError('providerMetadata.issuer', `"${metadata['issuer']}" differs from issuer "${issuer}"; they must be identical.`);
@@ -173,6 +179,11 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
   if (acceptedIssuers !== undefined && (!Array.isArray(acceptedIssuers) || acceptedIssuers.some((i) => typeof i !== 'string'))) {
     throw new ConfigurationError('acceptedIssuers', 'must be an array of issuer strings (compared exactly).');
   }
+  // ID tokens must come from the provider's own issuer (exact match), so a list that leaves it out
+  // would refuse every login; unlike Flask-OIDC's OIDC_VALID_ISSUERS it cannot widen anything.
+  if (acceptedIssuers !== undefined && !acceptedIssuers.includes(issuer)) {
+    throw new ConfigurationError('acceptedIssuers', `does not include the issuer "${issuer}", so every login would be refused; add it, or drop the option (the issuer is always checked exactly).`);
+  }
 
   return {
     name,
@@ -189,7 +200,6 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
     clockTolerance: nonNegativeSeconds('clockTolerance', options.clockTolerance ?? 60),
     httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
     userInfo: options.userInfo ?? true,
-    acceptedIssuers,
     googleAppsDomain: options.googleAppsDomain,
     requireVerifiedEmail: options.requireVerifiedEmail ?? false,
     allowHttp,
@@ -207,7 +217,7 @@ function parseBaseUrl(value: unknown): URL {
     throw new ConfigurationError('baseUrl', `"${value}" is not an absolute URL; write it like "https://app.example.com".`);
   }
   if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
-    throw new ConfigurationError('baseUrl', 'must be https (plain http is accepted only for localhost and 127.0.0.1).');
+    throw new ConfigurationError('baseUrl', 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
   }
   if (url.search || url.hash || url.username || url.password) {
     throw new ConfigurationError('baseUrl', 'must not contain a query, fragment or credentials.');

@@ -24,7 +24,6 @@ export interface ProviderSettings {
   readonly clockTolerance: number;
   readonly httpTimeoutMs: number;
   readonly userInfo: boolean;
-  readonly acceptedIssuers: readonly string[] | undefined;
   readonly googleAppsDomain: string | undefined;
   readonly requireVerifiedEmail: boolean;
   /** Plain http to the provider is allowed only for loopback issuers (development). */

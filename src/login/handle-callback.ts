@@ -106,16 +106,13 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
   return extra;
 }
 
-/** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones. */
+/** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones (`hd`, `email_verified`). */
 function checkIdTokenClaims(deps: LoginDependencies, claims: client.IDToken): void {
   const settings = deps.provider.settings;
   // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
   // multi-audience tokens.
   if (claims.azp !== undefined && claims.azp !== settings.clientId) {
     throw new OidcError('id_token_invalid', 'The ID token is invalid (azp).', { reason: 'azp' });
-  }
-  if (settings.acceptedIssuers !== undefined && !settings.acceptedIssuers.includes(claims.iss)) {
-    throw new OidcError('claim_check_failed', 'The ID token comes from an issuer this application does not accept.', { reason: 'iss' });
   }
   if (settings.googleAppsDomain !== undefined && claims['hd'] !== settings.googleAppsDomain) {
     throw new OidcError('claim_check_failed', `You must log in with an account from the ${settings.googleAppsDomain} domain.`, { reason: 'hd' });

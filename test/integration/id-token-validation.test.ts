@@ -150,6 +150,9 @@ describe('ID token validation', () => {
     assert.equal((JSON.parse(response.body) as { sub: string }).sub, 'alice');
     assert.equal(proxy.calls.get('/me') ?? 0, 0);
     assert.equal(proxy.calls.get('/token'), 1);
+    const live = await browser.request(`${bed.appUrl}/live`, { headers: { accept: 'application/json' } });
+    assert.equal(live.status, 500, 'getInfo({ live: true }) is refused as a programming error');
+    assert.equal(proxy.calls.get('/me') ?? 0, 0, 'and still no UserInfo call');
   });
 
   test('logged failures name the code and reason but never contain a token', () => {

@@ -89,6 +89,9 @@ test('every invalid option fails at start-up naming the option and the fix', () 
   rejects({ session: { store: {} as never } }, 'session.store', /get\(id\)/);
   rejects({ googleAppsDomain: 'not a domain!' }, 'googleAppsDomain', /domain/);
   rejects({ acceptedIssuers: 'https://op.example' as never }, 'acceptedIssuers', /array/);
+  rejects({ acceptedIssuers: ['https://op.example/'] }, 'acceptedIssuers', /does not include the issuer "https:\/\/op\.example"/);
+  rejects({ session: { rollingDuration: 600, touchInterval: 600 } }, 'session.touchInterval', /shorter than/);
+  rejects({ redirectUri: 'http://app.example/callback' }, 'redirectUri', /https/);
   rejects({ providerMetadata: { issuer: 'https://other.example' } }, 'providerMetadata.issuer', /identical/);
   rejects({ providerMetadata: { token_endpoint: 'http://op.example/token' } }, 'providerMetadata.token_endpoint', /https/);
 });
@@ -120,7 +123,7 @@ test('client_secrets.json problems are start-up errors naming clientSecrets', ()
     return join(dir, name);
   };
   const base = { ...valid, clientId: undefined, clientSecret: undefined };
-  rejects({ ...base, clientSecrets: join(dir, 'missing.json') }, 'clientSecrets', /no such file.*oidc-kit register/);
+  rejects({ ...base, clientSecrets: join(dir, 'missing.json') }, 'clientSecrets', /no such file.*Flask-OIDC/);
   rejects({ ...base, clientSecrets: write('bad.json', '{nope') }, 'clientSecrets', /not valid JSON/);
   rejects({ ...base, clientSecrets: write('noweb.json', '{"other":{}}') }, 'clientSecrets', /"web"/);
   rejects({ ...base, clientSecrets: { web: { client_secret: 'x' } as never } }, 'clientSecrets', /client_id/);

@@ -23,10 +23,11 @@ test('everything that could leave the origin falls back', () => {
 
 test('an app under a path prefix keeps users under it', () => {
   const prefixed = new URL('https://host.example/app');
-  assert.equal(safeReturnTo('/app/page', prefixed, 'F'), 'https://host.example/app/page');
-  assert.equal(safeReturnTo('/app', prefixed, 'F'), 'https://host.example/app');
-  assert.equal(safeReturnTo('/other-app/page', prefixed, 'F'), 'F');
-  assert.equal(safeReturnTo('/application', prefixed, 'F'), 'F');
+  assert.equal(safeReturnTo('/page?x=1', prefixed, 'F'), 'https://host.example/app/page?x=1', 'an app path goes under the prefix');
+  assert.equal(safeReturnTo('https://host.example/app/page', prefixed, 'F'), 'https://host.example/app/page');
+  assert.equal(safeReturnTo('https://host.example/other-app/page', prefixed, 'F'), 'F');
+  assert.equal(safeReturnTo('https://host.example/application', prefixed, 'F'), 'F');
+  assert.equal(safeReturnTo('//evil.example', prefixed, 'F'), 'F');
 });
 
 test('a path like //host inside the origin stays on the origin', () => {
