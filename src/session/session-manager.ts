@@ -4,7 +4,7 @@ import { type SessionData, type SessionEnvelope, type SessionLifetime, sessionEx
 
 /**
  * Session lifecycle on top of a backend: expiry (absolute and rolling), the rolling touch (written
- * at most once per `touchInterval`, so most requests carry no Set-Cookie), login, update and logout.
+ * at most once per `touchInterval`, so most requests carry no Set-Cookie), login and logout.
  *
  * @example
  * ```ts
@@ -44,14 +44,10 @@ export class SessionManager {
 
   /** Starts a new session for a login, replacing (and deleting) any session the request carried. */
   async create(data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession> {
+    // A server-side session being replaced is deleted from the store; its cookie is overwritten below.
     if (previous?.id !== undefined) await this.#backend.destroy(previous, new Map(), () => undefined);
     const now = this.#now();
     return this.#write({ v: 1, createdAt: now, touchedAt: now, data }, cookies, sink, undefined);
-  }
-
-  /** Saves new data (e.g. refreshed tokens) into the current session, keeping its lifetime. */
-  async update(session: LoadedSession, data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
-    return this.#write({ ...session.envelope, data }, cookies, sink, session);
   }
 
   /** Ends the session: cookies cleared, server-side record deleted. */
