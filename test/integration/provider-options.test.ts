@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loginThroughProvider } from '../support/browser.ts';
 import { exportJWK, generateKeyPair } from 'jose';
-import { CLIENT_SECRET, startTestbed, type Testbed } from '../support/testbed.ts';
+import { CLIENT_SECRET, withTestbed, type Testbed } from '../support/testbed.ts';
 
 describe('client_secrets.json and client authentication', () => {
   test('a Flask-OIDC client_secrets.json (path) logs a user in with client_secret_post', async () => {
-    const bed = await startTestbed({
+    await withTestbed({
       client: { token_endpoint_auth_method: 'client_secret_post' },
       oidc: ({ issuer, appUrl }) => {
         const file = join(mkdtempSync(join(tmpdir(), 'oidc-kit-')), 'client_secrets.json');
@@ -23,19 +23,16 @@ describe('client_secrets.json and client authentication', () => {
         }));
         return { clientId: undefined, clientSecret: undefined, clientSecrets: file, tokenEndpointAuthMethod: 'client_secret_post' };
       },
-    });
-    try {
+    }, async (bed) => {
       const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.equal(response.status, 200);
       assert.equal((JSON.parse(response.body) as { sub: string }).sub, 'alice');
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('the endpoints of a client_secrets.json are used (auth_uri, token_uri, userinfo_uri)', async () => {
     let tokenUri = '';
-    const bed = await startTestbed({
+    await withTestbed({
       oidc: ({ issuer }) => {
         tokenUri = `${issuer}/token`;
         return {
@@ -44,21 +41,17 @@ describe('client_secrets.json and client authentication', () => {
           clientSecrets: { web: { client_id: 'demo-client', client_secret: CLIENT_SECRET, issuer, auth_uri: `${issuer}/auth`, token_uri: tokenUri, userinfo_uri: `${issuer}/me` } },
         };
       },
-    });
-    try {
+    }, async (bed) => {
       const start = await bed.browser().request(`${bed.appUrl}/login`);
       assert.ok(start.headers.get('location')!.startsWith(`${bed.op.issuer}/auth?`));
       const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'dora');
       assert.equal((JSON.parse(response.body) as { email: string }).email, 'dora@example.com');
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('client credentials the provider refuses give 502 without showing the secret, and no session', async () => {
     const wrongSecret = 'a-wrong-client-secret-0123456789-abcdef';
-    const bed = await startTestbed({ oidc: { clientSecret: wrongSecret } });
-    try {
+    await withTestbed({ oidc: { clientSecret: wrongSecret } }, async (bed) => {
       const browser = bed.browser();
       const { response } = await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
       assert.equal(response.status, 502);
@@ -67,35 +60,29 @@ describe('client_secrets.json and client authentication', () => {
       assert.doesNotMatch(response.body, new RegExp(wrongSecret), 'the secret never appears');
       assert.doesNotMatch(JSON.stringify(bed.warnings), new RegExp(wrongSecret), 'nor in the logs');
       assert.equal([...browser.cookies(bed.appUrl).keys()].includes('oidc_session'), false);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 });
 
 describe('claim checks', () => {
   test('requireVerifiedEmail refuses an unverified e-mail with 403 and accepts a verified one', async () => {
-    const bed = await startTestbed({
+    await withTestbed({
       accountClaims: (id) => ({ email_verified: id !== 'unverified' }),
       oidc: { requireVerifiedEmail: true },
-    });
-    try {
+    }, async (bed) => {
       const refused = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'unverified');
       assert.equal(refused.response.status, 403);
       assert.match(refused.response.body, /claim_check_failed:email_verified/);
       const accepted = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'verified');
       assert.equal(accepted.response.status, 200);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('googleAppsDomain sends hd and requires the hd claim to match', async () => {
-    const bed = await startTestbed({
+    await withTestbed({
       accountClaims: (id) => ({ hd: id.endsWith('.corp') ? 'corp.example' : 'gmail.example' }),
       oidc: { googleAppsDomain: 'corp.example' },
-    });
-    try {
+    }, async (bed) => {
       const start = await bed.browser().request(`${bed.appUrl}/login`);
       assert.equal(new URL(start.headers.get('location')!).searchParams.get('hd'), 'corp.example');
       const outsider = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'eve');
@@ -103,35 +90,27 @@ describe('claim checks', () => {
       assert.match(outsider.response.body, /corp\.example/);
       const insider = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'ann.corp');
       assert.equal(insider.response.status, 200);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('acceptedIssuers (Flask-OIDC OIDC_VALID_ISSUERS) carries over when it includes the issuer', async () => {
-    const bed = await startTestbed({ oidc: ({ issuer }) => ({ acceptedIssuers: ['https://accounts.google.com', issuer] }) });
-    try {
+    await withTestbed({ oidc: ({ issuer }) => ({ acceptedIssuers: ['https://accounts.google.com', issuer] }) }, async (bed) => {
       const accepted = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.equal(accepted.response.status, 200);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('a custom callback path and a full redirect URI override are honoured', async () => {
-    const bed = await startTestbed({
+    await withTestbed({
       oidc: ({ appUrl }) => ({ routes: { callback: '/oidc_callback' }, redirectUri: `${appUrl}/oidc_callback` }),
-    });
-    try {
+    }, async (bed) => {
       const start = await bed.browser().request(`${bed.appUrl}/login`);
       assert.equal(new URL(start.headers.get('location')!).searchParams.get('redirect_uri'), `${bed.appUrl}/oidc_callback`);
       assert.ok(start.setCookies.some((c) => /Path=\/oidc_callback/.test(c)), 'transaction cookie scoped to the callback path');
       const { response, visited } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.ok(visited.some((u) => u.pathname === '/oidc_callback'));
       assert.equal(response.status, 200);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 });
 
@@ -146,21 +125,17 @@ describe('discovery and client authentication on the wire', () => {
   }
 
   test('discovery happens once, lazily, however many requests arrive at once', async () => {
-    const bed = await startTestbed();
-    try {
+    await withTestbed({}, async (bed) => {
       assert.equal(bed.op.requests.length, 0, 'nothing fetched at start-up');
       const answers = await Promise.all(Array.from({ length: 20 }, () => bed.browser().request(`${bed.appUrl}/login`)));
       assert.ok(answers.every((a) => a.status === 302));
       await bed.browser().request(`${bed.appUrl}/login`);
       assert.equal(requestsTo(bed, '/.well-known/openid-configuration').length, 1);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('client_secret_basic (the default) sends an Authorization header; client_secret_post does not', async () => {
-    const bed = await startTestbed();
-    try {
+    await withTestbed({}, async (bed) => {
       await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.deepEqual(basicCredentials(requestsTo(bed, '/token')[0]?.headers.authorization), ['demo-client', CLIENT_SECRET]);
 
@@ -169,25 +144,20 @@ describe('discovery and client authentication on the wire', () => {
       const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.equal(response.status, 200);
       assert.equal(requestsTo(bed, '/token')[0]?.headers.authorization, undefined);
-    } finally {
-      await bed.close();
-    }
+    });
   });
 
   test('private_key_jwt authenticates with a signed client assertion', async () => {
     const { privateKey, publicKey } = await generateKeyPair('RS256');
-    const bed = await startTestbed({
+    await withTestbed({
       client: { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'RS256', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'app-key' }] } },
       oidc: { tokenEndpointAuthMethod: 'private_key_jwt', clientSecret: undefined, privateKey: { key: privateKey, kid: 'app-key' } },
-    });
-    try {
+    }, async (bed) => {
       const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.equal(response.status, 200);
       const token = bed.op.requests.find((r) => r.path === '/token');
       assert.ok(token, 'the code was redeemed');
       assert.equal(token.headers.authorization, undefined, 'no Basic credentials');
-    } finally {
-      await bed.close();
-    }
+    });
   });
 });

@@ -146,3 +146,20 @@ function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor) {
   });
   return app;
 }
+
+/**
+ * Runs `test` against a fresh testbed and always closes it, whatever the test does.
+ *
+ * @example
+ * ```ts
+ * await withTestbed({ oidc: { requireVerifiedEmail: true } }, async (bed) => { … });
+ * ```
+ */
+export async function withTestbed(options: TestbedOptions, test: (bed: Testbed) => Promise<void>): Promise<void> {
+  const bed = await startTestbed(options);
+  try {
+    await test(bed);
+  } finally {
+    await bed.close();
+  }
+}
