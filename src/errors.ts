@@ -38,7 +38,20 @@ export type OidcErrorCode =
   /** The session store did not answer; the request is refused rather than treated as logged in. */
   | 'session_store_unavailable'
   /** The route needs a logged-in user and there is none. */
-  | 'unauthenticated';
+  | 'unauthenticated'
+  /**
+   * The session ended because its tokens could not be kept valid; `reason`: `no_refresh_token`,
+   * `invalid_grant` (refresh token expired or revoked), `id_token:<claim>` (the refreshed ID token
+   * changed `iss`, `sub`, `aud`, `azp`, `auth_time` or `nonce`, or failed validation).
+   * Browsers should log in again; APIs answer 401.
+   */
+  | 'session_expired'
+  /** A login was asked for at a provider that is not configured (`?provider=`). */
+  | 'provider_unknown'
+  /** A back-channel logout request was refused; `reason` says why (`signature`, `aud`, `events`, `nonce`, `replayed`, …). */
+  | 'logout_token_invalid'
+  /** A state-changing request (logout) came from another site and was refused. */
+  | 'cross_site_request';
 
 /** Options for {@link OidcError}. */
 export interface OidcErrorOptions {
@@ -68,6 +81,10 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   provider_unavailable: 503,
   session_store_unavailable: 503,
   unauthenticated: 401,
+  session_expired: 401,
+  provider_unknown: 400,
+  logout_token_invalid: 400,
+  cross_site_request: 403,
 };
 
 /**

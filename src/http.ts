@@ -23,6 +23,11 @@ export interface RequestView {
   readonly url: string;
   /** A request header by lower-case name; repeated headers joined with `, `. */
   header(name: string): string | undefined;
+  /**
+   * The request body as text, or `undefined` when it is longer than `maxBytes`. Only the
+   * back-channel logout route reads a body; an adapter without it cannot serve that route.
+   */
+  readBody?(maxBytes: number): Promise<string | undefined>;
 }
 
 /**

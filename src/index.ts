@@ -2,11 +2,12 @@
  * oidc-kit: OpenID Connect for TypeScript web servers. This entry point is the framework-neutral
  * core; applications import their framework's adapter, e.g. `oidc-kit/express`.
  */
-export { OpenIDConnect, type RequireLoginOptions } from './openid-connect.ts';
-export type { OpenIDConnectOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger } from './config/options.ts';
+export { OpenIDConnect, type RequireLoginOptions, type LoginResult } from './openid-connect.ts';
+export type { OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions } from './config/options.ts';
 export { loadClientSecrets, type ClientSecretsEntry, type ClientSecretsFile } from './config/client-secrets.ts';
 export { OidcError, ConfigurationError, type OidcErrorCode, type OidcErrorOptions } from './errors.ts';
-export { RequestContext, type ResponseIO, type LogoutOptions, type UserInfoOptions } from './request-context.ts';
+export { RequestContext, type ResponseIO, type LogoutOptions, type UserInfoOptions, type AccessTokenOptions } from './request-context.ts';
+export type { TestSessionTokens } from './testing/test-session-data.ts';
 export type { LoginOptions } from './login/start-login.ts';
 export type { Claims } from './claims.ts';
 export type { RequestView, ResponsePlan, CookieSink } from './http.ts';

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { decodeVerifiedJwtPayload } from './claims.ts';
+import { type Claims, decodeVerifiedJwtPayload } from './claims.ts';
 import type { OpenIDConnectOptions } from './config/options.ts';
 import { resolveOptions } from './config/resolve-options.ts';
 import type { ResolvedConfig } from './config/resolved-config.ts';
@@ -10,16 +10,26 @@ import { pathOf, wantsJson, type RequestView, type ResponsePlan } from './http.t
 import { handleCallback } from './login/handle-callback.ts';
 import type { LoginDependencies } from './login/login-dependencies.ts';
 import { safeReturnTo } from './login/return-to.ts';
-import { assertOwnParametersUntouched, type LoginOptions, startLogin } from './login/start-login.ts';
+import { assertOwnParametersUntouched, checkAppState, type LoginOptions, startLogin } from './login/start-login.ts';
 import { TransactionCookies } from './login/transaction.ts';
+import { LogoutRecords } from './logout/logout-records.ts';
+import { LogoutTokenVerifier } from './logout/logout-token.ts';
+import { LogoutTransactionCookie } from './logout/logout-transaction.ts';
+import { fetchUserInfo } from './provider/fetch-userinfo.ts';
 import { ProviderClient } from './provider/provider-client.ts';
 import { toOidcError } from './provider/provider-error.ts';
 import { errorResponse } from './render/error-response.ts';
-import { type ContextHost, type ContextState, type LogoutOptions, RequestContext, type ResponseIO } from './request-context.ts';
+import { logoutConfirmation } from './render/logout-confirmation.ts';
+import {
+  type AccessTokenOptions, type ContextHost, type ContextState, type LogoutOptions, RequestContext, type ResponseIO,
+} from './request-context.ts';
 import { CookieSessionBackend } from './session/cookie-session-backend.ts';
-import type { SessionData } from './session/session-data.ts';
+import { MemoryStore } from './session/memory-store.ts';
+import type { LoadedSession } from './session/session-backend.ts';
 import { SessionManager } from './session/session-manager.ts';
 import { StoreSessionBackend } from './session/store-session-backend.ts';
+import { TokenRefresher } from './session/token-refresher.ts';
+import { testSessionData, type TestSessionTokens } from './testing/test-session-data.ts';
 
 /** Options of `requireLogin`. */
 export interface RequireLoginOptions {
@@ -29,116 +39,185 @@ export interface RequireLoginOptions {
    * X-Requested-With), a redirect for browsers.
    */
   unauthenticated?: 'auto' | 'redirect' | 'status';
+  /**
+   * Require a login at this provider (several providers; Flask-pyoidc: `oidc_auth('name')`). A
+   * session from another provider counts as not logged in here.
+   */
+  provider?: string;
 }
+
+/**
+ * What a completed login hands to your callback handler (Flask-OIDC: custom_callback).
+ *
+ * @example
+ * ```ts
+ * oidc.onCallback((req, res, result) => res.redirect(result.state?.next ?? result.returnTo));
+ * ```
+ */
+export interface LoginResult {
+  /** The value given to `login({ state })`, exactly as given (it travelled encrypted); `undefined` if none. */
+  readonly state: unknown;
+  /** Where the login would return to by default (an absolute URL of this app). */
+  readonly returnTo: string;
+  /** The provider the user logged in with. */
+  readonly provider: string;
+  /** The user's claims (as `req.oidc.user`). */
+  readonly user: Claims;
+}
+
+/** Back-channel logout requests larger than this are refused (BCL-15): a logout token is a few hundred bytes. */
+const MAX_LOGOUT_BODY_BYTES = 16 * 1024;
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
 /**
- * The framework-neutral core: configuration, provider, sessions and the login flow. Framework
- * adapters (`oidc-kit/express`) wrap it; use it directly only to write an adapter of your own.
- * Invalid options throw a `ConfigurationError` here, at start-up.
+ * The framework-neutral core: configuration, providers, sessions, login, refresh and logout.
+ * Framework adapters (`oidc-kit/express`) wrap it; use it directly only to write an adapter of
+ * your own. Invalid options throw a `ConfigurationError` here, at start-up.
  *
  * @example
  * ```ts
  * import { OpenIDConnect } from 'oidc-kit';
  * const core = new OpenIDConnect({ baseUrl, secret, issuer, clientId, clientSecret });
  * const context = await core.createContext(requestView, { setCookie, send });
- * const answer = await core.handleRoute(context); // login, callback, logout — or undefined
+ * const answer = await core.handleRoute(context); // login, callback, logout… — or undefined
  * ```
  */
 export class OpenIDConnect {
   /** The validated configuration, defaults filled in. */
   readonly config: ResolvedConfig;
-  readonly #provider: ProviderClient;
+  readonly #providers: ReadonlyMap<string, ProviderClient>;
   readonly #sessions: SessionManager;
   readonly #deps: LoginDependencies;
   readonly #states = new WeakMap<RequestContext, ContextState>();
+  readonly #contexts = new WeakMap<ContextState, RequestContext>();
   readonly #host: ContextHost;
+  readonly #refresher: TokenRefresher;
+  readonly #refreshing = new WeakMap<ContextState, Promise<void>>();
+  readonly #logoutTransactions: LogoutTransactionCookie;
+  /** Present while the back-channel logout route is mounted. */
+  readonly #logoutRecords: LogoutRecords | undefined;
+  readonly #logoutTokens: LogoutTokenVerifier;
 
   constructor(options: OpenIDConnectOptions) {
     this.config = resolveOptions(options);
     const { session, secrets } = this.config;
     const sessionSealer = new CookieSealer(secrets, 'session');
+    const transactionSealer = new CookieSealer(secrets, 'transaction');
     const backend = session.store === undefined
       ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, this.config.logger)
       : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store);
     this.#sessions = new SessionManager(backend, session, now);
-    this.#provider = new ProviderClient(this.config.provider);
+    this.#providers = new Map([...this.config.providers].map(([name, settings]) => [name, new ProviderClient(settings)]));
+    const provider = (name: string): ProviderClient => {
+      const found = this.#providers.get(name);
+      if (found === undefined) throw new OidcError('provider_unknown', 'There is no such identity provider here.', { reason: 'provider' });
+      return found;
+    };
     this.#deps = {
       config: this.config,
-      provider: this.#provider,
+      provider,
       sessions: this.#sessions,
-      transactions: new TransactionCookies(this.config.transaction, new CookieSealer(secrets, 'transaction')),
+      transactions: new TransactionCookies(this.config.transaction, transactionSealer),
       now,
     };
+    this.#refresher = new TokenRefresher(provider, now);
+    this.#logoutTransactions = new LogoutTransactionCookie(
+      this.config.logoutTransaction.cookieName, this.config.logoutTransaction.cookie, transactionSealer, this.config.transaction.ttl,
+    );
+    // Cookie sessions have no store of their own; their logout records then live in this process.
+    this.#logoutRecords = this.config.routes.backchannelLogout === undefined
+      ? undefined
+      : new LogoutRecords(session.store ?? new MemoryStore(), session.absoluteDuration, now);
+    this.#logoutTokens = new LogoutTokenVerifier(this.#providers.values());
     this.#host = {
       sessionExpiresAt: (state) => (state.session ? this.#sessions.expiresAt(state.session.envelope) : undefined),
       login: async (state, loginOptions) => state.io.send(await this.#login(state, loginOptions)),
       logout: async (state, logoutOptions) => state.io.send(await this.#logout(state, logoutOptions)),
-      fetchUserInfo: (data) => this.#fetchUserInfo(data),
+      accessToken: (state, tokenOptions) => this.#accessToken(state, tokenOptions),
+      fetchUserInfo: (state) => this.#fetchUserInfo(state),
       userInfoEnabled: this.config.provider.userInfo,
     };
+    if (this.config.testMode !== undefined) {
+      this.config.logger.warn('TEST MODE is on: logins are fake and no provider is contacted. Never enable it in production.');
+    }
   }
 
   /**
    * Reads the request's session and returns its context (`req.oidc`). Never throws for bad
    * cookies (they mean "not logged in"); a failing session store is remembered, and routes that
-   * need a login then answer 503.
+   * need a login then answer 503. A session ended by a back-channel logout is removed here.
    */
   async createContext(request: RequestView, io: ResponseIO): Promise<RequestContext> {
     const cookies = parseCookieHeader(request.header('cookie'));
-    let session;
+    let session: LoadedSession | undefined;
     let loadError: OidcError | undefined;
     try {
       session = await this.#sessions.read(cookies, io.setCookie);
+      if (session !== undefined && (await this.#hasEnded(session))) {
+        await this.#sessions.destroy(session, cookies, io.setCookie);
+        session = undefined;
+      }
     } catch (error) {
       if (!(error instanceof OidcError)) throw error;
+      session = undefined;
       loadError = error;
     }
     const state: ContextState = { request, cookies, io, session, loadError };
     const context = new RequestContext(this.#host, state);
     this.#states.set(context, state);
+    this.#contexts.set(state, context);
     return context;
   }
 
   /**
-   * Answers oidc-kit's own routes (login, callback, logout) and returns `undefined` for every other
-   * request. Errors become their status and page: a failed callback is a 400 with a stable code,
-   * an unreachable provider a 503.
+   * Answers oidc-kit's own routes (login, callback, logout, post-logout, back-channel logout) and
+   * returns `undefined` for every other request. Errors become their status and page: a failed
+   * callback is a 400 with a stable code, an unreachable provider a 503.
    */
   async handleRoute(context: RequestContext): Promise<ResponsePlan | undefined> {
     const state = this.#state(context);
     const { routes } = this.config;
     const path = pathOf(state.request.url);
-    if (path !== routes.callback && path !== routes.login && path !== routes.logout) return undefined;
     try {
-      if (path === routes.callback) {
-        if (state.loadError) throw state.loadError;
-        return await handleCallback(this.#deps, state.request, state.cookies, state.io.setCookie, state.session);
+      switch (path) {
+        case routes.callback:
+          return await this.#callbackRoute(context, state);
+        case routes.login: {
+          const query = this.#query(state);
+          const provider = query.get('provider') ?? undefined;
+          return await this.#login(state, { returnTo: query.get('returnTo') ?? undefined, ...(provider === undefined ? {} : { provider }) });
+        }
+        case routes.logout:
+          return await this.#logoutRoute(state);
+        case routes.postLogout:
+          return this.#postLogoutRoute(state);
+        case routes.backchannelLogout:
+          return await this.#backchannelLogoutRoute(state);
+        default:
+          return undefined;
       }
-      const query = new URL(state.request.url, this.config.baseUrl).searchParams;
-      const returnTo = query.get('returnTo') ?? undefined;
-      if (path === routes.login) return await this.#login(state, { returnTo });
-      return await this.#logout(state, { returnTo });
     } catch (error) {
-      return this.#failure(error, state, path === routes.callback ? 'login failed' : 'request failed');
+      return this.#failure(error, context, state, path === routes.callback ? 'login failed' : 'request failed');
     }
   }
 
   /**
    * Decides whether a request may reach a route that needs a login. Returns `undefined` at once
-   * (no promise, nothing to await) when it may; otherwise a promise of the answer to send instead:
-   * a redirect to the provider, a 401, or a 503 when the session store is down.
+   * (no promise, nothing to await) when it may and nothing is due; otherwise a promise of the answer
+   * to send instead — a redirect to the provider, a 401, a 503 when the session store is down — or
+   * of `undefined` once a due token refresh has been done.
    */
-  guardLogin(context: RequestContext, options: RequireLoginOptions = {}): Promise<ResponsePlan> | undefined {
+  guardLogin(context: RequestContext, options: RequireLoginOptions = {}): Promise<ResponsePlan | undefined> | undefined {
     const state = this.#state(context);
-    if (state.session !== undefined) return undefined;
-    if (state.loadError) return Promise.resolve(this.errorResponse(state.loadError, state.request));
-    const mode = options.unauthenticated ?? 'auto';
-    if (mode === 'status' || (mode === 'auto' && wantsJson(state.request))) {
-      return Promise.resolve(this.errorResponse(new OidcError('unauthenticated', 'Log in to use this resource.'), state.request, true));
+    const session = state.session;
+    if (session !== undefined && (options.provider === undefined || session.envelope.data.provider === options.provider)) {
+      const refreshDue = this.#refreshDue(session);
+      const reauthDue = this.#silentReauthDue(session, state.request);
+      if (!refreshDue && !reauthDue) return undefined;
+      return this.#guardDue(context, state, options, reauthDue);
     }
-    return this.#login(state, { returnTo: state.request.url }).catch((error: unknown) => this.#failure(error, state, 'login could not start'));
+    return this.#refuse(context, state, options);
   }
 
   /**
@@ -148,16 +227,177 @@ export class OpenIDConnect {
     return errorResponse(error, json, this.config.baseUrl.href);
   }
 
+  /**
+   * The answer to an error, through the `onError` view when there is one. Adapters use it for
+   * errors raised in application code (`oidc.errorHandler()` in Express): `session_expired` and
+   * `unauthenticated` send browsers to log in again and give API clients a 401.
+   */
+  async respondToError(context: RequestContext, error: OidcError): Promise<ResponsePlan> {
+    const state = this.#state(context);
+    if ((error.code === 'session_expired' || error.code === 'unauthenticated') && this.#isBrowserNavigation(state.request)) {
+      try {
+        return await this.#login(state, { returnTo: state.request.url });
+      } catch (loginError) {
+        return this.#failure(loginError, context, state, 'login could not start');
+      }
+    }
+    return this.#failure(error, context, state, 'request failed');
+  }
+
+  /**
+   * Test mode only: the `Cookie` header of a session for `user`, for your tests' requests.
+   * Throws a `TypeError` when test mode is off.
+   *
+   * @example
+   * ```ts
+   * const cookie = await oidc.createTestSession({ sub: 'alice', email: 'alice@example.com' });
+   * await fetch(`${appUrl}/profile`, { headers: { cookie } });
+   * ```
+   */
+  async createTestSession(user: Claims, tokens: TestSessionTokens = {}): Promise<string> {
+    const testMode = this.config.testMode;
+    if (testMode === undefined) throw new TypeError('oidc-kit: createTestSession() needs the `testMode` option.');
+    const cookies: string[] = [];
+    await this.#sessions.create(this.#testData(user, tokens), new Map(), (cookie) => cookies.push(cookie), undefined);
+    return cookies.map((cookie) => cookie.split(';')[0]).join('; ');
+  }
+
+  /**
+   * Called after a successful login, before the default redirect. Adapters override it to run the
+   * application's callback handler; a returned plan replaces the redirect.
+   */
+  protected onLoginComplete(_context: RequestContext, _result: LoginResult): Promise<ResponsePlan | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  /**
+   * Called with every error before the default page is built. The default runs the `onError`
+   * option; adapters override it to call the application's view with their own request/response.
+   */
+  protected renderError(context: RequestContext, error: OidcError): Promise<ResponsePlan | undefined> | ResponsePlan | undefined {
+    return this.config.onError?.(error, this.#state(context).request);
+  }
+
   #state(context: RequestContext): ContextState {
     const state = this.#states.get(context);
     if (state === undefined) throw new TypeError('oidc-kit: this RequestContext was not created by this OpenIDConnect instance.');
     return state;
   }
 
-  async #login(state: ContextState, options: LoginOptions): Promise<ResponsePlan> {
-    const fallback = this.config.baseUrl.href;
-    const returnTo = safeReturnTo(options.returnTo, this.config.baseUrl, fallback);
+  #query(state: ContextState): URLSearchParams {
+    return new URL(state.request.url, this.config.baseUrl).searchParams;
+  }
+
+  async #hasEnded(session: LoadedSession): Promise<boolean> {
+    const data = session.envelope.data;
+    if (!this.#providers.has(data.provider)) return true; // a provider removed from the configuration
+    if (this.#logoutRecords === undefined) return false;
+    const claims = decodeVerifiedJwtPayload(data.idToken);
+    try {
+      return await this.#logoutRecords.hasEnded(data.provider, session.envelope.createdAt, claims['sid'], claims.sub);
+    } catch (cause) {
+      throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
+    }
+  }
+
+  #refuse(context: RequestContext, state: ContextState, options: RequireLoginOptions): Promise<ResponsePlan | undefined> {
+    if (state.loadError) return this.#failure(state.loadError, context, state, 'session unavailable');
+    const mode = options.unauthenticated ?? 'auto';
+    if (mode === 'status' || (mode === 'auto' && wantsJson(state.request))) {
+      return this.#failure(new OidcError('unauthenticated', 'Log in to use this resource.'), context, state, undefined);
+    }
+    const loginOptions: LoginOptions = { returnTo: state.request.url, ...(options.provider === undefined ? {} : { provider: options.provider }) };
+    return this.#login(state, loginOptions).catch((error: unknown) => this.#failure(error, context, state, 'login could not start'));
+  }
+
+  async #guardDue(context: RequestContext, state: ContextState, options: RequireLoginOptions, reauth: boolean): Promise<ResponsePlan | undefined> {
+    if (reauth) {
+      const provider = state.session?.envelope.data.provider;
+      try {
+        return await this.#login(state, { returnTo: state.request.url, silent: true, ...(provider === undefined ? {} : { provider }) });
+      } catch (error) {
+        return this.#failure(error, context, state, 'silent re-authentication could not start');
+      }
+    }
+    try {
+      await this.#refreshSession(state);
+      return undefined;
+    } catch (error) {
+      if (error instanceof OidcError && error.code === 'session_expired') return this.#refuse(context, state, options);
+      if (error instanceof OidcError && error.code !== 'session_store_unavailable') {
+        // The provider is down or broken: the session itself is still valid, so let the request in;
+        // accessToken() will report the problem if the route needs a fresh token.
+        this.config.logger.warn(`token refresh failed: ${error.code}`, { code: error.code, reason: error.reason });
+        return undefined;
+      }
+      return this.#failure(error, context, state, 'token refresh failed');
+    }
+  }
+
+  #refreshDue(session: LoadedSession): boolean {
+    const data = session.envelope.data;
+    return this.config.testMode === undefined &&
+      data.refreshToken !== undefined &&
+      data.accessTokenExpiresAt !== undefined &&
+      data.accessTokenExpiresAt - this.config.refreshBefore <= now();
+  }
+
+  #silentReauthDue(session: LoadedSession, request: RequestView): boolean {
+    const interval = this.config.silentReauthInterval;
+    return interval !== undefined &&
+      this.config.testMode === undefined &&
+      now() - session.envelope.createdAt >= interval &&
+      this.#isBrowserNavigation(request);
+  }
+
+  /** A GET a browser navigates with: it can follow a redirect to the provider and come back. */
+  #isBrowserNavigation(request: RequestView): boolean {
+    return (request.method === 'GET' || request.method === 'HEAD') && !wantsJson(request);
+  }
+
+  async #accessToken(state: ContextState, options: AccessTokenOptions): Promise<string | undefined> {
+    const session = state.session;
+    if (session === undefined) return undefined;
+    const data = session.envelope.data;
+    if (this.config.testMode !== undefined) return data.accessToken;
+    const valid = data.accessTokenExpiresAt === undefined || data.accessTokenExpiresAt - this.config.refreshBefore > now();
+    if (valid && !options.forceRefresh) return data.accessToken;
+    await this.#refreshSession(state);
+    return state.session?.envelope.data.accessToken;
+  }
+
+  /** Refreshes the request's session once, however often the request asks. */
+  #refreshSession(state: ContextState): Promise<void> {
+    let pending = this.#refreshing.get(state);
+    if (pending === undefined) {
+      pending = this.#doRefresh(state).finally(() => this.#refreshing.delete(state));
+      this.#refreshing.set(state, pending);
+    }
+    return pending;
+  }
+
+  async #doRefresh(state: ContextState): Promise<void> {
+    const session = state.session;
+    if (session === undefined) return;
+    try {
+      const fresh = await this.#refresher.refresh(session.envelope.data);
+      state.session = await this.#sessions.update(session, fresh, state.cookies, state.io.setCookie);
+    } catch (error) {
+      if (error instanceof OidcError && error.code === 'session_expired') {
+        this.config.logger.warn(`session ended: ${error.code}:${error.reason ?? ''}`, { code: error.code, reason: error.reason });
+        state.session = undefined;
+        await this.#sessions.destroy(session, state.cookies, state.io.setCookie);
+      }
+      throw error;
+    }
+  }
+
+  async #login(state: ContextState, options: LoginOptions & { silent?: boolean }): Promise<ResponsePlan> {
+    const returnTo = safeReturnTo(options.returnTo, this.config.baseUrl, this.config.baseUrl.href);
     assertOwnParametersUntouched(options.authorizationParams);
+    checkAppState(options.state);
+    if (options.provider !== undefined) this.#deps.provider(options.provider);
+    if (this.config.testMode !== undefined) return this.#testLogin(state, returnTo, options);
     try {
       return await startLogin(this.#deps, state.cookies, state.io.setCookie, returnTo, options);
     } catch (error) {
@@ -165,34 +405,173 @@ export class OpenIDConnect {
     }
   }
 
+  async #callbackRoute(context: RequestContext, state: ContextState): Promise<ResponsePlan> {
+    if (state.loadError) throw state.loadError;
+    const outcome = await handleCallback(this.#deps, state.request, state.cookies, state.io.setCookie, state.session);
+    if (outcome.kind === 'silent_failed') {
+      // The provider needs the user (logged out there, consent…): end this session cleanly and go
+      // back to the page, which starts an interactive login if it needs one.
+      this.config.logger.warn(`silent re-authentication ended the session: ${outcome.error.oauthError ?? ''}`, { code: outcome.error.code, oauthError: outcome.error.oauthError });
+      const session = state.session;
+      state.session = undefined;
+      await this.#sessions.destroy(session, state.cookies, state.io.setCookie);
+      return { status: 303, headers: { location: outcome.transaction.returnTo, 'cache-control': 'no-store' } };
+    }
+    state.session = outcome.session;
+    return this.#afterLogin(context, outcome.transaction.appState, outcome.transaction.returnTo, outcome.transaction.provider, outcome.plan);
+  }
+
+  async #afterLogin(context: RequestContext, appState: unknown, returnTo: string, provider: string, plan: ResponsePlan): Promise<ResponsePlan> {
+    const user = context.user;
+    if (user === undefined) return plan;
+    const custom = await this.onLoginComplete(context, { state: appState, returnTo, provider, user });
+    return custom ?? plan;
+  }
+
+  async #testLogin(state: ContextState, returnTo: string, options: LoginOptions): Promise<ResponsePlan> {
+    const testMode = this.config.testMode;
+    if (testMode === undefined) throw new TypeError('test mode is off');
+    const provider = options.provider ?? this.config.provider.name;
+    const previous = state.session;
+    state.session = await this.#sessions.create(this.#testData(testMode.user, {}, provider), state.cookies, state.io.setCookie, previous);
+    const plan: ResponsePlan = { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } };
+    const context = this.#contexts.get(state);
+    return context === undefined ? plan : this.#afterLogin(context, options.state, returnTo, provider, plan);
+  }
+
+  #testData(user: Claims, tokens: TestSessionTokens, provider = this.config.provider.name) {
+    const testMode = this.config.testMode;
+    if (testMode === undefined) throw new TypeError('test mode is off');
+    const settings = this.config.providers.get(provider) ?? this.config.provider;
+    return testSessionData(user, provider, settings.clientId, now(), { ...tokens, accessToken: tokens.accessToken ?? testMode.accessToken });
+  }
+
+  async #logoutRoute(state: ContextState): Promise<ResponsePlan> {
+    const { request } = state;
+    const returnTo = this.#query(state).get('returnTo') ?? undefined;
+    if (request.method === 'POST') {
+      if (this.#isCrossSite(request)) {
+        throw new OidcError('cross_site_request', 'This logout request came from another site and was refused.', { reason: 'origin' });
+      }
+      return this.#logout(state, { returnTo });
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return { status: 405, headers: { allow: 'GET, POST', 'cache-control': 'no-store' } };
+    }
+    if (state.session === undefined) {
+      return { status: 303, headers: { location: safeReturnTo(returnTo, this.config.baseUrl, this.config.postLogoutRedirect), 'cache-control': 'no-store' } };
+    }
+    // A GET logs out only when the browser vouches that it comes from this site (a link, a typed
+    // URL); anything else gets a button that POSTs, which a foreign page cannot forge (RPL-04).
+    const site = request.header('sec-fetch-site');
+    if (request.method === 'GET' && (site === 'same-origin' || site === 'none')) return this.#logout(state, { returnTo });
+    return logoutConfirmation(request.url, this.config.baseUrl.href);
+  }
+
+  #isCrossSite(request: RequestView): boolean {
+    const origin = request.header('origin');
+    if (origin !== undefined && origin !== this.config.baseUrl.origin) return true;
+    const site = request.header('sec-fetch-site');
+    return site !== undefined && site !== 'same-origin' && site !== 'none';
+  }
+
   async #logout(state: ContextState, options: LogoutOptions): Promise<ResponsePlan> {
     const returnTo = safeReturnTo(options.returnTo, this.config.baseUrl, this.config.postLogoutRedirect);
     const session = state.session;
     state.session = undefined;
     await this.#sessions.destroy(session, state.cookies, state.io.setCookie);
-    return { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } };
-  }
+    const local: ResponsePlan = { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } };
+    const atProvider = options.atProvider ?? this.config.logoutAtProvider;
+    if (session === undefined || !atProvider || this.config.testMode !== undefined) return local;
 
-  async #fetchUserInfo(data: SessionData): Promise<Record<string, unknown>> {
-    if (data.accessToken === undefined) {
-      throw new OidcError('provider_error', 'The session has no access token to call UserInfo with.');
-    }
-    const configuration = await this.#provider.configuration();
+    const provider = this.#providers.get(session.envelope.data.provider);
+    if (provider === undefined) return local;
+    let configuration: client.Configuration;
     try {
-      return await client.fetchUserInfo(configuration, data.accessToken, decodeVerifiedJwtPayload(data.idToken).sub);
+      configuration = await provider.configuration();
     } catch (error) {
-      throw toOidcError(error, 'userinfo');
+      // The local session is over either way; the provider's cannot be ended now.
+      this.config.logger.warn('logout at the provider skipped: its metadata is unavailable', { code: error instanceof OidcError ? error.code : 'unknown' });
+      return local;
+    }
+    if (configuration.serverMetadata().end_session_endpoint === undefined) return local;
+    const logoutState = client.randomState();
+    this.#logoutTransactions.save({ state: logoutState, returnTo, createdAt: now() }, state.io.setCookie);
+    const url = client.buildEndSessionUrl(configuration, {
+      id_token_hint: session.envelope.data.idToken,
+      post_logout_redirect_uri: provider.settings.postLogoutRedirectUri,
+      state: logoutState,
+      client_id: provider.settings.clientId,
+    });
+    return { status: 303, headers: { location: url.href, 'cache-control': 'no-store' } };
+  }
+
+  /** Where the provider sends the browser after RP-initiated logout: only a matching state restores `returnTo` (RPI-02/03). */
+  #postLogoutRoute(state: ContextState): ResponsePlan {
+    const pending = this.#logoutTransactions.take(state.cookies, state.io.setCookie, now());
+    const returned = this.#query(state).get('state');
+    let location = this.config.postLogoutRedirect;
+    if (pending !== undefined && returned !== null && returned === pending.state) location = pending.returnTo;
+    else this.config.logger.warn('post-logout redirect without a matching state; showing the default page', { reason: returned === null ? 'state_missing' : 'state_mismatch' });
+    return { status: 303, headers: { location, 'cache-control': 'no-store' } };
+  }
+
+  async #backchannelLogoutRoute(state: ContextState): Promise<ResponsePlan> {
+    const records = this.#logoutRecords;
+    const { request } = state;
+    try {
+      if (records === undefined) throw new TypeError('back-channel logout is off');
+      if (request.method !== 'POST') throw new OidcError('logout_token_invalid', 'Back-channel logout requests must be POSTs.', { reason: 'method' });
+      if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.header('content-type') ?? '')) {
+        throw new OidcError('logout_token_invalid', 'Back-channel logout requests must be form-encoded.', { reason: 'content_type' });
+      }
+      if (request.readBody === undefined) throw new TypeError('oidc-kit: this adapter cannot read request bodies, which back-channel logout needs.');
+      const body = await request.readBody(MAX_LOGOUT_BODY_BYTES);
+      if (body === undefined) throw new OidcError('logout_token_invalid', 'The request body is too large.', { reason: 'too_large' });
+      const tokens = new URLSearchParams(body).getAll('logout_token');
+      if (tokens.length !== 1 || tokens[0] === '') {
+        throw new OidcError('logout_token_invalid', 'Send exactly one logout_token.', { reason: 'logout_token' });
+      }
+      const { provider, claims } = await this.#logoutTokens.verify(tokens[0] ?? '');
+      let fresh: boolean;
+      try {
+        fresh = await records.firstUse(claims, provider.settings.clockTolerance);
+        if (fresh) await records.record(provider.settings.name, claims);
+      } catch (cause) {
+        throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
+      }
+      if (!fresh) throw new OidcError('logout_token_invalid', 'This logout token was already used.', { reason: 'replayed' });
+      return { status: 200, headers: { 'cache-control': 'no-store' } };
+    } catch (error) {
+      if (!(error instanceof OidcError)) throw error;
+      this.config.logger.warn(`back-channel logout refused: ${error.code}${error.reason ? `:${error.reason}` : ''}`, { code: error.code, reason: error.reason });
+      // §2.8: 400 with an OAuth-style JSON error; the provider is a server, not a person.
+      const body: Record<string, string> = { error: error.status === 400 ? 'invalid_request' : 'temporarily_unavailable', error_description: error.message };
+      if (error.reason !== undefined) body['reason'] = error.reason;
+      return { status: error.status, headers: { 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
     }
   }
 
-  #failure(error: unknown, state: ContextState, what: string): ResponsePlan {
+  async #fetchUserInfo(state: ContextState): Promise<Record<string, unknown>> {
+    const accessToken = await this.#accessToken(state, {});
+    const data = state.session?.envelope.data;
+    if (data === undefined) throw new OidcError('unauthenticated', 'Nobody is logged in.');
+    if (accessToken === undefined) throw new OidcError('provider_error', 'The session has no access token to call UserInfo with.');
+    if (this.config.testMode !== undefined) return { ...decodeVerifiedJwtPayload(data.idToken), ...data.userinfo };
+    return fetchUserInfo(this.#deps.provider(data.provider), accessToken, decodeVerifiedJwtPayload(data.idToken).sub);
+  }
+
+  async #failure(error: unknown, context: RequestContext, state: ContextState, what: string | undefined): Promise<ResponsePlan> {
     if (!(error instanceof OidcError)) throw error;
-    this.config.logger.warn(`${what}: ${error.code}${error.reason ? `:${error.reason}` : ''}`, {
-      code: error.code,
-      reason: error.reason,
-      oauthError: error.oauthError,
-      path: pathOf(state.request.url),
-    });
-    return this.errorResponse(error, state.request);
+    if (what !== undefined) {
+      this.config.logger.warn(`${what}: ${error.code}${error.reason ? `:${error.reason}` : ''}`, {
+        code: error.code,
+        reason: error.reason,
+        oauthError: error.oauthError,
+        path: pathOf(state.request.url),
+      });
+    }
+    const custom = await this.renderError(context, error);
+    return custom ?? this.errorResponse(error, state.request);
   }
 }

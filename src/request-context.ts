@@ -15,6 +15,14 @@ export interface ResponseIO {
 export interface LogoutOptions {
   /** Where to send the user afterwards: a path or URL of this app. Default: `postLogoutRedirect`. */
   returnTo?: string;
+  /** Also end the session at the provider (RP-initiated logout) when it supports it. Default: the `logoutAtProvider` option. */
+  atProvider?: boolean;
+}
+
+/** Options of {@link RequestContext.accessToken}. */
+export interface AccessTokenOptions {
+  /** Refresh even if the access token is still valid (Flask-pyoidc: valid_access_token(force_refresh=True)). */
+  forceRefresh?: boolean;
 }
 
 /** Options of {@link RequestContext.getField} and {@link RequestContext.getInfo}. */
@@ -47,7 +55,9 @@ export interface ContextHost {
   sessionExpiresAt(state: ContextState): number | undefined;
   login(state: ContextState, options: LoginOptions): Promise<void>;
   logout(state: ContextState, options: LogoutOptions): Promise<void>;
-  fetchUserInfo(data: SessionData): Promise<Record<string, unknown>>;
+  /** A valid access token, refreshed if due; ends the session and throws `session_expired` when it cannot be. */
+  accessToken(state: ContextState, options: AccessTokenOptions): Promise<string | undefined>;
+  fetchUserInfo(state: ContextState): Promise<Record<string, unknown>>;
   /** Whether UserInfo calls are enabled (`userInfo` option). */
   readonly userInfoEnabled: boolean;
 }
@@ -68,6 +78,7 @@ export class RequestContext {
   readonly #host: ContextHost;
   readonly #state: ContextState;
   #claims: Claims | undefined;
+  #claimsOf: SessionData | undefined;
   #user: Claims | undefined;
   #liveUserinfo: Promise<Record<string, unknown>> | undefined;
 
@@ -92,11 +103,16 @@ export class RequestContext {
     return this.#user;
   }
 
-  /** The claims of the ID token received at login. */
+  /** The claims of the ID token received at login (or at the last refresh). */
   get idTokenClaims(): Claims | undefined {
     const data = this.#data;
     if (data === undefined) return undefined;
-    this.#claims ??= decodeVerifiedJwtPayload(data.idToken);
+    // Decoded once per session state: a refresh in this request replaces the data, and the cache.
+    if (this.#claimsOf !== data) {
+      this.#claims = decodeVerifiedJwtPayload(data.idToken);
+      this.#user = undefined;
+      this.#claimsOf = data;
+    }
     return this.#claims;
   }
 
@@ -132,9 +148,18 @@ export class RequestContext {
     return this.#data?.provider;
   }
 
-  /** The access token for calling APIs (Flask-OIDC: get_access_token). */
-  accessToken(): Promise<string | undefined> {
-    return Promise.resolve(this.#data?.accessToken);
+  /**
+   * A valid access token for calling APIs (Flask-OIDC: get_access_token; Flask-pyoidc:
+   * valid_access_token). When it has expired or is about to (`refreshBefore`), it is refreshed
+   * first — once, however many requests of the session ask at the same time — and the new tokens
+   * are saved in the session. When it cannot be refreshed (no refresh token, `invalid_grant`, a
+   * refreshed ID token for someone else) the session ends and this throws an `OidcError`
+   * `session_expired` (401): `oidc.errorHandler()` sends browsers to log in again. Resolves to
+   * `undefined` when nobody is logged in. Await it before sending the response: a refresh updates
+   * the session cookie.
+   */
+  accessToken(options: AccessTokenOptions = {}): Promise<string | undefined> {
+    return this.#host.accessToken(this.#state, options);
   }
 
   /**
@@ -162,7 +187,7 @@ export class RequestContext {
       if (!this.#host.userInfoEnabled) {
         throw new TypeError('oidc-kit: getInfo({ live: true }) calls UserInfo, which the `userInfo: false` option turned off.');
       }
-      this.#liveUserinfo ??= this.#host.fetchUserInfo(data);
+      this.#liveUserinfo ??= this.#host.fetchUserInfo(this.#state);
       userinfo = await this.#liveUserinfo;
     }
     const result: Record<string, unknown> = {};
@@ -175,13 +200,18 @@ export class RequestContext {
 
   /**
    * Sends the user to the provider to log in, then back to `returnTo` (Flask-OIDC:
-   * redirect_to_auth_server). The response is sent; do not send another.
+   * redirect_to_auth_server). `state` travels with the login to your `onCallback` handler;
+   * `provider` picks one of several providers. The response is sent; do not send another.
    */
   login(options: LoginOptions = {}): Promise<void> {
     return this.#host.login(this.#state, options);
   }
 
-  /** Ends the session (cookies cleared, server-side record deleted) and redirects to `returnTo`. */
+  /**
+   * Ends the session (cookies cleared, server-side record deleted), then — unless `atProvider` is
+   * false or the provider has no `end_session_endpoint` — sends the user to the provider to end
+   * their session there too, and finally to `returnTo`. The response is sent.
+   */
   logout(options: LogoutOptions = {}): Promise<void> {
     return this.#host.logout(this.#state, options);
   }

@@ -1,6 +1,9 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { SessionStore } from '../session/session-store.ts';
 import type { ClientSecretsFile } from './client-secrets.ts';
+import type { Claims } from '../claims.ts';
+import type { OidcError } from '../errors.ts';
+import type { RequestView, ResponsePlan } from '../http.ts';
 
 /**
  * How the client authenticates at the token endpoint. Made explicit because providers differ and a
@@ -43,36 +46,42 @@ export interface SessionOptions {
 
 /** Paths of the routes oidc-kit answers, as the application sees them. */
 export interface RouteOptions {
-  /** Starts a login; takes `?returnTo=/path`. `false` to not mount it. Default `/login`. */
+  /** Starts a login; takes `?returnTo=/path` and, with several providers, `?provider=name`. `false` to not mount it. Default `/login`. */
   login?: string | false;
   /** Where the provider sends the user back. Default `/callback` (Flask-OIDC: OIDC_CALLBACK_ROUTE, default there `/oidc_callback`). */
   callback?: string;
-  /** Ends the session and redirects to `postLogoutRedirect` or `?returnTo`. `false` to not mount it. Default `/logout`. */
+  /**
+   * Ends the session (and, by default, the provider's: see `logoutAtProvider`), then redirects to
+   * `postLogoutRedirect` or `?returnTo`. POST logs out; GET logs out when the browser says the
+   * request comes from this site (`Sec-Fetch-Site`), and otherwise shows a one-button confirmation,
+   * so a foreign page cannot log users out. `false` to not mount it. Default `/logout`.
+   */
   logout?: string | false;
+  /** Where the provider sends the user back after RP-initiated logout; its `state` is checked. Default `/logout/callback`. */
+  postLogout?: string;
+  /**
+   * The OpenID Connect Back-Channel Logout endpoint (POST, called by the provider); register
+   * `baseUrl` + this path as the client's `backchannel_logout_uri`. Default `false` (not mounted):
+   * while it is mounted, every request checks the session against the logout records.
+   */
+  backchannelLogout?: string | false;
 }
 
 /**
- * Everything `new OpenIDConnect(options)` accepts. Only `baseUrl`, `secret` and a provider
- * (`issuer` + `clientId` + `clientSecret`, or `clientSecrets`) are required.
+ * One OpenID Provider and this app's client registration there. The top level of
+ * {@link OpenIDConnectOptions} takes these for a single provider; `providers` takes several, by name.
  *
  * @example
  * ```ts
- * const options: OpenIDConnectOptions = {
- *   baseUrl: 'https://app.example.com',
- *   secret: process.env.SESSION_SECRET!,
- *   issuer: 'https://accounts.example.com',
- *   clientId: 'my-app',
- *   clientSecret: process.env.OIDC_CLIENT_SECRET!,
- *   scope: ['openid', 'email', 'profile'],
+ * const google: ProviderOptions = {
+ *   issuer: 'https://accounts.google.com',
+ *   clientId: process.env.GOOGLE_CLIENT_ID!,
+ *   clientSecret: process.env.GOOGLE_CLIENT_SECRET!,
+ *   scope: 'openid email profile',
  * };
  * ```
  */
-export interface OpenIDConnectOptions {
-  /** The application's public URL (scheme, host, optional path). Redirect URIs and cookie security derive from it; the Host header is never trusted. */
-  baseUrl: string;
-  /** Secret for cookie encryption, at least 32 characters; an array rotates secrets (first encrypts, all decrypt). Flask: SECRET_KEY. */
-  secret: string | readonly string[];
-
+export interface ProviderOptions {
   /** The provider's issuer URL; its metadata is discovered (lazily, cached). */
   issuer?: string;
   /** Static provider metadata instead of (or on top of) discovery: `issuer`, `authorization_endpoint`, `token_endpoint` and `jwks_uri` at least. */
@@ -88,18 +97,18 @@ export interface OpenIDConnectOptions {
   /** The private key for `private_key_jwt` (import a PEM with jose's `importPKCS8`). */
   privateKey?: CryptoKey | { key: CryptoKey; kid?: string };
 
-  /** Scopes to request; must include `openid`. Default `['openid', 'email']` (Flask-OIDC: OIDC_SCOPES). */
+  /** Scopes to request; must include `openid`. Default `['openid', 'email']` (Flask-OIDC: OIDC_SCOPES). With `offline_access`, `prompt=consent` is sent unless you set `prompt` (OIDC Core §11). */
   scope?: string | readonly string[];
   /** Extra authorization request parameters: `prompt`, `acr_values`, `login_hint`, `ui_locales`, … (Flask-OIDC: OIDC_EXTRA_REQUEST_AUTH_PARAMS). */
   authorizationParams?: Readonly<Record<string, string>>;
-  /** The only algorithm accepted for ID token signatures. Default `RS256`. */
+  /** The only algorithm accepted for ID token (and logout token) signatures. Default `RS256`. */
   idTokenSigningAlg?: string;
-  /** Seconds of clock difference tolerated on exp/iat/nbf. Default 60 (Flask-OIDC: OIDC_CLOCK_SKEW). */
-  clockTolerance?: number;
-  /** Milliseconds to wait for the provider on each request to it. Default 5000. */
-  httpTimeout?: number;
-  /** Fetch UserInfo after login and merge it into `req.oidc.user`. Default `true` (Flask-OIDC: OIDC_USER_INFO_ENABLED). */
-  userInfo?: boolean;
+  /**
+   * UserInfo: `'GET'` (or `true`, the default) fetches it after login with GET and merges it into
+   * `req.oidc.user`; `'POST'` uses POST (Flask-pyoidc: userinfo_http_method); `false` never calls it
+   * (Flask-OIDC: OIDC_USER_INFO_ENABLED).
+   */
+  userInfo?: boolean | 'GET' | 'POST';
   /**
    * Issuers accepted in ID tokens, compared exactly (Flask-OIDC: OIDC_VALID_ISSUERS). The ID token's
    * `iss` must always equal the provider's issuer, so the list must include it: kept so Flask-OIDC
@@ -110,12 +119,78 @@ export interface OpenIDConnectOptions {
   googleAppsDomain?: string;
   /** Refuse logins whose ID token does not say `email_verified: true` (Flask-OIDC: OIDC_REQUIRE_VERIFIED_EMAIL). */
   requireVerifiedEmail?: boolean;
+  /**
+   * The `post_logout_redirect_uri` sent to this provider's end-session endpoint; it must be
+   * registered there exactly. Default: `baseUrl` + `routes.postLogout` (`/logout/callback`).
+   */
+  postLogoutRedirectUri?: string;
+}
+
+/** Options of the test mode; see {@link OpenIDConnectOptions.testMode}. */
+export interface TestModeOptions {
+  /** Who `/login` logs in, at once and without a provider. Default `{ sub: 'test-user' }`. */
+  user?: Claims;
+  /** The access token test sessions carry. Default `'test-access-token'`. */
+  accessToken?: string;
+}
+
+/**
+ * Everything `new OpenIDConnect(options)` accepts. Only `baseUrl`, `secret` and a provider
+ * (`issuer` + `clientId` + `clientSecret`, or `clientSecrets`; or several under `providers`) are required.
+ *
+ * @example
+ * ```ts
+ * const options: OpenIDConnectOptions = {
+ *   baseUrl: 'https://app.example.com',
+ *   secret: process.env.SESSION_SECRET!,
+ *   issuer: 'https://accounts.example.com',
+ *   clientId: 'my-app',
+ *   clientSecret: process.env.OIDC_CLIENT_SECRET!,
+ *   scope: ['openid', 'email', 'profile'],
+ * };
+ * ```
+ */
+export interface OpenIDConnectOptions extends ProviderOptions {
+  /** The application's public URL (scheme, host, optional path). Redirect URIs and cookie security derive from it; the Host header is never trusted. */
+  baseUrl: string;
+  /** Secret for cookie encryption, at least 32 characters; an array rotates secrets (first encrypts, all decrypt). Flask: SECRET_KEY. */
+  secret: string | readonly string[];
+
+  /**
+   * Several named providers instead of the top-level provider options (Flask-pyoidc's
+   * `OIDCAuthentication({ name: ProviderConfiguration })`). Log in at one with `/login?provider=name`,
+   * `req.oidc.login({ provider })` or `requireLogin({ provider })`.
+   */
+  providers?: Readonly<Record<string, ProviderOptions>>;
+  /** With `providers`: the one used when none is named. Default: the first. */
+  defaultProvider?: string;
+
+  /** Seconds of clock difference tolerated on exp/iat/nbf. Default 60 (Flask-OIDC: OIDC_CLOCK_SKEW). */
+  clockTolerance?: number;
+  /** Milliseconds to wait for the provider on each request to it. Default 5000. */
+  httpTimeout?: number;
+  /**
+   * An access token this close to expiry (seconds) counts as expired: it is refreshed before use, so
+   * an API never receives one that expires in flight. Default 60.
+   */
+  refreshBefore?: number;
+  /**
+   * Re-authenticate silently (`prompt=none`) when a browser session is older than this many seconds,
+   * so that a user logged out at the provider is logged out here too (Flask-pyoidc:
+   * session_refresh_interval_seconds). Default: off.
+   */
+  silentReauthInterval?: number;
+  /**
+   * Where the logout route and `req.oidc.logout()` end the user's session: `true` (default) also at
+   * the provider, when it has an `end_session_endpoint` (RP-initiated logout); `false` only here.
+   */
+  logoutAtProvider?: boolean;
 
   /** Route paths. */
   routes?: RouteOptions;
   /** The full redirect URI sent to the provider, when it is not `baseUrl` + `routes.callback` (Flask-OIDC: OVERWRITE_REDIRECT_URI). */
   redirectUri?: string;
-  /** Where `/logout` sends the user by default: a path or a URL of this app. Default `/`. */
+  /** Where logout sends the user by default: a path or a URL of this app. Default `/`. */
   postLogoutRedirect?: string;
   /** Session cookie and lifetime. */
   session?: SessionOptions;
@@ -123,4 +198,17 @@ export interface OpenIDConnectOptions {
   transactionTtl?: number;
   /** Where warnings go (failed logins with their code and reason; never tokens). Default: `console`. */
   logger?: Logger;
+  /**
+   * Your error view (Flask-pyoidc: error_view): called with every error oidc-kit would otherwise
+   * answer with its own page (a failed login, the provider's OAuth error, a store outage). Return
+   * a response to send, or `undefined` for the default page. Framework adapters offer a variant
+   * with their own request and response objects.
+   */
+  onError?: (error: OidcError, request: RequestView) => ResponsePlan | undefined | Promise<ResponsePlan | undefined>;
+  /**
+   * Test mode, for your application's own tests: no provider is contacted; `/login` logs in
+   * `testMode.user` at once, and `oidc.createTestSession(user)` gives the cookie of a session for
+   * any user. Refused at start-up when `NODE_ENV` is `production`. Never set it from user input.
+   */
+  testMode?: boolean | TestModeOptions;
 }

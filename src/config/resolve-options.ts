@@ -1,7 +1,7 @@
 import { ConfigurationError } from '../errors.ts';
 import { COOKIE_NAME_PATTERN } from '../cookies/cookie-header.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
-import type { OpenIDConnectOptions } from './options.ts';
+import type { OpenIDConnectOptions, ProviderOptions } from './options.ts';
 import type { ProviderSettings, ResolvedConfig } from './resolved-config.ts';
 
 const DAY = 24 * 60 * 60;
@@ -31,6 +31,14 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   const callback = routePath('routes.callback', options.routes?.callback ?? '/callback');
   const login = options.routes?.login === false ? undefined : routePath('routes.login', options.routes?.login ?? '/login');
   const logout = options.routes?.logout === false ? undefined : routePath('routes.logout', options.routes?.logout ?? '/logout');
+  const postLogout = routePath('routes.postLogout', options.routes?.postLogout ?? '/logout/callback');
+  const backchannelLogout = options.routes?.backchannelLogout === undefined || options.routes.backchannelLogout === false
+    ? undefined
+    : routePath('routes.backchannelLogout', options.routes.backchannelLogout);
+  const paths = [callback, login, logout, postLogout, backchannelLogout].filter((p) => p !== undefined);
+  if (new Set(paths).size !== paths.length) {
+    throw new ConfigurationError('routes', `every route needs its own path (got ${paths.join(', ')}).`);
+  }
 
   const redirectUri = options.redirectUri === undefined ? joinUrl(baseUrl, callback) : absoluteUrl('redirectUri', options.redirectUri);
   if (options.redirectUri !== undefined && new URL(redirectUri).protocol !== 'https:' && !isLoopbackHttp(new URL(redirectUri))) {
@@ -77,12 +85,37 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     throw new ConfigurationError('session.store', 'a session store needs get(id), set(id, session, ttlSeconds) and delete(id) methods.');
   }
 
+  const testMode = resolveTestMode(options);
+  const globals: ProviderGlobals = {
+    clockTolerance: nonNegativeSeconds('clockTolerance', options.clockTolerance ?? 60),
+    httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
+    postLogoutRedirectUri: joinUrl(baseUrl, postLogout),
+  };
+  const providers = resolveProviders(options, globals, testMode !== undefined);
+  const defaultName = options.defaultProvider ?? providers.keys().next().value ?? 'default';
+  const defaultProvider = providers.get(defaultName);
+  if (defaultProvider === undefined) {
+    throw new ConfigurationError('defaultProvider', `"${defaultName}" is not one of the providers (${[...providers.keys()].join(', ')}).`);
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    throw new ConfigurationError('onError', 'must be a function (error, request) returning a response plan or undefined.');
+  }
+  if (options.logoutAtProvider !== undefined && typeof options.logoutAtProvider !== 'boolean') {
+    throw new ConfigurationError('logoutAtProvider', 'must be true (default: log out at the provider too) or false (only here).');
+  }
+
   const callbackPath = new URL(redirectUri).pathname;
   return {
     baseUrl,
     secrets,
-    provider: resolveProvider('default', options),
-    routes: { login, callback, logout },
+    provider: defaultProvider,
+    providers,
+    routes: { login, callback, logout, postLogout, backchannelLogout },
+    refreshBefore: nonNegativeSeconds('refreshBefore', options.refreshBefore ?? 60),
+    silentReauthInterval: options.silentReauthInterval === undefined ? undefined : positiveSeconds('silentReauthInterval', options.silentReauthInterval),
+    logoutAtProvider: options.logoutAtProvider ?? true,
+    onError: options.onError,
+    testMode,
     redirectUri,
     postLogoutRedirect,
     session: {
@@ -99,28 +132,100 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
       cookie: { path: callbackPath, domain: cookieDomain, httpOnly: true, secure, sameSite: sameSite === 'None' ? 'None' : 'Lax' },
       ttl: positiveSeconds('transactionTtl', options.transactionTtl ?? 600),
     },
+    logoutTransaction: {
+      cookieName: `${cookieName}_logout`,
+      cookie: { path: postLogout === '/' ? '/' : new URL(joinUrl(baseUrl, postLogout)).pathname, domain: cookieDomain, httpOnly: true, secure, sameSite: sameSite === 'None' ? 'None' : 'Lax' },
+    },
     logger: options.logger ?? { warn: (message, details) => console.warn(`oidc-kit: ${message}`, details ?? '') },
   };
 }
 
-function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderSettings {
+/** Settings that every provider shares, taken from the top level. */
+interface ProviderGlobals {
+  clockTolerance: number;
+  httpTimeoutMs: number;
+  postLogoutRedirectUri: string;
+}
+
+/** Options that name a provider at the top level; they may not be mixed with `providers`. */
+const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clientSecret', 'clientSecrets'] as const;
+const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobals, testMode: boolean): Map<string, ProviderSettings> {
+  const providers = new Map<string, ProviderSettings>();
+  if (options.providers === undefined) {
+    const configured = TOP_LEVEL_PROVIDER_KEYS.some((key) => options[key] !== undefined);
+    // Test mode needs no provider: a placeholder keeps the rest of the library uniform.
+    const source: ProviderOptions = testMode && !configured
+      ? { issuer: 'https://test-mode.oidc-kit.invalid', clientId: 'test-mode', clientSecret: 'test-mode' }
+      : options;
+    providers.set('default', resolveProvider('default', '', source, globals));
+    return providers;
+  }
+  if (typeof options.providers !== 'object' || options.providers === null || Object.keys(options.providers).length === 0) {
+    throw new ConfigurationError('providers', 'must be an object of named providers: { google: { issuer, clientId, clientSecret }, … }.');
+  }
+  const mixed = TOP_LEVEL_PROVIDER_KEYS.find((key) => options[key] !== undefined);
+  if (mixed !== undefined) {
+    throw new ConfigurationError(mixed, 'cannot be combined with `providers`; move it into one of the named providers.');
+  }
+  for (const [name, providerOptions] of Object.entries(options.providers)) {
+    if (!PROVIDER_NAME.test(name)) {
+      throw new ConfigurationError(`providers.${name}`, 'provider names may contain letters, digits, "_" and "-" only (at most 64).');
+    }
+    providers.set(name, resolveProvider(name, `providers.${name}.`, { ...inheritedProviderOptions(options), ...providerOptions }, globals));
+  }
+  return providers;
+}
+
+/** Top-level provider-wide defaults (scope, algorithms, checks) that named providers inherit. */
+function inheritedProviderOptions(options: OpenIDConnectOptions): ProviderOptions {
+  const { scope, authorizationParams, idTokenSigningAlg, userInfo, tokenEndpointAuthMethod, requireVerifiedEmail } = options;
+  const inherited: ProviderOptions = {};
+  if (scope !== undefined) inherited.scope = scope;
+  if (authorizationParams !== undefined) inherited.authorizationParams = authorizationParams;
+  if (idTokenSigningAlg !== undefined) inherited.idTokenSigningAlg = idTokenSigningAlg;
+  if (userInfo !== undefined) inherited.userInfo = userInfo;
+  if (tokenEndpointAuthMethod !== undefined) inherited.tokenEndpointAuthMethod = tokenEndpointAuthMethod;
+  if (requireVerifiedEmail !== undefined) inherited.requireVerifiedEmail = requireVerifiedEmail;
+  return inherited;
+}
+
+function resolveTestMode(options: OpenIDConnectOptions): ResolvedConfig['testMode'] {
+  const testMode = options.testMode;
+  if (testMode === undefined || testMode === false) return undefined;
+  if (process.env['NODE_ENV'] === 'production') {
+    throw new ConfigurationError('testMode', 'refused because NODE_ENV is "production": test mode logs anyone in without a provider. Enable it only in your test setup.');
+  }
+  const settings = testMode === true ? {} : testMode;
+  if (typeof settings !== 'object' || settings === null) {
+    throw new ConfigurationError('testMode', 'must be true or { user, accessToken }.');
+  }
+  const user = settings.user ?? { sub: 'test-user' };
+  if (typeof user.sub !== 'string' || user.sub === '') {
+    throw new ConfigurationError('testMode.user', 'needs a non-empty string `sub`.');
+  }
+  return { user, accessToken: settings.accessToken ?? 'test-access-token' };
+}
+
+function resolveProvider(name: string, prefix: string, options: ProviderOptions, globals: ProviderGlobals): ProviderSettings {
   const file: ClientSecretsEntry | undefined = options.clientSecrets === undefined ? undefined : loadClientSecrets(options.clientSecrets);
 
   const clientId = options.clientId ?? file?.client_id;
   if (!clientId) {
-    throw new ConfigurationError('clientId', 'required: the client id registered at your provider (or give `clientSecrets`, a client_secrets.json).');
+    throw new ConfigurationError(`${prefix}clientId`, 'required: the client id registered at your provider (or give `clientSecrets`, a client_secrets.json).');
   }
   const clientSecret = options.clientSecret ?? file?.client_secret ?? undefined;
 
   const authMethod = options.tokenEndpointAuthMethod ?? 'client_secret_basic';
   if (!AUTH_METHODS.has(authMethod)) {
-    throw new ConfigurationError('tokenEndpointAuthMethod', 'use "client_secret_basic" (default), "client_secret_post" or "private_key_jwt".');
+    throw new ConfigurationError(`${prefix}tokenEndpointAuthMethod`, 'use "client_secret_basic" (default), "client_secret_post" or "private_key_jwt".');
   }
   if (authMethod === 'private_key_jwt' && options.privateKey === undefined) {
-    throw new ConfigurationError('privateKey', 'required with tokenEndpointAuthMethod "private_key_jwt" (import a PEM with jose\'s importPKCS8).');
+    throw new ConfigurationError(`${prefix}privateKey`, 'required with tokenEndpointAuthMethod "private_key_jwt" (import a PEM with jose\'s importPKCS8).');
   }
   if (authMethod !== 'private_key_jwt' && !clientSecret) {
-    throw new ConfigurationError('clientSecret', `required with tokenEndpointAuthMethod "${authMethod}": the secret your provider issued for ${clientId}.`);
+    throw new ConfigurationError(`${prefix}clientSecret`, `required with tokenEndpointAuthMethod "${authMethod}": the secret your provider issued for ${clientId}.`);
   }
 
   // Endpoints from a client_secrets.json override discovered ones; then explicit providerMetadata wins.
@@ -133,12 +238,12 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
 
   const issuer = options.issuer ?? metadata['issuer'] ?? file?.issuer;
   if (!issuer) {
-    throw new ConfigurationError('issuer', 'required: your provider\'s issuer URL (e.g. https://accounts.example.com), used for discovery and to validate ID tokens. In a client_secrets.json, add "issuer" to the "web" entry.');
+    throw new ConfigurationError(`${prefix}issuer`, 'required: your provider\'s issuer URL (e.g. https://accounts.example.com), used for discovery and to validate ID tokens. In a client_secrets.json, add "issuer" to the "web" entry.');
   }
-  const issuerUrl = absoluteUrl('issuer', issuer);
+  const issuerUrl = absoluteUrl(`${prefix}issuer`, issuer);
   const allowHttp = new URL(issuerUrl).protocol === 'http:' && isLoopbackHost(new URL(issuerUrl).hostname);
   if (new URL(issuerUrl).protocol !== 'https:' && !allowHttp) {
-    throw new ConfigurationError('issuer', 'must be an https URL (plain http is accepted only for a provider on localhost, 127.0.0.1 or [::1]).');
+    throw new ConfigurationError(`${prefix}issuer`, 'must be an https URL (plain http is accepted only for a provider on localhost, 127.0.0.1 or [::1]).');
   }
   if (metadata['issuer'] !== undefined && metadata['issuer'] !== issuer) {
     throw new ConfigurationError('providerMetadata.issuer', `"${metadata['issuer']}" differs from issuer "${issuer}"; they must be identical.`);
@@ -146,9 +251,9 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
   metadata['issuer'] = issuer;
   for (const [key, value] of Object.entries(metadata)) {
     if (key.endsWith('_endpoint') || key === 'jwks_uri') {
-      const url = absoluteUrl(`providerMetadata.${key}`, value);
+      const url = absoluteUrl(`${prefix}providerMetadata.${key}`, value);
       if (new URL(url).protocol !== 'https:' && !allowHttp) {
-        throw new ConfigurationError(`providerMetadata.${key}`, 'must be an https URL.');
+        throw new ConfigurationError(`${prefix}providerMetadata.${key}`, 'must be an https URL.');
       }
     }
   }
@@ -156,33 +261,45 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
 
   const scopes = typeof options.scope === 'string' ? options.scope.split(/\s+/).filter(Boolean) : [...(options.scope ?? ['openid', 'email'])];
   if (!scopes.includes('openid')) {
-    throw new ConfigurationError('scope', `must include "openid" (got "${scopes.join(' ')}").`);
+    throw new ConfigurationError(`${prefix}scope`, `must include "openid" (got "${scopes.join(' ')}").`);
   }
   const authorizationParams = { ...(options.authorizationParams ?? {}) };
   for (const reserved of ['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'client_id', 'scope']) {
     if (reserved in authorizationParams) {
-      throw new ConfigurationError(`authorizationParams.${reserved}`, `oidc-kit sets "${reserved}" itself${reserved === 'scope' ? '; use the `scope` option' : ''}.`);
+      throw new ConfigurationError(`${prefix}authorizationParams.${reserved}`, `oidc-kit sets "${reserved}" itself${reserved === 'scope' ? '; use the `scope` option' : ''}.`);
     }
   }
   if (options.googleAppsDomain !== undefined) {
     if (!/^[a-z0-9.-]+$/i.test(options.googleAppsDomain)) {
-      throw new ConfigurationError('googleAppsDomain', 'must be a domain name such as "example.com".');
+      throw new ConfigurationError(`${prefix}googleAppsDomain`, 'must be a domain name such as "example.com".');
     }
     authorizationParams['hd'] = options.googleAppsDomain;
   }
 
   const idTokenSigningAlg = options.idTokenSigningAlg ?? 'RS256';
   if (!/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(idTokenSigningAlg)) {
-    throw new ConfigurationError('idTokenSigningAlg', `"${idTokenSigningAlg}" is not an accepted asymmetric JWS algorithm (e.g. RS256, PS256, ES256, EdDSA).`);
+    throw new ConfigurationError(`${prefix}idTokenSigningAlg`, `"${idTokenSigningAlg}" is not an accepted asymmetric JWS algorithm (e.g. RS256, PS256, ES256, EdDSA).`);
   }
   const acceptedIssuers = options.acceptedIssuers;
   if (acceptedIssuers !== undefined && (!Array.isArray(acceptedIssuers) || acceptedIssuers.some((i) => typeof i !== 'string'))) {
-    throw new ConfigurationError('acceptedIssuers', 'must be an array of issuer strings (compared exactly).');
+    throw new ConfigurationError(`${prefix}acceptedIssuers`, 'must be an array of issuer strings (compared exactly).');
   }
   // ID tokens must come from the provider's own issuer (exact match), so a list that leaves it out
   // would refuse every login; unlike Flask-OIDC's OIDC_VALID_ISSUERS it cannot widen anything.
   if (acceptedIssuers !== undefined && !acceptedIssuers.includes(issuer)) {
-    throw new ConfigurationError('acceptedIssuers', `does not include the issuer "${issuer}", so every login would be refused; add it, or drop the option (the issuer is always checked exactly).`);
+    throw new ConfigurationError(`${prefix}acceptedIssuers`, `does not include the issuer "${issuer}", so every login would be refused; add it, or drop the option (the issuer is always checked exactly).`);
+  }
+
+  const userInfo = options.userInfo ?? true;
+  if (![true, false, 'GET', 'POST'].includes(userInfo)) {
+    throw new ConfigurationError(`${prefix}userInfo`, 'use true or "GET" (default), "POST", or false to never call UserInfo.');
+  }
+  const postLogoutRedirectUri = options.postLogoutRedirectUri === undefined
+    ? globals.postLogoutRedirectUri
+    : absoluteUrl(`${prefix}postLogoutRedirectUri`, options.postLogoutRedirectUri);
+  const postLogoutUrl = new URL(postLogoutRedirectUri);
+  if (postLogoutUrl.protocol !== 'https:' && !isLoopbackHttp(postLogoutUrl)) {
+    throw new ConfigurationError(`${prefix}postLogoutRedirectUri`, 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
   }
 
   return {
@@ -197,9 +314,11 @@ function resolveProvider(name: string, options: OpenIDConnectOptions): ProviderS
     scope: scopes.join(' '),
     authorizationParams,
     idTokenSigningAlg,
-    clockTolerance: nonNegativeSeconds('clockTolerance', options.clockTolerance ?? 60),
-    httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
-    userInfo: options.userInfo ?? true,
+    clockTolerance: globals.clockTolerance,
+    httpTimeoutMs: globals.httpTimeoutMs,
+    userInfo: userInfo !== false,
+    userInfoMethod: userInfo === 'POST' ? 'POST' : 'GET',
+    postLogoutRedirectUri,
     googleAppsDomain: options.googleAppsDomain,
     requireVerifiedEmail: options.requireVerifiedEmail ?? false,
     allowHttp,

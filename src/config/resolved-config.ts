@@ -1,7 +1,8 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
 import type { SessionStore } from '../session/session-store.ts';
-import type { Logger, TokenEndpointAuthMethod } from './options.ts';
+import type { Claims } from '../claims.ts';
+import type { Logger, OpenIDConnectOptions, TokenEndpointAuthMethod } from './options.ts';
 
 /** One provider's settings after validation and defaults. */
 export interface ProviderSettings {
@@ -23,7 +24,11 @@ export interface ProviderSettings {
   readonly idTokenSigningAlg: string;
   readonly clockTolerance: number;
   readonly httpTimeoutMs: number;
+  /** Whether UserInfo is called, and with which method. */
   readonly userInfo: boolean;
+  readonly userInfoMethod: 'GET' | 'POST';
+  /** The exact `post_logout_redirect_uri` registered at this provider. */
+  readonly postLogoutRedirectUri: string;
   readonly googleAppsDomain: string | undefined;
   readonly requireVerifiedEmail: boolean;
   /** Plain http to the provider is allowed only for loopback issuers (development). */
@@ -34,12 +39,25 @@ export interface ProviderSettings {
 export interface ResolvedConfig {
   readonly baseUrl: URL;
   readonly secrets: readonly string[];
+  /** The default provider's settings. */
   readonly provider: ProviderSettings;
+  /** Every provider by name; one provider alone is named `default`. */
+  readonly providers: ReadonlyMap<string, ProviderSettings>;
   readonly routes: {
     readonly login: string | undefined;
     readonly callback: string;
     readonly logout: string | undefined;
+    readonly postLogout: string;
+    readonly backchannelLogout: string | undefined;
   };
+  /** Seconds before its expiry an access token is refreshed. */
+  readonly refreshBefore: number;
+  /** Seconds after login a browser session is re-authenticated with prompt=none; undefined: never. */
+  readonly silentReauthInterval: number | undefined;
+  readonly logoutAtProvider: boolean;
+  readonly onError: OpenIDConnectOptions['onError'];
+  /** Set in test mode: who `/login` logs in and the token test sessions carry. */
+  readonly testMode: { readonly user: Claims; readonly accessToken: string } | undefined;
   /** The absolute redirect URI sent to the provider. */
   readonly redirectUri: string;
   /** Absolute URL `/logout` redirects to by default. */
@@ -59,6 +77,11 @@ export interface ResolvedConfig {
     /** Attributes of transaction cookies (path = the callback path). */
     readonly cookie: CookieAttributes;
     readonly ttl: number;
+  };
+  /** The cookie that binds an RP-initiated logout's `state` to the browser (path = the post-logout route). */
+  readonly logoutTransaction: {
+    readonly cookieName: string;
+    readonly cookie: CookieAttributes;
   };
   readonly logger: Logger;
 }

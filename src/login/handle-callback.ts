@@ -1,11 +1,23 @@
 import * as client from 'openid-client';
+import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import type { CookieSink, RequestView, ResponsePlan } from '../http.ts';
+import { fetchUserInfo } from '../provider/fetch-userinfo.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { LoadedSession } from '../session/session-backend.ts';
 import type { SessionData } from '../session/session-data.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 import type { LoginTransaction } from './transaction.ts';
+
+/** What a callback came to. */
+export type CallbackOutcome =
+  /** A completed login: the new session, and the transaction it completed (returnTo, app state). */
+  | { readonly kind: 'login'; readonly session: LoadedSession; readonly transaction: LoginTransaction; readonly plan: ResponsePlan }
+  /** A `prompt=none` re-authentication the provider could not complete without the user. */
+  | { readonly kind: 'silent_failed'; readonly transaction: LoginTransaction; readonly error: OidcError };
+
+/** Errors of a `prompt=none` request that mean "the user must interact", not "something is broken" (OIDC Core 3.1.2.6). */
+const INTERACTION_ERRORS = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
 
 /**
  * Completes a login at the redirect URI: finds the pending transaction by `state` (and deletes it,
@@ -13,12 +25,13 @@ import type { LoginTransaction } from './transaction.ts';
  * responses) and redeem the code with the PKCE verifier, verifies the ID token (signature with the
  * pinned algorithm, iss, aud/azp, nonce, exp/iat with clock tolerance), applies the configured
  * claim checks, fetches UserInfo (its `sub` must match), and only then creates the session.
- * Any failure throws an {@link OidcError} and leaves no session behind.
+ * The code is only ever redeemed at the provider the transaction started with (mix-up defence).
+ * Any failure throws an {@link OidcError} and leaves no new session behind.
  *
  * @example
  * ```ts
- * const plan = await handleCallback(deps, request, cookies, sink, currentSession);
- * plan.headers.location; // the returnTo of the login
+ * const outcome = await handleCallback(deps, request, cookies, sink, currentSession);
+ * if (outcome.kind === 'login') outcome.plan.headers.location; // the returnTo of the login
  * ```
  */
 export async function handleCallback(
@@ -27,10 +40,11 @@ export async function handleCallback(
   cookies: ReadonlyMap<string, string>,
   sink: CookieSink,
   current: LoadedSession | undefined,
-): Promise<ResponsePlan> {
+): Promise<CallbackOutcome> {
   const query = new URL(request.url, 'http://callback.invalid').searchParams;
   const transaction = takeTransaction(deps, query, cookies, sink);
-  const configuration = await deps.provider.configuration();
+  const provider = deps.provider(transaction.provider);
+  const configuration = await provider.configuration();
 
   // Rebuild the URL from the configured redirect URI: the Host header is never trusted.
   const currentUrl = new URL(deps.config.redirectUri);
@@ -44,21 +58,21 @@ export async function handleCallback(
       idTokenExpected: true,
     });
   } catch (error) {
-    throw toOidcError(error, 'callback');
+    const failure = toOidcError(error, 'callback');
+    if (transaction.silent && failure.code === 'op_error' && INTERACTION_ERRORS.has(failure.oauthError ?? '')) {
+      return { kind: 'silent_failed', transaction, error: failure };
+    }
+    throw failure;
   }
   const claims = tokens.claims();
   if (claims === undefined || tokens.id_token === undefined) {
     throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
   }
-  checkIdTokenClaims(deps, claims);
+  checkIdTokenClaims(provider.settings, claims);
 
   let userinfo: Record<string, unknown> | undefined;
-  if (deps.provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
-    try {
-      userinfo = await client.fetchUserInfo(configuration, tokens.access_token, claims.sub);
-    } catch (error) {
-      throw toOidcError(error, 'userinfo');
-    }
+  if (provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
+    userinfo = await fetchUserInfo(provider, tokens.access_token, claims.sub);
   }
 
   const expiresIn = tokens.expiresIn();
@@ -72,8 +86,8 @@ export async function handleCallback(
     scope: tokens.scope,
     userinfo: userinfo === undefined ? undefined : claimsNotIn(userinfo, claims),
   };
-  await deps.sessions.create(data, cookies, sink, current);
-  return { status: 303, headers: { location: transaction.returnTo, 'cache-control': 'no-store' } };
+  const session = await deps.sessions.create(data, cookies, sink, current);
+  return { kind: 'login', session, transaction, plan: { status: 303, headers: { location: transaction.returnTo, 'cache-control': 'no-store' } } };
 }
 
 function takeTransaction(
@@ -107,8 +121,7 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
 }
 
 /** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones (`hd`, `email_verified`). */
-function checkIdTokenClaims(deps: LoginDependencies, claims: client.IDToken): void {
-  const settings = deps.provider.settings;
+function checkIdTokenClaims(settings: ProviderSettings, claims: client.IDToken): void {
   // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
   // multi-audience tokens.
   if (claims.azp !== undefined && claims.azp !== settings.clientId) {

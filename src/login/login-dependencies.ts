@@ -6,7 +6,8 @@ import type { TransactionCookies } from './transaction.ts';
 /** The services the login and callback steps use; built once by `OpenIDConnect`. */
 export interface LoginDependencies {
   readonly config: ResolvedConfig;
-  readonly provider: ProviderClient;
+  /** The configured provider of that name; throws an `OidcError` (`provider_unknown`) for any other name. */
+  provider(name: string): ProviderClient;
   readonly sessions: SessionManager;
   readonly transactions: TransactionCookies;
   /** Seconds since the epoch. */

@@ -8,6 +8,41 @@ export interface LoginOptions {
   returnTo?: string;
   /** Extra authorization parameters for this attempt (`prompt`, `login_hint`, `acr_values`, …), over the configured ones. */
   authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * Your own state for this login (Flask-OIDC: redirect_to_auth_server(customstate)): any
+   * JSON-serialisable value up to 1 KB, kept encrypted and integrity-protected in the browser and
+   * handed to your `onCallback` handler.
+   */
+  state?: unknown;
+  /** Which configured provider to log in with (several providers). Default: the default provider. */
+  provider?: string;
+}
+
+/** How much application state a login may carry: it travels in a cookie next to the transaction. */
+export const MAX_APP_STATE_BYTES = 1024;
+
+/**
+ * The application state of a login as JSON, or a `TypeError` for what cannot travel (not
+ * JSON-serialisable, or too big).
+ *
+ * @example
+ * ```ts
+ * checkAppState({ cart: 42 });      // fine
+ * checkAppState(() => undefined);   // TypeError
+ * ```
+ */
+export function checkAppState(state: unknown): void {
+  if (state === undefined) return;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(state);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) throw new TypeError('oidc-kit: login({ state }) must be JSON-serialisable.');
+  if (Buffer.byteLength(json) > MAX_APP_STATE_BYTES) {
+    throw new TypeError(`oidc-kit: login({ state }) is ${Buffer.byteLength(json)} bytes as JSON; at most ${MAX_APP_STATE_BYTES} fit in the login cookie. Keep an id in the state and the data server-side.`);
+  }
 }
 
 /** Parameters oidc-kit owns; letting a caller set them would undo PKCE, state or nonce. */
@@ -44,15 +79,21 @@ export async function startLogin(
   cookies: ReadonlyMap<string, string>,
   sink: CookieSink,
   returnTo: string,
-  options: LoginOptions,
+  options: LoginOptions & { silent?: boolean },
 ): Promise<ResponsePlan> {
-  const extra = options.authorizationParams ?? {};
-  const configuration = await deps.provider.configuration();
-  const settings = deps.provider.settings;
+  const extra: Record<string, string> = { ...options.authorizationParams };
+  if (options.silent) extra['prompt'] = 'none';
+  const provider = deps.provider(options.provider ?? deps.config.provider.name);
+  const configuration = await provider.configuration();
+  const settings = provider.settings;
+  // OIDC Core §11: offline_access is ignored unless the user is asked to consent.
+  const offline = settings.scope.split(' ').includes('offline_access');
+  const prompt: Record<string, string> = offline && extra['prompt'] === undefined && settings.authorizationParams['prompt'] === undefined ? { prompt: 'consent' } : {};
   const state = client.randomState();
   const nonce = client.randomNonce();
   const codeVerifier = client.randomPKCECodeVerifier();
   const url = client.buildAuthorizationUrl(configuration, {
+    ...prompt,
     ...settings.authorizationParams,
     ...extra,
     response_type: 'code',
@@ -63,6 +104,10 @@ export async function startLogin(
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
   });
-  deps.transactions.save({ state, nonce, codeVerifier, returnTo, provider: settings.name, createdAt: deps.now() }, cookies, sink);
+  deps.transactions.save({
+    state, nonce, codeVerifier, returnTo, provider: settings.name, createdAt: deps.now(),
+    ...(options.state === undefined ? {} : { appState: options.state }),
+    ...(options.silent ? { silent: true } : {}),
+  }, cookies, sink);
   return { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } };
 }

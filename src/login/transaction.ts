@@ -14,6 +14,10 @@ export interface LoginTransaction {
   provider: string;
   /** Seconds since the epoch. */
   createdAt: number;
+  /** The application's own state (`login({ state })`), JSON, returned to its callback handler. */
+  appState?: unknown;
+  /** A `prompt=none` re-authentication: `login_required` and its kin end the session quietly. */
+  silent?: boolean;
 }
 
 /** At most this many logins may be pending in one browser; older ones are dropped. */
@@ -81,7 +85,8 @@ export class TransactionCookies {
     try {
       const value = JSON.parse(json) as Partial<LoginTransaction>;
       if (typeof value.state !== 'string' || typeof value.nonce !== 'string' || typeof value.codeVerifier !== 'string' ||
-          typeof value.returnTo !== 'string' || typeof value.provider !== 'string' || typeof value.createdAt !== 'number') {
+          typeof value.returnTo !== 'string' || typeof value.provider !== 'string' || typeof value.createdAt !== 'number' ||
+          (value.silent !== undefined && typeof value.silent !== 'boolean')) {
         return undefined;
       }
       return value as LoginTransaction;

@@ -50,6 +50,13 @@ export class SessionManager {
     return this.#write({ v: 1, createdAt: now, touchedAt: now, data }, cookies, sink, undefined);
   }
 
+  /**
+   * Saves new data (fresh tokens) into the current session: same id and lifetime, cookie rewritten.
+   */
+  update(session: LoadedSession, data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
+    return this.#write({ ...session.envelope, data }, cookies, sink, session);
+  }
+
   /** Ends the session: cookies cleared, server-side record deleted. */
   async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
     await this.#backend.destroy(session, cookies, sink);

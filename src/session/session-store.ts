@@ -1,24 +1,30 @@
-import type { SessionEnvelope } from './session-data.ts';
-
 /**
- * Where server-side sessions live. Implement it for any database; oidc-kit ships {@link MemoryStore}
- * (one process, for development and tests) and, later, a Redis store. Methods may throw or reject
- * when the backend is down: oidc-kit then answers 503 and never treats the request as logged in.
+ * Where oidc-kit keeps server-side state: sessions (with `session.store`), back-channel logout
+ * records and the replay cache of logout tokens. Values are JSON-serialisable; keys are namespaced
+ * by oidc-kit (`session:…`, `logout:…`). Implement it for any database; oidc-kit ships
+ * {@link MemoryStore} (one process, for development and tests). Methods may throw or reject when the
+ * backend is down: oidc-kit then answers 503 and never treats the request as logged in.
  *
  * @example
  * ```ts
  * const store: SessionStore = {
- *   async get(id) { const v = await db.get(id); return v ? JSON.parse(v) : undefined; },
- *   async set(id, session, ttl) { await db.set(id, JSON.stringify(session), { ttl }); },
- *   async delete(id) { await db.del(id); },
+ *   async get(key) { const v = await db.get(key); return v === null ? undefined : JSON.parse(v); },
+ *   async set(key, value, ttl) { await db.set(key, JSON.stringify(value), { ttl }); },
+ *   async delete(key) { await db.del(key); },
+ *   async add(key, value, ttl) { return db.setIfAbsent(key, JSON.stringify(value), { ttl }); },
  * };
  * ```
  */
 export interface SessionStore {
-  /** The session stored under `id`, or `undefined` when there is none (or it expired). */
-  get(id: string): Promise<SessionEnvelope | undefined>;
-  /** Stores `session` under `id` for `ttlSeconds`, replacing what was there. */
-  set(id: string, session: SessionEnvelope, ttlSeconds: number): Promise<void>;
-  /** Removes the session; removing a missing one is not an error. */
-  delete(id: string): Promise<void>;
+  /** The value stored under `key`, or `undefined` when there is none (or it expired). */
+  get(key: string): Promise<unknown>;
+  /** Stores `value` under `key` for `ttlSeconds`, replacing what was there. */
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  /** Removes the value; removing a missing one is not an error. */
+  delete(key: string): Promise<void>;
+  /**
+   * Stores `value` only if `key` holds nothing, atomically, and says whether it did (Redis `SET NX`).
+   * Optional: without it oidc-kit checks with `get` then `set`, which two processes can race.
+   */
+  add?(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
 }

@@ -8,6 +8,9 @@ import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
 import type { SessionStore } from './session-store.ts';
 
+/** Store keys of sessions: `session:<id>`, beside the other records oidc-kit keeps in the same store. */
+export const SESSION_KEY_PREFIX = 'session:';
+
 /**
  * Sessions kept server-side in a {@link SessionStore}; the cookie holds only the session id,
  * encrypted and bound to the cookie name. A store that fails answers 503 (fail closed).
@@ -35,7 +38,7 @@ export class StoreSessionBackend implements SessionBackend {
     if (sealed === undefined) return undefined;
     const id = this.#sealer.open(sealed, this.#name);
     if (id === undefined) return undefined;
-    const envelope = await this.#call(() => this.#store.get(id));
+    const envelope = await this.#call(() => this.#store.get(SESSION_KEY_PREFIX + id));
     return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
   }
 
@@ -48,7 +51,7 @@ export class StoreSessionBackend implements SessionBackend {
   ): Promise<LoadedSession> {
     // A login (no previous id) always gets a fresh id, so a planted id cannot be fixed on a user.
     const id = previous?.id ?? randomBytes(32).toString('base64url');
-    await this.#call(() => this.#store.set(id, envelope, Math.ceil(maxAge)));
+    await this.#call(() => this.#store.set(SESSION_KEY_PREFIX + id, envelope, Math.ceil(maxAge)));
     sink(serializeCookie(this.#name, this.#sealer.seal(id, this.#name), { ...this.#attributes, maxAge }));
     return { envelope, id };
   }
@@ -56,7 +59,7 @@ export class StoreSessionBackend implements SessionBackend {
   async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
     const id = session?.id;
-    if (id !== undefined) await this.#call(() => this.#store.delete(id));
+    if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id));
   }
 
   async #call<T>(operation: () => Promise<T>): Promise<T> {

@@ -58,6 +58,17 @@ const DEFAULT_ACCEPT = 'text/html,application/xhtml+xml,*/*;q=0.8';
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
+ * The Sec-Fetch-Site value a browser sends for `target` reached through `chain` (the initiating
+ * page and every URL redirected through): same-origin only if all share its origin; same-site if
+ * all share its host (ports and schemes aside, as for loopback addresses); else cross-site.
+ */
+function fetchSite(chain: URL[], target: URL): string {
+  if (chain.every((u) => u.origin === target.origin)) return 'same-origin';
+  if (chain.every((u) => u.hostname === target.hostname)) return 'same-site';
+  return 'cross-site';
+}
+
+/**
  * A scripted browser with its own cookie jar.
  *
  * @example
@@ -116,8 +127,15 @@ export class TestBrowser {
     let current = new URL(url);
     let request: BrowserRequestInit = { ...init, method: (init.method ?? 'GET').toUpperCase() };
     const visited: URL[] = [];
+    // Like a browser: the first request is typed into the address bar ('none') unless the caller
+    // says where it comes from; after redirects, the whole chain decides (Fetch Metadata).
+    const initiator = init.headers?.['origin'];
     for (;;) {
       visited.push(current);
+      const site = visited.length === 1
+        ? init.headers?.['sec-fetch-site'] ?? (initiator === undefined ? 'none' : fetchSite([new URL(initiator)], current))
+        : fetchSite(initiator === undefined ? visited.slice(0, -1) : [new URL(initiator), ...visited.slice(0, -1)], current);
+      request = { ...request, headers: { ...request.headers, 'sec-fetch-site': site } };
       const response = await this.request(current, request);
       const location = response.headers.get('location');
       if (!REDIRECT_STATUSES.has(response.status) || location === null) {

@@ -4,8 +4,8 @@ import express5 from 'express';
 import express4 from 'express4';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
 import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
-import type { OpenIDConnectOptions } from '../../src/index.ts';
-import { OpenIDConnect } from '../../src/express.ts';
+
+import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { TestBrowser } from './browser.ts';
 
 export type ExpressFlavor = 'express5' | 'express4';
@@ -17,11 +17,17 @@ export const CLIENT_SECRET = 'test-client-secret-0123456789-abcdefgh';
 export interface TestbedOptions {
   express?: ExpressFlavor;
   /** oidc-kit options over the defaults (issuer, client, baseUrl, secret); a function sees the URLs. */
-  oidc?: Partial<OpenIDConnectOptions> | ((urls: { issuer: string; appUrl: string }) => Partial<OpenIDConnectOptions>);
+  oidc?: Partial<ExpressOpenIDConnectOptions> | ((urls: { issuer: string; appUrl: string }) => Partial<ExpressOpenIDConnectOptions>);
   accountClaims?: (accountId: string) => Record<string, unknown>;
   providerConfiguration?: Partial<Configuration>;
-  client?: Partial<ClientMetadata>;
+  /** Client registration overrides; a function sees the app's URL. */
+  client?: Partial<ClientMetadata> | ((urls: { appUrl: string }) => Partial<ClientMetadata>);
+  /** Extra routes for one test file, mounted after the middleware and before the built-in test routes. */
+  routes?: (app: TestApp, oidc: OpenIDConnect) => void;
 }
+
+/** The Express app of a testbed (Express 4 or 5; their route APIs are the same here). */
+export type TestApp = ReturnType<typeof express5>;
 
 /** A running provider and Express app on 127.0.0.1, with the test routes below. */
 export interface Testbed {
@@ -51,7 +57,15 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const op = await startDevProvider({
     // Also registered: /oidc_callback, Flask-OIDC's default, for the tests of a custom callback path.
-    clients: [{ ...devClient(`${appUrl}/callback`), redirect_uris: [`${appUrl}/callback`, `${appUrl}/oidc_callback`], client_secret: CLIENT_SECRET, ...options.client }],
+    clients: [{
+      ...devClient(`${appUrl}/callback`),
+      redirect_uris: [`${appUrl}/callback`, `${appUrl}/oidc_callback`],
+      post_logout_redirect_uris: [`${appUrl}/logout/callback`, `${appUrl}/`],
+      backchannel_logout_uri: `${appUrl}/backchannel-logout`,
+      backchannel_logout_session_required: true,
+      client_secret: CLIENT_SECRET,
+      ...(typeof options.client === 'function' ? options.client({ appUrl }) : options.client),
+    }],
     ...(options.accountClaims ? { accountClaims: options.accountClaims } : {}),
     ...(options.providerConfiguration ? { configuration: options.providerConfiguration } : {}),
   });
@@ -77,7 +91,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     browser: () => new TestBrowser(),
     reconfigure(oidcOptions) {
       bed.oidc = build(oidcOptions);
-      mount(server, testApp(bed.oidc, options.express ?? 'express5'));
+      mount(server, testApp(bed.oidc, options.express ?? 'express5', options.routes));
     },
     async close() {
       server.closeAllConnections();
@@ -85,7 +99,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       await op.close();
     },
   };
-  mount(server, testApp(bed.oidc, options.express ?? 'express5'));
+  mount(server, testApp(bed.oidc, options.express ?? 'express5', options.routes));
   return bed;
 }
 
@@ -95,10 +109,11 @@ function mount(server: Server, app: (req: IncomingMessage, res: ServerResponse) 
 }
 
 /** The application the integration tests log into. */
-function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor) {
+function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor, routes: TestbedOptions['routes']) {
   const express = flavor === 'express4' ? express4 : express5;
-  const app = express();
+  const app = express() as TestApp;
   app.use(oidc.middleware());
+  routes?.(app, oidc);
   app.get('/', (req, res) => {
     res.json({ authenticated: req.oidc.isAuthenticated, sub: req.oidc.user?.sub ?? null });
   });
@@ -144,6 +159,15 @@ function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor) {
   app.get('/custom-logout', (req, res, next) => {
     req.oidc.logout({ returnTo: '/bye' }).catch(next);
   });
+  // A route that needs a valid access token: refreshes it when due, 401/redirect when it cannot.
+  app.get('/api/token', oidc.requireLogin(), async (req, res, next) => {
+    try {
+      res.json({ accessToken: await req.oidc.accessToken({ forceRefresh: req.query['force'] === '1' }), refreshToken: req.oidc.refreshToken ?? null });
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.use(oidc.errorHandler());
   return app;
 }
 

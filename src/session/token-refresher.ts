@@ -1,0 +1,135 @@
+import * as client from 'openid-client';
+import { type Claims, decodeVerifiedJwtPayload } from '../claims.ts';
+import { OidcError } from '../errors.ts';
+import type { ProviderClient } from '../provider/provider-client.ts';
+import { toOidcError } from '../provider/provider-error.ts';
+import type { SessionData } from './session-data.ts';
+
+/** How long (seconds) the result of a refresh answers requests that still carry the old refresh token. */
+const GRACE_SECONDS = 60;
+/** At most this many recent results are remembered. */
+const MAX_RECENT = 10_000;
+
+/**
+ * Refreshes a session's tokens at the provider, once per refresh token: concurrent requests of one
+ * session share the same refresh (single-flight), and requests that arrive shortly after with the
+ * old cookie get the same new tokens instead of replaying a rotated refresh token (which providers
+ * punish by revoking the whole grant). A refreshed ID token must keep `iss`, `sub`, `aud`, `azp`,
+ * `auth_time` and `nonce` (OIDC Core §12.2); otherwise, and on `invalid_grant` or without a refresh
+ * token, it throws `session_expired`. An unreachable provider throws 503 and ends nothing.
+ *
+ * @example
+ * ```ts
+ * const refresher = new TokenRefresher((name) => providers.get(name), now);
+ * const fresh = await refresher.refresh(session.data); // new access token, rotated refresh token
+ * ```
+ */
+export class TokenRefresher {
+  readonly #provider: (name: string) => ProviderClient;
+  readonly #now: () => number;
+  readonly #inflight = new Map<string, Promise<SessionData>>();
+  readonly #recent = new Map<string, { data: SessionData; until: number }>();
+
+  constructor(provider: (name: string) => ProviderClient, now: () => number) {
+    this.#provider = provider;
+    this.#now = now;
+  }
+
+  /** The session's data with fresh tokens; see the class comment for what it throws. */
+  refresh(data: SessionData): Promise<SessionData> {
+    const refreshToken = data.refreshToken;
+    if (refreshToken === undefined) {
+      return Promise.reject(new OidcError('session_expired', 'Your session has expired; log in again.', { reason: 'no_refresh_token' }));
+    }
+    const key = `${data.provider}\u0000${refreshToken}`;
+    const recent = this.#recent.get(key);
+    if (recent !== undefined && recent.until > this.#now()) return Promise.resolve(recent.data);
+    let pending = this.#inflight.get(key);
+    if (pending === undefined) {
+      pending = this.#grant(data, refreshToken)
+        .then((fresh) => {
+          this.#remember(key, fresh);
+          return fresh;
+        })
+        .finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #grant(data: SessionData, refreshToken: string): Promise<SessionData> {
+    const provider = this.#provider(data.provider);
+    const configuration = await provider.configuration();
+    let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
+    try {
+      tokens = await client.refreshTokenGrant(configuration, refreshToken);
+    } catch (error) {
+      throw sessionEndingOrNot(toOidcError(error, 'callback'));
+    }
+    let idToken = data.idToken;
+    if (tokens.id_token !== undefined) {
+      const claims = tokens.claims();
+      if (claims === undefined) throw expired('id_token:malformed');
+      const changed = changedClaim(decodeVerifiedJwtPayload(data.idToken), claims);
+      if (changed !== undefined) throw expired(`id_token:${changed}`);
+      if (claims.azp !== undefined && claims.azp !== provider.settings.clientId) throw expired('id_token:azp');
+      idToken = tokens.id_token;
+    }
+    const expiresIn = tokens.expiresIn();
+    return {
+      ...data,
+      idToken,
+      accessToken: tokens.access_token,
+      // Rotation: a new refresh token replaces the old one; without one, the old one stays valid.
+      refreshToken: tokens.refresh_token ?? refreshToken,
+      tokenType: tokens.token_type,
+      accessTokenExpiresAt: expiresIn === undefined ? undefined : this.#now() + expiresIn,
+      scope: tokens.scope ?? data.scope,
+    };
+  }
+
+  #remember(key: string, data: SessionData): void {
+    const now = this.#now();
+    if (this.#recent.size >= MAX_RECENT) {
+      for (const [k, v] of this.#recent) if (v.until <= now) this.#recent.delete(k);
+      if (this.#recent.size >= MAX_RECENT) {
+        const oldest = this.#recent.keys().next().value;
+        if (oldest !== undefined) this.#recent.delete(oldest);
+      }
+    }
+    this.#recent.set(key, { data, until: now + GRACE_SECONDS });
+  }
+}
+
+function expired(reason: string): OidcError {
+  return new OidcError('session_expired', 'Your session has expired; log in again.', { reason });
+}
+
+/**
+ * What a failed refresh means for the session: the provider refusing the refresh token or sending
+ * an invalid ID token ends it; an unreachable or broken provider does not (try again later).
+ */
+function sessionEndingOrNot(error: OidcError): OidcError {
+  if (error.code === 'invalid_grant') {
+    return new OidcError('session_expired', 'Your session has expired; log in again.', { reason: 'invalid_grant', oauthError: error.oauthError, cause: error });
+  }
+  if (error.code === 'id_token_invalid') {
+    return new OidcError('session_expired', 'Your session has expired; log in again.', { reason: `id_token:${error.reason ?? 'invalid'}`, cause: error });
+  }
+  return error;
+}
+
+/**
+ * The first claim a refreshed ID token changed that OIDC Core §12.2 says must stay: iss, sub, aud
+ * (as a set), azp (or its absence), auth_time and nonce when the new token has them.
+ */
+function changedClaim(before: Claims, after: Claims): string | undefined {
+  if (after['iss'] !== before['iss']) return 'iss';
+  if (after.sub !== before.sub) return 'sub';
+  const audience = (value: unknown): string => JSON.stringify((Array.isArray(value) ? [...(value as unknown[])] : [value]).map(String).sort());
+  if (audience(after['aud']) !== audience(before['aud'])) return 'aud';
+  if (after['azp'] !== before['azp']) return 'azp';
+  if (after['auth_time'] !== undefined && after['auth_time'] !== before['auth_time']) return 'auth_time';
+  if (after['nonce'] !== undefined && after['nonce'] !== before['nonce']) return 'nonce';
+  return undefined;
+}
