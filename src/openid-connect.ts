@@ -132,11 +132,12 @@ export class OpenIDConnect {
     this.#logoutTokens = new LogoutTokenVerifier(this.#providers.values());
     this.#host = {
       sessionExpiresAt: (state) => (state.session ? this.#sessions.expiresAt(state.session.envelope) : undefined),
-      login: async (state, loginOptions) => state.io.send(await this.#login(state, loginOptions)),
+      // `silent` is oidc-kit's own (prompt=none re-authentication), never the application's.
+      login: async (state, loginOptions) => state.io.send(await this.#login(state, { ...loginOptions, silent: false })),
       logout: async (state, logoutOptions) => state.io.send(await this.#logout(state, logoutOptions)),
       accessToken: (state, tokenOptions) => this.#accessToken(state, tokenOptions),
       fetchUserInfo: (state) => this.#fetchUserInfo(state),
-      userInfoEnabled: this.config.provider.userInfo,
+      userInfoEnabled: (state) => this.config.providers.get(state.session?.envelope.data.provider ?? '')?.userInfo ?? this.config.provider.userInfo,
     };
     if (this.config.testMode !== undefined) {
       this.config.logger.warn('TEST MODE is on: logins are fake and no provider is contacted. Never enable it in production.');
@@ -154,7 +155,8 @@ export class OpenIDConnect {
     let loadError: OidcError | undefined;
     try {
       session = await this.#sessions.read(cookies, io.setCookie);
-      if (session !== undefined && (await this.#hasEnded(session))) {
+      // Only with the back-channel route mounted does a session need a store lookup per request.
+      if (session !== undefined && (!this.#providers.has(session.envelope.data.provider) || (this.#logoutRecords !== undefined && (await this.#hasEnded(session))))) {
         await this.#sessions.destroy(session, cookies, io.setCookie);
         session = undefined;
       }
@@ -290,7 +292,6 @@ export class OpenIDConnect {
 
   async #hasEnded(session: LoadedSession): Promise<boolean> {
     const data = session.envelope.data;
-    if (!this.#providers.has(data.provider)) return true; // a provider removed from the configuration
     if (this.#logoutRecords === undefined) return false;
     const claims = decodeVerifiedJwtPayload(data.idToken);
     try {
@@ -300,11 +301,11 @@ export class OpenIDConnect {
     }
   }
 
-  #refuse(context: RequestContext, state: ContextState, options: RequireLoginOptions): Promise<ResponsePlan | undefined> {
+  #refuse(context: RequestContext, state: ContextState, options: RequireLoginOptions, reason?: OidcError): Promise<ResponsePlan | undefined> {
     if (state.loadError) return this.#failure(state.loadError, context, state, 'session unavailable');
     const mode = options.unauthenticated ?? 'auto';
     if (mode === 'status' || (mode === 'auto' && wantsJson(state.request))) {
-      return this.#failure(new OidcError('unauthenticated', 'Log in to use this resource.'), context, state, undefined);
+      return this.#failure(reason ?? new OidcError('unauthenticated', 'Log in to use this resource.'), context, state, undefined);
     }
     const loginOptions: LoginOptions = { returnTo: state.request.url, ...(options.provider === undefined ? {} : { provider: options.provider }) };
     return this.#login(state, loginOptions).catch((error: unknown) => this.#failure(error, context, state, 'login could not start'));
@@ -323,7 +324,7 @@ export class OpenIDConnect {
       await this.#refreshSession(state);
       return undefined;
     } catch (error) {
-      if (error instanceof OidcError && error.code === 'session_expired') return this.#refuse(context, state, options);
+      if (error instanceof OidcError && error.code === 'session_expired') return this.#refuse(context, state, options, error);
       if (error instanceof OidcError && error.code !== 'session_store_unavailable') {
         // The provider is down or broken: the session itself is still valid, so let the request in;
         // accessToken() will report the problem if the route needs a fresh token.

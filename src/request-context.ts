@@ -58,8 +58,8 @@ export interface ContextHost {
   /** A valid access token, refreshed if due; ends the session and throws `session_expired` when it cannot be. */
   accessToken(state: ContextState, options: AccessTokenOptions): Promise<string | undefined>;
   fetchUserInfo(state: ContextState): Promise<Record<string, unknown>>;
-  /** Whether UserInfo calls are enabled (`userInfo` option). */
-  readonly userInfoEnabled: boolean;
+  /** Whether UserInfo calls are enabled for the session's provider (`userInfo` option). */
+  userInfoEnabled(state: ContextState): boolean;
 }
 
 /**
@@ -184,7 +184,7 @@ export class RequestContext {
     }
     let userinfo = data.userinfo ?? {};
     if (options.live) {
-      if (!this.#host.userInfoEnabled) {
+      if (!this.#host.userInfoEnabled(this.#state)) {
         throw new TypeError('oidc-kit: getInfo({ live: true }) calls UserInfo, which the `userInfo: false` option turned off.');
       }
       this.#liveUserinfo ??= this.#host.fetchUserInfo(this.#state);

@@ -42,8 +42,12 @@ export class TokenRefresher {
       return Promise.reject(new OidcError('session_expired', 'Your session has expired; log in again.', { reason: 'no_refresh_token' }));
     }
     const key = `${data.provider}\u0000${refreshToken}`;
+    // A request still carrying the tokens this refresh token was redeemed for gets the result;
+    // one that already has the result (forceRefresh, or no rotation) refreshes again.
     const recent = this.#recent.get(key);
-    if (recent !== undefined && recent.until > this.#now()) return Promise.resolve(recent.data);
+    if (recent !== undefined && recent.until > this.#now() && recent.data.accessToken !== data.accessToken) {
+      return Promise.resolve(recent.data);
+    }
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
       pending = this.#grant(data, refreshToken)

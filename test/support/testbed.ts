@@ -111,7 +111,7 @@ function mount(server: Server, app: (req: IncomingMessage, res: ServerResponse) 
 /** The application the integration tests log into. */
 function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor, routes: TestbedOptions['routes']) {
   const express = flavor === 'express4' ? express4 : express5;
-  const app = express() as TestApp;
+  const app = express();
   app.use(oidc.middleware());
   routes?.(app, oidc);
   app.get('/', (req, res) => {
