@@ -105,6 +105,9 @@ export class OpenIDConnect extends CoreOpenIDConnect {
    * ```
    */
   requireLogin(options: RequireLoginOptions = {}): RequestHandler {
+    if (options.provider !== undefined && !this.config.providers.has(options.provider)) {
+      throw new TypeError(`oidc-kit: requireLogin({ provider: "${options.provider}" }) names no configured provider (${[...this.config.providers.keys()].join(', ')}).`);
+    }
     return (req: Request, res: Response, next: NextFunction): void => {
       if (!(req as Partial<Request>).oidc) {
         next(new Error('oidc-kit: requireLogin() needs app.use(oidc.middleware()) before the route.'));

@@ -149,6 +149,8 @@ interface ProviderGlobals {
 
 /** Options that name a provider at the top level; they may not be mixed with `providers`. */
 const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clientSecret', 'clientSecrets'] as const;
+/** Provider options that only make sense for one provider: with `providers` they belong in each. */
+const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobals, testMode: boolean): Map<string, ProviderSettings> {
@@ -165,7 +167,7 @@ function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobal
   if (typeof options.providers !== 'object' || options.providers === null || Object.keys(options.providers).length === 0) {
     throw new ConfigurationError('providers', 'must be an object of named providers: { google: { issuer, clientId, clientSecret }, … }.');
   }
-  const mixed = TOP_LEVEL_PROVIDER_KEYS.find((key) => options[key] !== undefined);
+  const mixed = PER_PROVIDER_ONLY_KEYS.find((key) => options[key] !== undefined);
   if (mixed !== undefined) {
     throw new ConfigurationError(mixed, 'cannot be combined with `providers`; move it into one of the named providers.');
   }

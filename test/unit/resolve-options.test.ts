@@ -32,7 +32,16 @@ test('defaults: Flask-OIDC scopes, code flow routes, secure cookies, lifetimes',
   assert.equal(config.provider.clockTolerance, 60);
   assert.equal(config.provider.discover, true);
   assert.equal(config.redirectUri, 'https://app.example/callback');
-  assert.deepEqual(config.routes, { login: '/login', callback: '/callback', logout: '/logout' });
+  assert.deepEqual(config.routes, { login: '/login', callback: '/callback', logout: '/logout', postLogout: '/logout/callback', backchannelLogout: undefined });
+  assert.equal(config.provider.name, 'default');
+  assert.equal(config.provider.userInfo, true);
+  assert.equal(config.provider.userInfoMethod, 'GET');
+  assert.equal(config.provider.postLogoutRedirectUri, 'https://app.example/logout/callback');
+  assert.equal(config.refreshBefore, 60);
+  assert.equal(config.silentReauthInterval, undefined);
+  assert.equal(config.logoutAtProvider, true);
+  assert.equal(config.testMode, undefined);
+  assert.equal(config.logoutTransaction.cookie.path, '/logout/callback');
   assert.equal(config.postLogoutRedirect, 'https://app.example/');
   assert.deepEqual(config.session.cookie, { path: '/', domain: undefined, httpOnly: true, secure: true, sameSite: 'Lax' });
   assert.equal(config.session.absoluteDuration, 7 * 86400);
@@ -129,4 +138,119 @@ test('client_secrets.json problems are start-up errors naming clientSecrets', ()
   rejects({ ...base, clientSecrets: { web: { client_secret: 'x' } as never } }, 'clientSecrets', /client_id/);
   rejects({ ...base, clientSecrets: { web: { client_id: 'x', client_secret: 5 as never } } }, 'clientSecrets', /web\.client_secret/);
   rejects({ ...base, issuer: undefined, clientSecrets: { web: { client_id: 'x', client_secret: 'y' } } }, 'issuer', /client_secrets\.json/);
+});
+
+/** The options without a top-level provider, for `providers` and test mode. */
+const noProvider: OpenIDConnectOptions = { baseUrl: valid.baseUrl, secret: valid.secret };
+const op = (name: string): { issuer: string; clientId: string; clientSecret: string } => ({ issuer: `https://${name}.example`, clientId: `app-${name}`, clientSecret: `secret-${name}` });
+
+function rejectsExactly(options: OpenIDConnectOptions, option: string, message: RegExp): void {
+  assert.throws(() => resolveOptions(options), (error: unknown) => {
+    assert.ok(error instanceof ConfigurationError, String(error));
+    assert.equal(error.option, option);
+    assert.match(error.message, message);
+    assert.ok(error.message.includes(`\`${option}\``), 'the message names the option');
+    return true;
+  });
+}
+
+test('providers: named providers inherit top-level defaults; the first is the default unless defaultProvider says', () => {
+  const config = resolveOptions({
+    ...noProvider,
+    scope: 'openid email profile',
+    userInfo: 'POST',
+    providers: { corp: op('corp'), partner: { ...op('partner'), scope: 'openid', userInfo: false } },
+  });
+  assert.deepEqual([...config.providers.keys()], ['corp', 'partner']);
+  assert.equal(config.provider.name, 'corp');
+  assert.equal(config.provider.scope, 'openid email profile', 'inherited');
+  assert.equal(config.provider.userInfoMethod, 'POST', 'inherited');
+  const partner = config.providers.get('partner')!;
+  assert.equal(partner.scope, 'openid', 'own value wins');
+  assert.equal(partner.userInfo, false);
+  assert.equal(partner.clientId, 'app-partner');
+  assert.equal(resolveOptions({ ...noProvider, providers: { corp: op('corp'), partner: op('partner') }, defaultProvider: 'partner' }).provider.name, 'partner');
+});
+
+test('providers: every mistake is a start-up error naming the option', () => {
+  rejectsExactly({ ...noProvider, providers: {} }, 'providers', /named providers/);
+  rejectsExactly({ ...noProvider, providers: 'corp' as never }, 'providers', /named providers/);
+  rejectsExactly({ ...noProvider, providers: null as never }, 'providers', /named providers/);
+  rejectsExactly({ ...noProvider, providers: { 'bad name': op('x') } }, 'providers.bad name', /letters, digits/);
+  rejectsExactly({ ...noProvider, providers: { ['x'.repeat(65)]: op('x') } }, `providers.${'x'.repeat(65)}`, /at most 64/);
+  rejectsExactly({ ...valid, providers: { corp: op('corp') } }, 'issuer', /cannot be combined with `providers`/);
+  rejectsExactly({ ...noProvider, clientId: 'app', providers: { corp: op('corp') } }, 'clientId', /cannot be combined/);
+  rejectsExactly({ ...noProvider, clientSecret: 'x', providers: { corp: op('corp') } }, 'clientSecret', /cannot be combined/);
+  rejectsExactly({ ...noProvider, providerMetadata: { issuer: 'https://corp.example' }, providers: { corp: op('corp') } }, 'providerMetadata', /cannot be combined/);
+  rejectsExactly({ ...noProvider, clientSecrets: { web: { client_id: 'a', client_secret: 'b' } }, providers: { corp: op('corp') } }, 'clientSecrets', /cannot be combined/);
+  rejectsExactly({ ...noProvider, providers: { corp: op('corp') }, defaultProvider: 'other' }, 'defaultProvider', /"other" is not one of the providers \(corp\)/);
+  rejectsExactly({ ...valid, defaultProvider: 'other' }, 'defaultProvider', /not one of the providers/);
+  rejectsExactly({ ...noProvider, providers: { corp: { ...op('corp'), clientId: undefined } } }, 'providers.corp.clientId', /required/);
+  rejectsExactly({ ...noProvider, providers: { corp: { ...op('corp'), issuer: 'http://corp.example' } } }, 'providers.corp.issuer', /https/);
+  rejectsExactly({ ...noProvider, providers: { corp: { ...op('corp'), userInfo: 'PUT' as never } } }, 'providers.corp.userInfo', /POST/);
+});
+
+test('userInfo, postLogoutRedirectUri, refreshBefore, silentReauthInterval, logoutAtProvider: accepted values', () => {
+  assert.equal(resolveOptions({ ...valid, userInfo: 'POST' }).provider.userInfoMethod, 'POST');
+  assert.equal(resolveOptions({ ...valid, userInfo: 'GET' }).provider.userInfo, true);
+  assert.equal(resolveOptions({ ...valid, userInfo: false }).provider.userInfo, false);
+  assert.equal(resolveOptions({ ...valid, postLogoutRedirectUri: 'https://app.example/bye' }).provider.postLogoutRedirectUri, 'https://app.example/bye');
+  assert.equal(resolveOptions({ ...valid, baseUrl: 'http://localhost:3000', postLogoutRedirectUri: 'http://localhost:3000/bye' }).provider.postLogoutRedirectUri, 'http://localhost:3000/bye');
+  assert.equal(resolveOptions({ ...valid, routes: { postLogout: '/signed-out' } }).provider.postLogoutRedirectUri, 'https://app.example/signed-out');
+  assert.equal(resolveOptions({ ...valid, refreshBefore: 0 }).refreshBefore, 0);
+  assert.equal(resolveOptions({ ...valid, silentReauthInterval: 300 }).silentReauthInterval, 300);
+  assert.equal(resolveOptions({ ...valid, logoutAtProvider: false }).logoutAtProvider, false);
+  assert.equal(resolveOptions({ ...valid, routes: { backchannelLogout: '/backchannel-logout' } }).routes.backchannelLogout, '/backchannel-logout');
+  assert.equal(resolveOptions({ ...valid, routes: { backchannelLogout: false } }).routes.backchannelLogout, undefined);
+});
+
+test('the new options refuse invalid values at start-up', () => {
+  rejects({ userInfo: 'PUT' as never }, 'userInfo', /"POST"/);
+  rejects({ userInfo: 'get' as never }, 'userInfo', /"GET"/);
+  rejects({ postLogoutRedirectUri: 'http://app.example/logout/callback' }, 'postLogoutRedirectUri', /https/);
+  rejects({ postLogoutRedirectUri: '/logout/callback' }, 'postLogoutRedirectUri', /absolute URL/);
+  rejects({ refreshBefore: -1 }, 'refreshBefore', /≥ 0/);
+  rejects({ refreshBefore: Number.NaN }, 'refreshBefore', /≥ 0/);
+  rejects({ silentReauthInterval: 0 }, 'silentReauthInterval', /positive/);
+  rejects({ silentReauthInterval: -60 }, 'silentReauthInterval', /positive/);
+  rejects({ logoutAtProvider: 'yes' as never }, 'logoutAtProvider', /true .* or false/);
+  rejects({ onError: 'page' as never }, 'onError', /function/);
+  rejects({ routes: { postLogout: 'logout/callback' } }, 'routes.postLogout', /starting with one/);
+  rejects({ routes: { backchannelLogout: 'https://evil.example/' } }, 'routes.backchannelLogout', /starting with one/);
+});
+
+test('two routes sharing a path is a start-up error', () => {
+  rejects({ routes: { login: '/callback' } }, 'routes', /its own path/);
+  rejects({ routes: { postLogout: '/logout' } }, 'routes', /its own path/);
+  rejects({ routes: { backchannelLogout: '/callback' } }, 'routes', /its own path/);
+  rejects({ routes: { logout: '/signout', postLogout: '/signout' } }, 'routes', /its own path/);
+  // A route that is turned off frees its path.
+  assert.equal(resolveOptions({ ...valid, routes: { logout: false, postLogout: '/logout' } }).routes.postLogout, '/logout');
+});
+
+test('test mode: no provider options needed; a default user; refused with NODE_ENV=production; the user needs a sub', () => {
+  const saved = process.env['NODE_ENV'];
+  try {
+    process.env['NODE_ENV'] = 'test';
+    const config = resolveOptions({ ...noProvider, testMode: true });
+    assert.deepEqual(config.testMode, { user: { sub: 'test-user' }, accessToken: 'test-access-token' });
+    assert.equal(config.provider.name, 'default');
+    const custom = resolveOptions({ ...noProvider, testMode: { user: { sub: 'alice', email: 'a@example.com' }, accessToken: 'tok' } });
+    assert.deepEqual(custom.testMode, { user: { sub: 'alice', email: 'a@example.com' }, accessToken: 'tok' });
+    assert.equal(resolveOptions({ ...valid, testMode: true }).provider.issuer, 'https://op.example', 'a configured provider is kept');
+    assert.equal(resolveOptions({ ...valid, testMode: false }).testMode, undefined);
+
+    rejectsExactly({ ...noProvider, testMode: { user: {} as never } }, 'testMode.user', /sub/);
+    rejectsExactly({ ...noProvider, testMode: { user: { sub: '' } } }, 'testMode.user', /sub/);
+    rejectsExactly({ ...noProvider, testMode: 'yes' as never }, 'testMode', /true or/);
+    rejectsExactly({ ...noProvider }, 'clientId', /required/);
+
+    process.env['NODE_ENV'] = 'production';
+    rejectsExactly({ ...noProvider, testMode: true }, 'testMode', /production/);
+    rejectsExactly({ ...valid, testMode: { user: { sub: 'alice' } } }, 'testMode', /production/);
+    assert.equal(resolveOptions({ ...valid, testMode: false }).testMode, undefined, 'test mode off is fine in production');
+  } finally {
+    if (saved === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = saved;
+  }
 });
