@@ -183,6 +183,10 @@ test('providers: every mistake is a start-up error naming the option', () => {
   rejectsExactly({ ...noProvider, clientSecret: 'x', providers: { corp: op('corp') } }, 'clientSecret', /cannot be combined/);
   rejectsExactly({ ...noProvider, providerMetadata: { issuer: 'https://corp.example' }, providers: { corp: op('corp') } }, 'providerMetadata', /cannot be combined/);
   rejectsExactly({ ...noProvider, clientSecrets: { web: { client_id: 'a', client_secret: 'b' } }, providers: { corp: op('corp') } }, 'clientSecrets', /cannot be combined/);
+  // Single-provider settings at the top level would silently not apply to named providers.
+  rejectsExactly({ ...noProvider, googleAppsDomain: 'corp.example', providers: { corp: op('corp') } }, 'googleAppsDomain', /cannot be combined/);
+  rejectsExactly({ ...noProvider, acceptedIssuers: ['https://corp.example'], providers: { corp: op('corp') } }, 'acceptedIssuers', /cannot be combined/);
+  rejectsExactly({ ...noProvider, postLogoutRedirectUri: 'https://app.example/bye', providers: { corp: op('corp') } }, 'postLogoutRedirectUri', /cannot be combined/);
   rejectsExactly({ ...noProvider, providers: { corp: op('corp') }, defaultProvider: 'other' }, 'defaultProvider', /"other" is not one of the providers \(corp\)/);
   rejectsExactly({ ...valid, defaultProvider: 'other' }, 'defaultProvider', /not one of the providers/);
   rejectsExactly({ ...noProvider, providers: { corp: { ...op('corp'), clientId: undefined } } }, 'providers.corp.clientId', /required/);
