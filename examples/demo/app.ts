@@ -1,10 +1,13 @@
 /**
- * The demo's Express application: a public home page and a profile page that needs a login.
- * oidc-kit answers `/login`, `/callback` and `/logout` itself (mounted by `oidc.middleware()`).
+ * The demo's Express application: a public home page, a profile page that needs a login, a button
+ * that refreshes the access token and one that logs out of this app only. oidc-kit answers
+ * `/login`, `/callback`, `/logout`, `/logout/callback` and the back-channel logout route itself
+ * (mounted by `oidc.middleware()`).
  */
+import { createHash } from 'node:crypto';
 import express from 'express';
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { wantsJson } from 'oidc-kit';
+import { OidcError, wantsJson } from 'oidc-kit';
 import type { OpenIDConnect } from 'oidc-kit/express';
 import { homePage, messagePage, profilePage, type Viewer } from './pages.ts';
 
@@ -20,20 +23,35 @@ import { homePage, messagePage, profilePage, type Viewer } from './pages.ts';
 export function createDemoApp(oidc: OpenIDConnect): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  const appOrigin = oidc.config.baseUrl.origin;
+  const csp = contentSecurityPolicy(oidc);
+  const sendHtml = (res: Response, status: number, html: string): void => sendPage(res, status, html, csp);
 
-  // Answers /login, /callback and /logout, and sets req.oidc for every other request.
+  // Answers /login, /callback, /logout, /logout/callback and POST /backchannel-logout (when
+  // configured), and sets req.oidc for every other request.
   app.use(oidc.middleware());
 
   app.get('/', (req, res) => {
     sendHtml(res, 200, homePage(viewerOf(req)));
   });
 
-  // Anonymous browsers are sent to log in (and back here); JSON clients get a 401.
-  app.get('/profile', oidc.requireLogin(), (req, res) => {
+  // Anonymous browsers are sent to log in (and back here); JSON clients get a 401. requireLogin()
+  // also refreshes the access token when it is about to expire.
+  app.get('/profile', oidc.requireLogin(), async (req, res) => {
     const claims = req.oidc.user;
     if (claims === undefined) throw new Error('requireLogin() let an anonymous request through');
+    // Already fresh (requireLogin() saw to it), so no network call here. Should it have to be
+    // refreshed and could not be, it throws `session_expired` and oidc.errorHandler() below sends the
+    // browser to log in again (a JSON client gets 401).
+    const accessToken = await req.oidc.accessToken();
+    const accessTokenFingerprint = accessToken === undefined ? undefined : fingerprint(accessToken);
     if (prefersJson(req)) {
-      res.set('cache-control', 'no-store').json({ sub: claims.sub, claims });
+      res.set('cache-control', 'no-store').json({
+        sub: claims.sub,
+        claims,
+        accessTokenFingerprint,
+        accessTokenExpiresAt: req.oidc.accessTokenExpiresAt?.toISOString(),
+      });
       return;
     }
     sendHtml(
@@ -42,6 +60,7 @@ export function createDemoApp(oidc: OpenIDConnect): express.Express {
       profilePage({
         viewer: viewerOf(req)!,
         claims,
+        accessTokenFingerprint,
         accessTokenExpiresAt: req.oidc.accessTokenExpiresAt,
         sessionExpiresAt: req.oidc.sessionExpiresAt,
         hasRefreshToken: req.oidc.refreshToken !== undefined,
@@ -50,10 +69,44 @@ export function createDemoApp(oidc: OpenIDConnect): express.Express {
     );
   });
 
+  // The profile's "Refresh the access token" button: a refresh_token grant now, whatever the
+  // access token's expiry; the new tokens are saved in the session (its cookie is rewritten).
+  app.post('/refresh', async (req, res) => {
+    if (!fromThisApp(req, appOrigin)) {
+      sendHtml(res, 403, messagePage('Refused', 'This request came from another site.', viewerOf(req)));
+      return;
+    }
+    if (req.oidc.isAuthenticated) {
+      try {
+        await req.oidc.accessToken({ forceRefresh: true });
+      } catch (error) {
+        // The refresh token was refused (expired, revoked): the session has ended. The profile,
+        // a GET, then sends the browser to log in again and back; any other error goes on to
+        // oidc.errorHandler() (e.g. a 503 page while the provider is unreachable).
+        if (!(error instanceof OidcError && error.code === 'session_expired')) throw error;
+      }
+    }
+    res.redirect(303, '/profile');
+  });
+
+  // "Log out of this app only": ends the session here but not at the provider, so the next login
+  // goes through without the provider's login form. (/logout, by default, logs out at both.)
+  app.post('/logout-local', async (req, res) => {
+    if (!fromThisApp(req, appOrigin)) {
+      sendHtml(res, 403, messagePage('Refused', 'This logout request came from another site.', viewerOf(req)));
+      return;
+    }
+    await req.oidc.logout({ atProvider: false });
+  });
+
   app.use((req, res) => {
     if (prefersJson(req)) res.status(404).json({ error: 'not_found' });
     else sendHtml(res, 404, messagePage('Not found', `There is no page at ${req.path}.`, viewerOf(req)));
   });
+
+  // oidc-kit's errors from the routes above: session_expired / unauthenticated send a browser to log
+  // in again (JSON clients get 401); the others get oidc-kit's error page. Everything else goes on.
+  app.use(oidc.errorHandler());
 
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
     console.error('demo: request failed:', error);
@@ -84,14 +137,50 @@ function viewerOf(req: Request): Viewer | undefined {
   };
 }
 
-function sendHtml(res: Response, status: number, html: string): void {
+/**
+ * Whether a POST comes from this app's own pages, by the same rule oidc-kit's `/logout` uses: no
+ * foreign Origin, and Sec-Fetch-Site (when the browser sends it) `same-origin` or `none`. The
+ * session cookie is SameSite=Lax, so cross-site POSTs carry no session anyway; this also refuses
+ * other sites of the same host (another port of localhost).
+ */
+function fromThisApp(req: Request, appOrigin: string): boolean {
+  const origin = req.get('origin');
+  if (origin !== undefined && origin !== appOrigin) return false;
+  const site = req.get('sec-fetch-site');
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+/** A short, non-reversible name for an access token: enough to see that a refresh replaced it. */
+function fingerprint(token: string): string {
+  return createHash('sha256').update(token).digest('base64url').slice(0, 12);
+}
+
+/**
+ * The pages' Content-Security-Policy. `form-action` also applies to the redirects that follow a
+ * form's submission, and the logout button's POST is redirected to the provider's end-session
+ * endpoint (a refresh that ended the session, to its login page): so the provider's origins are
+ * allowed besides this app's — its issuer's and those of any endpoints configured statically.
+ */
+function contentSecurityPolicy(oidc: OpenIDConnect): string {
+  const origins = new Set<string>();
+  for (const provider of oidc.config.providers.values()) {
+    const { authorization_endpoint: authorize, end_session_endpoint: endSession } = provider.metadata;
+    for (const url of [provider.issuer, authorize, endSession]) {
+      if (url !== undefined && URL.canParse(url)) origins.add(new URL(url).origin);
+    }
+  }
+  const formAction = ["'self'", ...[...origins].filter((origin) => /^https?:\/\/[^\s;,']+$/.test(origin))].join(' ');
+  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`;
+}
+
+function sendPage(res: Response, status: number, html: string, csp: string): void {
   res
     .status(status)
     .set({
       'content-type': 'text/html; charset=utf-8',
       // Pages show personal data: never cache them, never run scripts or load anything.
       'cache-control': 'no-store',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      'content-security-policy': csp,
       'referrer-policy': 'no-referrer',
       'x-content-type-options': 'nosniff',
     })

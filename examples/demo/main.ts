@@ -7,6 +7,9 @@
  * - `BASE_URL`: public URL of the app (default `http://localhost:<port>`).
  * - `OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`: an external provider and this app's
  *   client there. Without `OIDC_ISSUER`, the embedded dev provider starts (any username logs in).
+ *   Register at the external provider, for this app's base URL: the redirect URI `/callback`, the
+ *   post-logout redirect URI `/logout/callback` and, if it does back-channel logout, the back-channel
+ *   logout URI `/backchannel-logout` (all printed at start).
  * - `OIDC_API_AUDIENCE`: audience of the API the app will call (read, not used yet).
  * - `SESSION_SECRET`: encrypts the session cookie, at least 32 characters (default: random per run).
  * - `DEV_PROVIDER_PORT`: port of the embedded provider on 127.0.0.1 (default 0, a free one).
@@ -20,6 +23,10 @@ import { devClient, startDevProvider, type DevProvider } from '../dev-provider/d
 import { createDemoApp } from './app.ts';
 
 const SCOPE = 'openid email profile offline_access';
+/** oidc-kit's default post-logout route, where the provider sends the browser after logging out there. */
+const POST_LOGOUT_PATH = '/logout/callback';
+/** Where the provider POSTs its back-channel logout tokens (oidc-kit mounts it: `routes.backchannelLogout`). */
+const BACKCHANNEL_LOGOUT_PATH = '/backchannel-logout';
 
 /** The demo's settings, read from the environment. */
 interface DemoSettings {
@@ -122,6 +129,8 @@ async function main(): Promise<void> {
     const port = await listen(server, settings.port);
     const baseUrl = settings.baseUrl ?? `http://localhost:${port}`;
     const redirectUri = `${baseUrl}/callback`;
+    const postLogoutRedirectUri = `${baseUrl}${POST_LOGOUT_PATH}`;
+    const backchannelLogoutUri = `${baseUrl}${BACKCHANNEL_LOGOUT_PATH}`;
 
     let issuer: string;
     let clientId: string;
@@ -129,8 +138,13 @@ async function main(): Promise<void> {
     if (settings.external) {
       ({ issuer, clientId, clientSecret } = settings.external);
     } else {
-      const client = devClient(redirectUri);
+      const client = devClient(redirectUri, {
+        post_logout_redirect_uris: [postLogoutRedirectUri, `${baseUrl}/`],
+        backchannel_logout_uri: backchannelLogoutUri,
+        backchannel_logout_session_required: true,
+      });
       provider = await startDevProvider({ port: settings.devProviderPort, clients: [client] });
+      reportBackchannelLogouts(provider);
       issuer = provider.issuer;
       clientId = client.client_id;
       clientSecret = client.client_secret!;
@@ -143,6 +157,9 @@ async function main(): Promise<void> {
       clientId,
       clientSecret,
       scope: SCOPE,
+      // `/logout` ends the session here and at the provider (logoutAtProvider, default true), which
+      // sends the browser back to `/logout/callback` and tells every app of that session over the back channel.
+      routes: { postLogout: POST_LOGOUT_PATH, backchannelLogout: BACKCHANNEL_LOGOUT_PATH },
     });
     handler = createDemoApp(oidc);
 
@@ -157,6 +174,7 @@ async function main(): Promise<void> {
         ? `Embedded dev provider (development only): issuer ${issuer}\n  log in with any username and password`
         : `OpenID provider: ${issuer}`,
       `  client id: ${clientId}; redirect URI: ${redirectUri}; scope: ${SCOPE}`,
+      `  post-logout redirect URI: ${postLogoutRedirectUri}; back-channel logout URI: ${backchannelLogoutUri}`,
       ...(settings.apiAudience ? [`  API audience: ${settings.apiAudience} (not used yet)`] : []),
       settings.sessionSecret
         ? 'Session secret: from SESSION_SECRET.'
@@ -169,6 +187,19 @@ async function main(): Promise<void> {
     await Promise.all([closeServer(server), provider?.close()]);
     throw error;
   }
+}
+
+/**
+ * Prints the embedded provider's back-channel logout calls to the app, so that one can watch the
+ * provider tell the app that a session ended (oidc-provider counts only 200 and 204 as delivered).
+ */
+function reportBackchannelLogouts(devProvider: DevProvider): void {
+  devProvider.provider.on('backchannel.success', (_ctx, client) => {
+    console.log(`dev provider: back-channel logout delivered to ${client.clientId} (${client.backchannelLogoutUri ?? ''})`);
+  });
+  devProvider.provider.on('backchannel.error', (_ctx, error, client) => {
+    console.error(`dev provider: back-channel logout to ${client.clientId} failed: ${error.message}`);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -14,6 +14,8 @@ export interface Viewer {
 export interface ProfileView {
   viewer: Viewer;
   claims: Record<string, unknown>;
+  /** A short hash of the current access token (never the token itself), to see a refresh change it. */
+  accessTokenFingerprint: string | undefined;
   accessTokenExpiresAt: Date | undefined;
   sessionExpiresAt: Date | undefined;
   hasRefreshToken: boolean;
@@ -38,7 +40,12 @@ nav a{margin-left:1rem}
 a{color:#0969da}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}
 h2{font-size:1.1rem;margin-top:2rem}
-.button{display:inline-block;padding:.45rem 1rem;border-radius:6px;background:#0969da;color:#fff;text-decoration:none}
+.button{display:inline-block;padding:.45rem 1rem;border:0;border-radius:6px;background:#0969da;color:#fff;font:inherit;text-decoration:none;cursor:pointer}
+.button.secondary{background:#f6f8fa;color:#1f2328;border:1px solid #d0d7de}
+form.inline{display:inline;margin:0}
+nav form.inline{margin-left:1rem}
+.link{border:0;padding:0;background:none;color:#0969da;font:inherit;text-decoration:underline;cursor:pointer}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px solid #eaeef2}
 th{width:12rem;font-weight:600;white-space:nowrap}
@@ -47,10 +54,31 @@ td{word-break:break-word}
 code{font-size:.9em}
 `;
 
+/**
+ * Log out here and at the provider: a POST form, because `GET /logout` from another site only shows
+ * a confirmation page (a foreign page must not log users out). oidc-kit's `/logout` ends the session,
+ * then sends the browser to the provider's end-session page and back to `/logout/callback`.
+ */
+const LOGOUT_FORM = '<form class="inline" method="post" action="/logout"><button class="link" type="submit">Log out</button></form>';
+
+/** Log out of this app only (the demo's `POST /logout-local`): the provider's session stays. */
+const LOCAL_LOGOUT_FORM =
+  '<form class="inline" method="post" action="/logout-local"><button class="button secondary" type="submit">Log out of this app only</button></form>';
+
+/** The logout buttons of the pages' bodies. */
+function logoutActions(): string {
+  return `<div class="actions">
+<form class="inline" method="post" action="/logout"><button class="button" type="submit">Log out</button></form>
+${LOCAL_LOGOUT_FORM}
+</div>
+<p class="muted">“Log out” also ends your session at the OpenID provider, which then tells this app over the back channel;
+“Log out of this app only” keeps it, so the next login needs no password.</p>`;
+}
+
 /** The common layout: header with the navigation for an anonymous or logged-in visitor. */
 export function layout(title: string, viewer: Viewer | undefined, content: string): string {
   const nav = viewer
-    ? `<a href="/profile">Profile</a><a href="/logout">Log out</a>`
+    ? `<a href="/profile">Profile</a>${LOGOUT_FORM}`
     : `<a href="/login?returnTo=/profile">Log in</a>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -82,7 +110,8 @@ export function homePage(viewer: Viewer | undefined): string {
     'Welcome',
     viewer,
     `<p id="status">Logged in as <strong>${escapeHtml(viewer.displayName)}</strong>${email}.</p>
-<p><a href="/profile">Profile</a> · <a href="/logout">Log out</a></p>`,
+<p><a href="/profile">Profile</a></p>
+${logoutActions()}`,
   );
 }
 
@@ -92,7 +121,10 @@ export function profilePage(view: ProfileView): string {
     .map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${formatClaim(name, value)}</td></tr>`)
     .join('\n');
   const sessionRows = [
-    row('Access token expires', formatDate(view.accessTokenExpiresAt)),
+    row('Access token', view.accessTokenFingerprint === undefined
+      ? '<span class="muted">none</span>'
+      : `<code id="access-token">${escapeHtml(view.accessTokenFingerprint)}</code> <span class="muted">(fingerprint: start of its SHA-256)</span>`),
+    row('Access token expires', formatDate(view.accessTokenExpiresAt, 'access-token-expires')),
     row('Session expires', formatDate(view.sessionExpiresAt)),
     row('Refresh token', view.hasRefreshToken ? 'yes' : 'no'),
     row('Granted scope', view.scope === undefined ? '<span class="muted">not reported</span>' : `<code>${escapeHtml(view.scope)}</code>`),
@@ -108,7 +140,10 @@ ${claimRows}
 <table id="session">
 ${sessionRows}
 </table>
-<p><a href="/logout">Log out</a></p>
+<div class="actions"><form class="inline" method="post" action="/refresh"><button class="button secondary" type="submit">Refresh the access token</button></form></div>
+<p class="muted">Uses the refresh token to get a new access token now (oidc-kit also does it by itself shortly before the access token expires).</p>
+<h2>Log out</h2>
+${logoutActions()}
 <p class="muted">The same data as JSON: <code>curl -H 'Accept: application/json'</code> with this session's cookie.</p>`,
   );
 }
@@ -123,11 +158,12 @@ function row(label: string, html: string): string {
   return `<tr><th>${escapeHtml(label)}</th><td>${html}</td></tr>`;
 }
 
-function formatDate(date: Date | undefined): string {
+function formatDate(date: Date | undefined, id?: string): string {
   if (date === undefined) return '<span class="muted">unknown</span>';
   const seconds = Math.round((date.getTime() - Date.now()) / 1000);
   const relative = seconds >= 0 ? `in ${formatDuration(seconds)}` : `${formatDuration(-seconds)} ago`;
-  return `<time datetime="${escapeHtml(date.toISOString())}">${escapeHtml(date.toISOString())}</time> <span class="muted">(${relative})</span>`;
+  const idAttribute = id === undefined ? '' : ` id="${escapeHtml(id)}"`;
+  return `<time${idAttribute} datetime="${escapeHtml(date.toISOString())}">${escapeHtml(date.toISOString())}</time> <span class="muted">(${relative})</span>`;
 }
 
 function formatDuration(seconds: number): string {
