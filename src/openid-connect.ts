@@ -125,10 +125,16 @@ export class OpenIDConnect {
     this.#logoutTransactions = new LogoutTransactionCookie(
       this.config.logoutTransaction.cookieName, this.config.logoutTransaction.cookie, transactionSealer, this.config.transaction.ttl,
     );
-    // Cookie sessions have no store of their own; their logout records then live in this process.
+    // Cookie sessions have no store of their own: their logout records then live in this process,
+    // never evicted (dropping one would revive the sessions it ended; only the provider can add
+    // them). The same for an in-process MemoryStore, whose size bound evicts the oldest entries.
     this.#logoutRecords = this.config.routes.backchannelLogout === undefined
       ? undefined
-      : new LogoutRecords(session.store ?? new MemoryStore(), session.absoluteDuration, now);
+      : new LogoutRecords(
+        session.store === undefined || session.store instanceof MemoryStore ? new MemoryStore({ maxEntries: Number.POSITIVE_INFINITY }) : session.store,
+        session.absoluteDuration,
+        now,
+      );
     this.#logoutTokens = new LogoutTokenVerifier(this.#providers.values());
     this.#host = {
       sessionExpiresAt: (state) => (state.session ? this.#sessions.expiresAt(state.session.envelope) : undefined),
@@ -295,7 +301,8 @@ export class OpenIDConnect {
     if (this.#logoutRecords === undefined) return false;
     const claims = decodeVerifiedJwtPayload(data.idToken);
     try {
-      return await this.#logoutRecords.hasEnded(data.provider, session.envelope.createdAt, claims['sid'], claims.sub);
+      const { createdAt, createdAtMs } = session.envelope;
+      return await this.#logoutRecords.hasEnded(data.provider, createdAtMs ?? createdAt * 1000, claims['sid'], claims.sub);
     } catch (cause) {
       throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
     }
@@ -534,14 +541,19 @@ export class OpenIDConnect {
         throw new OidcError('logout_token_invalid', 'Send exactly one logout_token.', { reason: 'logout_token' });
       }
       const { provider, claims } = await this.#logoutTokens.verify(tokens[0] ?? '');
-      let fresh: boolean;
+      let replayed: boolean;
       try {
-        fresh = await records.firstUse(claims, provider.settings.clockTolerance);
-        if (fresh) await records.record(provider.settings.name, claims);
+        // Record first, mark the jti after: a provider retrying after a store failure must not be
+        // refused as a replay, and a replay must not move a logout record forward.
+        replayed = await records.seen(claims);
+        if (!replayed) {
+          await records.record(provider.settings.name, claims);
+          await records.markSeen(claims, provider.settings.clockTolerance);
+        }
       } catch (cause) {
         throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
       }
-      if (!fresh) throw new OidcError('logout_token_invalid', 'This logout token was already used.', { reason: 'replayed' });
+      if (replayed) throw new OidcError('logout_token_invalid', 'This logout token was already used.', { reason: 'replayed' });
       return { status: 200, headers: { 'cache-control': 'no-store' } };
     } catch (error) {
       if (!(error instanceof OidcError)) throw error;

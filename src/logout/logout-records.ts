@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SessionStore } from '../session/session-store.ts';
 import type { LogoutTokenClaims } from './logout-token.ts';
 
-/** A logout the provider announced: sessions created at or before `at` (seconds) are over. */
+/** A logout the provider announced: sessions created at or before `at` (milliseconds) are over. */
 interface LogoutRecord {
   at: number;
 }
@@ -27,7 +27,7 @@ function isRecord(value: unknown): value is LogoutRecord {
  * ```ts
  * const records = new LogoutRecords(store, 7 * 86400, now);
  * await records.record('default', claims);
- * await records.hasEnded('default', session.createdAt, idTokenClaims.sid, idTokenClaims.sub); // true
+ * await records.hasEnded('default', session.createdAtMs, idTokenClaims.sid, idTokenClaims.sub); // true
  * ```
  */
 export class LogoutRecords {
@@ -41,29 +41,35 @@ export class LogoutRecords {
     this.#now = now;
   }
 
-  /** Remembers the token's `jti` until it expires; false when it was seen before (a replay). */
-  async firstUse(claims: LogoutTokenClaims, clockTolerance: number): Promise<boolean> {
+  /** Whether this token's `jti` was already acted on (a replay). */
+  async seen(claims: LogoutTokenClaims): Promise<boolean> {
+    return (await this.#store.get(key('jti', claims.iss, claims.jti))) !== undefined;
+  }
+
+  /**
+   * Marks the token's `jti` as acted on until the token expires. Called after {@link record}
+   * succeeded, so that a provider retrying after a store failure is not refused as a replay.
+   */
+  async markSeen(claims: LogoutTokenClaims, clockTolerance: number): Promise<void> {
     const k = key('jti', claims.iss, claims.jti);
     const ttl = Math.max(1, claims.exp + clockTolerance - this.#now());
-    if (this.#store.add) return this.#store.add(k, { at: this.#now() }, ttl);
-    if ((await this.#store.get(k)) !== undefined) return false;
-    await this.#store.set(k, { at: this.#now() }, ttl);
-    return true;
+    if (this.#store.add) await this.#store.add(k, { at: Date.now() }, ttl);
+    else await this.#store.set(k, { at: Date.now() }, ttl);
   }
 
   /** Records the logout: of the session `sid` when the token names one, else of every session of `sub` (§2.7). */
   async record(provider: string, claims: LogoutTokenClaims): Promise<void> {
-    const record: LogoutRecord = { at: this.#now() };
+    const record: LogoutRecord = { at: Date.now() };
     if (claims.sid !== undefined) await this.#store.set(key('sid', provider, claims.sid), record, this.#sessionMaxAge);
     else if (claims.sub !== undefined) await this.#store.set(key('sub', provider, claims.sub), record, this.#sessionMaxAge);
   }
 
-  /** Whether a session (logged in at `createdAt` with this `sid`/`sub`) was ended by a back-channel logout. */
-  async hasEnded(provider: string, createdAt: number, sid: unknown, sub: string): Promise<boolean> {
+  /** Whether a session (logged in at `createdAtMs` with this `sid`/`sub`) was ended by a back-channel logout. */
+  async hasEnded(provider: string, createdAtMs: number, sid: unknown, sub: string): Promise<boolean> {
     const [bySid, bySub] = await Promise.all([
       typeof sid === 'string' ? this.#store.get(key('sid', provider, sid)) : undefined,
       this.#store.get(key('sub', provider, sub)),
     ]);
-    return (isRecord(bySid) && createdAt <= bySid.at) || (isRecord(bySub) && createdAt <= bySub.at);
+    return (isRecord(bySid) && createdAtMs <= bySid.at) || (isRecord(bySub) && createdAtMs <= bySub.at);
   }
 }

@@ -27,6 +27,8 @@ export interface SessionEnvelope {
   v: 1;
   /** When the user logged in. */
   createdAt: number;
+  /** When the user logged in, in milliseconds: logout records compare against it (a re-login within the same second must survive). */
+  createdAtMs?: number;
   /** When the session's rolling expiry was last pushed forward. */
   touchedAt: number;
   data: SessionData;

@@ -47,7 +47,7 @@ export class SessionManager {
     // A server-side session being replaced is deleted from the store; its cookie is overwritten below.
     if (previous?.id !== undefined) await this.#backend.destroy(previous, new Map(), () => undefined);
     const now = this.#now();
-    return this.#write({ v: 1, createdAt: now, touchedAt: now, data }, cookies, sink, undefined);
+    return this.#write({ v: 1, createdAt: now, createdAtMs: Date.now(), touchedAt: now, data }, cookies, sink, undefined);
   }
 
   /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CookieSealer } from '../../src/cookies/cookie-sealer.ts';
 import { MemoryStore, type SessionEnvelope, type SessionStore } from '../../src/index.ts';
-import { loginThroughProvider, type TestBrowser } from '../support/browser.ts';
+import { loginThroughProvider, type NavigateResult, type TestBrowser } from '../support/browser.ts';
 import { EXPRESS_FLAVORS, SECRET, startTestbed, type Testbed } from '../support/testbed.ts';
 
 const isCallback = (url: URL): boolean => url.pathname === '/callback';
@@ -15,6 +15,17 @@ const isCallback = (url: URL): boolean => url.pathname === '/callback';
 async function json(browser: TestBrowser, url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await browser.request(url, { headers: { accept: 'application/json' } });
   return { status: response.status, body: JSON.parse(response.body) as Record<string, unknown> };
+}
+
+/** How a click on a logout link inside the app arrives (a GET without it gets a confirmation page). */
+const SAME_ORIGIN = { headers: { 'sec-fetch-site': 'same-origin' } };
+
+/** Follows an RP-initiated logout redirect to the provider, confirms the sign-out there and follows the way back. */
+async function signOutAtProvider(bed: Testbed, browser: TestBrowser, endSessionUrl: string, stopWhen?: (url: URL) => boolean): Promise<NavigateResult> {
+  const page = await browser.navigate(endSessionUrl);
+  assert.equal(page.url.origin, bed.op.issuer);
+  assert.equal(page.response.status, 200, 'the provider asks to confirm the sign-out');
+  return browser.submitForm(page.response, {}, stopWhen === undefined ? {} : { stopWhen });
 }
 
 /** Starts a login and stops at the redirect back to the app's callback, returning that URL. */
@@ -259,19 +270,24 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.deepEqual(response.setCookies, [], 'no transaction started');
     });
 
-    test('logout clears the session and redirects only within the app', async () => {
+    test('logout clears the session at once, signs out at the provider and comes back only within the app', async () => {
       const browser = bed.browser();
       await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
-      const out = await browser.request(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('https://evil.example/')}`);
+      const out = await browser.request(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('https://evil.example/')}`, SAME_ORIGIN);
       assert.equal(out.status, 303);
-      assert.equal(out.headers.get('location'), `${bed.appUrl}/`);
+      assert.equal(new URL(out.headers.get('location')!).origin, bed.op.issuer, 'on to the provider\'s end_session_endpoint');
       assert.ok(out.setCookies.some((c) => c.startsWith('oidc_session=;') && /Max-Age=0/.test(c)));
       assert.equal((await json(browser, `${bed.appUrl}/`)).body['authenticated'], false);
+      const back = await signOutAtProvider(bed, browser, out.headers.get('location')!);
+      assert.equal(back.url.href, `${bed.appUrl}/`, 'returnTo to another site falls back to the app');
 
       await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
       const custom = await browser.request(`${bed.appUrl}/custom-logout`);
-      assert.equal(custom.headers.get('location'), `${bed.appUrl}/bye`);
+      assert.equal(custom.status, 303);
+      assert.equal(new URL(custom.headers.get('location')!).origin, bed.op.issuer);
       assert.equal((await json(browser, `${bed.appUrl}/`)).body['authenticated'], false);
+      const bye = await signOutAtProvider(bed, browser, custom.headers.get('location')!, (u) => u.pathname === '/bye');
+      assert.equal(bye.stoppedAt?.href, `${bed.appUrl}/bye`);
     });
   });
 }
@@ -296,7 +312,8 @@ describe('large sessions', () => {
     assert.equal(profile.status, 200);
     assert.deepEqual((profile.body['claims'] as { groups: string[] }).groups, groups);
 
-    const out = await browser.request(`${bed.appUrl}/logout`);
+    const out = await browser.request(`${bed.appUrl}/logout`, SAME_ORIGIN);
+    assert.equal(out.status, 303);
     const cleared = out.setCookies.filter((c) => /^oidc_session\.\d+=;/.test(c));
     assert.equal(cleared.length, chunks.length, 'every chunk deleted');
     assert.equal((await json(browser, `${bed.appUrl}/`)).body['authenticated'], false);
@@ -370,7 +387,8 @@ describe('server-side sessions', () => {
     forged.setCookie(bed.appUrl, 'oidc_session', `${cookie.slice(0, -3)}abc`);
     assert.equal((await json(forged, `${bed.appUrl}/`)).body['authenticated'], false);
 
-    await browser.request(`${bed.appUrl}/logout`);
+    const out = await browser.request(`${bed.appUrl}/logout`, SAME_ORIGIN);
+    assert.equal(out.status, 303);
     assert.equal(store.size, 0);
   });
 
