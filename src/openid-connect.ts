@@ -374,11 +374,16 @@ export class OpenIDConnect {
     return state.session?.envelope.data.accessToken;
   }
 
-  /** Refreshes the request's session once, however often the request asks. */
+  /**
+   * Refreshes the request's session; concurrent asks share one refresh. A failure is kept for the
+   * rest of the request, so a broken provider is asked once per request, not once per ask.
+   */
   #refreshSession(state: ContextState): Promise<void> {
     let pending = this.#refreshing.get(state);
     if (pending === undefined) {
-      pending = this.#doRefresh(state).finally(() => this.#refreshing.delete(state));
+      pending = this.#doRefresh(state).then(() => {
+        this.#refreshing.delete(state);
+      });
       this.#refreshing.set(state, pending);
     }
     return pending;
