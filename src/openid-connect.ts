@@ -243,8 +243,9 @@ export class OpenIDConnect {
   async respondToError(context: RequestContext, error: OidcError): Promise<ResponsePlan> {
     const state = this.#state(context);
     if ((error.code === 'session_expired' || error.code === 'unauthenticated') && this.#isBrowserNavigation(state.request)) {
+      const provider = state.endedProvider;
       try {
-        return await this.#login(state, { returnTo: state.request.url });
+        return await this.#login(state, { returnTo: state.request.url, ...(provider === undefined ? {} : { provider }) });
       } catch (loginError) {
         return this.#failure(loginError, context, state, 'login could not start');
       }
@@ -314,7 +315,8 @@ export class OpenIDConnect {
     if (mode === 'status' || (mode === 'auto' && wantsJson(state.request))) {
       return this.#failure(reason ?? new OidcError('unauthenticated', 'Log in to use this resource.'), context, state, undefined);
     }
-    const loginOptions: LoginOptions = { returnTo: state.request.url, ...(options.provider === undefined ? {} : { provider: options.provider }) };
+    const provider = options.provider ?? state.endedProvider;
+    const loginOptions: LoginOptions = { returnTo: state.request.url, ...(provider === undefined ? {} : { provider }) };
     return this.#login(state, loginOptions).catch((error: unknown) => this.#failure(error, context, state, 'login could not start'));
   }
 
@@ -399,6 +401,7 @@ export class OpenIDConnect {
       if (error instanceof OidcError && error.code === 'session_expired') {
         this.config.logger.warn(`session ended: ${error.code}:${error.reason ?? ''}`, { code: error.code, reason: error.reason });
         state.session = undefined;
+        state.endedProvider = session.envelope.data.provider;
         await this.#sessions.destroy(session, state.cookies, state.io.setCookie);
       }
       throw error;

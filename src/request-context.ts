@@ -48,6 +48,8 @@ export interface ContextState {
   session: LoadedSession | undefined;
   /** Set when the session could not be read (store down): protected routes answer 503. */
   readonly loadError: OidcError | undefined;
+  /** The provider of a session that ended during this request (a failed refresh): log in there again. */
+  endedProvider?: string;
 }
 
 /** The core services a context calls back into. @internal */

@@ -82,7 +82,7 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   }
   const store = sessionOptions.store;
   if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
-    throw new ConfigurationError('session.store', 'a session store needs get(id), set(id, session, ttlSeconds) and delete(id) methods.');
+    throw new ConfigurationError('session.store', 'a session store needs get(key), set(key, value, ttlSeconds) and delete(key) methods (and optionally add(key, value, ttlSeconds)).');
   }
 
   const testMode = resolveTestMode(options);
@@ -248,7 +248,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}issuer`, 'must be an https URL (plain http is accepted only for a provider on localhost, 127.0.0.1 or [::1]).');
   }
   if (metadata['issuer'] !== undefined && metadata['issuer'] !== issuer) {
-    throw new ConfigurationError('providerMetadata.issuer', `"${metadata['issuer']}" differs from issuer "${issuer}"; they must be identical.`);
+    throw new ConfigurationError(`${prefix}providerMetadata.issuer`, `"${metadata['issuer']}" differs from issuer "${issuer}"; they must be identical.`);
   }
   metadata['issuer'] = issuer;
   for (const [key, value] of Object.entries(metadata)) {

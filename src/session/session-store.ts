@@ -24,7 +24,7 @@ export interface SessionStore {
   delete(key: string): Promise<void>;
   /**
    * Stores `value` only if `key` holds nothing, atomically, and says whether it did (Redis `SET NX`).
-   * Optional: without it oidc-kit checks with `get` then `set`, which two processes can race.
+   * Optional: oidc-kit uses it, when present, to mark a logout token as used; without it, `set`.
    */
   add?(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
 }

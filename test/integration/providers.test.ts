@@ -37,6 +37,9 @@ describe('several providers', () => {
   before(async () => {
     bed = await startTestbed({
       routes: (app, oidc) => {
+        // The first app has only the default provider (b's issuer needs the app's URL first), and
+        // requireLogin checks the provider name when the route is declared.
+        if (!oidc.config.providers.has('b')) return;
         app.get('/b-only', oidc.requireLogin({ provider: 'b' }), (req, res) => {
           res.json({ provider: req.oidc.provider, sub: req.oidc.user?.sub });
         });
@@ -65,6 +68,10 @@ describe('several providers', () => {
     assert.equal(tokenCalls(bed.op), aTokens, 'a never saw the code');
     const home = await json(browser, `${bed.appUrl}/`);
     assert.equal(home.body['sub'], 'bea');
+  });
+
+  test('requireLogin({ provider }) naming no configured provider fails when the route is declared', () => {
+    assert.throws(() => bed.oidc.requireLogin({ provider: 'nope' }), /TypeError|names no configured provider \(a, b\)/);
   });
 
   test('without ?provider the default is the first provider, a', async () => {
