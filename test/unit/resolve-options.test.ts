@@ -95,7 +95,7 @@ test('every invalid option fails at start-up naming the option and the fix', () 
   rejects({ baseUrl: 'http://localhost:3000', session: { sameSite: 'None' } }, 'session.sameSite', /Secure/);
   rejects({ session: { absoluteDuration: 0 } }, 'session.absoluteDuration', /positive/);
   rejects({ session: { rollingDuration: -5 } }, 'session.rollingDuration', /positive/);
-  rejects({ session: { store: {} as never } }, 'session.store', /get\(id\)/);
+  rejects({ session: { store: {} as never } }, 'session.store', /get\(key\)/);
   rejects({ googleAppsDomain: 'not a domain!' }, 'googleAppsDomain', /domain/);
   rejects({ acceptedIssuers: 'https://op.example' as never }, 'acceptedIssuers', /array/);
   rejects({ acceptedIssuers: ['https://op.example/'] }, 'acceptedIssuers', /does not include the issuer "https:\/\/op\.example"/);
