@@ -82,3 +82,15 @@ export function pathOf(url: string): string {
   const end = q === -1 ? (h === -1 ? url.length : h) : h === -1 ? q : Math.min(q, h);
   return url.slice(0, end);
 }
+
+/**
+ * A 303 redirect that no cache keeps: how every oidc-kit route sends the browser on.
+ *
+ * @example
+ * ```ts
+ * seeOther('https://app.example/profile'); // { status: 303, headers: { location, 'cache-control': 'no-store' } }
+ * ```
+ */
+export function seeOther(location: string): ResponsePlan {
+  return { status: 303, headers: { location, 'cache-control': 'no-store' } };
+}

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from './config/resolved-config.ts';
 import { parseCookieHeader } from './cookies/cookie-header.ts';
 import { CookieSealer } from './cookies/cookie-sealer.ts';
 import { OidcError } from './errors.ts';
-import { pathOf, wantsJson, type RequestView, type ResponsePlan } from './http.ts';
+import { pathOf, seeOther, wantsJson, type RequestView, type ResponsePlan } from './http.ts';
 import { handleCallback } from './login/handle-callback.ts';
 import type { LoginDependencies } from './login/login-dependencies.ts';
 import { safeReturnTo } from './login/return-to.ts';
@@ -26,6 +26,7 @@ import {
 import { CookieSessionBackend } from './session/cookie-session-backend.ts';
 import { MemoryStore } from './session/memory-store.ts';
 import type { LoadedSession } from './session/session-backend.ts';
+import type { SessionData } from './session/session-data.ts';
 import { SessionManager } from './session/session-manager.ts';
 import { StoreSessionBackend } from './session/store-session-backend.ts';
 import { TokenRefresher } from './session/token-refresher.ts';
@@ -344,12 +345,15 @@ export class OpenIDConnect {
     }
   }
 
+  /** Whether requireLogin should refresh first: the access token is due and can be refreshed. */
   #refreshDue(session: LoadedSession): boolean {
     const data = session.envelope.data;
-    return this.config.testMode === undefined &&
-      data.refreshToken !== undefined &&
-      data.accessTokenExpiresAt !== undefined &&
-      data.accessTokenExpiresAt - this.config.refreshBefore <= now();
+    return this.config.testMode === undefined && data.refreshToken !== undefined && this.#accessTokenDue(data);
+  }
+
+  /** Whether the access token has expired or expires within `refreshBefore` (never, when the provider gave no expiry). */
+  #accessTokenDue(data: SessionData): boolean {
+    return data.accessTokenExpiresAt !== undefined && data.accessTokenExpiresAt - this.config.refreshBefore <= now();
   }
 
   #silentReauthDue(session: LoadedSession, request: RequestView): boolean {
@@ -370,8 +374,7 @@ export class OpenIDConnect {
     if (session === undefined) return undefined;
     const data = session.envelope.data;
     if (this.config.testMode !== undefined) return data.accessToken;
-    const valid = data.accessTokenExpiresAt === undefined || data.accessTokenExpiresAt - this.config.refreshBefore > now();
-    if (valid && !options.forceRefresh) return data.accessToken;
+    if (!this.#accessTokenDue(data) && !options.forceRefresh) return data.accessToken;
     await this.#refreshSession(state);
     return state.session?.envelope.data.accessToken;
   }
@@ -431,7 +434,7 @@ export class OpenIDConnect {
       const session = state.session;
       state.session = undefined;
       await this.#sessions.destroy(session, state.cookies, state.io.setCookie);
-      return { status: 303, headers: { location: outcome.transaction.returnTo, 'cache-control': 'no-store' } };
+      return seeOther(outcome.transaction.returnTo);
     }
     state.session = outcome.session;
     return this.#afterLogin(context, outcome.transaction.appState, outcome.transaction.returnTo, outcome.transaction.provider, outcome.plan);
@@ -450,7 +453,7 @@ export class OpenIDConnect {
     const provider = options.provider ?? this.config.provider.name;
     const previous = state.session;
     state.session = await this.#sessions.create(this.#testData(testMode.user, {}, provider), state.cookies, state.io.setCookie, previous);
-    const plan: ResponsePlan = { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } };
+    const plan: ResponsePlan = seeOther(returnTo);
     const context = this.#contexts.get(state);
     return context === undefined ? plan : this.#afterLogin(context, options.state, returnTo, provider, plan);
   }
@@ -475,7 +478,7 @@ export class OpenIDConnect {
       return { status: 405, headers: { allow: 'GET, POST', 'cache-control': 'no-store' } };
     }
     if (state.session === undefined) {
-      return { status: 303, headers: { location: safeReturnTo(returnTo, this.config.baseUrl, this.config.postLogoutRedirect), 'cache-control': 'no-store' } };
+      return seeOther(safeReturnTo(returnTo, this.config.baseUrl, this.config.postLogoutRedirect));
     }
     // A GET logs out only when the browser vouches that it comes from this site (a link, a typed
     // URL); anything else gets a button that POSTs, which a foreign page cannot forge (RPL-04).
@@ -496,7 +499,7 @@ export class OpenIDConnect {
     const session = state.session;
     state.session = undefined;
     await this.#sessions.destroy(session, state.cookies, state.io.setCookie);
-    const local: ResponsePlan = { status: 303, headers: { location: returnTo, 'cache-control': 'no-store' } };
+    const local: ResponsePlan = seeOther(returnTo);
     const atProvider = options.atProvider ?? this.config.logoutAtProvider;
     if (session === undefined || !atProvider || this.config.testMode !== undefined) return local;
 
@@ -519,7 +522,7 @@ export class OpenIDConnect {
       state: logoutState,
       client_id: provider.settings.clientId,
     });
-    return { status: 303, headers: { location: url.href, 'cache-control': 'no-store' } };
+    return seeOther(url.href);
   }
 
   /** Where the provider sends the browser after RP-initiated logout: only a matching state restores `returnTo` (RPI-02/03). */
@@ -529,7 +532,7 @@ export class OpenIDConnect {
     let location = this.config.postLogoutRedirect;
     if (pending !== undefined && returned !== null && returned === pending.state) location = pending.returnTo;
     else this.config.logger.warn('post-logout redirect without a matching state; showing the default page', { reason: returned === null ? 'state_missing' : 'state_mismatch' });
-    return { status: 303, headers: { location, 'cache-control': 'no-store' } };
+    return seeOther(location);
   }
 
   async #backchannelLogoutRoute(state: ContextState): Promise<ResponsePlan> {

@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
-import type { CookieSink, RequestView, ResponsePlan } from '../http.ts';
+import { type CookieSink, type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { fetchUserInfo } from '../provider/fetch-userinfo.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { LoadedSession } from '../session/session-backend.ts';
@@ -87,7 +87,7 @@ export async function handleCallback(
     userinfo: userinfo === undefined ? undefined : claimsNotIn(userinfo, claims),
   };
   const session = await deps.sessions.create(data, cookies, sink, current);
-  return { kind: 'login', session, transaction, plan: { status: 303, headers: { location: transaction.returnTo, 'cache-control': 'no-store' } } };
+  return { kind: 'login', session, transaction, plan: seeOther(transaction.returnTo) };
 }
 
 function takeTransaction(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OidcError } from '../../src/errors.ts';
-import { pathOf, wantsJson } from '../../src/http.ts';
+import { pathOf, seeOther, wantsJson } from '../../src/http.ts';
 import { errorResponse } from '../../src/render/error-response.ts';
 
 const view = (headers: Record<string, string>) => ({ header: (name: string) => headers[name] });
@@ -33,4 +33,8 @@ test('error pages escape everything and carry the stable code; JSON has the same
   assert.deepEqual(JSON.parse(json.body!), { error: 'op_error', error_description: 'The provider said <no>.', oauth_error: 'access_denied' });
   assert.equal(new OidcError('provider_unavailable', 'x').status, 503);
   assert.equal(new OidcError('discovery_issuer_mismatch', 'x').status, 502);
+});
+
+test('seeOther: a 303 that caches never keep', () => {
+  assert.deepEqual(seeOther('https://app.example/p'), { status: 303, headers: { location: 'https://app.example/p', 'cache-control': 'no-store' } });
 });
