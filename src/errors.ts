@@ -37,7 +37,7 @@ export type OidcErrorCode =
   | 'provider_unavailable'
   /** The session store did not answer; the request is refused rather than treated as logged in. */
   | 'session_store_unavailable'
-  /** The route needs a logged-in user and there is none. */
+  /** The route needs a logged-in user (or, on an API, a bearer token) and the request has none. */
   | 'unauthenticated'
   /**
    * The session ended because its tokens could not be kept valid; `reason`: `no_refresh_token`,
@@ -51,7 +51,22 @@ export type OidcErrorCode =
   /** A back-channel logout request was refused; `reason` says why (`signature`, `aud`, `events`, `nonce`, `replayed`, …). */
   | 'logout_token_invalid'
   /** A state-changing request (logout) came from another site and was refused. */
-  | 'cross_site_request';
+  | 'cross_site_request'
+  /**
+   * RFC 6750 `invalid_request` (400): the bearer token was sent malformed (`Bearer` without a token,
+   * characters outside the token syntax, two `Authorization` headers) or by two methods at once.
+   */
+  | 'invalid_request'
+  /**
+   * RFC 6750 `invalid_token` (401): the bearer token is expired, revoked, malformed, badly signed,
+   * for another audience or issuer, or not an access token; `reason` says which check.
+   */
+  | 'invalid_token'
+  /**
+   * RFC 6750 `insufficient_scope` (403): a valid token without the scopes (`reason: 'scope'`), claims
+   * (`claim:<name>`) or role (`role`) the route needs.
+   */
+  | 'insufficient_scope';
 
 /** Options for {@link OidcError}. */
 export interface OidcErrorOptions {
@@ -63,6 +78,8 @@ export interface OidcErrorOptions {
   oauthErrorDescription?: string;
   /** The underlying error, kept for logs; never rendered. */
   cause?: unknown;
+  /** The `WWW-Authenticate` value of a bearer-token error (RFC 6750 §3), sent with it. */
+  challenge?: string;
 }
 
 const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
@@ -85,6 +102,9 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   provider_unknown: 400,
   logout_token_invalid: 400,
   cross_site_request: 403,
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
 };
 
 /**
@@ -106,6 +126,11 @@ export class OidcError extends Error {
   readonly reason: string | undefined;
   readonly oauthError: string | undefined;
   readonly oauthErrorDescription: string | undefined;
+  /**
+   * For errors of a bearer-token route: the `WWW-Authenticate` header value to answer with (RFC 6750
+   * §3), e.g. `Bearer realm="api", error="invalid_token", error_description="The token has expired"`.
+   */
+  readonly challenge: string | undefined;
 
   constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -114,6 +139,7 @@ export class OidcError extends Error {
     this.reason = options.reason;
     this.oauthError = options.oauthError;
     this.oauthErrorDescription = options.oauthErrorDescription;
+    this.challenge = options.challenge;
   }
 }
 

@@ -6,8 +6,13 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { OpenIDConnectOptions } from './config/options.ts';
 import { OidcError } from './errors.ts';
 import type { ResponsePlan, RequestView } from './http.ts';
-import { OpenIDConnect as CoreOpenIDConnect, type LoginResult, type RequireLoginOptions } from './openid-connect.ts';
+import {
+  type AcceptTokenOptions, type AuthorizationRule, OpenIDConnect as CoreOpenIDConnect, type LoginResult, type RequireLoginOptions,
+} from './openid-connect.ts';
 import type { RequestContext, ResponseIO } from './request-context.ts';
+import type { ClaimRequirements, RoleSource } from './resource/claim-checks.ts';
+import { keycloakClientRoles } from './resource/claim-checks.ts';
+import { scopeList } from './resource/token-validator.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -32,6 +37,24 @@ export type CallbackHandler = (req: Request, res: Response, result: LoginResult)
  * If it sends nothing, oidc-kit's default page follows.
  */
 export type ErrorView = (error: OidcError, req: Request, res: Response) => void | Promise<void>;
+
+/**
+ * Options of `accessControl()`: the token requirements of {@link AcceptTokenOptions} for requests
+ * with a bearer token, the login behaviour of {@link RequireLoginOptions} for the others.
+ */
+export interface AccessControlOptions extends Omit<AcceptTokenOptions, 'required' | 'provider'>, RequireLoginOptions {}
+
+/** Options of `requireScopes()`, `requireClaims()` and `requireRole()`. */
+export interface AuthorizationOptions {
+  /** `false` hands the typed `OidcError` (403 `insufficient_scope`) to your error handling. Default `true`. */
+  renderErrors?: boolean;
+}
+
+/** Options of `requireRole()`. */
+export interface RequireRoleOptions extends AuthorizationOptions {
+  /** Where the roles are: a claim name (default `roles`), `keycloakRealmRoles`, `keycloakClientRoles('client')`, or your function. */
+  from?: RoleSource;
+}
 
 /** The core options, with an `onError` view that receives Express's request and response. */
 export interface ExpressOpenIDConnectOptions extends Omit<OpenIDConnectOptions, 'onError'> {
@@ -105,6 +128,9 @@ export class OpenIDConnect extends CoreOpenIDConnect {
    * ```
    */
   requireLogin(options: RequireLoginOptions = {}): RequestHandler {
+    if (this.config.resourceServerOnly) {
+      throw new TypeError('oidc-kit: requireLogin() has no meaning with `resourceServerOnly` (there are no logins); use acceptToken().');
+    }
     if (options.provider !== undefined && !this.config.providers.has(options.provider)) {
       throw new TypeError(`oidc-kit: requireLogin({ provider: "${options.provider}" }) names no configured provider (${[...this.config.providers.keys()].join(', ')}).`);
     }
@@ -120,6 +146,129 @@ export class OpenIDConnect extends CoreOpenIDConnect {
       }
       pending.then((plan) => (plan === undefined ? next() : writePlan(res, plan)), next);
     };
+  }
+
+  /**
+   * Protects an API route with a bearer token (RFC 6750; Flask-OIDC: accept_token, Flask-pyoidc:
+   * token_auth): from the `Authorization: Bearer` header (a form body or the query string only when
+   * `resourceServer.allowFormToken` / `allowQueryToken` say so). A JWT is verified locally with the
+   * provider's keys, an opaque token by (cached) introspection. The claims are then on
+   * `req.oidc.token`. Without a token: 401 with `WWW-Authenticate: Bearer realm="…"` (or on, with
+   * `required: false`); a bad token 401 `invalid_token`; missing scopes 403 `insufficient_scope`;
+   * a malformed request 400 `invalid_request`; the provider down 503. With `renderErrors: false`
+   * the `OidcError` (its `challenge` holds the `WWW-Authenticate` value) goes to `next(error)`.
+   *
+   * @example
+   * ```ts
+   * app.get('/api/me', oidc.acceptToken(), (req, res) => res.json(req.oidc.token));
+   * app.post('/api/admin', oidc.acceptToken({ scopes: 'admin', audience: 'https://api.example.com' }), handler);
+   * ```
+   */
+  acceptToken(options: AcceptTokenOptions = {}): RequestHandler {
+    const policy = this.tokenPolicy(options);
+    this.#warnWithoutAudience(policy.audience);
+    const required = options.required ?? true;
+    const render = options.renderErrors ?? true;
+    return (req: Request, res: Response, next: NextFunction): void => {
+      if (!(req as Partial<Request>).oidc) {
+        next(new Error('oidc-kit: acceptToken() needs app.use(oidc.middleware()) before the route.'));
+        return;
+      }
+      this.#finish(this.guardToken(req.oidc, policy, required), req, res, next, render);
+    };
+  }
+
+  /**
+   * A bearer token if the request has one — judged as by `acceptToken()`, with no fallback when it
+   * is bad — otherwise the login session, as `requireLogin()` (Flask-pyoidc: access_control). The
+   * route then finds `req.oidc.authenticatedBy` set to `'token'` or `'session'`.
+   *
+   * @example
+   * ```ts
+   * app.get('/reports', oidc.accessControl({ scopes: 'reports:read' }), (req, res) => res.json({ by: req.oidc.authenticatedBy }));
+   * ```
+   */
+  accessControl(options: AccessControlOptions = {}): RequestHandler {
+    const { unauthenticated, provider, renderErrors, ...requirements } = options;
+    const tokenCheck = this.acceptToken({ ...requirements, ...(provider === undefined ? {} : { provider }), ...(renderErrors === undefined ? {} : { renderErrors }) });
+    if (this.config.resourceServerOnly) return tokenCheck;
+    const loginCheck = this.requireLogin({ ...(unauthenticated === undefined ? {} : { unauthenticated }), ...(provider === undefined ? {} : { provider }) });
+    const scopes = scopeList(requirements.scopes);
+    const scopeCheck = scopes.length === 0 ? undefined : this.#authorization({ scopes }, renderErrors ?? true);
+    return (req: Request, res: Response, next: NextFunction): void => {
+      if (!(req as Partial<Request>).oidc) {
+        next(new Error('oidc-kit: accessControl() needs app.use(oidc.middleware()) before the route.'));
+        return;
+      }
+      if (this.hasBearerToken(req.oidc)) {
+        tokenCheck(req, res, next);
+        return;
+      }
+      // A session must grant the same scopes as a token would.
+      loginCheck(req, res, (error?: unknown) => (error !== undefined || scopeCheck === undefined ? next(error) : scopeCheck(req, res, next)));
+    };
+  }
+
+  /**
+   * Requires scopes (all of them) of the token — or, after `accessControl()`, of the login
+   * session: 403 `insufficient_scope` otherwise. Put it after `acceptToken()` or `accessControl()`.
+   *
+   * @example
+   * ```ts
+   * app.delete('/api/items/:id', oidc.acceptToken(), oidc.requireScopes('items:delete'), handler);
+   * ```
+   */
+  requireScopes(scopes: string | readonly string[], options: AuthorizationOptions = {}): RequestHandler {
+    const list = scopeList(scopes);
+    if (list.length === 0) throw new TypeError('oidc-kit: requireScopes() needs at least one scope.');
+    return this.#authorization({ scopes: list }, options.renderErrors ?? true);
+  }
+
+  /**
+   * Requires claims of the verified token (or session ID token): a value to equal, or a predicate
+   * such as `claimIncludes('admins')`. 403 `insufficient_scope` (reason `claim:<name>`) otherwise.
+   *
+   * @example
+   * ```ts
+   * app.get('/api/acme', oidc.acceptToken(), oidc.requireClaims({ tenant: 'acme', groups: claimIncludes('staff') }), handler);
+   * ```
+   */
+  requireClaims(requirements: ClaimRequirements, options: AuthorizationOptions = {}): RequestHandler {
+    if (typeof requirements !== 'object' || requirements === null || Object.keys(requirements).length === 0) {
+      throw new TypeError('oidc-kit: requireClaims() needs an object of claim rules, e.g. { email_verified: true }.');
+    }
+    return this.#authorization({ claims: requirements }, options.renderErrors ?? true);
+  }
+
+  /**
+   * Requires a role (or one of several) in the verified token (or session ID token): by default
+   * from the `roles` claim; `from: keycloakRealmRoles` or `keycloakClientRoles('client')` for
+   * Keycloak. 403 `insufficient_scope` (reason `role`) otherwise.
+   *
+   * @example
+   * ```ts
+   * app.get('/api/admin', oidc.acceptToken(), oidc.requireRole('admin', { from: keycloakRealmRoles }), handler);
+   * ```
+   */
+  requireRole(role: string | readonly string[], options: RequireRoleOptions = {}): RequestHandler {
+    const roles = typeof role === 'string' ? [role] : [...role];
+    if (roles.length === 0 || roles.some((r) => typeof r !== 'string' || r === '')) throw new TypeError('oidc-kit: requireRole() needs a role name (or an array of them).');
+    const from = options.from ?? 'roles';
+    if (typeof from !== 'string' && typeof from !== 'function') throw new TypeError('oidc-kit: requireRole({ from }) must be a claim name or a function.');
+    return this.#authorization({ roles, from }, options.renderErrors ?? true);
+  }
+
+  /**
+   * Flask-OIDC's require_keycloak_role(client, role), done on the verified token: the role must
+   * be one of `resource_access[client].roles`.
+   *
+   * @example
+   * ```ts
+   * app.get('/api/edit', oidc.acceptToken(), oidc.requireKeycloakRole('my-api', 'editor'), handler);
+   * ```
+   */
+  requireKeycloakRole(client: string, role: string, options: AuthorizationOptions = {}): RequestHandler {
+    return this.requireRole(role, { ...options, from: keycloakClientRoles(client) });
   }
 
   /**
@@ -173,6 +322,39 @@ export class OpenIDConnect extends CoreOpenIDConnect {
     return undefined;
   }
 
+  #authorization(rule: AuthorizationRule, render: boolean): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction): void => {
+      if (!(req as Partial<Request>).oidc) {
+        next(new Error('oidc-kit: requireScopes/requireClaims/requireRole need app.use(oidc.middleware()) and acceptToken() or accessControl() before them.'));
+        return;
+      }
+      this.#finish(this.authorize(req.oidc, rule), req, res, next, render);
+    };
+  }
+
+  /** Sends a guard's error (or passes it to `next`), or lets the request on. */
+  #finish(outcome: OidcError | undefined | Promise<OidcError | undefined>, req: Request, res: Response, next: NextFunction, render: boolean): void {
+    if (outcome === undefined) {
+      next();
+      return;
+    }
+    const settle = (error: OidcError | undefined): void => {
+      if (error === undefined) next();
+      else if (!render) next(error);
+      else writePlan(res, this.errorResponse(error, requestView(req)));
+    };
+    if (outcome instanceof Promise) outcome.then(settle, next);
+    else settle(outcome);
+  }
+
+  #warnedAudience = false;
+
+  #warnWithoutAudience(audience: readonly string[] | undefined): void {
+    if (audience !== undefined || this.#warnedAudience) return;
+    this.#warnedAudience = true;
+    this.config.logger.warn('acceptToken() without an audience accepts tokens the provider issued for any API; set resourceServer.audience', { option: 'resourceServer.audience' });
+  }
+
   #responseIO(res: Response): ResponseIO {
     return {
       setCookie: (cookie) => {
@@ -184,7 +366,11 @@ export class OpenIDConnect extends CoreOpenIDConnect {
   }
 }
 
-export type { RequireLoginOptions, LoginResult } from './openid-connect.ts';
+export type { AcceptTokenOptions, RequireLoginOptions, LoginResult, TokenValidationResult } from './openid-connect.ts';
+export type { AccessTokenClaims } from './resource/access-token-claims.ts';
+export type { ClaimRequirements, ClaimRule, RoleSource } from './resource/claim-checks.ts';
+export { claimIncludes, keycloakClientRoles, keycloakRealmRoles } from './resource/claim-checks.ts';
+export type { ClientCredentialsOptions, ClientCredentialsToken } from './grants/client-credentials.ts';
 export type { RequestContext } from './request-context.ts';
 export { OidcError } from './errors.ts';
 
@@ -195,6 +381,11 @@ function requestView(req: Request): RequestView {
     header(name) {
       const value = req.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
+    },
+    headerCount(name) {
+      let count = 0;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]?.toLowerCase() === name) count += 1;
+      return count;
     },
     readBody: (maxBytes) => readBody(req, maxBytes),
   };
@@ -231,10 +422,30 @@ function readBody(req: Request, maxBytes: number): Promise<string | undefined> {
     };
     req.on('data', onData);
     req.once('end', () => {
-      if (size <= maxBytes) resolve(Buffer.concat(chunks).toString('utf8'));
+      if (size > maxBytes) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      keepParsedForm(req, text);
+      resolve(text);
     });
     req.once('error', reject);
   });
+}
+
+/**
+ * The body stream can be read once: after oidc-kit read a form body (a form-body bearer token, a
+ * logout token), later body parsers would find nothing. Like body-parser, leave the parsed form
+ * in `req.body` and mark it read (`_body`), which express.urlencoded() respects.
+ */
+function keepParsedForm(req: Request, text: string): void {
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(req.headers['content-type'] ?? '')) return;
+  const form = Object.create(null) as Record<string, string | string[]>; // no prototype: a field named __proto__ stays a field
+  for (const [name, value] of new URLSearchParams(text)) {
+    const existing = form[name];
+    form[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  const target = req as Request & { _body?: boolean };
+  target.body = form;
+  target._body = true;
 }
 
 function writePlan(res: Response, plan: ResponsePlan): void {

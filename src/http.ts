@@ -24,8 +24,14 @@ export interface RequestView {
   /** A request header by lower-case name; repeated headers joined with `, `. */
   header(name: string): string | undefined;
   /**
+   * How many times a header appears in the raw request. Optional: Node keeps only the first
+   * `Authorization` header, and a request with two must be refused (RFC 6750 §3.1), not half-read.
+   */
+  headerCount?(name: string): number;
+  /**
    * The request body as text, or `undefined` when it is longer than `maxBytes`. Only the
-   * back-channel logout route reads a body; an adapter without it cannot serve that route.
+   * back-channel logout route and form-body bearer tokens (`allowFormToken`) read a body; an
+   * adapter without it cannot serve those.
    */
   readBody?(maxBytes: number): Promise<string | undefined>;
 }

@@ -2,8 +2,19 @@
  * oidc-kit: OpenID Connect for TypeScript web servers. This entry point is the framework-neutral
  * core; applications import their framework's adapter, e.g. `oidc-kit/express`.
  */
-export { OpenIDConnect, type RequireLoginOptions, type LoginResult } from './openid-connect.ts';
-export type { OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions } from './config/options.ts';
+export {
+  OpenIDConnect, type RequireLoginOptions, type LoginResult, type AcceptTokenOptions, type TokenValidationResult, type AuthorizationRule,
+} from './openid-connect.ts';
+export type {
+  OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
+  ResourceServerOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy,
+} from './config/options.ts';
+export { type AccessTokenClaims, scopesOf } from './resource/access-token-claims.ts';
+export type { TokenRequirements, TokenPolicy } from './resource/token-validator.ts';
+export {
+  claimIncludes, keycloakClientRoles, keycloakRealmRoles, type ClaimRequirements, type ClaimRule, type RoleSource, type VerifiedClaims,
+} from './resource/claim-checks.ts';
+export type { ClientCredentialsOptions, ClientCredentialsToken } from './grants/client-credentials.ts';
 export { loadClientSecrets, type ClientSecretsEntry, type ClientSecretsFile } from './config/client-secrets.ts';
 export { OidcError, ConfigurationError, type OidcErrorCode, type OidcErrorOptions } from './errors.ts';
 export { RequestContext, type ResponseIO, type LogoutOptions, type UserInfoOptions, type AccessTokenOptions } from './request-context.ts';

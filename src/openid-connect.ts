@@ -30,6 +30,12 @@ import type { SessionData } from './session/session-data.ts';
 import { SessionManager } from './session/session-manager.ts';
 import { StoreSessionBackend } from './session/store-session-backend.ts';
 import { TokenRefresher } from './session/token-refresher.ts';
+import { ClientCredentialsGrants, type ClientCredentialsOptions, type ClientCredentialsToken } from './grants/client-credentials.ts';
+import type { AccessTokenClaims } from './resource/access-token-claims.ts';
+import { bearerError } from './resource/bearer-error.ts';
+import { type ClaimRequirements, failedClaim, hasRole, missingScopes, type RoleSource, type VerifiedClaims } from './resource/claim-checks.ts';
+import { hasBearerCredentials, readBearerToken, type TokenTransports } from './resource/read-bearer-token.ts';
+import { scopeList, type TokenPolicy, type TokenRequirements, TokenValidator } from './resource/token-validator.ts';
 import { testSessionData, type TestSessionTokens } from './testing/test-session-data.ts';
 
 /** Options of `requireLogin`. */
@@ -66,10 +72,52 @@ export interface LoginResult {
   readonly user: Claims;
 }
 
+/**
+ * Options of `acceptToken()` (Flask-OIDC: accept_token; Flask-pyoidc: token_auth).
+ *
+ * @example
+ * ```ts
+ * app.get('/api/reports', oidc.acceptToken({ scopes: 'reports:read' }), handler);
+ * app.get('/api/public', oidc.acceptToken({ required: false }), handler); // anonymous allowed, bad tokens refused
+ * ```
+ */
+export interface AcceptTokenOptions extends TokenRequirements {
+  /** `false` lets requests without a token through (`req.oidc.token` is then undefined); a bad token is still refused. Default `true`. */
+  required?: boolean;
+  /** `false` hands the typed `OidcError` to your error handling instead of answering it. Default `true`. */
+  renderErrors?: boolean;
+}
+
+/**
+ * The outcome of `validateToken()` (Flask-OIDC: validate_token): valid with the claims, or invalid
+ * with the error — never a truthy string.
+ *
+ * @example
+ * ```ts
+ * const result = await oidc.validateToken(token, { scopes: 'read' });
+ * if (!result.valid) console.log(result.code, result.reason); // 'invalid_token', 'exp'
+ * ```
+ */
+export type TokenValidationResult =
+  | { readonly valid: true; readonly claims: AccessTokenClaims; readonly scopes: readonly string[]; readonly strategy: 'jwt' | 'introspection' }
+  | { readonly valid: false; readonly code: OidcError['code']; readonly reason: string | undefined; readonly status: number; readonly error: OidcError };
+
+/** An authorization rule of `requireScopes`, `requireClaims` or `requireRole`, checked on verified claims. */
+export type AuthorizationRule =
+  | { readonly scopes: readonly string[] }
+  | { readonly claims: ClaimRequirements }
+  | { readonly roles: readonly string[]; readonly from: RoleSource };
+
 /** Back-channel logout requests larger than this are refused (BCL-15): a logout token is a few hundred bytes. */
 const MAX_LOGOUT_BODY_BYTES = 16 * 1024;
 
 const now = (): number => Math.floor(Date.now() / 1000);
+
+/** An `OidcError` as it is; anything else (a programming error) is rethrown. */
+function asOidcError(error: unknown): OidcError {
+  if (error instanceof OidcError) return error;
+  throw error;
+}
 
 /**
  * The framework-neutral core: configuration, providers, sessions, login, refresh and logout.
@@ -99,6 +147,9 @@ export class OpenIDConnect {
   /** Present while the back-channel logout route is mounted. */
   readonly #logoutRecords: LogoutRecords | undefined;
   readonly #logoutTokens: LogoutTokenVerifier;
+  readonly #tokens: TokenValidator;
+  readonly #transports: TokenTransports;
+  readonly #grants: ClientCredentialsGrants;
 
   constructor(options: OpenIDConnectOptions) {
     this.config = resolveOptions(options);
@@ -137,6 +188,10 @@ export class OpenIDConnect {
         now,
       );
     this.#logoutTokens = new LogoutTokenVerifier(this.#providers.values());
+    const rs = this.config.resourceServer;
+    this.#tokens = new TokenValidator(this.#providers, rs, this.config.logger);
+    this.#transports = { form: rs.allowFormToken, query: rs.allowQueryToken, realm: rs.realm };
+    this.#grants = new ClientCredentialsGrants(this.config.refreshBefore);
     this.#host = {
       sessionExpiresAt: (state) => (state.session ? this.#sessions.expiresAt(state.session.envelope) : undefined),
       // `silent` is oidc-kit's own (prompt=none re-authentication), never the application's.
@@ -157,6 +212,7 @@ export class OpenIDConnect {
    * need a login then answer 503. A session ended by a back-channel logout is removed here.
    */
   async createContext(request: RequestView, io: ResponseIO): Promise<RequestContext> {
+    if (this.config.resourceServerOnly) return this.#context({ request, cookies: new Map(), io, session: undefined, loadError: undefined });
     const cookies = parseCookieHeader(request.header('cookie'));
     let session: LoadedSession | undefined;
     let loadError: OidcError | undefined;
@@ -172,7 +228,10 @@ export class OpenIDConnect {
       session = undefined;
       loadError = error;
     }
-    const state: ContextState = { request, cookies, io, session, loadError };
+    return this.#context({ request, cookies, io, session, loadError });
+  }
+
+  #context(state: ContextState): RequestContext {
     const context = new RequestContext(this.#host, state);
     this.#states.set(context, state);
     this.#contexts.set(state, context);
@@ -185,6 +244,7 @@ export class OpenIDConnect {
    * callback is a 400 with a stable code, an unreachable provider a 503.
    */
   async handleRoute(context: RequestContext): Promise<ResponsePlan | undefined> {
+    if (this.config.resourceServerOnly) return undefined;
     const state = this.#state(context);
     const { routes } = this.config;
     const path = pathOf(state.request.url);
@@ -218,6 +278,7 @@ export class OpenIDConnect {
    * of `undefined` once a due token refresh has been done.
    */
   guardLogin(context: RequestContext, options: RequireLoginOptions = {}): Promise<ResponsePlan | undefined> | undefined {
+    if (this.config.resourceServerOnly) throw new TypeError('oidc-kit: there are no logins with `resourceServerOnly`; protect routes with acceptToken().');
     const state = this.#state(context);
     const session = state.session;
     if (session !== undefined && (options.provider === undefined || session.envelope.data.provider === options.provider)) {
@@ -232,7 +293,7 @@ export class OpenIDConnect {
   /**
    * The default answer for an error: JSON for clients that want it, otherwise an escaped HTML page.
    */
-  errorResponse(error: OidcError, request: RequestView, json = wantsJson(request)): ResponsePlan {
+  errorResponse(error: OidcError, request: RequestView, json = wantsJson(request) || this.config.resourceServerOnly): ResponsePlan {
     return errorResponse(error, json, this.config.baseUrl.href);
   }
 
@@ -243,7 +304,7 @@ export class OpenIDConnect {
    */
   async respondToError(context: RequestContext, error: OidcError): Promise<ResponsePlan> {
     const state = this.#state(context);
-    if ((error.code === 'session_expired' || error.code === 'unauthenticated') && this.#isBrowserNavigation(state.request)) {
+    if ((error.code === 'session_expired' || error.code === 'unauthenticated') && error.challenge === undefined && !this.config.resourceServerOnly && this.#isBrowserNavigation(state.request)) {
       const provider = state.endedProvider;
       try {
         return await this.#login(state, { returnTo: state.request.url, ...(provider === undefined ? {} : { provider }) });
@@ -252,6 +313,140 @@ export class OpenIDConnect {
       }
     }
     return this.#failure(error, context, state, 'request failed');
+  }
+
+  /**
+   * Checks route requirements for `acceptToken()` once, where the route is declared: the provider
+   * must exist, scopes must be well-formed. Throws a `TypeError` otherwise.
+   */
+  tokenPolicy(requirements: TokenRequirements = {}): TokenPolicy {
+    return this.#tokens.policy(requirements);
+  }
+
+  /**
+   * Authenticates a request by its bearer token (RFC 6750). Returns `undefined` when it may go on —
+   * synchronously when the token's verification is cached — with the claims on `context.token`;
+   * otherwise the `OidcError` to answer (`unauthenticated` 401 without a token when `required`,
+   * `invalid_request` 400, `invalid_token` 401, `insufficient_scope` 403, the provider's 502/503).
+   */
+  guardToken(context: RequestContext, policy: TokenPolicy, required = true): OidcError | undefined | Promise<OidcError | undefined> {
+    const state = this.#state(context);
+    let token: string | undefined | Promise<string | undefined>;
+    try {
+      token = readBearerToken(state.request, this.#transports);
+    } catch (error) {
+      return asOidcError(error);
+    }
+    if (token instanceof Promise) return token.then((t) => this.#checkToken(state, t, policy, required), asOidcError);
+    return this.#checkToken(state, token, policy, required);
+  }
+
+  /** Whether the request carries bearer credentials (`accessControl()` then judges them and never falls back to the session). */
+  hasBearerToken(context: RequestContext): boolean {
+    return hasBearerCredentials(this.#state(context).request, this.#transports);
+  }
+
+  /**
+   * Checks a rule of `requireScopes` / `requireClaims` / `requireRole` against the claims of what
+   * authenticated the request: the verified bearer token, else the session's verified ID token
+   * (with UserInfo) and granted scopes. Returns the error to answer, or `undefined`.
+   */
+  authorize(context: RequestContext, rule: AuthorizationRule): OidcError | undefined {
+    const state = this.#state(context);
+    const realm = this.config.resourceServer.realm;
+    let claims: VerifiedClaims;
+    let scopes: readonly string[];
+    const bearer = state.token !== undefined;
+    if (state.token !== undefined) {
+      ({ claims, scopes } = state.token);
+    } else if (state.session !== undefined) {
+      const data = state.session.envelope.data;
+      claims = { ...data.userinfo, ...context.idTokenClaims };
+      scopes = scopeList(data.scope);
+    } else {
+      return bearerError('unauthenticated', 'This needs a bearer token or a login.', { realm });
+    }
+    let reason: string | undefined;
+    let message = '';
+    let needed: readonly string[] | undefined;
+    if ('scopes' in rule) {
+      if (missingScopes(scopes, rule.scopes).length > 0) {
+        reason = 'scope';
+        needed = rule.scopes;
+        message = `This needs the scope ${rule.scopes.join(' ')}.`;
+      }
+    } else if ('claims' in rule) {
+      const failed = failedClaim(claims, rule.claims);
+      if (failed !== undefined) {
+        reason = `claim:${failed}`;
+        message = `The "${failed}" claim does not allow this.`;
+      }
+    } else if (!hasRole(claims, rule.roles, rule.from)) {
+      reason = 'role';
+      message = 'This needs a role that was not granted.';
+    }
+    if (reason === undefined) return undefined;
+    return bearer
+      ? bearerError('insufficient_scope', message, { realm, reason, ...(needed === undefined ? {} : { scope: needed }) })
+      : new OidcError('insufficient_scope', message, { reason });
+  }
+
+  /**
+   * Validates a token the application got some other way (Flask-OIDC: validate_token): the same
+   * checks as `acceptToken()`, as a typed result. Provider trouble is an invalid result with
+   * status 502/503, not a verdict on the token.
+   *
+   * @example
+   * ```ts
+   * const result = await oidc.validateToken(message.token, { audience: 'https://api.example', scopes: 'events:read' });
+   * if (result.valid) subscribe(result.claims.sub);
+   * ```
+   */
+  async validateToken(token: string, requirements: TokenRequirements = {}): Promise<TokenValidationResult> {
+    if (typeof token !== 'string') throw new TypeError('oidc-kit: validateToken() needs the token as a string.');
+    const policy = this.#tokens.policy(requirements);
+    try {
+      const validated = await this.#tokens.validate(token, policy);
+      return { valid: true, claims: validated.claims, scopes: validated.scopes, strategy: validated.strategy };
+    } catch (error) {
+      const failure = asOidcError(error);
+      return { valid: false, code: failure.code, reason: failure.reason, status: failure.status, error: failure };
+    }
+  }
+
+  /**
+   * An access token for calling another API as this application itself (RFC 6749 §4.4; Flask-pyoidc:
+   * client_credentials_grant). Cached until shortly (`refreshBefore`) before it expires;
+   * concurrent callers share one request. Throws an `OidcError` (502 with the provider's
+   * `oauthError`, or 503).
+   *
+   * @example
+   * ```ts
+   * const { accessToken } = await oidc.clientCredentials({ scope: 'reports:read', resource: 'https://reports.example' });
+   * ```
+   */
+  async clientCredentials(options: ClientCredentialsOptions = {}): Promise<ClientCredentialsToken> {
+    return this.#grants.get(this.#deps.provider(options.provider ?? this.config.provider.name), options);
+  }
+
+  #checkToken(state: ContextState, token: string | undefined, policy: TokenPolicy, required: boolean): OidcError | undefined | Promise<OidcError | undefined> {
+    if (token === undefined) {
+      return required ? bearerError('unauthenticated', 'This API needs a bearer token.', { realm: this.config.resourceServer.realm }) : undefined;
+    }
+    let validated;
+    try {
+      validated = this.#tokens.validate(token, policy);
+    } catch (error) {
+      return asOidcError(error);
+    }
+    if (validated instanceof Promise) {
+      return validated.then((result) => {
+        state.token = result;
+        return undefined;
+      }, asOidcError);
+    }
+    state.token = validated;
+    return undefined;
   }
 
   /**

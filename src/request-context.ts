@@ -2,6 +2,8 @@ import { type Claims, decodeVerifiedJwtPayload } from './claims.ts';
 import { OidcError } from './errors.ts';
 import type { CookieSink, RequestView, ResponsePlan } from './http.ts';
 import type { LoginOptions } from './login/start-login.ts';
+import type { AccessTokenClaims } from './resource/access-token-claims.ts';
+import type { ValidatedToken } from './resource/token-validator.ts';
 import type { LoadedSession } from './session/session-backend.ts';
 import type { SessionData } from './session/session-data.ts';
 
@@ -50,6 +52,8 @@ export interface ContextState {
   readonly loadError: OidcError | undefined;
   /** The provider of a session that ended during this request (a failed refresh): log in there again. */
   endedProvider?: string;
+  /** The bearer token this request was authenticated with (acceptToken, accessControl). */
+  token?: ValidatedToken;
 }
 
 /** The core services a context calls back into. @internal */
@@ -87,6 +91,26 @@ export class RequestContext {
   constructor(host: ContextHost, state: ContextState) {
     this.#host = host;
     this.#state = state;
+  }
+
+  /**
+   * The claims of the verified bearer token the request was authenticated with, set by
+   * `acceptToken()` or `accessControl()` (Flask-OIDC: g.oidc_token_info): a JWT access token's
+   * payload or the introspection answer. `undefined` when the request carried no token.
+   */
+  get token(): AccessTokenClaims | undefined {
+    return this.#state.token?.claims;
+  }
+
+  /** The scopes of the verified bearer token (its `scope`, or `scp`, as a list); empty without one. */
+  get tokenScopes(): readonly string[] {
+    return this.#state.token?.scopes ?? [];
+  }
+
+  /** What authenticated this request: a verified bearer `'token'`, a login `'session'`, or nothing. */
+  get authenticatedBy(): 'token' | 'session' | undefined {
+    if (this.#state.token !== undefined) return 'token';
+    return this.#state.session === undefined ? undefined : 'session';
   }
 
   /** Whether the request carries a valid, unexpired login session (Flask-OIDC: user_loggedin). */

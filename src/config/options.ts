@@ -126,6 +126,78 @@ export interface ProviderOptions {
   postLogoutRedirectUri?: string;
 }
 
+/** How the resource server authenticates at the introspection endpoint (Flask-OIDC: OIDC_INTROSPECTION_AUTH_METHOD). */
+export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'bearer';
+
+/** How a bearer token is validated: `'jwt'` locally, `'introspection'` at the provider, `'auto'` by its shape. */
+export type TokenValidationStrategy = 'auto' | 'jwt' | 'introspection';
+
+/**
+ * Settings of the resource server: how `acceptToken()`, `accessControl()` and `validateToken()`
+ * check bearer tokens. Every field has a default; set `audience` at least.
+ *
+ * @example
+ * ```ts
+ * const resourceServer: ResourceServerOptions = {
+ *   audience: 'https://api.example.com',
+ *   introspection: { cacheTtl: 30 },
+ * };
+ * ```
+ */
+export interface ResourceServerOptions {
+  /**
+   * The audience this API must find in a token's `aud` (RFC 9068 §4; one match of several suffices).
+   * Strongly recommended: without it a token the provider issued for any other API of yours is
+   * accepted here. Flask-OIDC's OIDC_RESOURCE_CHECK_AUD is `audience: clientId`.
+   */
+  audience?: string | readonly string[];
+  /**
+   * `'auto'` (default): a token shaped like a signed JWT is validated locally with the provider's
+   * keys, any other (opaque, encrypted) token by introspection. `'jwt'` or `'introspection'` force one.
+   */
+  strategy?: TokenValidationStrategy;
+  /** JWS algorithms accepted on JWT access tokens. Default: every asymmetric one (RS*, PS*, ES*, EdDSA); never `none` or HS*. */
+  algorithms?: readonly string[];
+  /**
+   * Strict RFC 9068: JWT access tokens must have `typ: at+jwt` and the claims `iss`, `exp`, `aud`,
+   * `sub`, `client_id`, `iat` and `jti`. Default `false`, for providers that do not set the type
+   * (Keycloak, Auth0, Entra ID); ID tokens and other JWTs are refused either way.
+   */
+  strictJwt?: boolean;
+  /** Also accept the token as `access_token` in a form-encoded POST body (RFC 6750 §2.2). Default `false`. */
+  allowFormToken?: boolean;
+  /**
+   * Also accept the token as `?access_token=` in the query string (RFC 6750 §2.3). Default `false`:
+   * URLs end up in logs and browser history, so the token leaks. While off, a request that puts
+   * one there gets a 400 that says to use the Authorization header.
+   */
+  allowQueryToken?: boolean;
+  /** The `realm` of `WWW-Authenticate: Bearer realm="…"`. Default `"api"`. */
+  realm?: string;
+  /** Token introspection (RFC 7662), for opaque tokens. */
+  introspection?: IntrospectionOptions;
+  /** Most verified tokens and introspection answers kept in memory (each cache). Default 10 000. */
+  cacheMaxEntries?: number;
+  /** Which provider issues the tokens, when there are several. Default: the default provider. */
+  provider?: string;
+}
+
+/** Settings of token introspection; see {@link ResourceServerOptions.introspection}. */
+export interface IntrospectionOptions {
+  /** Default: the provider's `tokenEndpointAuthMethod` when that is basic or post, else `client_secret_basic`. */
+  authMethod?: IntrospectionAuthMethod;
+  /** The client the API introspects as, when it has its own registration. Default: the provider's `clientId`. */
+  clientId?: string;
+  /** That client's secret. Default: the provider's `clientSecret`. */
+  clientSecret?: string;
+  /** `token_type_hint` sent with each request; `false` sends none (some Keycloak versions refuse it). Default `'access_token'`. */
+  tokenTypeHint?: string | false;
+  /** Seconds an active answer is reused, never beyond the token's `exp` (RFC 7662 §4). Default 60; 0 turns caching off. */
+  cacheTtl?: number;
+  /** Seconds an inactive answer is reused, so a flood of one bad token costs one call. Default 5; 0 turns it off. */
+  inactiveCacheTtl?: number;
+}
+
 /** Options of the test mode; see {@link OpenIDConnectOptions.testMode}. */
 export interface TestModeOptions {
   /** Who `/login` logs in, at once and without a provider. Default `{ sub: 'test-user' }`. */
@@ -151,10 +223,24 @@ export interface TestModeOptions {
  * ```
  */
 export interface OpenIDConnectOptions extends ProviderOptions {
-  /** The application's public URL (scheme, host, optional path). Redirect URIs and cookie security derive from it; the Host header is never trusted. */
-  baseUrl: string;
-  /** Secret for cookie encryption, at least 32 characters; an array rotates secrets (first encrypts, all decrypt). Flask: SECRET_KEY. */
-  secret: string | readonly string[];
+  /**
+   * The application's public URL (scheme, host, optional path). Redirect URIs and cookie security
+   * derive from it; the Host header is never trusted. Not needed with `resourceServerOnly`.
+   */
+  baseUrl?: string;
+  /**
+   * Secret for cookie encryption, at least 32 characters; an array rotates secrets (first
+   * encrypts, all decrypt). Flask: SECRET_KEY. Not needed with `resourceServerOnly`.
+   */
+  secret?: string | readonly string[];
+  /**
+   * An API that only accepts bearer tokens (Flask-OIDC: OIDC_RESOURCE_SERVER_ONLY): no login,
+   * callback or logout routes, no cookies read or written, no `baseUrl` or `secret` needed, and
+   * `clientId` only for introspection or the client credentials grant. Default `false`.
+   */
+  resourceServerOnly?: boolean;
+  /** How bearer tokens are validated; see {@link ResourceServerOptions}. */
+  resourceServer?: ResourceServerOptions;
 
   /**
    * Several named providers instead of the top-level provider options (Flask-pyoidc's

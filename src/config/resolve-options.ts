@@ -1,14 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors.ts';
 import { COOKIE_NAME_PATTERN } from '../cookies/cookie-header.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
 import type { OpenIDConnectOptions, ProviderOptions } from './options.ts';
-import type { ProviderSettings, ResolvedConfig } from './resolved-config.ts';
+import type { ProviderSettings, ResolvedConfig, ResourceServerSettings } from './resolved-config.ts';
 
 const DAY = 24 * 60 * 60;
 const MIN_SECRET_LENGTH = 32;
 const AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 /** Metadata a provider needs for the code flow with verified ID tokens, without discovery. */
 const REQUIRED_STATIC_METADATA = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
+/** Resource-server-only apps need no login metadata: keys and (optionally) introspection suffice. */
+const REQUIRED_STATIC_METADATA_RS = ['issuer', 'jwks_uri'] as const;
+/** Every asymmetric JWS algorithm: the default allow-list for access tokens (keys only ever come from the provider's JWKS). */
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+const INTROSPECTION_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'bearer']);
+/** In resource-server-only mode there are no cookies: these stand in so the rest of the configuration stays uniform. */
+const RS_ONLY_BASE_URL = 'http://localhost/';
 
 /**
  * Validates options and fills in defaults. Throws a {@link ConfigurationError} naming the option and
@@ -24,9 +32,17 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('options', 'pass an object: new OpenIDConnect({ baseUrl, secret, issuer, clientId, clientSecret }).');
   }
-  const baseUrl = parseBaseUrl(options.baseUrl);
+  if (options.resourceServerOnly !== undefined && typeof options.resourceServerOnly !== 'boolean') {
+    throw new ConfigurationError('resourceServerOnly', 'must be true (an API that only accepts bearer tokens) or false.');
+  }
+  const rsOnly = options.resourceServerOnly === true;
+  if (rsOnly && options.testMode !== undefined && options.testMode !== false) {
+    throw new ConfigurationError('testMode', 'has no meaning with `resourceServerOnly` (there are no logins); mint test tokens instead.');
+  }
+  const baseUrl = parseBaseUrl(rsOnly && options.baseUrl === undefined ? RS_ONLY_BASE_URL : options.baseUrl);
   const loopback = isLoopbackHttp(baseUrl);
-  const secrets = resolveSecrets(options.secret);
+  // Nothing is ever encrypted without cookies; a throwaway secret keeps the sealers constructible.
+  const secrets = rsOnly && options.secret === undefined ? [randomBytes(32).toString('base64url')] : resolveSecrets(options.secret);
 
   const callback = routePath('routes.callback', options.routes?.callback ?? '/callback');
   const login = options.routes?.login === false ? undefined : routePath('routes.login', options.routes?.login ?? '/login');
@@ -91,7 +107,7 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
     postLogoutRedirectUri: joinUrl(baseUrl, postLogout),
   };
-  const providers = resolveProviders(options, globals, testMode !== undefined);
+  const providers = resolveProviders(options, globals, testMode !== undefined, rsOnly);
   const defaultName = options.defaultProvider ?? providers.keys().next().value ?? 'default';
   const defaultProvider = providers.get(defaultName);
   if (defaultProvider === undefined) {
@@ -137,7 +153,81 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
       cookie: { path: postLogout === '/' ? '/' : new URL(joinUrl(baseUrl, postLogout)).pathname, domain: cookieDomain, httpOnly: true, secure, sameSite: sameSite === 'None' ? 'None' : 'Lax' },
     },
     logger: options.logger ?? { warn: (message, details) => console.warn(`oidc-kit: ${message}`, details ?? '') },
+    resourceServerOnly: rsOnly,
+    resourceServer: resolveResourceServer(options, providers, defaultName),
   };
+}
+
+function resolveResourceServer(options: OpenIDConnectOptions, providers: ReadonlyMap<string, ProviderSettings>, defaultName: string): ResourceServerSettings {
+  const rs = options.resourceServer ?? {};
+  if (typeof rs !== 'object' || rs === null) {
+    throw new ConfigurationError('resourceServer', 'must be an object such as { audience: "https://api.example.com" }.');
+  }
+  const audience = rs.audience === undefined ? undefined : audienceList('resourceServer.audience', rs.audience);
+  const strategy = rs.strategy ?? 'auto';
+  if (!['auto', 'jwt', 'introspection'].includes(strategy)) {
+    throw new ConfigurationError('resourceServer.strategy', 'use "auto" (default), "jwt" or "introspection".');
+  }
+  const algorithms = rs.algorithms === undefined ? [...ASYMMETRIC_ALGORITHMS] : [...rs.algorithms];
+  if (!Array.isArray(rs.algorithms ?? []) || algorithms.length === 0) {
+    throw new ConfigurationError('resourceServer.algorithms', 'must be a non-empty array of JWS algorithms such as ["RS256"].');
+  }
+  for (const alg of algorithms) {
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigurationError('resourceServer.algorithms', `"${String(alg)}" is not accepted: access tokens are verified with the provider's public keys, so only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) make sense; never "none" or HS*.`);
+    }
+  }
+  for (const flag of ['strictJwt', 'allowFormToken', 'allowQueryToken'] as const) {
+    if (rs[flag] !== undefined && typeof rs[flag] !== 'boolean') throw new ConfigurationError(`resourceServer.${flag}`, 'must be true or false.');
+  }
+  const realm = rs.realm ?? 'api';
+  if (typeof realm !== 'string' || realm === '' || !/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/.test(realm)) {
+    throw new ConfigurationError('resourceServer.realm', 'must be a non-empty string of printable ASCII without `"` or `\\`.');
+  }
+  const cacheMaxEntries = positiveNumber('resourceServer.cacheMaxEntries', rs.cacheMaxEntries ?? 10_000, 'entries');
+  const provider = rs.provider ?? defaultName;
+  if (!providers.has(provider)) {
+    throw new ConfigurationError('resourceServer.provider', `"${provider}" is not one of the providers (${[...providers.keys()].join(', ')}).`);
+  }
+  const introspection = rs.introspection ?? {};
+  if (introspection.authMethod !== undefined && !INTROSPECTION_AUTH_METHODS.has(introspection.authMethod)) {
+    throw new ConfigurationError('resourceServer.introspection.authMethod', 'use "client_secret_basic", "client_secret_post" or "bearer" (the token itself as the credential).');
+  }
+  const hint = introspection.tokenTypeHint ?? 'access_token';
+  if (hint !== false && (typeof hint !== 'string' || hint === '')) {
+    throw new ConfigurationError('resourceServer.introspection.tokenTypeHint', 'must be a token type such as "access_token", or false to send none.');
+  }
+  if ((introspection.clientId === undefined) !== (introspection.clientSecret === undefined)) {
+    throw new ConfigurationError(introspection.clientId === undefined ? 'resourceServer.introspection.clientId' : 'resourceServer.introspection.clientSecret', 'give both clientId and clientSecret of the client the API introspects as, or neither (to use the provider\'s).');
+  }
+  return {
+    audience,
+    strategy,
+    algorithms,
+    strictJwt: rs.strictJwt ?? false,
+    allowFormToken: rs.allowFormToken ?? false,
+    allowQueryToken: rs.allowQueryToken ?? false,
+    realm,
+    cacheMaxEntries,
+    provider,
+    introspection: {
+      authMethod: introspection.authMethod,
+      clientId: introspection.clientId,
+      clientSecret: introspection.clientSecret,
+      tokenTypeHint: hint === false ? undefined : hint,
+      cacheTtl: nonNegativeSeconds('resourceServer.introspection.cacheTtl', introspection.cacheTtl ?? 60),
+      inactiveCacheTtl: nonNegativeSeconds('resourceServer.introspection.inactiveCacheTtl', introspection.inactiveCacheTtl ?? 5),
+    },
+  };
+}
+
+/** An audience option as a list: one string or a non-empty array of non-empty strings. */
+export function audienceList(option: string, value: unknown): readonly string[] {
+  const list = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [];
+  if (list.length === 0 || list.some((item) => typeof item !== 'string' || item === '')) {
+    throw new ConfigurationError(option, 'must be a non-empty string (e.g. "https://api.example.com") or an array of them.');
+  }
+  return list as string[];
 }
 
 /** Settings that every provider shares, taken from the top level. */
@@ -153,7 +243,7 @@ const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clie
 const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
-function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobals, testMode: boolean): Map<string, ProviderSettings> {
+function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobals, testMode: boolean, rsOnly: boolean): Map<string, ProviderSettings> {
   const providers = new Map<string, ProviderSettings>();
   if (options.providers === undefined) {
     const configured = TOP_LEVEL_PROVIDER_KEYS.some((key) => options[key] !== undefined);
@@ -161,7 +251,7 @@ function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobal
     const source: ProviderOptions = testMode && !configured
       ? { issuer: 'https://test-mode.oidc-kit.invalid', clientId: 'test-mode', clientSecret: 'test-mode' }
       : options;
-    providers.set('default', resolveProvider('default', '', source, globals));
+    providers.set('default', resolveProvider('default', '', source, globals, rsOnly));
     return providers;
   }
   if (typeof options.providers !== 'object' || options.providers === null || Object.keys(options.providers).length === 0) {
@@ -175,7 +265,7 @@ function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobal
     if (!PROVIDER_NAME.test(name)) {
       throw new ConfigurationError(`providers.${name}`, 'provider names may contain letters, digits, "_" and "-" only (at most 64).');
     }
-    providers.set(name, resolveProvider(name, `providers.${name}.`, { ...inheritedProviderOptions(options), ...providerOptions }, globals));
+    providers.set(name, resolveProvider(name, `providers.${name}.`, { ...inheritedProviderOptions(options), ...providerOptions }, globals, rsOnly));
   }
   return providers;
 }
@@ -210,11 +300,13 @@ function resolveTestMode(options: OpenIDConnectOptions): ResolvedConfig['testMod
   return { user, accessToken: settings.accessToken ?? 'test-access-token' };
 }
 
-function resolveProvider(name: string, prefix: string, options: ProviderOptions, globals: ProviderGlobals): ProviderSettings {
+function resolveProvider(name: string, prefix: string, options: ProviderOptions, globals: ProviderGlobals, rsOnly: boolean): ProviderSettings {
   const file: ClientSecretsEntry | undefined = options.clientSecrets === undefined ? undefined : loadClientSecrets(options.clientSecrets);
 
-  const clientId = options.clientId ?? file?.client_id;
-  if (!clientId) {
+  // A resource server validating JWTs locally needs no client; introspection and the client
+  // credentials grant say so when they are used without one.
+  const clientId = options.clientId ?? file?.client_id ?? (rsOnly ? '' : undefined);
+  if (clientId === undefined || (clientId === '' && !rsOnly)) {
     throw new ConfigurationError(`${prefix}clientId`, 'required: the client id registered at your provider (or give `clientSecrets`, a client_secrets.json).');
   }
   const clientSecret = options.clientSecret ?? file?.client_secret ?? undefined;
@@ -226,7 +318,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
   if (authMethod === 'private_key_jwt' && options.privateKey === undefined) {
     throw new ConfigurationError(`${prefix}privateKey`, 'required with tokenEndpointAuthMethod "private_key_jwt" (import a PEM with jose\'s importPKCS8).');
   }
-  if (authMethod !== 'private_key_jwt' && !clientSecret) {
+  if (authMethod !== 'private_key_jwt' && !clientSecret && !rsOnly) {
     throw new ConfigurationError(`${prefix}clientSecret`, `required with tokenEndpointAuthMethod "${authMethod}": the secret your provider issued for ${clientId}.`);
   }
 
@@ -259,7 +351,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
       }
     }
   }
-  const discover = !REQUIRED_STATIC_METADATA.every((key) => typeof metadata[key] === 'string');
+  const discover = !(rsOnly ? REQUIRED_STATIC_METADATA_RS : REQUIRED_STATIC_METADATA).every((key) => typeof metadata[key] === 'string');
 
   const scopes = typeof options.scope === 'string' ? options.scope.split(/\s+/).filter(Boolean) : [...(options.scope ?? ['openid', 'email'])];
   if (!scopes.includes('openid')) {

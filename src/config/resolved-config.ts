@@ -2,7 +2,7 @@ import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { Claims } from '../claims.ts';
-import type { Logger, OpenIDConnectOptions, TokenEndpointAuthMethod } from './options.ts';
+import type { IntrospectionAuthMethod, Logger, OpenIDConnectOptions, TokenEndpointAuthMethod, TokenValidationStrategy } from './options.ts';
 
 /** One provider's settings after validation and defaults. */
 export interface ProviderSettings {
@@ -14,6 +14,7 @@ export interface ProviderSettings {
   readonly metadata: Partial<ServerMetadata>;
   /** Whether discovery is needed (static metadata incomplete). */
   readonly discover: boolean;
+  /** Empty only in resource-server-only mode without a client (local JWT validation needs none). */
   readonly clientId: string;
   readonly clientSecret: string | undefined;
   readonly authMethod: TokenEndpointAuthMethod;
@@ -33,6 +34,30 @@ export interface ProviderSettings {
   readonly requireVerifiedEmail: boolean;
   /** Plain http to the provider is allowed only for loopback issuers (development). */
   readonly allowHttp: boolean;
+}
+
+/** The resource server's settings after validation and defaults. */
+export interface ResourceServerSettings {
+  /** Audiences of which a token's `aud` must contain one; undefined: not checked. */
+  readonly audience: readonly string[] | undefined;
+  readonly strategy: TokenValidationStrategy;
+  readonly algorithms: readonly string[];
+  readonly strictJwt: boolean;
+  readonly allowFormToken: boolean;
+  readonly allowQueryToken: boolean;
+  readonly realm: string;
+  readonly cacheMaxEntries: number;
+  /** The name of the provider that issues the tokens by default. */
+  readonly provider: string;
+  readonly introspection: {
+    /** Undefined: follow the provider's token endpoint method. */
+    readonly authMethod: IntrospectionAuthMethod | undefined;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly tokenTypeHint: string | undefined;
+    readonly cacheTtl: number;
+    readonly inactiveCacheTtl: number;
+  };
 }
 
 /** The whole configuration after validation and defaults; what the core runs on. */
@@ -84,4 +109,7 @@ export interface ResolvedConfig {
     readonly cookie: CookieAttributes;
   };
   readonly logger: Logger;
+  /** No login, no cookies: bearer tokens only. */
+  readonly resourceServerOnly: boolean;
+  readonly resourceServer: ResourceServerSettings;
 }

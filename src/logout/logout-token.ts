@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { OidcError } from '../errors.ts';
+import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 
 /** The event a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
@@ -39,7 +40,6 @@ function invalid(reason: string, message = 'The logout token is invalid.'): Oidc
  */
 export class LogoutTokenVerifier {
   readonly #providers: readonly ProviderClient[];
-  readonly #keySets = new Map<string, { uri: string; keys: JWTVerifyGetKey }>();
 
   constructor(providers: Iterable<ProviderClient>) {
     this.#providers = [...providers];
@@ -58,14 +58,12 @@ export class LogoutTokenVerifier {
     const provider = this.#providers.find((p) => p.settings.issuer === unverified.iss);
     if (provider === undefined) throw invalid('iss');
     const settings = provider.settings;
-    const configuration = await provider.configuration();
-    const jwksUri = configuration.serverMetadata().jwks_uri;
-    if (jwksUri === undefined) throw new OidcError('provider_error', 'The provider publishes no jwks_uri to verify logout tokens with.');
+    const keys = await provider.keys();
 
     let payload: JWTPayload;
     let typ: string | undefined;
     try {
-      const verified = await jwtVerify(token, this.#keys(settings.name, jwksUri, settings.httpTimeoutMs), {
+      const verified = await jwtVerify(token, keys, {
         issuer: settings.issuer,
         audience: settings.clientId,
         algorithms: [settings.idTokenSigningAlg],
@@ -75,7 +73,8 @@ export class LogoutTokenVerifier {
       payload = verified.payload;
       typ = verified.protectedHeader.typ;
     } catch (error) {
-      throw verificationFailure(error);
+      const failure = classifyJoseFailure(error);
+      throw failure.kind === 'provider' ? failure.error : invalid(failure.reason);
     }
     if (typ !== undefined && !ACCEPTED_TYP.has(typ.toLowerCase())) throw invalid('typ');
     const now = Math.floor(Date.now() / 1000);
@@ -95,33 +94,4 @@ export class LogoutTokenVerifier {
     if (sid === undefined && sub === undefined) throw invalid('sid_or_sub');
     return { provider, claims: { iss: settings.issuer, jti: payload.jti, iat: payload.iat, exp: payload.exp, sid, sub } };
   }
-
-  /** One cached key set per provider: jose refetches it on an unknown `kid`, at most every 30 s. */
-  #keys(name: string, uri: string, timeoutMs: number): JWTVerifyGetKey {
-    const cached = this.#keySets.get(name);
-    if (cached !== undefined && cached.uri === uri) return cached.keys;
-    const keys = createRemoteJWKSet(new URL(uri), { timeoutDuration: timeoutMs, cooldownDuration: 30_000 });
-    this.#keySets.set(name, { uri, keys });
-    return keys;
-  }
-}
-
-/** jose's failure → a stable reason; an unreachable JWKS is the provider's fault (503), not the token's. */
-function verificationFailure(error: unknown): OidcError {
-  if (error instanceof joseErrors.JWKSTimeout) {
-    return new OidcError('provider_unavailable', 'The provider\'s keys could not be fetched in time.', { cause: error });
-  }
-  if (error instanceof joseErrors.JWKSInvalid) {
-    return new OidcError('provider_error', 'The provider\'s key set is invalid.', { cause: error });
-  }
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return invalid('alg');
-  if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) return invalid('kid');
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return invalid('signature');
-  if (error instanceof joseErrors.JWTExpired) return invalid('exp');
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return invalid(error.claim || 'claims');
-  if (error instanceof joseErrors.JOSEError) return invalid('malformed');
-  if (error instanceof TypeError) {
-    return new OidcError('provider_unavailable', 'The provider\'s keys could not be fetched.', { cause: error });
-  }
-  return invalid('malformed');
 }

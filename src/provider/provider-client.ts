@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
@@ -17,6 +18,7 @@ import { toOidcError } from './provider-error.ts';
 export class ProviderClient {
   readonly settings: ProviderSettings;
   #pending: Promise<client.Configuration> | undefined;
+  #keys: { uri: string; keys: JWTVerifyGetKey } | undefined;
 
   constructor(settings: ProviderSettings) {
     this.settings = settings;
@@ -31,6 +33,27 @@ export class ProviderClient {
     return this.#pending;
   }
 
+  /**
+   * The provider's signing keys, from its `jwks_uri` only: one jose remote key set per provider,
+   * shared by every verifier (logout tokens, access tokens). jose caches the keys for 10 minutes,
+   * fetches once for any number of concurrent cold requests, and refetches on an unknown `kid` at
+   * most every 30 s, so tokens with made-up kids cannot hammer the provider.
+   */
+  async keys(): Promise<JWTVerifyGetKey> {
+    const configuration = await this.configuration();
+    const uri = configuration.serverMetadata().jwks_uri;
+    if (uri === undefined) throw new OidcError('provider_error', 'The provider publishes no jwks_uri, so its tokens cannot be verified.');
+    if (this.#keys?.uri !== uri) {
+      this.#keys = { uri, keys: createRemoteJWKSet(new URL(uri), { timeoutDuration: this.settings.httpTimeoutMs, cooldownDuration: 30_000 }) };
+    }
+    return this.#keys.keys;
+  }
+
+  /** The client id to build openid-client configurations with; a resource server without a client has none to send. */
+  get #clientId(): string {
+    return this.settings.clientId === '' ? 'oidc-kit-resource-server' : this.settings.clientId;
+  }
+
   async #create(): Promise<client.Configuration> {
     const s = this.settings;
     const clientMetadata: Partial<client.ClientMetadata> = {
@@ -41,7 +64,7 @@ export class ProviderClient {
     const timeout = s.httpTimeoutMs / 1000;
     let config: client.Configuration;
     if (s.discover) {
-      config = await client.discovery(new URL(s.issuer), s.clientId, clientMetadata, this.#clientAuth(), {
+      config = await client.discovery(new URL(s.issuer), this.#clientId, clientMetadata, this.#clientAuth(), {
         timeout,
         execute: s.allowHttp ? [client.allowInsecureRequests] : [],
       });
@@ -53,10 +76,10 @@ export class ProviderClient {
       }
       if (Object.keys(s.metadata).length > 1) {
         // Explicitly configured endpoints win over discovered ones.
-        config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata }, s.clientId, clientMetadata, this.#clientAuth());
+        config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata }, this.#clientId, clientMetadata, this.#clientAuth());
       }
     } else {
-      config = new client.Configuration(s.metadata as client.ServerMetadata, s.clientId, clientMetadata, this.#clientAuth());
+      config = new client.Configuration(s.metadata as client.ServerMetadata, this.#clientId, clientMetadata, this.#clientAuth());
     }
     config.timeout = timeout;
     if (s.allowHttp) client.allowInsecureRequests(config);

@@ -2,7 +2,7 @@ import * as client from 'openid-client';
 import { OidcError } from '../errors.ts';
 
 /** What the library was doing when the provider (or its answer) failed; it changes the meaning of some errors. */
-export type ProviderPhase = 'discovery' | 'callback' | 'userinfo';
+export type ProviderPhase = 'discovery' | 'callback' | 'userinfo' | 'grant';
 
 /**
  * Turns whatever openid-client, oauth4webapi or fetch threw into an {@link OidcError} with a stable

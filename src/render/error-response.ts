@@ -12,7 +12,8 @@ const TITLES: Record<number, string> = {
 
 /**
  * The default answer for an {@link OidcError}: JSON (`{ error, error_description, reason }`) for
- * clients that asked for it, otherwise a small generic HTML page. Everything shown is escaped, and
+ * clients that asked for it and for bearer-token errors (which also get their `WWW-Authenticate`
+ * challenge), otherwise a small generic HTML page. Everything shown is escaped, and
  * the provider's own `error_description` is shown only as escaped text.
  *
  * @example
@@ -23,7 +24,9 @@ const TITLES: Record<number, string> = {
  */
 export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): ResponsePlan {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
-  if (json) {
+  // Bearer-token errors carry their RFC 6750 challenge and are always answered in JSON (an API's client asked).
+  if (error.challenge !== undefined) headers['www-authenticate'] = error.challenge;
+  if (json || error.challenge !== undefined) {
     headers['content-type'] = 'application/json; charset=utf-8';
     const body: Record<string, string> = { error: error.code, error_description: error.message };
     if (error.reason !== undefined) body['reason'] = error.reason;

@@ -1,0 +1,69 @@
+/**
+ * The claims of a verified access token: a JWT's payload, or an introspection answer (RFC 7662 §2.2).
+ * Only `exp` is guaranteed for JWTs; everything else depends on the provider.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/me', oidc.acceptToken(), (req, res) => res.json({ sub: req.oidc.token?.sub, scope: req.oidc.token?.scope }));
+ * ```
+ */
+export interface AccessTokenClaims {
+  readonly iss?: string;
+  /** The resource owner, or the client itself for client-credentials tokens. */
+  readonly sub?: string;
+  readonly aud?: string | readonly string[];
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly jti?: string;
+  /** The client the token was issued to (RFC 9068 §2.2, RFC 7662 §2.2). */
+  readonly client_id?: string;
+  /** Space-separated scopes (RFC 9068 §2.2.3). Some providers use `scp` instead; see {@link scopesOf}. */
+  readonly scope?: string;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * The scopes a token grants: its `scope` claim split on spaces (RFC 9068 §2.2.3, RFC 7662), or —
+ * for providers that use it instead (Okta, Entra ID) — `scp`, a string or an array. Case-sensitive.
+ *
+ * @example
+ * ```ts
+ * scopesOf({ scope: 'read write' }); // ['read', 'write']
+ * scopesOf({ scp: ['read'] });       // ['read']
+ * ```
+ */
+export function scopesOf(claims: Readonly<Record<string, unknown>>): readonly string[] {
+  const scope = claims['scope'] ?? claims['scp'];
+  if (typeof scope === 'string') return scope.split(' ').filter((s) => s !== '');
+  if (Array.isArray(scope)) return scope.filter((s): s is string => typeof s === 'string');
+  return [];
+}
+
+/**
+ * Whether `aud` (a string or an array) contains one of the expected audiences, compared exactly.
+ *
+ * @example
+ * ```ts
+ * audienceMatches(['https://api.example', 'other'], ['https://api.example']); // true
+ * ```
+ */
+export function audienceMatches(aud: unknown, expected: readonly string[]): boolean {
+  if (typeof aud === 'string') return expected.includes(aud);
+  if (Array.isArray(aud)) return aud.some((a) => typeof a === 'string' && expected.includes(a));
+  return false;
+}
+
+/** Claim types a route may rely on; a token whose claims have other types is refused, not half-used. */
+export function claimTypeProblem(claims: Readonly<Record<string, unknown>>): string | undefined {
+  for (const name of ['iss', 'sub', 'jti', 'client_id', 'scope'] as const) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') return name;
+  }
+  for (const name of ['exp', 'iat', 'nbf'] as const) {
+    const value = claims[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) return name;
+  }
+  const aud = claims['aud'];
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud';
+  return undefined;
+}

@@ -1,0 +1,124 @@
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { classifyJoseFailure } from '../provider/jose-failure.ts';
+import type { ProviderClient } from '../provider/provider-client.ts';
+import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
+import { ExpiringCache } from './expiring-cache.ts';
+
+/** How JWT access tokens are checked; see `ResourceServerOptions`. */
+export interface JwtVerifierSettings {
+  readonly algorithms: readonly string[];
+  readonly strict: boolean;
+  readonly cacheMaxEntries: number;
+}
+
+/** RFC 9068 §2.2: the claims a JWT access token must carry; required in strict mode. */
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+/** Claims only ID tokens carry (OIDC Core §2, §3.1.3.6, §3.3.2.11): their presence means "not an access token". */
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
+
+/** Why a token is refused, as the `reason` of an `invalid_token` error. */
+export class TokenRejection extends Error {
+  override readonly name = 'TokenRejection';
+  readonly reason: string;
+
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Validates JWT access tokens locally (RFC 9068 §4, RFC 8725): the signature with a key from the
+ * provider's `jwks_uri` only, under an algorithm of the allow-list; `iss` exactly the provider's
+ * issuer; `exp` required, `nbf` and `iat` checked with the clock tolerance. JWTs of other kinds
+ * are refused: a `typ` other than `at+jwt` / `JWT` (only `at+jwt` in strict mode), an ID token
+ * (`nonce`, `at_hash`, `c_hash`, `s_hash`), a logout token (`events`), a Keycloak ID or refresh
+ * token (`typ` claim other than `Bearer`), and a sender-constrained token (`cnf`: DPoP or mTLS,
+ * which a bearer presentation cannot prove).
+ *
+ * Verified tokens are kept by the hash of the token until `exp`, so a repeated token costs a map
+ * lookup ({@link cached}). Audience and scopes are checked per route, after this.
+ *
+ * @example
+ * ```ts
+ * const verifier = new JwtAccessTokenVerifier(provider, { algorithms: ['RS256'], strict: false, cacheMaxEntries: 10_000 });
+ * const claims = verifier.cached(key) ?? await verifier.verify(token, key);
+ * ```
+ */
+export class JwtAccessTokenVerifier {
+  readonly #provider: ProviderClient;
+  readonly #settings: JwtVerifierSettings;
+  readonly #cache: ExpiringCache<AccessTokenClaims>;
+
+  constructor(provider: ProviderClient, settings: JwtVerifierSettings) {
+    this.#provider = provider;
+    this.#settings = settings;
+    this.#cache = new ExpiringCache(settings.cacheMaxEntries);
+  }
+
+  /** The claims of a token verified before and not yet expired, by its hash; no I/O, no crypto. */
+  cached(key: string): AccessTokenClaims | undefined {
+    return this.#cache.get(key, Date.now());
+  }
+
+  /**
+   * Verifies a token and caches the result. Throws a {@link TokenRejection} for a bad token, an
+   * `OidcError` (502/503) when the provider's metadata or keys cannot be had.
+   */
+  async verify(token: string, key: string): Promise<AccessTokenClaims> {
+    const settings = this.#provider.settings;
+    const tolerance = settings.clockTolerance;
+    let typ: unknown;
+    try {
+      typ = decodeProtectedHeader(token).typ;
+    } catch {
+      throw new TokenRejection('malformed', 'The access token is not a well-formed JWT.');
+    }
+    checkType(typ, this.#settings.strict);
+    const keys = await this.#provider.keys();
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: settings.issuer,
+        algorithms: [...this.#settings.algorithms],
+        clockTolerance: tolerance,
+        requiredClaims: this.#settings.strict ? RFC9068_CLAIMS : ['exp'],
+      }));
+    } catch (error) {
+      const failure = classifyJoseFailure(error);
+      if (failure.kind === 'provider') throw failure.error;
+      throw new TokenRejection(failure.reason, failure.reason === 'exp' ? 'The access token has expired.' : `The access token is invalid (${failure.reason}).`);
+    }
+    const claims = payload as AccessTokenClaims;
+    const typeProblem = claimTypeProblem(claims);
+    if (typeProblem !== undefined) throw new TokenRejection(typeProblem, `The access token's "${typeProblem}" claim has the wrong type.`);
+    const now = Math.floor(Date.now() / 1000);
+    if (claims.iat !== undefined && claims.iat > now + tolerance) throw new TokenRejection('iat', 'The access token was issued in the future.');
+    checkNotOtherKind(claims);
+    const exp = claims.exp;
+    if (exp === undefined) throw new TokenRejection('exp', 'The access token has no expiry.');
+    this.#cache.set(key, claims, (exp + tolerance) * 1000);
+    return claims;
+  }
+}
+
+/** RFC 9068 §4: `typ` compared as a media type (case-insensitive, `application/` optional). */
+function checkType(typ: unknown, strict: boolean): void {
+  if (typ === undefined && !strict) return;
+  if (typeof typ !== 'string') throw new TokenRejection('typ', 'The token is not a JWT access token (typ).');
+  const type = typ.toLowerCase().replace(/^application\//, '');
+  if (type === 'at+jwt' || (!strict && type === 'jwt')) return;
+  throw new TokenRejection('typ', 'The token is not a JWT access token (typ).');
+}
+
+/** Refuses ID tokens, logout tokens and sender-constrained tokens presented as bearer access tokens. */
+function checkNotOtherKind(claims: AccessTokenClaims): void {
+  if (ID_TOKEN_CLAIMS.some((name) => name in claims)) throw new TokenRejection('id_token', 'An ID token is not an access token.');
+  if ('events' in claims) throw new TokenRejection('token_type', 'The token is not an access token.');
+  // Keycloak marks its token kinds in a `typ` claim: Bearer, ID, Refresh, Logout.
+  const kind = claims['typ'];
+  if (typeof kind === 'string' && kind.toLowerCase() !== 'bearer') throw new TokenRejection('token_type', 'The token is not an access token.');
+  if (claims['cnf'] !== undefined) {
+    throw new TokenRejection('bound_token', 'The token is bound to a key (DPoP or mTLS) and cannot be used as a bearer token.');
+  }
+}

@@ -1,0 +1,171 @@
+import * as client from 'openid-client';
+import type { Logger } from '../config/options.ts';
+import type { ResourceServerSettings } from '../config/resolved-config.ts';
+import { OidcError } from '../errors.ts';
+import type { ProviderClient } from '../provider/provider-client.ts';
+import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
+import { ExpiringCache } from './expiring-cache.ts';
+import { TokenRejection } from './jwt-access-token-verifier.ts';
+
+type Answer = { readonly active: true; readonly claims: AccessTokenClaims } | { readonly active: false; readonly rejection: TokenRejection };
+
+/**
+ * Checks opaque tokens at the provider's introspection endpoint (RFC 7662) — and never on every
+ * request: answers are cached by the SHA-256 of the token (never the token itself), an active one
+ * for `cacheTtl` but never beyond the token's `exp` (§4), an inactive one for `inactiveCacheTtl`;
+ * concurrent requests with the same uncached token share one call.
+ *
+ * An active answer is still checked (RFC 9700 §2.3): `exp` and `nbf` against the clock, `iss`
+ * exactly the provider's, a `token_type` other than Bearer (a refresh token) or a key binding
+ * (`cnf`, DPoP) refused. An `active` that is not the boolean `true` counts as inactive (fail
+ * closed). When the endpoint fails — down, slow, 5xx, our credentials refused, an unreadable
+ * answer — the request gets 503, never 401, so clients do not throw away good tokens.
+ *
+ * @example
+ * ```ts
+ * const introspector = new TokenIntrospector(provider, config.resourceServer, logger);
+ * const claims = await introspector.introspect(token, sha256(token));
+ * ```
+ */
+export class TokenIntrospector {
+  readonly #provider: ProviderClient;
+  readonly #settings: ResourceServerSettings['introspection'];
+  readonly #logger: Logger;
+  readonly #cache: ExpiringCache<Answer>;
+  readonly #pending = new Map<string, Promise<AccessTokenClaims>>();
+  #configuration: Promise<client.Configuration | undefined> | undefined;
+  #warnedUnavailable = false;
+
+  constructor(provider: ProviderClient, settings: ResourceServerSettings, logger: Logger) {
+    this.#provider = provider;
+    this.#settings = settings.introspection;
+    this.#logger = logger;
+    this.#cache = new ExpiringCache(settings.cacheMaxEntries);
+  }
+
+  /** A cached answer for the token with this hash: its claims, a rejection thrown, or `undefined` if none is cached. */
+  cached(key: string): AccessTokenClaims | undefined {
+    const answer = this.#cache.get(key, Date.now());
+    if (answer === undefined) return undefined;
+    if (!answer.active) throw answer.rejection;
+    return answer.claims;
+  }
+
+  /** Introspects (or reuses a cached or pending answer). Throws a {@link TokenRejection} or a 503 `OidcError`. */
+  introspect(token: string, key: string): Promise<AccessTokenClaims> {
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#introspect(token, key).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #introspect(token: string, key: string): Promise<AccessTokenClaims> {
+    const cached = this.cached(key);
+    if (cached !== undefined) return cached;
+    const configuration = await this.#configure();
+    if (configuration === undefined) {
+      throw new TokenRejection('opaque', 'This API cannot check opaque tokens.');
+    }
+    let response: client.IntrospectionResponse;
+    try {
+      const hint = this.#settings.tokenTypeHint;
+      response = await client.tokenIntrospection(configuration, token, hint === undefined ? {} : { token_type_hint: hint });
+    } catch (error) {
+      // RFC 7662 §2.2 requires a boolean; anything else means "not active" (fail closed).
+      if (error instanceof Error && /"active" property must be a boolean/.test(error.message)) return this.#remember(key, inactive('inactive'));
+      this.#logger.warn(`token introspection failed: ${describe(error)}`, { code: 'provider_unavailable', reason: 'introspection' });
+      throw new OidcError('provider_unavailable', 'The token could not be checked because the provider\'s introspection endpoint failed; try again shortly.', { reason: 'introspection', cause: error });
+    }
+    return this.#remember(key, this.#judge(response));
+  }
+
+  #remember(key: string, answer: Answer): AccessTokenClaims {
+    const now = Date.now();
+    if (answer.active) {
+      const ttl = this.#settings.cacheTtl * 1000;
+      const exp = answer.claims.exp;
+      const until = Math.min(now + ttl, exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000);
+      if (ttl > 0 && until > now) this.#cache.set(key, answer, until);
+      return answer.claims;
+    }
+    if (this.#settings.inactiveCacheTtl > 0) this.#cache.set(key, answer, now + this.#settings.inactiveCacheTtl * 1000);
+    throw answer.rejection;
+  }
+
+  #judge(response: client.IntrospectionResponse): Answer {
+    if (response.active !== true) return inactive('inactive');
+    const claims = { ...response } as Record<string, unknown>;
+    delete claims['active'];
+    const typeProblem = claimTypeProblem(claims);
+    if (typeProblem !== undefined) return inactive(typeProblem);
+    const settings = this.#provider.settings;
+    const now = Math.floor(Date.now() / 1000);
+    const { exp, nbf, iss } = claims as AccessTokenClaims;
+    if (exp !== undefined && exp + settings.clockTolerance <= now) return inactive('exp');
+    if (nbf !== undefined && nbf > now + settings.clockTolerance) return inactive('nbf');
+    if (iss !== undefined && iss !== settings.issuer) return inactive('iss');
+    const tokenType = claims['token_type'];
+    if (claims['cnf'] !== undefined || (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop')) return inactive('bound_token');
+    if (tokenType !== undefined && !(typeof tokenType === 'string' && ['bearer', 'access_token'].includes(tokenType.toLowerCase()))) {
+      return inactive('token_type');
+    }
+    const kind = claims['typ'];
+    if (typeof kind === 'string' && kind.toLowerCase() !== 'bearer') return inactive('token_type');
+    return { active: true, claims: claims };
+  }
+
+  /** The configuration introspection runs on, or `undefined` when it cannot run (said once in the log). */
+  #configure(): Promise<client.Configuration | undefined> {
+    this.#configuration ??= this.#build().catch((error: unknown) => {
+      this.#configuration = undefined; // metadata not available yet: try again next time
+      throw error;
+    });
+    return this.#configuration;
+  }
+
+  async #build(): Promise<client.Configuration | undefined> {
+    const base = await this.#provider.configuration();
+    const metadata = base.serverMetadata();
+    const provider = this.#provider.settings;
+    const clientId = this.#settings.clientId ?? provider.clientId;
+    const secret = this.#settings.clientSecret ?? provider.clientSecret;
+    const method = this.#settings.authMethod ?? (provider.authMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic');
+    let problem: string | undefined;
+    if (metadata.introspection_endpoint === undefined) problem = 'the provider has no introspection_endpoint (set providerMetadata.introspection_endpoint, or accept JWT access tokens only)';
+    else if (clientId === '') problem = 'there is no client to introspect as (set clientId and clientSecret, or resourceServer.introspection.clientId and clientSecret)';
+    else if (method !== 'bearer' && secret === undefined) problem = `introspection with ${method} needs a client secret (set clientSecret or resourceServer.introspection.clientSecret)`;
+    if (problem !== undefined) {
+      if (!this.#warnedUnavailable) this.#logger.warn(`opaque access tokens are refused: ${problem}`, { code: 'invalid_token', reason: 'opaque' });
+      this.#warnedUnavailable = true;
+      return undefined;
+    }
+    const auth: client.ClientAuth = method === 'bearer'
+      // Flask-OIDC's "bearer": the token being checked is itself the credential.
+      ? (_as, _client, body, headers) => headers.set('authorization', `Bearer ${body.get('token') ?? ''}`)
+      : method === 'client_secret_post' ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
+    const configuration = new client.Configuration(metadata, clientId, secret === undefined ? {} : { client_secret: secret }, auth);
+    configuration.timeout = provider.httpTimeoutMs / 1000;
+    if (provider.allowHttp) client.allowInsecureRequests(configuration);
+    return configuration;
+  }
+}
+
+function inactive(reason: string): Answer {
+  const message = reason === 'inactive' ? 'The access token is not active (expired, revoked or unknown).'
+    : reason === 'exp' ? 'The access token has expired.'
+      : `The access token is invalid (${reason}).`;
+  return { active: false, rejection: new TokenRejection(reason, message) };
+}
+
+/** A log-safe description of an introspection failure: status and OAuth error, never the token. */
+function describe(error: unknown): string {
+  if (error instanceof client.ResponseBodyError) return `the provider answered ${error.status} ${error.error}`;
+  if (error instanceof client.WWWAuthenticateChallengeError) return `the provider answered ${error.status} (our credentials were refused?)`;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return 'timed out';
+  if (error instanceof Error && /fetch failed/.test(error.message)) return 'unreachable';
+  if (typeof code === 'string') return code;
+  return 'unusable answer';
+}

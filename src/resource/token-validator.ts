@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import type { Logger, TokenValidationStrategy } from '../config/options.ts';
+import type { ResourceServerSettings } from '../config/resolved-config.ts';
+import { audienceList } from '../config/resolve-options.ts';
+import type { OidcError } from '../errors.ts';
+import type { ProviderClient } from '../provider/provider-client.ts';
+import { type AccessTokenClaims, audienceMatches, scopesOf } from './access-token-claims.ts';
+import { bearerError } from './bearer-error.ts';
+import { missingScopes } from './claim-checks.ts';
+import { JwtAccessTokenVerifier, TokenRejection } from './jwt-access-token-verifier.ts';
+import { TokenIntrospector } from './token-introspector.ts';
+
+/** Per-route token requirements, as `acceptToken()` and `validateToken()` take them. */
+export interface TokenRequirements {
+  /** Scopes the token must grant, all of them (a space-separated string or an array). */
+  scopes?: string | readonly string[];
+  /** Overrides `resourceServer.audience` for this route. */
+  audience?: string | readonly string[];
+  /** Which provider issued the token. Default: `resourceServer.provider`. */
+  provider?: string;
+  /** Overrides `resourceServer.strategy` for this route. */
+  strategy?: TokenValidationStrategy;
+}
+
+/** {@link TokenRequirements} checked and normalised once, when a route is declared. */
+export interface TokenPolicy {
+  readonly provider: string;
+  readonly strategy: TokenValidationStrategy;
+  readonly audience: readonly string[] | undefined;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * A token that passed every check.
+ *
+ * @example
+ * ```ts
+ * const { claims, scopes, strategy } = validated; // strategy: 'jwt' | 'introspection'
+ * ```
+ */
+export interface ValidatedToken {
+  readonly claims: AccessTokenClaims;
+  readonly scopes: readonly string[];
+  /** How it was checked. */
+  readonly strategy: 'jwt' | 'introspection';
+  /** The provider that issued it. */
+  readonly provider: string;
+}
+
+/** Tokens longer than this are refused before any work (a cost bound; real tokens are far smaller). */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * The resource server's decision for one token: picks the strategy (a signed-JWT shape is checked
+ * locally, anything else introspected, unless a strategy is forced), asks the cache first — a hit
+ * is answered synchronously, with no I/O — then checks audience and scopes for the route. Failures
+ * are RFC 6750 errors with their challenge; provider trouble stays a 502/503.
+ *
+ * @example
+ * ```ts
+ * const validator = new TokenValidator(providers, config.resourceServer, logger);
+ * const policy = validator.policy({ scopes: 'read' });
+ * const token = await validator.validate(rawToken, policy); // throws OidcError invalid_token / insufficient_scope / …
+ * ```
+ */
+export class TokenValidator {
+  readonly #providers: ReadonlyMap<string, ProviderClient>;
+  readonly #settings: ResourceServerSettings;
+  readonly #logger: Logger;
+  readonly #jwt = new Map<string, JwtAccessTokenVerifier>();
+  readonly #introspection = new Map<string, TokenIntrospector>();
+
+  constructor(providers: ReadonlyMap<string, ProviderClient>, settings: ResourceServerSettings, logger: Logger) {
+    this.#providers = providers;
+    this.#settings = settings;
+    this.#logger = logger;
+  }
+
+  /** The realm of this API's challenges. */
+  get realm(): string {
+    return this.#settings.realm;
+  }
+
+  /** Checks route requirements once; throws a `TypeError` naming the problem (at start-up, where routes are declared). */
+  policy(requirements: TokenRequirements = {}): TokenPolicy {
+    const provider = requirements.provider ?? this.#settings.provider;
+    if (!this.#providers.has(provider)) {
+      throw new TypeError(`oidc-kit: provider "${provider}" is not configured (${[...this.#providers.keys()].join(', ')}).`);
+    }
+    const strategy = requirements.strategy ?? this.#settings.strategy;
+    if (!['auto', 'jwt', 'introspection'].includes(strategy)) throw new TypeError('oidc-kit: strategy must be "auto", "jwt" or "introspection".');
+    let audience = this.#settings.audience;
+    if (requirements.audience !== undefined) {
+      try {
+        audience = audienceList('audience', requirements.audience);
+      } catch (error) {
+        throw new TypeError((error as Error).message, { cause: error });
+      }
+    }
+    return { provider, strategy, audience, scopes: scopeList(requirements.scopes) };
+  }
+
+  /**
+   * Validates a token against a policy. Returns synchronously when the answer is cached; throws
+   * (or rejects with) an `OidcError`: `invalid_token` 401, `insufficient_scope` 403, or the
+   * provider's 502/503.
+   */
+  validate(token: string, policy: TokenPolicy): ValidatedToken | Promise<ValidatedToken> {
+    if (token.length > MAX_TOKEN_LENGTH) throw this.#invalid(new TokenRejection('too_long', 'The access token is too long.'));
+    const key = createHash('sha256').update(token).digest('base64url');
+    const strategy = policy.strategy === 'auto' ? (looksLikeSignedJwt(token) ? 'jwt' : 'introspection') : policy.strategy;
+    let cached: AccessTokenClaims | undefined;
+    try {
+      cached = strategy === 'jwt' ? this.#jwtVerifier(policy.provider).cached(key) : this.#introspector(policy.provider).cached(key);
+    } catch (error) {
+      throw this.#failure(error);
+    }
+    if (cached !== undefined) return this.#checkRoute(cached, strategy, policy);
+    const pending = strategy === 'jwt' ? this.#jwtVerifier(policy.provider).verify(token, key) : this.#introspector(policy.provider).introspect(token, key);
+    return pending.then((claims) => this.#checkRoute(claims, strategy, policy), (error: unknown) => {
+      throw this.#failure(error);
+    });
+  }
+
+  #checkRoute(claims: AccessTokenClaims, strategy: 'jwt' | 'introspection', policy: TokenPolicy): ValidatedToken {
+    if (policy.audience !== undefined && !audienceMatches(claims.aud, policy.audience)) {
+      throw this.#invalid(new TokenRejection('aud', 'The access token is not meant for this API (aud).'));
+    }
+    const scopes = scopesOf(claims);
+    const missing = missingScopes(scopes, policy.scopes);
+    if (missing.length > 0) {
+      throw bearerError('insufficient_scope', `The access token lacks the scope this needs: ${policy.scopes.join(' ')}.`, {
+        realm: this.#settings.realm,
+        reason: 'scope',
+        scope: policy.scopes,
+      });
+    }
+    return { claims, scopes, strategy, provider: policy.provider };
+  }
+
+  #failure(error: unknown): unknown {
+    // Provider and store trouble (OidcError 502/503) and programming errors pass through as they are.
+    return error instanceof TokenRejection ? this.#invalid(error) : error;
+  }
+
+  #invalid(rejection: TokenRejection): OidcError {
+    return bearerError('invalid_token', rejection.message, { realm: this.#settings.realm, reason: rejection.reason });
+  }
+
+  #jwtVerifier(name: string): JwtAccessTokenVerifier {
+    let verifier = this.#jwt.get(name);
+    if (verifier === undefined) {
+      verifier = new JwtAccessTokenVerifier(this.#provider(name), {
+        algorithms: this.#settings.algorithms,
+        strict: this.#settings.strictJwt,
+        cacheMaxEntries: this.#settings.cacheMaxEntries,
+      });
+      this.#jwt.set(name, verifier);
+    }
+    return verifier;
+  }
+
+  #introspector(name: string): TokenIntrospector {
+    let introspector = this.#introspection.get(name);
+    if (introspector === undefined) {
+      introspector = new TokenIntrospector(this.#provider(name), this.#settings, this.#logger);
+      this.#introspection.set(name, introspector);
+    }
+    return introspector;
+  }
+
+  #provider(name: string): ProviderClient {
+    const provider = this.#providers.get(name);
+    if (provider === undefined) throw new TypeError(`oidc-kit: provider "${name}" is not configured.`);
+    return provider;
+  }
+}
+
+/** Scopes given as a space-separated string or an array, as a list. */
+export function scopeList(scopes: string | readonly string[] | undefined): readonly string[] {
+  if (scopes === undefined) return [];
+  const list = typeof scopes === 'string' ? scopes.split(/\s+/).filter((s) => s !== '') : [...scopes];
+  if (list.some((s) => typeof s !== 'string' || s === '' || /\s/.test(s))) throw new TypeError('oidc-kit: scopes must be non-empty strings without spaces (or one space-separated string).');
+  return list;
+}
+
+/** A compact JWS: three base64url segments, the first a JSON header with an `alg` (JWE has five). */
+function looksLikeSignedJwt(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first <= 0) return false;
+  const second = token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, first), 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
+  } catch {
+    return false;
+  }
+}
