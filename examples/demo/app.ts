@@ -1,6 +1,7 @@
 /**
  * The demo's Express application: a public home page, a profile page that needs a login, a button
- * that refreshes the access token and one that logs out of this app only. oidc-kit answers
+ * that refreshes the access token and one that logs out of this app only — and an API that accepts
+ * bearer tokens (`GET /api/me`, `GET /api/admin`). oidc-kit answers
  * `/login`, `/callback`, `/logout`, `/logout/callback` and the back-channel logout route itself
  * (mounted by `oidc.middleware()`).
  */
@@ -9,7 +10,7 @@ import express from 'express';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { OidcError, wantsJson } from 'oidc-kit';
 import type { OpenIDConnect } from 'oidc-kit/express';
-import { homePage, messagePage, profilePage, type Viewer } from './pages.ts';
+import { type ApiGuide, homePage, messagePage, profilePage, type Viewer } from './pages.ts';
 
 /**
  * Builds the demo app around a configured `OpenIDConnect`.
@@ -20,7 +21,7 @@ import { homePage, messagePage, profilePage, type Viewer } from './pages.ts';
  * app.listen(3000);
  * ```
  */
-export function createDemoApp(oidc: OpenIDConnect): express.Express {
+export function createDemoApp(oidc: OpenIDConnect, api?: ApiGuide): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const appOrigin = oidc.config.baseUrl.origin;
@@ -32,7 +33,17 @@ export function createDemoApp(oidc: OpenIDConnect): express.Express {
   app.use(oidc.middleware());
 
   app.get('/', (req, res) => {
-    sendHtml(res, 200, homePage(viewerOf(req)));
+    sendHtml(res, 200, homePage(viewerOf(req), api));
+  });
+
+  // The API: bearer tokens only (a session cookie does not count here). A JWT is checked locally
+  // with the provider's keys, an opaque token by introspection; the audience is the
+  // resourceServer.audience option. Failures are RFC 6750 answers: 401/403 with WWW-Authenticate.
+  app.get('/api/me', oidc.acceptToken(), (req, res) => {
+    res.set('cache-control', 'no-store').json({ claims: req.oidc.token, scopes: req.oidc.tokenScopes });
+  });
+  app.get('/api/admin', oidc.acceptToken({ scopes: 'admin' }), (req, res) => {
+    res.set('cache-control', 'no-store').json({ admin: true, sub: req.oidc.token?.sub, client_id: req.oidc.token?.client_id });
   });
 
   // Anonymous browsers are sent to log in (and back here); JSON clients get a 401. requireLogin()

@@ -10,7 +10,8 @@
  *   Register at the external provider, for this app's base URL: the redirect URI `/callback`, the
  *   post-logout redirect URI `/logout/callback` and, if it does back-channel logout, the back-channel
  *   logout URI `/backchannel-logout` (all printed at start).
- * - `OIDC_API_AUDIENCE`: audience of the API the app will call (read, not used yet).
+ * - `OIDC_API_AUDIENCE`: the audience the demo's API (`GET /api/me`, `GET /api/admin`) requires in
+ *   bearer tokens (default `<base URL>/api`; the embedded provider issues JWT access tokens for it).
  * - `SESSION_SECRET`: encrypts the session cookie, at least 32 characters (default: random per run).
  * - `DEV_PROVIDER_PORT`: port of the embedded provider on 127.0.0.1 (default 0, a free one).
  */
@@ -18,15 +19,21 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from 'oidc-kit';
+import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { OpenIDConnect } from 'oidc-kit/express';
 import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
 import { createDemoApp } from './app.ts';
+import { type ApiGuide, clientCredentialsCommand } from './pages.ts';
 
 const SCOPE = 'openid email profile offline_access';
 /** oidc-kit's default post-logout route, where the provider sends the browser after logging out there. */
 const POST_LOGOUT_PATH = '/logout/callback';
 /** Where the provider POSTs its back-channel logout tokens (oidc-kit mounts it: `routes.backchannelLogout`). */
 const BACKCHANNEL_LOGOUT_PATH = '/backchannel-logout';
+/** The embedded provider's machine client: gets tokens for the demo API with the client credentials grant. */
+const API_CLIENT = { id: 'demo-api-client', secret: 'demo-api-secret-for-development-only-0123456789' };
+/** Scopes the embedded provider grants for the demo API. */
+const API_SCOPES = 'read admin';
 
 /** The demo's settings, read from the environment. */
 interface DemoSettings {
@@ -132,22 +139,35 @@ async function main(): Promise<void> {
     const postLogoutRedirectUri = `${baseUrl}${POST_LOGOUT_PATH}`;
     const backchannelLogoutUri = `${baseUrl}${BACKCHANNEL_LOGOUT_PATH}`;
 
+    const apiAudience = settings.apiAudience ?? `${baseUrl}/api`;
+
     let issuer: string;
     let clientId: string;
     let clientSecret: string;
+    let apiGuide: ApiGuide;
     if (settings.external) {
       ({ issuer, clientId, clientSecret } = settings.external);
+      apiGuide = { appUrl: baseUrl, audience: apiAudience, clientCredentials: undefined };
     } else {
       const client = devClient(redirectUri, {
         post_logout_redirect_uris: [postLogoutRedirectUri, `${baseUrl}/`],
         backchannel_logout_uri: backchannelLogoutUri,
         backchannel_logout_session_required: true,
       });
-      provider = await startDevProvider({ port: settings.devProviderPort, clients: [client] });
+      provider = await startDevProvider({
+        port: settings.devProviderPort,
+        clients: [client, apiClient()],
+        configuration: apiConfiguration(apiAudience),
+      });
       reportBackchannelLogouts(provider);
       issuer = provider.issuer;
       clientId = client.client_id;
       clientSecret = client.client_secret!;
+      apiGuide = {
+        appUrl: baseUrl,
+        audience: apiAudience,
+        clientCredentials: { tokenEndpoint: `${issuer}/token`, clientId: API_CLIENT.id, clientSecret: API_CLIENT.secret, scope: API_SCOPES },
+      };
     }
 
     const oidc = new OpenIDConnect({
@@ -160,8 +180,10 @@ async function main(): Promise<void> {
       // `/logout` ends the session here and at the provider (logoutAtProvider, default true), which
       // sends the browser back to `/logout/callback` and tells every app of that session over the back channel.
       routes: { postLogout: POST_LOGOUT_PATH, backchannelLogout: BACKCHANNEL_LOGOUT_PATH },
+      // GET /api/me and /api/admin accept bearer tokens issued for this audience only.
+      resourceServer: { audience: apiAudience },
     });
-    handler = createDemoApp(oidc);
+    handler = createDemoApp(oidc, apiGuide);
 
     const lines = [
       '',
@@ -175,7 +197,10 @@ async function main(): Promise<void> {
         : `OpenID provider: ${issuer}`,
       `  client id: ${clientId}; redirect URI: ${redirectUri}; scope: ${SCOPE}`,
       `  post-logout redirect URI: ${postLogoutRedirectUri}; back-channel logout URI: ${backchannelLogoutUri}`,
-      ...(settings.apiAudience ? [`  API audience: ${settings.apiAudience} (not used yet)`] : []),
+      `API: ${baseUrl}/api/me and ${baseUrl}/api/admin (bearer tokens for audience ${apiAudience})`,
+      ...(apiGuide.clientCredentials
+        ? [`  get a token: ${clientCredentialsCommand(apiGuide.clientCredentials, apiAudience)}`]
+        : []),
       settings.sessionSecret
         ? 'Session secret: from SESSION_SECRET.'
         : 'Session secret: generated at random for this run, so sessions won\'t survive a restart (set SESSION_SECRET to keep them).',
@@ -187,6 +212,44 @@ async function main(): Promise<void> {
     await Promise.all([closeServer(server), provider?.close()]);
     throw error;
   }
+}
+
+/** The embedded provider's machine client for the demo API (development only: its secret is public). */
+function apiClient(): ClientMetadata {
+  return {
+    client_id: API_CLIENT.id,
+    client_secret: API_CLIENT.secret,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: API_SCOPES,
+  };
+}
+
+/**
+ * Turns on the embedded provider's client credentials grant and resource indicators (RFC 8707):
+ * a token request naming the demo API as `resource` gets a JWT access token (RFC 9068) for it,
+ * which the API validates locally with the provider's keys.
+ */
+function apiConfiguration(apiAudience: string): Partial<Configuration> {
+  const features = {
+    clientCredentials: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,
+      useGrantedResource: () => true,
+      getResourceServerInfo: (_ctx: unknown, resource: string) => {
+        if (resource !== apiAudience) throw new errors.InvalidTarget();
+        return { scope: API_SCOPES, audience: apiAudience, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
+      },
+    },
+  };
+  return {
+    scopes: ['openid', 'email', 'profile', 'offline_access', ...API_SCOPES.split(' ')],
+    // The typings model features as a union that this literal cannot be checked against; oidc-provider validates it at start.
+    features: features as Configuration['features'],
+  };
 }
 
 /**

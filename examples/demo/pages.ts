@@ -22,6 +22,29 @@ export interface ProfileView {
   scope: string | undefined;
 }
 
+/**
+ * How to call the demo API: its audience and, with the embedded provider, the machine client that
+ * gets tokens for it (development only: its secret is public).
+ */
+export interface ApiGuide {
+  /** The app's base URL, where the API is. */
+  appUrl: string;
+  audience: string;
+  clientCredentials: { tokenEndpoint: string; clientId: string; clientSecret: string; scope: string } | undefined;
+}
+
+/**
+ * The shell command that gets a demo API token with the client credentials grant.
+ *
+ * @example
+ * ```ts
+ * clientCredentialsCommand({ tokenEndpoint, clientId: 'demo-api-client', clientSecret, scope: 'read admin' }, 'http://localhost:3000/api');
+ * ```
+ */
+export function clientCredentialsCommand(grant: NonNullable<ApiGuide['clientCredentials']>, audience: string): string {
+  return `curl -s -u '${grant.clientId}:${grant.clientSecret}' -d grant_type=client_credentials -d scope='${grant.scope}' -d resource='${audience}' '${grant.tokenEndpoint}'`;
+}
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -52,6 +75,7 @@ th{width:12rem;font-weight:600;white-space:nowrap}
 td{word-break:break-word}
 .muted{color:#656d76;font-size:.9rem}
 code{font-size:.9em}
+pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.6rem .8rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 `;
 
 /**
@@ -94,15 +118,17 @@ ${content}
 `;
 }
 
-/** `GET /`: who is logged in, if anyone. */
-export function homePage(viewer: Viewer | undefined): string {
+/** `GET /`: who is logged in, if anyone, and how to call the demo API. */
+export function homePage(viewer: Viewer | undefined, api?: ApiGuide): string {
+  const apiSection = api === undefined ? '' : apiGuideSection(api);
   if (viewer === undefined) {
     return layout(
       'Welcome',
       undefined,
       `<p id="status">Nobody is logged in.</p>
 <p><a class="button" href="/login?returnTo=/profile">Log in</a></p>
-<p class="muted">Logging in sends you to the OpenID provider and brings you back to your profile.</p>`,
+<p class="muted">Logging in sends you to the OpenID provider and brings you back to your profile.</p>
+${apiSection}`,
     );
   }
   const email = viewer.email === undefined ? '' : ` <span class="muted">(${escapeHtml(viewer.email)})</span>`;
@@ -111,8 +137,24 @@ export function homePage(viewer: Viewer | undefined): string {
     viewer,
     `<p id="status">Logged in as <strong>${escapeHtml(viewer.displayName)}</strong>${email}.</p>
 <p><a href="/profile">Profile</a></p>
-${logoutActions()}`,
+${logoutActions()}
+${apiSection}`,
   );
+}
+
+/** The home page's "Call the API" section: the two bearer-token routes and how to get a token. */
+function apiGuideSection(api: ApiGuide): string {
+  const getToken = api.clientCredentials === undefined
+    ? `<p>Get an access token for the audience <code>${escapeHtml(api.audience)}</code> from your provider (for example with its client credentials grant), then:</p>`
+    : `<p>Get an access token for it from the embedded provider with the client credentials grant (the <code>jq</code> part keeps the token):</p>
+<pre id="token-command"><code>TOKEN=$(${escapeHtml(clientCredentialsCommand(api.clientCredentials, api.audience))} | jq -r .access_token)</code></pre>
+<p>then:</p>`;
+  return `<h2>Call the API</h2>
+<p>This app is also an API: <code>GET /api/me</code> answers with the claims of a valid bearer token, and <code>GET /api/admin</code> also needs the <code>admin</code> scope. Tokens must be for the audience <code>${escapeHtml(api.audience)}</code>.</p>
+${getToken}
+<pre id="api-commands"><code>curl -H "Authorization: Bearer $TOKEN" ${escapeHtml(api.appUrl)}/api/me
+curl -H "Authorization: Bearer $TOKEN" ${escapeHtml(api.appUrl)}/api/admin</code></pre>
+<p class="muted">Without a token, with an expired or forged one, or without the scope, the API answers 401 or 403 with a <code>WWW-Authenticate: Bearer</code> header that says why (RFC 6750).</p>`;
 }
 
 /** `GET /profile` for browsers: the user's claims and the session's lifetimes. */

@@ -426,3 +426,58 @@ void test('demo refuses OIDC_ISSUER without a client id and secret, in one line'
   assert.match(message, /OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set/);
   assert.equal(spawned.stdout(), '');
 });
+
+void test('demo API: the home page\'s client-credentials command gets a token that /api/me and /api/admin accept; RFC 6750 answers otherwise', async (t) => {
+  const demo = await startDemo(t, { PORT: '0' });
+  const issuer = embeddedIssuer(demo);
+  const audience = `${demo.baseUrl}/api`;
+  assert.ok(demo.stdout().includes(`API: ${demo.baseUrl}/api/me and ${demo.baseUrl}/api/admin (bearer tokens for audience ${audience})`), demo.stdout());
+
+  // The command as the home page shows it (HTML-escaped there), taken apart and sent as curl would.
+  const browser = new TestBrowser();
+  const home = await browser.navigate(`${demo.baseUrl}/`);
+  const shown = /<pre id="token-command"><code>([^<]+)<\/code><\/pre>/.exec(home.response.body)?.[1]?.replaceAll('&#39;', '\'');
+  assert.ok(shown, 'the home page shows how to get a token');
+  const command = /-u '([^:']+):([^']+)' -d grant_type=client_credentials -d scope='([^']+)' -d resource='([^']+)' '([^']+)'/.exec(shown);
+  assert.ok(command, shown);
+  const [, clientId, clientSecret, scope, resource, tokenEndpoint] = command as unknown as [string, string, string, string, string, string];
+  assert.equal(resource, audience);
+  assert.equal(tokenEndpoint, `${issuer}/token`);
+  assert.match(home.response.body, new RegExp(`curl -H "Authorization: Bearer \\$TOKEN" ${demo.baseUrl}/api/me`));
+
+  const getToken = async (requested: string): Promise<string> => {
+    const response = await fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: requested, resource }),
+    });
+    assert.equal(response.status, 200);
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const api = (path: string, token?: string) => fetch(`${demo.baseUrl}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+  const admin = await getToken(scope);
+  const me = await api('/api/me', admin);
+  assert.equal(me.status, 200);
+  const body = (await me.json()) as { claims: Record<string, unknown>; scopes: string[] };
+  assert.equal(body.claims['client_id'], clientId);
+  assert.equal(body.claims['aud'], audience);
+  assert.deepEqual(body.scopes, ['read', 'admin']);
+  assert.equal((await api('/api/admin', admin)).status, 200);
+
+  const readOnly = await getToken('read');
+  const refused = await api('/api/admin', readOnly);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks the scope this needs: admin.", scope="admin"');
+
+  const anonymous = await api('/api/me');
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="api"');
+  const forged = await api('/api/me', `${admin.slice(0, -4)}AAAA`);
+  assert.equal(forged.status, 401);
+  assert.match(forged.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+
+  // A logged-in browser's session cookie is not a bearer token.
+  await loginThroughProvider(browser, `${demo.baseUrl}/login?returnTo=/profile`, 'alice');
+  assert.equal((await browser.request(`${demo.baseUrl}/api/me`)).status, 401);
+});
