@@ -258,3 +258,48 @@ test('test mode: no provider options needed; a default user; refused with NODE_E
     else process.env['NODE_ENV'] = saved;
   }
 });
+
+test('resource server defaults: audience unset, auto strategy, asymmetric algorithms, header only, realm "api", introspection hint and caches', () => {
+  const rs = resolveOptions(valid).resourceServer;
+  assert.equal(rs.audience, undefined);
+  assert.equal(rs.strategy, 'auto');
+  assert.ok(rs.algorithms.includes('RS256') && rs.algorithms.includes('ES256') && rs.algorithms.includes('EdDSA'));
+  assert.ok(!rs.algorithms.some((alg) => alg === 'none' || alg.startsWith('HS')));
+  assert.equal(rs.strictJwt, false);
+  assert.equal(rs.allowFormToken, false);
+  assert.equal(rs.allowQueryToken, false);
+  assert.equal(rs.realm, 'api');
+  assert.equal(rs.provider, 'default');
+  assert.deepEqual(rs.introspection, { authMethod: undefined, clientId: undefined, clientSecret: undefined, tokenTypeHint: 'access_token', cacheTtl: 60, inactiveCacheTtl: 5 });
+  assert.equal(resolveOptions({ ...valid, resourceServer: { audience: 'https://api.example', introspection: { tokenTypeHint: false } } }).resourceServer.introspection.tokenTypeHint, undefined);
+  assert.deepEqual(resolveOptions({ ...valid, resourceServer: { audience: 'https://api.example' } }).resourceServer.audience, ['https://api.example']);
+});
+
+test('resource server options are checked at start-up, naming the option', () => {
+  rejects({ resourceServer: { audience: '' } }, 'resourceServer.audience', /non-empty string/);
+  rejects({ resourceServer: { audience: [] } }, 'resourceServer.audience', /non-empty string/);
+  rejects({ resourceServer: { strategy: 'magic' as never } }, 'resourceServer.strategy', /"auto"/);
+  rejects({ resourceServer: { algorithms: ['HS256'] } }, 'resourceServer.algorithms', /asymmetric/);
+  rejects({ resourceServer: { algorithms: ['none'] } }, 'resourceServer.algorithms', /never "none"/);
+  rejects({ resourceServer: { algorithms: [] } }, 'resourceServer.algorithms', /non-empty/);
+  rejects({ resourceServer: { realm: 'a"b' } }, 'resourceServer.realm', /printable/);
+  rejects({ resourceServer: { strictJwt: 'yes' as never } }, 'resourceServer.strictJwt', /true or false/);
+  rejects({ resourceServer: { provider: 'other' } }, 'resourceServer.provider', /not one of the providers/);
+  rejects({ resourceServer: { introspection: { authMethod: 'private_key_jwt' as never } } }, 'resourceServer.introspection.authMethod', /bearer/);
+  rejects({ resourceServer: { introspection: { clientId: 'api' } } }, 'resourceServer.introspection.clientSecret', /both/);
+  rejects({ resourceServer: { introspection: { cacheTtl: -1 } } }, 'resourceServer.introspection.cacheTtl', /≥ 0/);
+  rejects({ resourceServer: { introspection: { tokenTypeHint: '' } } }, 'resourceServer.introspection.tokenTypeHint', /false to send none/);
+  rejects({ resourceServerOnly: 'yes' as never }, 'resourceServerOnly', /true/);
+});
+
+test('resource-server-only mode needs no baseUrl, secret or client; static metadata needs only issuer and jwks_uri', () => {
+  const config = resolveOptions({ resourceServerOnly: true, issuer: 'https://op.example' });
+  assert.equal(config.resourceServerOnly, true);
+  assert.equal(config.provider.clientId, '');
+  assert.equal(config.provider.discover, true);
+  const statically = resolveOptions({ resourceServerOnly: true, providerMetadata: { issuer: 'https://op.example', jwks_uri: 'https://op.example/jwks' } });
+  assert.equal(statically.provider.discover, false);
+  // Without resourceServerOnly, the login options stay required.
+  assert.throws(() => resolveOptions({ issuer: 'https://op.example' } as OpenIDConnectOptions), /`baseUrl`/);
+  assert.throws(() => resolveOptions({ resourceServerOnly: true, issuer: 'https://op.example', testMode: true }), /`testMode`/);
+});

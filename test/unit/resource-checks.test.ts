@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { audienceMatches, claimTypeProblem, scopesOf } from '../../src/resource/access-token-claims.ts';
+import { bearerError } from '../../src/resource/bearer-error.ts';
+import { claimIncludes, failedClaim, hasRole, keycloakClientRoles, keycloakRealmRoles, missingScopes } from '../../src/resource/claim-checks.ts';
+import { ExpiringCache } from '../../src/resource/expiring-cache.ts';
+import { readBearerToken } from '../../src/resource/read-bearer-token.ts';
+import type { RequestView } from '../../src/http.ts';
+import { OidcError } from '../../src/errors.ts';
+
+test('scopesOf: space-separated scope, or scp as a string or an array; case-sensitive', () => {
+  assert.deepEqual(scopesOf({ scope: 'read  write' }), ['read', 'write']);
+  assert.deepEqual(scopesOf({ scp: ['read', 7, 'Admin'] }), ['read', 'Admin']);
+  assert.deepEqual(scopesOf({ scp: 'read' }), ['read']);
+  assert.deepEqual(scopesOf({}), []);
+  assert.deepEqual(missingScopes(scopesOf({ scope: 'read write' }), ['admin', 'read']), ['admin']);
+  assert.deepEqual(missingScopes(scopesOf({ scope: 'Admin' }), ['admin']), ['admin']);
+});
+
+test('audienceMatches: exact, string or array', () => {
+  assert.equal(audienceMatches('https://api', ['https://api']), true);
+  assert.equal(audienceMatches(['x', 'https://api'], ['https://api']), true);
+  assert.equal(audienceMatches('https://api/', ['https://api']), false);
+  assert.equal(audienceMatches(undefined, ['https://api']), false);
+  assert.equal(audienceMatches([1], ['1']), false);
+});
+
+test('claimTypeProblem names the first claim of the wrong type', () => {
+  assert.equal(claimTypeProblem({ sub: 'a', exp: 1, aud: ['x'] }), undefined);
+  assert.equal(claimTypeProblem({ sub: 1 }), 'sub');
+  assert.equal(claimTypeProblem({ exp: '1' }), 'exp');
+  assert.equal(claimTypeProblem({ exp: Number.POSITIVE_INFINITY }), 'exp');
+  assert.equal(claimTypeProblem({ aud: ['x', 2] }), 'aud');
+  assert.equal(claimTypeProblem({ scope: ['read'] }), 'scope');
+});
+
+test('claim rules: equality, claimIncludes, predicates (a throwing one fails), own properties only', () => {
+  const claims = { tenant: 'acme', groups: ['staff', 'admins'], scope: 'read write', email_verified: true };
+  assert.equal(failedClaim(claims, { tenant: 'acme', email_verified: true }), undefined);
+  assert.equal(failedClaim(claims, { tenant: 'other' }), 'tenant');
+  assert.equal(failedClaim(claims, { email_verified: 'true' }), 'email_verified');
+  assert.equal(failedClaim(claims, { groups: claimIncludes('admins', 'staff') }), undefined);
+  assert.equal(failedClaim(claims, { groups: claimIncludes('root') }), 'groups');
+  assert.equal(failedClaim(claims, { scope: claimIncludes('write') }), undefined);
+  assert.equal(failedClaim(claims, { tenant: (value) => String(value).startsWith('ac') }), undefined);
+  assert.equal(failedClaim(claims, { tenant: () => { throw new Error('boom'); } }), 'tenant');
+  assert.equal(failedClaim(claims, { missing: null }), 'missing');
+  assert.equal(failedClaim(claims, { toString: claimIncludes('x') }), 'toString');
+});
+
+test('roles: a claim name, Keycloak realm and client roles; malformed claims grant nothing', () => {
+  const claims = { roles: ['reader'], realm_access: { roles: ['admin'] }, resource_access: { api: { roles: ['editor'] }, other: { roles: 'viewer' } } };
+  assert.equal(hasRole(claims, ['reader'], 'roles'), true);
+  assert.equal(hasRole(claims, ['writer', 'reader'], 'roles'), true);
+  assert.equal(hasRole(claims, ['admin'], 'roles'), false);
+  assert.equal(hasRole(claims, ['admin'], keycloakRealmRoles), true);
+  assert.equal(hasRole(claims, ['editor'], keycloakClientRoles('api')), true);
+  assert.equal(hasRole(claims, ['editor'], keycloakClientRoles('other')), false);
+  assert.equal(hasRole(claims, ['viewer'], keycloakClientRoles('other')), true);
+  assert.equal(hasRole(claims, ['editor'], keycloakClientRoles('missing')), false);
+  assert.equal(hasRole({ realm_access: 'admin' }, ['admin'], keycloakRealmRoles), false);
+  assert.equal(hasRole({ resource_access: { __proto__: { roles: ['x'] } } }, ['x'], keycloakClientRoles('__proto__')), false);
+});
+
+test('bearerError: RFC 6750 challenges, no error attribute without a token, unsafe characters replaced', () => {
+  assert.equal(bearerError('unauthenticated', 'x', { realm: 'api' }).challenge, 'Bearer realm="api"');
+  const scoped = bearerError('insufficient_scope', 'Needs admin.', { realm: 'api', scope: ['admin', 'write'] });
+  assert.equal(scoped.challenge, 'Bearer realm="api", error="insufficient_scope", error_description="Needs admin.", scope="admin write"');
+  assert.equal(scoped.status, 403);
+  const hostile = bearerError('invalid_token', 'kid "a"\r\nSet-Cookie: x=1 \\ é', { realm: 'api' });
+  assert.equal(hostile.challenge, 'Bearer realm="api", error="invalid_token", error_description="kid ?a???Set-Cookie: x=1 ? ?"');
+  assert.equal(hostile.status, 401);
+  assert.equal(bearerError('invalid_request', 'x', { realm: 'api' }).status, 400);
+});
+
+test('ExpiringCache: entries expire, the oldest is evicted when full', () => {
+  const cache = new ExpiringCache<number>(2);
+  cache.set('a', 1, 100);
+  cache.set('b', 2, 100);
+  assert.equal(cache.get('a', 50), 1);
+  assert.equal(cache.get('a', 100), undefined, 'expired at its time');
+  cache.set('c', 3, 200);
+  cache.set('d', 4, 200);
+  assert.equal(cache.size, 2);
+  assert.equal(cache.get('b', 50), undefined, 'evicted');
+  assert.equal(cache.get('d', 50), 4);
+});
+
+function view(url: string, headers: Record<string, string>, options: { method?: string; body?: string; count?: number } = {}): RequestView {
+  return {
+    method: options.method ?? 'GET',
+    url,
+    header: (name) => headers[name],
+    headerCount: () => options.count ?? 1,
+    readBody: () => Promise.resolve(options.body ?? ''),
+  };
+}
+const transports = { form: false, query: false, realm: 'api' };
+function refusedWith(run: () => unknown, reason: string): void {
+  assert.throws(run, (error: unknown) => error instanceof OidcError && error.code === 'invalid_request' && error.reason === reason);
+}
+
+test('readBearerToken: the header, case-insensitive scheme; other schemes are no credentials; malformed headers refused', () => {
+  assert.equal(readBearerToken(view('/', { authorization: 'Bearer abc.DEF-_~+/==' }), transports), 'abc.DEF-_~+/==');
+  assert.equal(readBearerToken(view('/', { authorization: 'bearer t' }), transports), 't');
+  assert.equal(readBearerToken(view('/', { authorization: 'BEARER t' }), transports), 't');
+  assert.equal(readBearerToken(view('/', { authorization: 'Basic dXNlcjpwYXNz' }), transports), undefined);
+  assert.equal(readBearerToken(view('/', {}), transports), undefined);
+  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer' }), transports), 'authorization_header');
+  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a b' }), transports), 'authorization_header');
+  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer  a' }), transports), 'authorization_header');
+  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a=b' }), transports), 'authorization_header');
+  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a' }, { count: 2 }), transports), 'authorization_headers');
+});
+
+test('readBearerToken: query tokens only when enabled, never two methods, form bodies only on urlencoded non-GET requests', async () => {
+  refusedWith(() => readBearerToken(view('/?access_token=t', {}), transports), 'query_token');
+  assert.equal(readBearerToken(view('/?x=1', {}), transports), undefined);
+  const query = { ...transports, query: true };
+  assert.equal(readBearerToken(view('/?access_token=t', {}), query), 't');
+  refusedWith(() => readBearerToken(view('/?access_token=t&access_token=u', {}), query), 'access_token');
+  refusedWith(() => readBearerToken(view('/?access_token=t', { authorization: 'Bearer t' }), query), 'two_methods');
+  const form = { ...transports, form: true };
+  const urlencoded = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
+  assert.equal(await readBearerToken(view('/', urlencoded, { method: 'POST', body: 'access_token=f&x=1' }), form), 'f');
+  assert.equal(await readBearerToken(view('/', urlencoded, { method: 'GET', body: 'access_token=f' }), form), undefined);
+  assert.equal(await readBearerToken(view('/', { 'content-type': 'application/json' }, { method: 'POST', body: '{"access_token":"f"}' }), form), undefined);
+  await assert.rejects(Promise.resolve(readBearerToken(view('/', { ...urlencoded, authorization: 'Bearer t' }, { method: 'POST', body: 'access_token=f' }), form)),
+    (error: unknown) => error instanceof OidcError && error.reason === 'two_methods');
+  assert.equal(await readBearerToken(view('/', { ...urlencoded, authorization: 'Bearer t' }, { method: 'POST', body: 'x=1' }), form), 't');
+});
