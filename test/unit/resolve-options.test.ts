@@ -300,6 +300,6 @@ test('resource-server-only mode needs no baseUrl, secret or client; static metad
   const statically = resolveOptions({ resourceServerOnly: true, providerMetadata: { issuer: 'https://op.example', jwks_uri: 'https://op.example/jwks' } });
   assert.equal(statically.provider.discover, false);
   // Without resourceServerOnly, the login options stay required.
-  assert.throws(() => resolveOptions({ issuer: 'https://op.example' } as OpenIDConnectOptions), /`baseUrl`/);
+  assert.throws(() => resolveOptions({ issuer: 'https://op.example' }), /`baseUrl`/);
   assert.throws(() => resolveOptions({ resourceServerOnly: true, issuer: 'https://op.example', testMode: true }), /`testMode`/);
 });
