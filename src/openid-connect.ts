@@ -362,7 +362,8 @@ export class OpenIDConnect {
     } else if (state.session !== undefined) {
       const data = state.session.envelope.data;
       claims = { ...data.userinfo, ...context.idTokenClaims };
-      scopes = scopeList(data.scope);
+      // A token response without `scope` granted what was asked for (RFC 6749 §5.1).
+      scopes = scopeList(data.scope ?? this.config.providers.get(data.provider)?.scope);
     } else {
       return bearerError('unauthenticated', 'This needs a bearer token or a login.', { realm });
     }
