@@ -37,7 +37,7 @@ export interface ClientCredentialsOptions {
  */
 export interface ClientCredentialsToken {
   readonly accessToken: string;
-  /** As the provider said, usually `Bearer`. */
+  /** The token type, lower-cased as openid-client reports it: usually `bearer`. */
   readonly tokenType: string;
   /** When it expires, if the provider said. */
   readonly expiresAt: Date | undefined;
