@@ -362,6 +362,9 @@ export class OpenIDConnect extends CoreOpenIDConnect {
         else this.config.logger.warn('the session changed after the response was sent, so its cookie could not be updated; finish session work (e.g. await req.oidc.accessToken()) before sending');
       },
       send: (plan) => writePlan(res, plan),
+      setHeader: (name, value) => {
+        if (!res.headersSent) res.setHeader(name, value);
+      },
     };
   }
 }

@@ -34,7 +34,7 @@ import { ClientCredentialsGrants, type ClientCredentialsOptions, type ClientCred
 import type { AccessTokenClaims } from './resource/access-token-claims.ts';
 import { bearerError } from './resource/bearer-error.ts';
 import { type ClaimRequirements, failedClaim, hasRole, missingScopes, type RoleSource, type VerifiedClaims } from './resource/claim-checks.ts';
-import { hasBearerCredentials, readBearerToken, type TokenTransports } from './resource/read-bearer-token.ts';
+import { type BearerToken, hasBearerCredentials, readBearerToken, type TokenTransports } from './resource/read-bearer-token.ts';
 import { scopeList, type TokenPolicy, type TokenRequirements, TokenValidator } from './resource/token-validator.ts';
 import { testSessionData, type TestSessionTokens } from './testing/test-session-data.ts';
 
@@ -331,7 +331,7 @@ export class OpenIDConnect {
    */
   guardToken(context: RequestContext, policy: TokenPolicy, required = true): OidcError | undefined | Promise<OidcError | undefined> {
     const state = this.#state(context);
-    let token: string | undefined | Promise<string | undefined>;
+    let token: BearerToken | undefined | Promise<BearerToken | undefined>;
     try {
       token = readBearerToken(state.request, this.#transports);
     } catch (error) {
@@ -430,13 +430,15 @@ export class OpenIDConnect {
     return this.#grants.get(this.#deps.provider(options.provider ?? this.config.provider.name), options);
   }
 
-  #checkToken(state: ContextState, token: string | undefined, policy: TokenPolicy, required: boolean): OidcError | undefined | Promise<OidcError | undefined> {
-    if (token === undefined) {
+  #checkToken(state: ContextState, found: BearerToken | undefined, policy: TokenPolicy, required: boolean): OidcError | undefined | Promise<OidcError | undefined> {
+    if (found === undefined) {
       return required ? bearerError('unauthenticated', 'This API needs a bearer token.', { realm: this.config.resourceServer.realm }) : undefined;
     }
+    // RFC 6750 §2.3: an answer to a URL that carries a token must not be kept by shared caches.
+    if (found.source === 'query') state.io.setHeader?.('cache-control', 'private');
     let validated;
     try {
-      validated = this.#tokens.validate(token, policy);
+      validated = this.#tokens.validate(found.token, policy);
     } catch (error) {
       return asOidcError(error);
     }

@@ -11,6 +11,8 @@ import type { SessionData } from './session/session-data.ts';
 export interface ResponseIO {
   readonly setCookie: CookieSink;
   readonly send: (plan: ResponsePlan) => void;
+  /** Sets a header on the response the application will send (e.g. `Cache-Control: private` for a query-string token). Optional. */
+  readonly setHeader?: (name: string, value: string) => void;
 }
 
 /** Options of {@link RequestContext.logout}. */

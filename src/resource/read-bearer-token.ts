@@ -8,6 +8,12 @@ export interface TokenTransports {
   readonly realm: string;
 }
 
+/** A bearer token and where the request carried it. */
+export interface BearerToken {
+  readonly token: string;
+  readonly source: 'header' | 'form' | 'query';
+}
+
 /** RFC 6750 §2.1 b64token: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** Form bodies carrying a token are small; anything larger is not read. */
@@ -22,22 +28,28 @@ const MAX_FORM_BYTES = 64 * 1024;
  * methods at once (§2). A token in the query string while that is off is refused the same way,
  * with a description that says where it belongs.
  *
+ * Only small form bodies (a `Content-Length` of at most 64 KiB) are looked into: a token travels
+ * in a small form, and a large upload is left whole for the route's own body parser.
  * Synchronous unless a form body has to be read.
  *
  * @example
  * ```ts
- * const token = await readBearerToken(requestView, { form: false, query: false, realm: 'api' });
+ * const found = await readBearerToken(requestView, { form: false, query: false, realm: 'api' });
+ * found?.token; found?.source; // 'header' | 'form' | 'query'
  * ```
  */
-export function readBearerToken(request: RequestView, transports: TokenTransports): string | undefined | Promise<string | undefined> {
+export function readBearerToken(request: RequestView, transports: TokenTransports): BearerToken | undefined | Promise<BearerToken | undefined> {
   const { realm } = transports;
   const fromHeader = headerToken(request, realm);
   const fromQuery = queryToken(request, transports);
   if (fromHeader !== undefined && fromQuery !== undefined) throw twoMethods(realm);
-  if (!transports.form || !isFormPost(request)) return fromHeader ?? fromQuery;
+  const found: BearerToken | undefined = fromHeader !== undefined ? { token: fromHeader, source: 'header' }
+    : fromQuery !== undefined ? { token: fromQuery, source: 'query' } : undefined;
+  if (!transports.form || !isSmallFormPost(request)) return found;
   return formToken(request, realm).then((fromForm) => {
-    if (fromForm !== undefined && (fromHeader !== undefined || fromQuery !== undefined)) throw twoMethods(realm);
-    return fromHeader ?? fromQuery ?? fromForm;
+    if (fromForm === undefined) return found;
+    if (found !== undefined) throw twoMethods(realm);
+    return { token: fromForm, source: 'form' };
   });
 }
 
@@ -54,8 +66,8 @@ export function readBearerToken(request: RequestView, transports: TokenTransport
 export function hasBearerCredentials(request: RequestView, transports: TokenTransports): boolean {
   const authorization = request.header('authorization');
   if (authorization !== undefined && /^bearer(\s|$)/i.test(authorization)) return true;
-  if (transports.query && request.url.includes('access_token')) return true;
-  return transports.form && isFormPost(request);
+  if (transports.query && queryParameters(request.url)?.has('access_token') === true) return true;
+  return transports.form && isSmallFormPost(request);
 }
 
 function headerToken(request: RequestView, realm: string): string | undefined {
@@ -76,11 +88,18 @@ function headerToken(request: RequestView, realm: string): string | undefined {
   return token;
 }
 
+/**
+ * The query parameters, when they may hold `access_token`: parsed only if the query string names it
+ * or has percent-escapes (`access%5Ftoken` is the same name), so most requests cost a string search.
+ */
+function queryParameters(url: string): URLSearchParams | undefined {
+  const q = url.indexOf('?');
+  if (q === -1 || (!url.includes('access_token', q) && !url.includes('%', q) && !url.includes('+', q))) return undefined;
+  return new URLSearchParams(url.slice(q + 1));
+}
+
 function queryToken(request: RequestView, transports: TokenTransports): string | undefined {
-  const q = request.url.indexOf('?');
-  // Cheap test first: almost no request has this parameter.
-  if (q === -1 || !request.url.includes('access_token', q)) return undefined;
-  const values = new URLSearchParams(request.url.slice(q + 1)).getAll('access_token');
+  const values = queryParameters(request.url)?.getAll('access_token') ?? [];
   if (values.length === 0) return undefined;
   if (!transports.query) {
     throw bearerError('invalid_request', 'Tokens in the query string are not accepted here; send an Authorization: Bearer header.', { realm: transports.realm, reason: 'query_token' });
@@ -103,10 +122,15 @@ function singleToken(values: readonly string[], realm: string): string {
   return token;
 }
 
-/** §2.2: only a request method with body semantics (never GET or HEAD) and a single-part form body. */
-function isFormPost(request: RequestView): boolean {
+/**
+ * §2.2: only a request method with body semantics (never GET or HEAD) and a single-part form body,
+ * of a declared size small enough to hold a token and little else.
+ */
+function isSmallFormPost(request: RequestView): boolean {
   if (request.method === 'GET' || request.method === 'HEAD') return false;
-  return /^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.header('content-type') ?? '');
+  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.header('content-type') ?? '')) return false;
+  const length = Number(request.header('content-length') ?? Number.NaN);
+  return Number.isInteger(length) && length >= 0 && length <= MAX_FORM_BYTES;
 }
 
 function twoMethods(realm: string) {

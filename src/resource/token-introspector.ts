@@ -74,7 +74,10 @@ export class TokenIntrospector {
       response = await client.tokenIntrospection(configuration, token, hint === undefined ? {} : { token_type_hint: hint });
     } catch (error) {
       // RFC 7662 §2.2 requires a boolean; anything else means "not active" (fail closed).
-      if (error instanceof Error && /"active" property must be a boolean/.test(error.message)) return this.#remember(key, inactive('inactive'));
+      // openid-client wraps oauth4webapi's message in its own error: look at both.
+      if (error instanceof Error && /"active" property must be a boolean/.test(`${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`)) {
+        return this.#remember(key, inactive('inactive'));
+      }
       this.#logger.warn(`token introspection failed: ${describe(error)}`, { code: 'provider_unavailable', reason: 'introspection' });
       throw new OidcError('provider_unavailable', 'The token could not be checked because the provider\'s introspection endpoint failed; try again shortly.', { reason: 'introspection', cause: error });
     }

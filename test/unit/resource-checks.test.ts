@@ -101,9 +101,9 @@ function refusedWith(run: () => unknown, reason: string): void {
 }
 
 test('readBearerToken: the header, case-insensitive scheme; other schemes are no credentials; malformed headers refused', () => {
-  assert.equal(readBearerToken(view('/', { authorization: 'Bearer abc.DEF-_~+/==' }), transports), 'abc.DEF-_~+/==');
-  assert.equal(readBearerToken(view('/', { authorization: 'bearer t' }), transports), 't');
-  assert.equal(readBearerToken(view('/', { authorization: 'BEARER t' }), transports), 't');
+  assert.deepEqual(readBearerToken(view('/', { authorization: 'Bearer abc.DEF-_~+/==' }), transports), { token: 'abc.DEF-_~+/==', source: 'header' });
+  assert.deepEqual(readBearerToken(view('/', { authorization: 'bearer t' }), transports), { token: 't', source: 'header' });
+  assert.deepEqual(readBearerToken(view('/', { authorization: 'BEARER t' }), transports), { token: 't', source: 'header' });
   assert.equal(readBearerToken(view('/', { authorization: 'Basic dXNlcjpwYXNz' }), transports), undefined);
   assert.equal(readBearerToken(view('/', {}), transports), undefined);
   refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer' }), transports), 'authorization_header');
@@ -113,19 +113,25 @@ test('readBearerToken: the header, case-insensitive scheme; other schemes are no
   refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a' }, { count: 2 }), transports), 'authorization_headers');
 });
 
-test('readBearerToken: query tokens only when enabled, never two methods, form bodies only on urlencoded non-GET requests', async () => {
+test('readBearerToken: query tokens only when enabled (escaped names too), never two methods, form bodies only on small urlencoded non-GET requests', async () => {
   refusedWith(() => readBearerToken(view('/?access_token=t', {}), transports), 'query_token');
-  assert.equal(readBearerToken(view('/?x=1', {}), transports), undefined);
+  refusedWith(() => readBearerToken(view('/?access%5Ftoken=t', {}), transports), 'query_token');
+  assert.equal(readBearerToken(view('/?x=1&y=%20', {}), transports), undefined);
   const query = { ...transports, query: true };
-  assert.equal(readBearerToken(view('/?access_token=t', {}), query), 't');
+  assert.deepEqual(readBearerToken(view('/?access_token=t', {}), query), { token: 't', source: 'query' });
+  assert.deepEqual(readBearerToken(view('/?%61ccess_token=t', {}), query), { token: 't', source: 'query' });
   refusedWith(() => readBearerToken(view('/?access_token=t&access_token=u', {}), query), 'access_token');
-  refusedWith(() => readBearerToken(view('/?access_token=t', { authorization: 'Bearer t' }), query), 'two_methods');
+  refusedWith(() => readBearerToken(view('/?access%5Ftoken=t', { authorization: 'Bearer t' }), query), 'two_methods');
   const form = { ...transports, form: true };
-  const urlencoded = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
-  assert.equal(await readBearerToken(view('/', urlencoded, { method: 'POST', body: 'access_token=f&x=1' }), form), 'f');
-  assert.equal(await readBearerToken(view('/', urlencoded, { method: 'GET', body: 'access_token=f' }), form), undefined);
-  assert.equal(await readBearerToken(view('/', { 'content-type': 'application/json' }, { method: 'POST', body: '{"access_token":"f"}' }), form), undefined);
-  await assert.rejects(Promise.resolve(readBearerToken(view('/', { ...urlencoded, authorization: 'Bearer t' }, { method: 'POST', body: 'access_token=f' }), form)),
+  const urlencoded = (body: string) => ({ 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': String(body.length) });
+  const post = (body: string, headers: Record<string, string> = {}, method = 'POST') => view('/', { ...urlencoded(body), ...headers }, { method, body });
+  assert.deepEqual(await readBearerToken(post('access_token=f&x=1'), form), { token: 'f', source: 'form' });
+  assert.equal(await readBearerToken(post('access_token=f', {}, 'GET'), form), undefined);
+  assert.equal(await readBearerToken(post('{"access_token":"f"}', { 'content-type': 'application/json' }), form), undefined);
+  assert.equal(await readBearerToken(post('access_token=f', { 'content-length': String(64 * 1024 + 1) }), form), undefined, 'a large body is left alone');
+  const noLength: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  assert.equal(await readBearerToken(view('/', noLength, { method: 'POST', body: 'access_token=f' }), form), undefined, 'a body of unknown size is left alone');
+  await assert.rejects(Promise.resolve(readBearerToken(post('access_token=f', { authorization: 'Bearer t' }), form)),
     (error: unknown) => error instanceof OidcError && error.reason === 'two_methods');
-  assert.equal(await readBearerToken(view('/', { ...urlencoded, authorization: 'Bearer t' }, { method: 'POST', body: 'x=1' }), form), 't');
+  assert.deepEqual(await readBearerToken(post('x=1', { authorization: 'Bearer t' }), form), { token: 't', source: 'header' });
 });
