@@ -120,7 +120,8 @@ function asOidcError(error: unknown): OidcError {
 }
 
 /**
- * The framework-neutral core: configuration, providers, sessions, login, refresh and logout.
+ * The framework-neutral core: configuration, providers, sessions, login, refresh and logout, and
+ * the resource server (bearer tokens, scopes and claims, the client credentials grant).
  * Framework adapters (`oidc-kit/express`) wrap it; use it directly only to write an adapter of
  * your own. Invalid options throw a `ConfigurationError` here, at start-up.
  *
