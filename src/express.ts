@@ -174,7 +174,8 @@ export class OpenIDConnect extends CoreOpenIDConnect {
         next(new Error('oidc-kit: acceptToken() needs app.use(oidc.middleware()) before the route.'));
         return;
       }
-      this.#finish(this.guardToken(req.oidc, policy, required), req, res, next, render);
+      // An API route: every answer is JSON, whatever the Accept header says.
+      this.#finish(this.guardToken(req.oidc, policy, required), req, res, next, render, true);
     };
   }
 
@@ -192,7 +193,9 @@ export class OpenIDConnect extends CoreOpenIDConnect {
     const { unauthenticated, provider, renderErrors, ...requirements } = options;
     const tokenCheck = this.acceptToken({ ...requirements, ...(provider === undefined ? {} : { provider }), ...(renderErrors === undefined ? {} : { renderErrors }) });
     if (this.config.resourceServerOnly) return tokenCheck;
-    const loginCheck = this.requireLogin({ ...(unauthenticated === undefined ? {} : { unauthenticated }), ...(provider === undefined ? {} : { provider }) });
+    const loginOptions: RequireLoginOptions = { ...(unauthenticated === undefined ? {} : { unauthenticated }), ...(provider === undefined ? {} : { provider }) };
+    this.requireLogin(loginOptions); // checks the provider name now, at declaration
+    const challenge = `Bearer realm="${this.config.resourceServer.realm}"`;
     const scopes = scopeList(requirements.scopes);
     const scopeCheck = scopes.length === 0 ? undefined : this.#authorization({ scopes }, renderErrors ?? true);
     return (req: Request, res: Response, next: NextFunction): void => {
@@ -205,7 +208,15 @@ export class OpenIDConnect extends CoreOpenIDConnect {
         return;
       }
       // A session must grant the same scopes as a token would.
-      loginCheck(req, res, (error?: unknown) => (error !== undefined || scopeCheck === undefined ? next(error) : scopeCheck(req, res, next)));
+      const goOn = (): void => {
+        if (scopeCheck === undefined) next();
+        else scopeCheck(req, res, next);
+      };
+      // A 401 here also invites a bearer token (RFC 9110 §11.6.1: a 401 carries a challenge).
+      const refuse = (plan: ResponsePlan): void => writePlan(res, plan.status === 401 ? { ...plan, headers: { ...plan.headers, 'www-authenticate': challenge } } : plan);
+      const pending = this.guardLogin(req.oidc, loginOptions);
+      if (pending === undefined) goOn();
+      else pending.then((plan) => (plan === undefined ? goOn() : refuse(plan)), next);
     };
   }
 
@@ -333,7 +344,7 @@ export class OpenIDConnect extends CoreOpenIDConnect {
   }
 
   /** Sends a guard's error (or passes it to `next`), or lets the request on. */
-  #finish(outcome: OidcError | undefined | Promise<OidcError | undefined>, req: Request, res: Response, next: NextFunction, render: boolean): void {
+  #finish(outcome: OidcError | undefined | Promise<OidcError | undefined>, req: Request, res: Response, next: NextFunction, render: boolean, json?: boolean): void {
     if (outcome === undefined) {
       next();
       return;
@@ -341,7 +352,10 @@ export class OpenIDConnect extends CoreOpenIDConnect {
     const settle = (error: OidcError | undefined): void => {
       if (error === undefined) next();
       else if (!render) next(error);
-      else writePlan(res, this.errorResponse(error, requestView(req)));
+      else {
+        const view = requestView(req);
+        writePlan(res, json === undefined ? this.errorResponse(error, view) : this.errorResponse(error, view, json));
+      }
     };
     if (outcome instanceof Promise) outcome.then(settle, next);
     else settle(outcome);

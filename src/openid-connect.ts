@@ -332,6 +332,8 @@ export class OpenIDConnect {
    */
   guardToken(context: RequestContext, policy: TokenPolicy, required = true): OidcError | undefined | Promise<OidcError | undefined> {
     const state = this.#state(context);
+    // A bearer route: the session cookie does not count here, not even for later claim checks.
+    state.tokenRoute = true;
     let token: BearerToken | undefined | Promise<BearerToken | undefined>;
     try {
       token = readBearerToken(state.request, this.#transports);
@@ -360,7 +362,7 @@ export class OpenIDConnect {
     const bearer = state.token !== undefined;
     if (state.token !== undefined) {
       ({ claims, scopes } = state.token);
-    } else if (state.session !== undefined) {
+    } else if (state.session !== undefined && !state.tokenRoute) {
       const data = state.session.envelope.data;
       claims = { ...data.userinfo, ...context.idTokenClaims };
       // A token response without `scope` granted what was asked for (RFC 6749 §5.1).
@@ -381,7 +383,7 @@ export class OpenIDConnect {
       const failed = failedClaim(claims, rule.claims);
       if (failed !== undefined) {
         reason = `claim:${failed}`;
-        message = `The "${failed}" claim does not allow this.`;
+        message = `The ${failed} claim does not allow this.`;
       }
     } else if (!hasRole(claims, rule.roles, rule.from)) {
       reason = 'role';

@@ -56,6 +56,8 @@ export interface ContextState {
   endedProvider?: string;
   /** The bearer token this request was authenticated with (acceptToken, accessControl). */
   token?: ValidatedToken;
+  /** Set once a bearer-token guard ran: the session then never stands in for a token. */
+  tokenRoute?: boolean;
 }
 
 /** The core services a context calls back into. @internal */

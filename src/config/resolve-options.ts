@@ -168,12 +168,13 @@ function resolveResourceServer(options: OpenIDConnectOptions, providers: Readonl
   if (!['auto', 'jwt', 'introspection'].includes(strategy)) {
     throw new ConfigurationError('resourceServer.strategy', 'use "auto" (default), "jwt" or "introspection".');
   }
-  const algorithms = rs.algorithms === undefined ? [...ASYMMETRIC_ALGORITHMS] : [...rs.algorithms];
-  if (!Array.isArray(rs.algorithms ?? []) || algorithms.length === 0) {
+  const given: unknown = rs.algorithms;
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) {
     throw new ConfigurationError('resourceServer.algorithms', 'must be a non-empty array of JWS algorithms such as ["RS256"].');
   }
+  const algorithms: unknown[] = given === undefined ? [...ASYMMETRIC_ALGORITHMS] : [...(given as unknown[])];
   for (const alg of algorithms) {
-    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+    if (typeof alg !== 'string' || !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
       throw new ConfigurationError('resourceServer.algorithms', `"${String(alg)}" is not accepted: access tokens are verified with the provider's public keys, so only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) make sense; never "none" or HS*.`);
     }
   }
@@ -203,7 +204,7 @@ function resolveResourceServer(options: OpenIDConnectOptions, providers: Readonl
   return {
     audience,
     strategy,
-    algorithms,
+    algorithms: algorithms as string[],
     strictJwt: rs.strictJwt ?? false,
     allowFormToken: rs.allowFormToken ?? false,
     allowQueryToken: rs.allowQueryToken ?? false,

@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import { OidcError } from '../errors.ts';
+import { ConfigurationError, OidcError } from '../errors.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 
@@ -90,7 +90,7 @@ export class ClientCredentialsGrants {
 
   async #request(provider: ProviderClient, parameters: URLSearchParams, key: string): Promise<ClientCredentialsToken> {
     if (provider.settings.clientId === '') {
-      throw new TypeError('oidc-kit: clientCredentials() needs a client: set clientId and clientSecret.');
+      throw new ConfigurationError('clientId', 'clientCredentials() needs a client: set clientId and clientSecret (resource-server-only apps may leave them out otherwise).');
     }
     let response: client.TokenEndpointResponse;
     try {

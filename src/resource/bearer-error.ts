@@ -39,6 +39,7 @@ export function bearerError(
   });
 }
 
+/** Quotes become apostrophes and backslashes slashes (readable); anything else outside §3's set becomes `?`. */
 function clean(value: string): string {
-  return value.replace(UNSAFE_CHALLENGE_CHARS, '?');
+  return value.replaceAll('"', '\'').replaceAll('\\', '/').replace(UNSAFE_CHALLENGE_CHARS, '?');
 }

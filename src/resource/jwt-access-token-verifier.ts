@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
@@ -87,7 +87,7 @@ export class JwtAccessTokenVerifier {
     } catch (error) {
       const failure = classifyJoseFailure(error);
       if (failure.kind === 'provider') throw failure.error;
-      throw new TokenRejection(failure.reason, failure.reason === 'exp' ? 'The access token has expired.' : `The access token is invalid (${failure.reason}).`);
+      throw new TokenRejection(failure.reason, error instanceof joseErrors.JWTExpired ? 'The access token has expired.' : `The access token is invalid (${failure.reason}).`);
     }
     const claims = payload as AccessTokenClaims;
     const typeProblem = claimTypeProblem(claims);

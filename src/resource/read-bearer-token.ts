@@ -134,5 +134,5 @@ function isSmallFormPost(request: RequestView): boolean {
 }
 
 function twoMethods(realm: string) {
-  return bearerError('invalid_request', 'Send the token by one method only (RFC 6750 §2).', { realm, reason: 'two_methods' });
+  return bearerError('invalid_request', 'Send the token by one method only (RFC 6750, section 2).', { realm, reason: 'two_methods' });
 }

@@ -137,7 +137,7 @@ export class TokenIntrospector {
     const method = this.#settings.authMethod ?? (provider.authMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic');
     let problem: string | undefined;
     if (metadata.introspection_endpoint === undefined) problem = 'the provider has no introspection_endpoint (set providerMetadata.introspection_endpoint, or accept JWT access tokens only)';
-    else if (clientId === '') problem = 'there is no client to introspect as (set clientId and clientSecret, or resourceServer.introspection.clientId and clientSecret)';
+    else if (clientId === '' && method !== 'bearer') problem = 'there is no client to introspect as (set clientId and clientSecret, or resourceServer.introspection.clientId and clientSecret)';
     else if (method !== 'bearer' && secret === undefined) problem = `introspection with ${method} needs a client secret (set clientSecret or resourceServer.introspection.clientSecret)`;
     if (problem !== undefined) {
       if (!this.#warnedUnavailable) this.#logger.warn(`opaque access tokens are refused: ${problem}`, { code: 'invalid_token', reason: 'opaque' });
@@ -148,7 +148,8 @@ export class TokenIntrospector {
       // Flask-OIDC's "bearer": the token being checked is itself the credential.
       ? (_as, _client, body, headers) => headers.set('authorization', `Bearer ${body.get('token') ?? ''}`)
       : method === 'client_secret_post' ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
-    const configuration = new client.Configuration(metadata, clientId, secret === undefined ? {} : { client_secret: secret }, auth);
+    // With bearer authentication no client id is sent; openid-client still wants one to hold.
+    const configuration = new client.Configuration(metadata, clientId === '' ? 'oidc-kit-resource-server' : clientId, secret === undefined ? {} : { client_secret: secret }, auth);
     configuration.timeout = provider.httpTimeoutMs / 1000;
     if (provider.allowHttp) client.allowInsecureRequests(configuration);
     return configuration;

@@ -84,6 +84,8 @@ const routes: NonNullable<TestbedOptions['routes']> = (app, oidc) => {
   app.get('/api/realm-role', oidc.acceptToken(), oidc.requireRole(['admin', 'superuser'], { from: keycloakRealmRoles }), ok);
   app.get('/api/client-role', oidc.acceptToken(), oidc.requireKeycloakRole('api', 'editor'), ok);
   app.get('/ac', oidc.accessControl({ unauthenticated: 'status' }), ok);
+  // A bearer route where the token is optional: a session cookie never stands in for the token.
+  app.get('/api/optional-admin', oidc.acceptToken({ required: false }), oidc.requireScopes('profile'), ok);
   app.get('/ac-auto', oidc.accessControl(), ok);
   app.get('/ac-admin-scope', oidc.accessControl({ scopes: 'admin' }), ok);
   app.get('/ac-profile-scope', oidc.accessControl({ scopes: 'profile' }), ok);
@@ -294,7 +296,7 @@ describe('resource server (real provider)', () => {
         ['/api/scope-admin', forbidden('The access token lacks the scope this needs: admin.', 'scope', 'admin')],
         ['/api/require-scopes', forbidden('This needs the scope read admin.', 'scope', 'read admin')],
         // The challenge cannot carry `"`: oidc-kit writes `?` there.
-        ['/api/require-claims', forbidden('The ?tenant? claim does not allow this.', 'claim:tenant')],
+        ['/api/require-claims', forbidden('The tenant claim does not allow this.', 'claim:tenant')],
         ['/api/role', forbidden('This needs a role that was not granted.', 'role')],
         ['/api/realm-role', forbidden('This needs a role that was not granted.', 'role')],
         ['/api/client-role', forbidden('This needs a role that was not granted.', 'role')],
@@ -321,10 +323,29 @@ describe('resource server (real provider)', () => {
         assert.deepEqual({ path, status: passed.status, body: passed.body }, { path, status: 200, body: { by: 'session', sub: 'alice', client_id: null, scopes: [] } });
         const refused = await get(`${bed.appUrl}${path}`, { browser: bob.browser });
         const body = path === '/ac-claims'
-          ? { error: 'insufficient_scope', error_description: 'The "preferred_username" claim does not allow this.', reason: 'claim:preferred_username' }
+          ? { error: 'insufficient_scope', error_description: 'The preferred_username claim does not allow this.', reason: 'claim:preferred_username' }
           : { error: 'insufficient_scope', error_description: 'This needs a role that was not granted.', reason: 'role' };
         assertError(refused, 403, null, body);
       }
+      // On a bearer route (acceptToken, even with required: false) the session never stands in for a token.
+      const optional = await get(`${bed.appUrl}/api/optional-admin`, { browser: alice.browser });
+      assert.equal(optional.status, 401);
+      assert.equal(optional.headers.get('www-authenticate'), 'Bearer realm="api"');
+    });
+  });
+
+  test('acceptToken() answers in JSON even to a browser: a provider outage is a 503 JSON body, not a page', async () => {
+    await withTestbed(options(), async (bed) => {
+      const cc = (await bed.oidc.clientCredentials({ resource: API, scope: 'read' })).accessToken;
+      assert.equal((await get(`${bed.appUrl}/api/jwt`, { token: cc })).status, 200);
+      await bed.op.close();
+      const down = await get(`${bed.appUrl}/api/any`, { token: 'an-opaque-token', accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
+      assert.equal(down.status, 503);
+      assert.match(down.headers.get('content-type') ?? '', /^application\/json/);
+      assert.equal((down.body as { error?: string }).error, 'provider_unavailable');
+      assert.equal(down.headers.get('www-authenticate'), null, 'not a verdict on the token');
+      // A JWT verified before the outage is still accepted, from the cache.
+      assert.equal((await get(`${bed.appUrl}/api/jwt`, { token: cc })).status, 200);
     });
   });
 
@@ -347,11 +368,13 @@ describe('resource server (real provider)', () => {
       assert.deepEqual({ status: bySession.status, body: bySession.body }, { status: 200, body: { by: 'session', sub: 'alice', client_id: null, scopes: [] } });
 
       // Neither: 401 (unauthenticated: 'status'), or for a browser (auto) a redirect to the provider.
+      // The 401 invites a bearer token too (a 401 always carries a challenge).
       const none = await get(`${bed.appUrl}/ac`);
       assert.deepEqual({ status: none.status, body: none.body }, {
         status: 401,
         body: { error: 'unauthenticated', error_description: 'Log in to use this resource.' },
       });
+      assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
       const noneJson = await get(`${bed.appUrl}/ac-auto`);
       assert.equal(noneJson.status, 401, 'auto: a JSON client gets 401');
       const redirect = await get(`${bed.appUrl}/ac-auto`, { browser: bed.browser(), accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
