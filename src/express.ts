@@ -203,20 +203,25 @@ export class OpenIDConnect extends CoreOpenIDConnect {
         next(new Error('oidc-kit: accessControl() needs app.use(oidc.middleware()) before the route.'));
         return;
       }
-      if (this.hasBearerToken(req.oidc)) {
-        tokenCheck(req, res, next);
-        return;
-      }
-      // A session must grant the same scopes as a token would.
-      const goOn = (): void => {
-        if (scopeCheck === undefined) next();
-        else scopeCheck(req, res, next);
+      const bySession = (): void => {
+        // A session must grant the same scopes as a token would.
+        const goOn = (): void => {
+          if (scopeCheck === undefined) next();
+          else scopeCheck(req, res, next);
+        };
+        // A 401 here also invites a bearer token (RFC 9110 §11.6.1: a 401 carries a challenge).
+        const refuse = (plan: ResponsePlan): void => writePlan(res, plan.status === 401 ? { ...plan, headers: { ...plan.headers, 'www-authenticate': challenge } } : plan);
+        const pending = this.guardLogin(req.oidc, loginOptions);
+        if (pending === undefined) goOn();
+        else pending.then((plan) => (plan === undefined ? goOn() : refuse(plan)), next);
       };
-      // A 401 here also invites a bearer token (RFC 9110 §11.6.1: a 401 carries a challenge).
-      const refuse = (plan: ResponsePlan): void => writePlan(res, plan.status === 401 ? { ...plan, headers: { ...plan.headers, 'www-authenticate': challenge } } : plan);
-      const pending = this.guardLogin(req.oidc, loginOptions);
-      if (pending === undefined) goOn();
-      else pending.then((plan) => (plan === undefined ? goOn() : refuse(plan)), next);
+      const decide = (hasToken: boolean): void => {
+        if (hasToken) void tokenCheck(req, res, next);
+        else bySession();
+      };
+      const hasToken = this.hasBearerToken(req.oidc);
+      if (typeof hasToken === 'boolean') decide(hasToken);
+      else hasToken.then(decide, next);
     };
   }
 

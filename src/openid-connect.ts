@@ -345,7 +345,7 @@ export class OpenIDConnect {
   }
 
   /** Whether the request carries bearer credentials (`accessControl()` then judges them and never falls back to the session). */
-  hasBearerToken(context: RequestContext): boolean {
+  hasBearerToken(context: RequestContext): boolean | Promise<boolean> {
     return hasBearerCredentials(this.#state(context).request, this.#transports);
   }
 

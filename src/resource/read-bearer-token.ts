@@ -56,18 +56,21 @@ export function readBearerToken(request: RequestView, transports: TokenTransport
 /**
  * Whether the request carries something that looks like bearer credentials (a `Bearer`
  * Authorization header, or an `access_token` where tokens are accepted): `accessControl()` then
- * judges the token and never falls back to the session.
+ * judges the token and never falls back to the session. A form body is read to find out (a
+ * browser's own form post is not a token); a malformed one counts as credentials, so that the token
+ * check reports it.
  *
  * @example
  * ```ts
- * hasBearerCredentials(requestView, transports); // true for "Authorization: Bearer abc"
+ * await hasBearerCredentials(requestView, transports); // true for "Authorization: Bearer abc"
  * ```
  */
-export function hasBearerCredentials(request: RequestView, transports: TokenTransports): boolean {
+export function hasBearerCredentials(request: RequestView, transports: TokenTransports): boolean | Promise<boolean> {
   const authorization = request.header('authorization');
   if (authorization !== undefined && /^bearer(\s|$)/i.test(authorization)) return true;
   if (transports.query && queryParameters(request.url)?.has('access_token') === true) return true;
-  return transports.form && isSmallFormPost(request);
+  if (!transports.form || !isSmallFormPost(request)) return false;
+  return formToken(request, transports.realm).then((token) => token !== undefined, () => true);
 }
 
 function headerToken(request: RequestView, realm: string): string | undefined {

@@ -334,6 +334,29 @@ describe('resource server (real provider)', () => {
     });
   });
 
+  test('accessControl() with form tokens allowed: a browser\'s own form post is judged by its session; a form carrying access_token by the token', async () => {
+    const formRoutes: NonNullable<TestbedOptions['routes']> = (app, oidc) => {
+      app.post('/ac-form', oidc.accessControl({ unauthenticated: 'status' }), (req, res) => res.json({ ...view(req), note: (req.body as Record<string, unknown> | undefined)?.['note'] ?? null }));
+    };
+    await withTestbed(options({ oidc: { resourceServer: { allowFormToken: true } }, routes: formRoutes }), async (bed) => {
+      const { browser } = await login(bed, 'alice');
+      const cc = (await bed.oidc.clientCredentials({ resource: API, scope: 'read' })).accessToken;
+      const post = (fields: Record<string, string>, who = browser) => who.request(`${bed.appUrl}/ac-form`, {
+        method: 'POST',
+        body: new URLSearchParams(fields),
+        headers: { accept: 'application/json', origin: bed.appUrl },
+      });
+      const bySession = await post({ note: 'hello' });
+      assert.equal(bySession.status, 200, bySession.body);
+      assert.deepEqual(JSON.parse(bySession.body), { by: 'session', sub: 'alice', client_id: null, scopes: [], note: 'hello' }, 'the form still reaches the route');
+      const byToken = await post({ access_token: cc, note: 'hi' });
+      assert.equal(byToken.status, 200, byToken.body);
+      assert.deepEqual(JSON.parse(byToken.body), { by: 'token', sub: 'demo-client', client_id: 'demo-client', scopes: ['read'], note: 'hi' });
+      const badToken = await post({ access_token: 'not-a-token' });
+      assert.equal(badToken.status, 401, 'a bad form token: no fallback to the session');
+    });
+  });
+
   test('acceptToken() answers in JSON even to a browser: a provider outage is a 503 JSON body, not a page', async () => {
     await withTestbed(options(), async (bed) => {
       const cc = (await bed.oidc.clientCredentials({ resource: API, scope: 'read' })).accessToken;
