@@ -195,7 +195,6 @@ export class OpenIDConnect extends CoreOpenIDConnect {
     if (this.config.resourceServerOnly) return tokenCheck;
     const loginOptions: RequireLoginOptions = { ...(unauthenticated === undefined ? {} : { unauthenticated }), ...(provider === undefined ? {} : { provider }) };
     this.requireLogin(loginOptions); // checks the provider name now, at declaration
-    const challenge = `Bearer realm="${this.config.resourceServer.realm}"`;
     const scopes = scopeList(requirements.scopes);
     const scopeCheck = scopes.length === 0 ? undefined : this.#authorization({ scopes }, renderErrors ?? true);
     return (req: Request, res: Response, next: NextFunction): void => {
@@ -209,11 +208,9 @@ export class OpenIDConnect extends CoreOpenIDConnect {
           if (scopeCheck === undefined) next();
           else scopeCheck(req, res, next);
         };
-        // A 401 here also invites a bearer token (RFC 9110 §11.6.1: a 401 carries a challenge).
-        const refuse = (plan: ResponsePlan): void => writePlan(res, plan.status === 401 ? { ...plan, headers: { ...plan.headers, 'www-authenticate': challenge } } : plan);
-        const pending = this.guardLogin(req.oidc, loginOptions);
+        const pending = this.guardSessionOrToken(req.oidc, loginOptions);
         if (pending === undefined) goOn();
-        else pending.then((plan) => (plan === undefined ? goOn() : refuse(plan)), next);
+        else pending.then((plan) => (plan === undefined ? goOn() : writePlan(res, plan)), next);
       };
       const decide = (hasToken: boolean): void => {
         if (hasToken) void tokenCheck(req, res, next);

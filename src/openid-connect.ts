@@ -344,6 +344,17 @@ export class OpenIDConnect {
     return this.#checkToken(state, token, policy, required);
   }
 
+  /**
+   * `accessControl()`'s session half: `guardLogin()`, whose 401 also carries the bearer challenge,
+   * since the route would accept a token as well (RFC 9110 §11.6.1: a 401 carries a challenge).
+   */
+  guardSessionOrToken(context: RequestContext, options: RequireLoginOptions = {}): Promise<ResponsePlan | undefined> | undefined {
+    const pending = this.guardLogin(context, options);
+    if (pending === undefined) return undefined;
+    const challenge = `Bearer realm="${this.config.resourceServer.realm}"`;
+    return pending.then((plan) => (plan?.status === 401 ? { ...plan, headers: { ...plan.headers, 'www-authenticate': challenge } } : plan));
+  }
+
   /** Whether the request carries bearer credentials (`accessControl()` then judges them and never falls back to the session). */
   hasBearerToken(context: RequestContext): boolean | Promise<boolean> {
     return hasBearerCredentials(this.#state(context).request, this.#transports);
