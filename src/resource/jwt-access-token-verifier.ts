@@ -3,6 +3,7 @@ import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
 import { ExpiringCache } from './expiring-cache.ts';
+import { TokenRejection } from './token-rejection.ts';
 
 /** How JWT access tokens are checked; see `ResourceServerOptions`. */
 export interface JwtVerifierSettings {
@@ -15,17 +16,6 @@ export interface JwtVerifierSettings {
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
 /** Claims only ID tokens carry (OIDC Core §2, §3.1.3.6, §3.3.2.11): their presence means "not an access token". */
 const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
-
-/** Why a token is refused, as the `reason` of an `invalid_token` error. */
-export class TokenRejection extends Error {
-  override readonly name = 'TokenRejection';
-  readonly reason: string;
-
-  constructor(reason: string, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
 
 /**
  * Validates JWT access tokens locally (RFC 9068 §4, RFC 8725): the signature with a key from the

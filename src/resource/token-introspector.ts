@@ -5,7 +5,7 @@ import { OidcError } from '../errors.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
 import { ExpiringCache } from './expiring-cache.ts';
-import { TokenRejection } from './jwt-access-token-verifier.ts';
+import { TokenRejection } from './token-rejection.ts';
 
 type Answer = { readonly active: true; readonly claims: AccessTokenClaims } | { readonly active: false; readonly rejection: TokenRejection };
 

@@ -7,7 +7,8 @@ import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, audienceMatches, scopesOf } from './access-token-claims.ts';
 import { bearerError } from './bearer-error.ts';
 import { missingScopes } from './claim-checks.ts';
-import { JwtAccessTokenVerifier, TokenRejection } from './jwt-access-token-verifier.ts';
+import { JwtAccessTokenVerifier } from './jwt-access-token-verifier.ts';
+import { TokenRejection } from './token-rejection.ts';
 import { TokenIntrospector } from './token-introspector.ts';
 
 /** Per-route token requirements, as `acceptToken()` and `validateToken()` take them. */

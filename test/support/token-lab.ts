@@ -1,6 +1,7 @@
 // token-lab: a small, hostile, fully programmable OAuth 2.0 authorization server for the integration
 // tests of the resource-server side (bearer token validation). Tests mint any JWT — valid or forged —
 // and script every JWKS, introspection and token-endpoint answer, while the lab counts each request.
+import { text as readBody } from 'node:stream/consumers';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -472,14 +473,4 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
 
 function encodeJson(value: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (data += chunk));
-    req.on('end', () => resolve(data));
-    req.on('error', reject);
-  });
 }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { text as readBody } from 'node:stream/consumers';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** How the proxy changes an answer: the request path and the parsed JSON body in, a body out. */
@@ -51,14 +52,4 @@ export async function startTokenProxy(target: string): Promise<TokenProxy> {
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   proxy.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
   return proxy;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (data += chunk));
-    req.on('end', () => resolve(data));
-    req.on('error', reject);
-  });
 }
