@@ -35,6 +35,12 @@ export type OidcErrorCode =
   | 'provider_error'
   /** The provider could not be reached in time (connection refused, DNS, timeout). */
   | 'provider_unavailable'
+  /**
+   * Dynamic client registration failed: the provider refused it (`oauthError` is its error, e.g.
+   * `invalid_redirect_uri`, `invalid_client_metadata`, `invalid_token` for a wrong initial access
+   * token), does not offer it, or returned a client weaker than asked for (`reason`).
+   */
+  | 'registration_failed'
   /** The session store did not answer; the request is refused rather than treated as logged in. */
   | 'session_store_unavailable'
   /** The route needs a logged-in user (or, on an API, a bearer token) and the request has none. */
@@ -96,6 +102,7 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   discovery_issuer_mismatch: 502,
   provider_error: 502,
   provider_unavailable: 503,
+  registration_failed: 502,
   session_store_unavailable: 503,
   unauthenticated: 401,
   session_expired: 401,
@@ -120,7 +127,7 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
  * ```
  */
 export class OidcError extends Error {
-  override readonly name = 'OidcError';
+  override readonly name: string = 'OidcError';
   readonly code: OidcErrorCode;
   readonly status: number;
   readonly reason: string | undefined;

@@ -7,7 +7,7 @@ export {
 } from './openid-connect.ts';
 export type {
   OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
-  ResourceServerOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy,
+  ResourceServerOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
 } from './config/options.ts';
 export { type AccessTokenClaims, scopesOf } from './resource/access-token-claims.ts';
 export type { TokenRequirements, TokenPolicy } from './resource/token-validator.ts';
@@ -15,7 +15,12 @@ export {
   claimIncludes, keycloakClientRoles, keycloakRealmRoles, type ClaimRequirements, type ClaimRule, type RoleSource, type VerifiedClaims,
 } from './resource/claim-checks.ts';
 export type { ClientCredentialsOptions, ClientCredentialsToken } from './grants/client-credentials.ts';
-export { loadClientSecrets, type ClientSecretsEntry, type ClientSecretsFile } from './config/client-secrets.ts';
+export { loadClientSecrets, clientSecretsFor, type ClientSecretsEntry, type ClientSecretsFile } from './config/client-secrets.ts';
+export { discover, checkMetadata, type ProviderMetadata, type DiscoverOptions } from './provider/discover.ts';
+export { findIssuer } from './provider/find-issuer.ts';
+export { registerClient, type ClientRegistrationMetadata, type RegisteredClient, type RegisterClientOptions } from './registration/register-client.ts';
+export { checkRedirectUris, type ClientType } from './registration/check-redirect-uris.ts';
+export { RegistrationError } from './registration/registration-error.ts';
 export { OidcError, ConfigurationError, type OidcErrorCode, type OidcErrorOptions } from './errors.ts';
 export { RequestContext, type ResponseIO, type LogoutOptions, type UserInfoOptions, type AccessTokenOptions } from './request-context.ts';
 export type { TestSessionTokens } from './testing/test-session-data.ts';

@@ -25,6 +25,7 @@ import {
 } from './request-context.ts';
 import { CookieSessionBackend } from './session/cookie-session-backend.ts';
 import { MemoryStore } from './session/memory-store.ts';
+import { SharedRegistration } from './registration/shared-registration.ts';
 import type { LoadedSession } from './session/session-backend.ts';
 import type { SessionData } from './session/session-data.ts';
 import { SessionManager } from './session/session-manager.ts';
@@ -161,7 +162,14 @@ export class OpenIDConnect {
       ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, this.config.logger)
       : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store);
     this.#sessions = new SessionManager(backend, session, now);
-    this.#providers = new Map([...this.config.providers].map(([name, settings]) => [name, new ProviderClient(settings)]));
+    // Run-time registrations live in the session store, so that every instance shares one client;
+    // without a store, in this process.
+    const registrationStore = session.store ?? new MemoryStore();
+    const registrationSealer = new CookieSealer(secrets, 'registration');
+    this.#providers = new Map([...this.config.providers].map(([name, settings]) => [
+      name,
+      new ProviderClient(settings, settings.registration === undefined ? undefined : new SharedRegistration(settings, registrationStore, registrationSealer, this.config.logger)),
+    ]));
     const provider = (name: string): ProviderClient => {
       const found = this.#providers.get(name);
       if (found === undefined) throw new OidcError('provider_unknown', 'There is no such identity provider here.', { reason: 'provider' });
@@ -732,7 +740,7 @@ export class OpenIDConnect {
       id_token_hint: session.envelope.data.idToken,
       post_logout_redirect_uri: provider.settings.postLogoutRedirectUri,
       state: logoutState,
-      client_id: provider.settings.clientId,
+      client_id: provider.client.clientId,
     });
     return seeOther(url.href);
   }

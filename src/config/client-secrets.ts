@@ -70,3 +70,36 @@ export function loadClientSecrets(source: string | ClientSecretsFile): ClientSec
   }
   return entry;
 }
+
+/**
+ * The `client_secrets.json` content for a registered client, in the format Flask-OIDC's
+ * `oidc-register` writes (so Flask-OIDC reads it too) plus the members oidc-kit uses:
+ * `token_endpoint_auth_method` (the method registered) and, when present, the registration access
+ * token and URI (RFC 7592). Write it with mode 0600: it holds secrets.
+ *
+ * @example
+ * ```ts
+ * const file = clientSecretsFor(metadata, await registerClient(metadata, ['https://app.example.com/callback']));
+ * writeFileSync('client_secrets.json', JSON.stringify(file, null, 2), { mode: 0o600 });
+ * ```
+ */
+export function clientSecretsFor(
+  metadata: { issuer: string; authorization_endpoint?: string; token_endpoint?: string; userinfo_endpoint?: string; introspection_endpoint?: string },
+  registered: { client_id: string; client_secret?: string; redirect_uris: string[]; token_endpoint_auth_method: string; [member: string]: unknown },
+): { web: ClientSecretsEntry } {
+  const entry: ClientSecretsEntry = {
+    client_id: registered.client_id,
+    client_secret: registered.client_secret ?? null,
+    issuer: metadata.issuer,
+    redirect_uris: registered.redirect_uris,
+    token_endpoint_auth_method: registered.token_endpoint_auth_method,
+  };
+  if (metadata.authorization_endpoint !== undefined) entry.auth_uri = metadata.authorization_endpoint;
+  if (metadata.token_endpoint !== undefined) entry.token_uri = metadata.token_endpoint;
+  if (metadata.userinfo_endpoint !== undefined) entry.userinfo_uri = metadata.userinfo_endpoint;
+  if (metadata.introspection_endpoint !== undefined) entry.token_introspection_uri = metadata.introspection_endpoint;
+  for (const member of ['client_secret_expires_at', 'registration_access_token', 'registration_client_uri'] as const) {
+    if (registered[member] !== undefined) entry[member] = registered[member];
+  }
+  return { web: entry };
+}

@@ -1,6 +1,7 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { SessionStore } from '../session/session-store.ts';
 import type { ClientSecretsFile } from './client-secrets.ts';
+import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
 import type { Claims } from '../claims.ts';
 import type { OidcError } from '../errors.ts';
 import type { RequestView, ResponsePlan } from '../http.ts';
@@ -92,7 +93,15 @@ export interface ProviderOptions {
   clientSecret?: string;
   /** A Flask-OIDC `client_secrets.json`: a path or its parsed content (`{ "web": { client_id, client_secret, issuer, … } }`). Flask-OIDC: OIDC_CLIENT_SECRETS. */
   clientSecrets?: string | ClientSecretsFile;
-  /** Token endpoint authentication. Default `client_secret_basic`. */
+  /**
+   * Register this app at the provider by itself, on first use, with OpenID Connect Dynamic Client
+   * Registration (Flask-pyoidc: `ClientRegistrationInfo`), instead of giving `clientId` and
+   * `clientSecret`. The result is kept, encrypted with `secret`, in `session.store` (else in this
+   * process), so every instance sharing the store uses one registration, and it survives restarts
+   * when the store does.
+   */
+  registration?: ClientRegistrationOptions;
+  /** Token endpoint authentication. Default: the client_secrets.json's `token_endpoint_auth_method` if it has one, else `client_secret_basic`. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   /** The private key for `private_key_jwt` (import a PEM with jose's `importPKCS8`). */
   privateKey?: CryptoKey | { key: CryptoKey; kid?: string };
@@ -124,6 +133,27 @@ export interface ProviderOptions {
    * registered there exactly. Default: `baseUrl` + `routes.postLogout` (`/logout/callback`).
    */
   postLogoutRedirectUri?: string;
+}
+
+/**
+ * Dynamic registration at run time; see {@link ProviderOptions.registration}. oidc-kit registers
+ * `baseUrl` + `routes.callback` (or `redirectUri`) as the redirect URI, the post-logout redirect URI,
+ * the back-channel logout URI when that route is mounted, `application_type: web`, the code flow
+ * with refresh tokens, `tokenEndpointAuthMethod` and `idTokenSigningAlg`.
+ *
+ * @example
+ * ```ts
+ * const registration: ClientRegistrationOptions = {
+ *   metadata: { client_name: 'My app', contacts: ['ops@example.com'] },
+ *   initialAccessToken: process.env.OIDC_INITIAL_ACCESS_TOKEN,
+ * };
+ * ```
+ */
+export interface ClientRegistrationOptions {
+  /** More client metadata to register (`client_name`, `contacts`, `logo_uri`, …); it overrides oidc-kit's. */
+  metadata?: ClientRegistrationMetadata;
+  /** The initial access token the provider requires for registration, if any. */
+  initialAccessToken?: string;
 }
 
 /** How the resource server authenticates at the introspection endpoint (Flask-OIDC: OIDC_INTROSPECTION_AUTH_METHOD). */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors.ts';
 import { COOKIE_NAME_PATTERN } from '../cookies/cookie-header.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
-import type { OpenIDConnectOptions, ProviderOptions } from './options.ts';
+import { resolveRegistration } from './resolve-registration.ts';
+import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import type { ProviderSettings, ResolvedConfig, ResourceServerSettings } from './resolved-config.ts';
 
 const DAY = 24 * 60 * 60;
@@ -106,6 +107,8 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     clockTolerance: nonNegativeSeconds('clockTolerance', options.clockTolerance ?? 60),
     httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
     postLogoutRedirectUri: joinUrl(baseUrl, postLogout),
+    redirectUri,
+    backchannelLogoutUri: backchannelLogout === undefined ? undefined : joinUrl(baseUrl, backchannelLogout),
   };
   const providers = resolveProviders(options, globals, testMode !== undefined, rsOnly);
   const defaultName = options.defaultProvider ?? providers.keys().next().value ?? 'default';
@@ -236,10 +239,12 @@ interface ProviderGlobals {
   clockTolerance: number;
   httpTimeoutMs: number;
   postLogoutRedirectUri: string;
+  redirectUri: string;
+  backchannelLogoutUri: string | undefined;
 }
 
 /** Options that name a provider at the top level; they may not be mixed with `providers`. */
-const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clientSecret', 'clientSecrets'] as const;
+const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clientSecret', 'clientSecrets', 'registration'] as const;
 /** Provider options that only make sense for one provider: with `providers` they belong in each. */
 const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -306,20 +311,26 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
 
   // A resource server validating JWTs locally needs no client; introspection and the client
   // credentials grant say so when they are used without one.
-  const clientId = options.clientId ?? file?.client_id ?? (rsOnly ? '' : undefined);
-  if (clientId === undefined || (clientId === '' && !rsOnly)) {
-    throw new ConfigurationError(`${prefix}clientId`, 'required: the client id registered at your provider (or give `clientSecrets`, a client_secrets.json).');
+  // A client that registers itself (`registration`) learns its id and secret at run time.
+  const registers = options.registration !== undefined;
+  const clientId = options.clientId ?? file?.client_id ?? (rsOnly || registers ? '' : undefined);
+  if (clientId === undefined || (clientId === '' && !rsOnly && !registers)) {
+    throw new ConfigurationError(`${prefix}clientId`, 'required: the client id registered at your provider (or give `clientSecrets`, a client_secrets.json, or `registration` to register at run time).');
   }
   const clientSecret = options.clientSecret ?? file?.client_secret ?? undefined;
 
-  const authMethod = options.tokenEndpointAuthMethod ?? 'client_secret_basic';
+  // A client_secrets.json written by `oidc-kit register` says how its client was registered.
+  const fileAuthMethod = typeof file?.['token_endpoint_auth_method'] === 'string' && AUTH_METHODS.has(file['token_endpoint_auth_method'])
+    ? file['token_endpoint_auth_method'] as TokenEndpointAuthMethod
+    : undefined;
+  const authMethod = options.tokenEndpointAuthMethod ?? fileAuthMethod ?? 'client_secret_basic';
   if (!AUTH_METHODS.has(authMethod)) {
     throw new ConfigurationError(`${prefix}tokenEndpointAuthMethod`, 'use "client_secret_basic" (default), "client_secret_post" or "private_key_jwt".');
   }
   if (authMethod === 'private_key_jwt' && options.privateKey === undefined) {
     throw new ConfigurationError(`${prefix}privateKey`, 'required with tokenEndpointAuthMethod "private_key_jwt" (import a PEM with jose\'s importPKCS8).');
   }
-  if (authMethod !== 'private_key_jwt' && !clientSecret && !rsOnly) {
+  if (authMethod !== 'private_key_jwt' && !clientSecret && !rsOnly && !registers) {
     throw new ConfigurationError(`${prefix}clientSecret`, `required with tokenEndpointAuthMethod "${authMethod}": the secret your provider issued for ${clientId}.`);
   }
 
@@ -397,6 +408,16 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}postLogoutRedirectUri`, 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
   }
 
+  const registration = resolveRegistration(options, {
+    prefix,
+    redirectUri: globals.redirectUri,
+    postLogoutRedirectUri,
+    backchannelLogoutUri: globals.backchannelLogoutUri,
+    authMethod,
+    idTokenSigningAlg,
+    rsOnly,
+  });
+
   return {
     name,
     issuer,
@@ -417,6 +438,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     googleAppsDomain: options.googleAppsDomain,
     requireVerifiedEmail: options.requireVerifiedEmail ?? false,
     allowHttp,
+    registration,
   };
 }
 

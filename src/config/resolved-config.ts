@@ -2,6 +2,7 @@ import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { Claims } from '../claims.ts';
+import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
 import type { IntrospectionAuthMethod, Logger, OpenIDConnectOptions, TokenEndpointAuthMethod, TokenValidationStrategy } from './options.ts';
 
 /** One provider's settings after validation and defaults. */
@@ -34,6 +35,15 @@ export interface ProviderSettings {
   readonly requireVerifiedEmail: boolean;
   /** Plain http to the provider is allowed only for loopback issuers (development). */
   readonly allowHttp: boolean;
+  /** Set when the client registers itself at run time: what it registers, and with which token. */
+  readonly registration: RegistrationSettings | undefined;
+}
+
+/** A provider's dynamic registration at run time, resolved: the whole request to send. */
+export interface RegistrationSettings {
+  readonly redirectUris: readonly string[];
+  readonly metadata: ClientRegistrationMetadata;
+  readonly initialAccessToken: string | undefined;
 }
 
 /** The resource server's settings after validation and defaults. */

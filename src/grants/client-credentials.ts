@@ -89,7 +89,7 @@ export class ClientCredentialsGrants {
   }
 
   async #request(provider: ProviderClient, parameters: URLSearchParams, key: string): Promise<ClientCredentialsToken> {
-    if (provider.settings.clientId === '') {
+    if (provider.settings.clientId === '' && provider.settings.registration === undefined) {
       throw new ConfigurationError('clientId', 'clientCredentials() needs a client: set clientId and clientSecret (resource-server-only apps may leave them out otherwise).');
     }
     let response: client.TokenEndpointResponse;

@@ -68,7 +68,7 @@ export async function handleCallback(
   if (claims === undefined || tokens.id_token === undefined) {
     throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
   }
-  checkIdTokenClaims(provider.settings, claims);
+  checkIdTokenClaims(provider.settings, provider.client.clientId, claims);
 
   let userinfo: Record<string, unknown> | undefined;
   if (provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
@@ -121,10 +121,10 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
 }
 
 /** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones (`hd`, `email_verified`). */
-function checkIdTokenClaims(settings: ProviderSettings, claims: client.IDToken): void {
+function checkIdTokenClaims(settings: ProviderSettings, clientId: string, claims: client.IDToken): void {
   // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
   // multi-audience tokens.
-  if (claims.azp !== undefined && claims.azp !== settings.clientId) {
+  if (claims.azp !== undefined && claims.azp !== clientId) {
     throw new OidcError('id_token_invalid', 'The ID token is invalid (azp).', { reason: 'azp' });
   }
   if (settings.googleAppsDomain !== undefined && claims['hd'] !== settings.googleAppsDomain) {

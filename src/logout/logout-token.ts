@@ -65,8 +65,8 @@ export class LogoutTokenVerifier {
     try {
       const verified = await jwtVerify(token, keys, {
         issuer: settings.issuer,
-        audience: settings.clientId,
-        algorithms: [settings.idTokenSigningAlg],
+        audience: provider.client.clientId,
+        algorithms: [provider.client.idTokenSigningAlg],
         clockTolerance: settings.clockTolerance,
         requiredClaims: ['iat', 'exp', 'jti'],
       });

@@ -1,7 +1,11 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
+import type { TokenEndpointAuthMethod } from '../config/options.ts';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
+import type { RegisteredClient } from '../registration/register-client.ts';
+import type { SharedRegistration } from '../registration/shared-registration.ts';
+import { discover } from './discover.ts';
 import { toOidcError } from './provider-error.ts';
 
 /**
@@ -19,18 +23,39 @@ export class ProviderClient {
   readonly settings: ProviderSettings;
   #pending: Promise<client.Configuration> | undefined;
   #keys: { uri: string; keys: JWTVerifyGetKey } | undefined;
+  readonly #registration: SharedRegistration | undefined;
+  #client: EffectiveClient;
+  /** When the registered client's secret is due for renewal (ms since the epoch); undefined: never. */
+  #renewAt: number | undefined;
 
-  constructor(settings: ProviderSettings) {
+  /** @param registration how the client registers itself, when `settings.registration` is set. */
+  constructor(settings: ProviderSettings, registration?: SharedRegistration) {
     this.settings = settings;
+    this.#registration = registration;
+    this.#client = {
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      authMethod: settings.authMethod,
+      idTokenSigningAlg: settings.idTokenSigningAlg,
+    };
   }
 
-  /** The provider's configuration, discovering it if needed. Throws an `OidcError` (502/503) on failure. */
+  /** The provider's configuration, discovering (and registering) if needed. Throws an `OidcError` (502/503) on failure. */
   configuration(): Promise<client.Configuration> {
+    if (this.#renewAt !== undefined && Date.now() >= this.#renewAt) this.#pending = undefined;
     this.#pending ??= this.#create().catch((error: unknown) => {
       this.#pending = undefined;
       throw toOidcError(error, 'discovery');
     });
     return this.#pending;
+  }
+
+  /**
+   * The client this app is at the provider: as configured or, for a client that registers itself,
+   * as registered (the provider's values win, DCR-03). Complete once `configuration()` has resolved.
+   */
+  get client(): EffectiveClient {
+    return this.#client;
   }
 
   /**
@@ -51,36 +76,28 @@ export class ProviderClient {
 
   /** The client id to build openid-client configurations with; a resource server without a client has none to send. */
   get #clientId(): string {
-    return this.settings.clientId === '' ? 'oidc-kit-resource-server' : this.settings.clientId;
+    return this.#client.clientId === '' ? 'oidc-kit-resource-server' : this.#client.clientId;
   }
 
   async #create(): Promise<client.Configuration> {
     const s = this.settings;
+    const timeout = s.httpTimeoutMs / 1000;
+    // Explicitly configured endpoints win over discovered ones, key by key; discovery checks the
+    // issuer exactly, the members the code flow needs and that every endpoint is https.
+    const metadata: client.ServerMetadata = s.discover
+      ? { ...await discover(s.issuer, { timeout: s.httpTimeoutMs, allowHttp: s.allowHttp }), ...s.metadata }
+      : s.metadata as client.ServerMetadata;
+    if (this.#registration !== undefined) {
+      const { registered, renewAt } = await this.#registration.client(metadata);
+      this.#useRegistered(registered);
+      this.#renewAt = renewAt;
+    }
     const clientMetadata: Partial<client.ClientMetadata> = {
-      id_token_signed_response_alg: s.idTokenSigningAlg,
+      id_token_signed_response_alg: this.#client.idTokenSigningAlg,
       [client.clockTolerance]: s.clockTolerance,
     };
-    if (s.clientSecret !== undefined) clientMetadata.client_secret = s.clientSecret;
-    const timeout = s.httpTimeoutMs / 1000;
-    let config: client.Configuration;
-    if (s.discover) {
-      config = await client.discovery(new URL(s.issuer), this.#clientId, clientMetadata, this.#clientAuth(), {
-        timeout,
-        execute: s.allowHttp ? [client.allowInsecureRequests] : [],
-      });
-      // openid-client compares issuers as normalised URLs; ID tokens are checked against the
-      // discovered string, so require it to be exactly the one configured.
-      const discovered = config.serverMetadata().issuer;
-      if (discovered !== s.issuer) {
-        throw new OidcError('discovery_issuer_mismatch', `The provider's issuer is "${discovered}", not "${s.issuer}" as configured; set the issuer option to exactly "${discovered}".`);
-      }
-      if (Object.keys(s.metadata).length > 1) {
-        // Explicitly configured endpoints win over discovered ones.
-        config = new client.Configuration({ ...config.serverMetadata(), ...s.metadata }, this.#clientId, clientMetadata, this.#clientAuth());
-      }
-    } else {
-      config = new client.Configuration(s.metadata as client.ServerMetadata, this.#clientId, clientMetadata, this.#clientAuth());
-    }
+    if (this.#client.clientSecret !== undefined) clientMetadata.client_secret = this.#client.clientSecret;
+    const config = new client.Configuration(metadata, this.#clientId, clientMetadata, this.#clientAuth());
     config.timeout = timeout;
     if (s.allowHttp) client.allowInsecureRequests(config);
     // openid-client trusts TLS for ID tokens from the token endpoint; we verify their signatures anyway.
@@ -88,16 +105,36 @@ export class ProviderClient {
     return config;
   }
 
+  /** Adopts what the provider registered: its client id, secret, method and algorithm (DCR-03; checked usable before it was stored). */
+  #useRegistered(registered: RegisteredClient): void {
+    this.#client = {
+      clientId: registered.client_id,
+      clientSecret: registered.client_secret,
+      authMethod: registered.token_endpoint_auth_method as TokenEndpointAuthMethod,
+      idTokenSigningAlg: registered.id_token_signed_response_alg ?? this.settings.idTokenSigningAlg,
+    };
+  }
+
   #clientAuth(): client.ClientAuth {
-    const s = this.settings;
-    switch (s.authMethod) {
+    const c = this.#client;
+    switch (c.authMethod) {
       case 'client_secret_post':
-        return client.ClientSecretPost(s.clientSecret);
+        return client.ClientSecretPost(c.clientSecret);
       case 'private_key_jwt':
-        if (s.privateKey === undefined) throw new Error('privateKey missing');
-        return client.PrivateKeyJwt(s.privateKey);
+        if (this.settings.privateKey === undefined) throw new Error('privateKey missing');
+        return client.PrivateKeyJwt(this.settings.privateKey);
       default:
-        return client.ClientSecretBasic(s.clientSecret);
+        // openid-client form-encodes id and secret (RFC 6749 §2.3.1), so punctuation survives.
+        return client.ClientSecretBasic(c.clientSecret);
     }
   }
+}
+
+/** The client as the provider knows it; see {@link ProviderClient.client}. */
+export interface EffectiveClient {
+  /** Empty only for a resource server without a client. */
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly authMethod: TokenEndpointAuthMethod;
+  readonly idTokenSigningAlg: string;
 }

@@ -43,7 +43,8 @@ export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
   const message = error instanceof Error ? error.message : '';
   const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
 
-  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || (error instanceof TypeError && /fetch failed/.test(message))) {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || name === 'TimeoutError' || name === 'AbortError' || (error instanceof TypeError && /fetch failed/.test(message))) {
     return new OidcError('provider_unavailable', 'The identity provider could not be reached; try again shortly.', { cause: error });
   }
   if (phase === 'discovery' && /issuer does not match|"issuer" property does not match/.test(`${message} ${detail}`)) {

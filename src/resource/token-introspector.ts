@@ -131,7 +131,7 @@ export class TokenIntrospector {
   async #build(): Promise<client.Configuration | undefined> {
     const base = await this.#provider.configuration();
     const metadata = base.serverMetadata();
-    const provider = this.#provider.settings;
+    const provider = this.#provider.client;
     const clientId = this.#settings.clientId ?? provider.clientId;
     const secret = this.#settings.clientSecret ?? provider.clientSecret;
     const method = this.#settings.authMethod ?? (provider.authMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic');
@@ -150,8 +150,8 @@ export class TokenIntrospector {
       : method === 'client_secret_post' ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
     // With bearer authentication no client id is sent; openid-client still wants one to hold.
     const configuration = new client.Configuration(metadata, clientId === '' ? 'oidc-kit-resource-server' : clientId, secret === undefined ? {} : { client_secret: secret }, auth);
-    configuration.timeout = provider.httpTimeoutMs / 1000;
-    if (provider.allowHttp) client.allowInsecureRequests(configuration);
+    configuration.timeout = this.#provider.settings.httpTimeoutMs / 1000;
+    if (this.#provider.settings.allowHttp) client.allowInsecureRequests(configuration);
     return configuration;
   }
 }

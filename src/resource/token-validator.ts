@@ -70,14 +70,16 @@ export class TokenValidator {
   readonly #logger: Logger;
   readonly #jwt = new Map<string, JwtAccessTokenVerifier>();
   readonly #introspection = new Map<string, TokenIntrospector>();
-  /** The client ids this app logs users in with: the audience of its ID tokens. */
-  readonly #clientIds: readonly string[];
 
   constructor(providers: ReadonlyMap<string, ProviderClient>, settings: ResourceServerSettings, logger: Logger) {
     this.#providers = providers;
     this.#settings = settings;
     this.#logger = logger;
-    this.#clientIds = [...providers.values()].map((p) => p.settings.clientId).filter((id) => id !== '');
+  }
+
+  /** The client ids this app logs users in with (registered ones once known): the audience of its ID tokens. */
+  #clientIds(): string[] {
+    return [...this.#providers.values()].map((p) => p.client.clientId).filter((id) => id !== '');
   }
 
   /** The realm of this API's challenges. */
@@ -133,7 +135,7 @@ export class TokenValidator {
     // Without an audience to check, an ID token issued to our own login client (whose audience is
     // that client) could pass for an access token even without nonce or hashes: a JWT addressed to
     // one of our clients that grants no scope and names no client is one.
-    if (policy.audience === undefined && strategy === 'jwt' && audienceMatches(claims.aud, this.#clientIds) &&
+    if (policy.audience === undefined && strategy === 'jwt' && audienceMatches(claims.aud, this.#clientIds()) &&
       claims['scope'] === undefined && claims['scp'] === undefined && claims.client_id === undefined) {
       throw this.#invalid(new TokenRejection('id_token', 'An ID token is not an access token.'));
     }

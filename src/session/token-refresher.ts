@@ -76,7 +76,7 @@ export class TokenRefresher {
       if (claims === undefined) throw expired('id_token:malformed');
       const changed = changedClaim(decodeVerifiedJwtPayload(data.idToken), claims);
       if (changed !== undefined) throw expired(`id_token:${changed}`);
-      if (claims.azp !== undefined && claims.azp !== provider.settings.clientId) throw expired('id_token:azp');
+      if (claims.azp !== undefined && claims.azp !== provider.client.clientId) throw expired('id_token:azp');
       idToken = tokens.id_token;
     }
     const expiresIn = tokens.expiresIn();
