@@ -37,7 +37,14 @@ export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
     });
   }
   if (error instanceof client.WWWAuthenticateChallengeError) {
-    return new OidcError('provider_error', 'The provider refused the request.', { cause: error });
+    // e.g. 401 with `WWW-Authenticate: Basic error="invalid_client"` for a wrong client secret.
+    const parameters = error.cause[0]?.parameters;
+    const oauthError = parameters?.error;
+    return new OidcError('provider_error', oauthError === undefined ? 'The provider refused the request.' : `The provider refused the request: ${oauthError}.`, {
+      ...(oauthError === undefined ? {} : { oauthError }),
+      ...(parameters?.error_description === undefined ? {} : { oauthErrorDescription: parameters.error_description }),
+      cause: error,
+    });
   }
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : '';

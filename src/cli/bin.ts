@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+/** The `oidc-kit` executable (package.json `bin`): runs {@link runCli} on the process's arguments and streams. */
+import { text } from 'node:stream/consumers';
+import { runCli } from './main.ts';
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  env: process.env,
+  readStdin: () => text(process.stdin),
+});
