@@ -15,6 +15,7 @@ export {
   claimIncludes, keycloakClientRoles, keycloakRealmRoles, type ClaimRequirements, type ClaimRule, type RoleSource, type VerifiedClaims,
 } from './resource/claim-checks.ts';
 export type { ClientCredentialsOptions, ClientCredentialsToken } from './grants/client-credentials.ts';
+export { fromFlaskSettings, type FlaskOidcSettings } from './config/from-flask-settings.ts';
 export { loadClientSecrets, clientSecretsFor, type ClientSecretsEntry, type ClientSecretsFile } from './config/client-secrets.ts';
 export { discover, checkMetadata, type ProviderMetadata, type DiscoverOptions } from './provider/discover.ts';
 export { findIssuer } from './provider/find-issuer.ts';
