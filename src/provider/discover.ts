@@ -12,8 +12,9 @@ export interface DiscoverOptions {
   /** Milliseconds to wait for the provider. Default 5000. */
   timeout?: number;
   /**
-   * Allow plain http. Default: only for a provider on a loopback address (localhost, 127.0.0.1,
-   * [::1]), for development; never set it for a provider on a network.
+   * Allow plain http to loopback hosts (localhost, 127.0.0.1, [::1]), for a development provider
+   * on this machine. Default: true when the issuer is such a host. Plain http to any other host is
+   * always refused.
    */
   allowHttp?: boolean;
 }
@@ -46,7 +47,7 @@ const ENDPOINT_MEMBERS = [
  */
 export async function discover(issuer: string, options: DiscoverOptions = {}): Promise<ProviderMetadata> {
   const url = issuerUrl(issuer, options);
-  const allowHttp = options.allowHttp ?? isLoopback(url);
+  const allowHttp = (options.allowHttp ?? true) && isLoopback(url);
   let metadata: ProviderMetadata;
   try {
     const response = await oauth.discoveryRequest(url, {
@@ -70,7 +71,7 @@ export async function discover(issuer: string, options: DiscoverOptions = {}): P
 
 /**
  * Checks a provider's metadata the way {@link discover} does: required members present with the
- * right JSON types, and every endpoint an https URL (http only when `allowHttp`).
+ * right JSON types, and every endpoint an https URL (http only to a loopback host, when `allowHttp`).
  *
  * @example
  * ```ts
@@ -100,7 +101,7 @@ export function checkMetadata(metadata: ProviderMetadata, allowHttp: boolean): v
     } catch {
       throw unusable(member, `has a "${member}" that is not a URL`);
     }
-    if (endpoint.protocol !== 'https:' && !(allowHttp && endpoint.protocol === 'http:')) {
+    if (endpoint.protocol !== 'https:' && !(allowHttp && endpoint.protocol === 'http:' && isLoopback(endpoint))) {
       throw unusable(member, `has a "${member}" that is not https`);
     }
   }
@@ -114,7 +115,7 @@ function issuerUrl(issuer: string, options: DiscoverOptions): URL {
   } catch {
     throw new OidcError('provider_error', `"${issuer}" is not a URL; an issuer looks like https://accounts.example.com.`, { reason: 'issuer' });
   }
-  const httpAllowed = options.allowHttp ?? isLoopback(url);
+  const httpAllowed = (options.allowHttp ?? true) && isLoopback(url);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) {
     throw new OidcError('provider_error', `The issuer "${issuer}" must be an https URL (plain http only for a provider on localhost).`, { reason: 'issuer' });
   }

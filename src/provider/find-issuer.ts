@@ -24,7 +24,7 @@ export async function findIssuer(userInput: string, options: DiscoverOptions = {
   const { resource, host } = normalizeUserInput(userInput.trim());
   const base = new URL(`https://${host}/.well-known/webfinger`);
   // Development only: a loopback host is asked over http (there is no certificate to present).
-  if (options.allowHttp ?? isLoopback(base)) base.protocol = 'http:';
+  if ((options.allowHttp ?? true) && isLoopback(base)) base.protocol = 'http:';
   base.searchParams.set('resource', resource);
   base.searchParams.set('rel', ISSUER_REL);
   let body: unknown;
@@ -50,7 +50,7 @@ export async function findIssuer(userInput: string, options: DiscoverOptions = {
   } catch {
     throw new OidcError('provider_error', `WebFinger at ${base.origin} names an issuer that is not a URL.`, { reason: 'webfinger' });
   }
-  const httpAllowed = options.allowHttp ?? isLoopback(url);
+  const httpAllowed = (options.allowHttp ?? true) && isLoopback(url);
   if (url.protocol !== 'https:' && !(httpAllowed && url.protocol === 'http:')) {
     throw new OidcError('provider_error', `WebFinger at ${base.origin} names an issuer that is not https: ${issuer}.`, { reason: 'webfinger' });
   }

@@ -59,7 +59,7 @@ export interface RegisterClientOptions {
   initialAccessToken?: string;
   /** Milliseconds to wait for the provider. Default 5000. */
   timeout?: number;
-  /** Allow a plain-http registration endpoint. Default: only on a loopback host (development). */
+  /** Allow a plain-http registration endpoint on a loopback host (development). Default true; http elsewhere is always refused. */
   allowHttp?: boolean;
 }
 
@@ -99,7 +99,7 @@ export async function registerClient(
   if (endpoint === undefined) {
     throw new RegistrationError(`The provider ${provider.issuer} does not offer dynamic client registration (its metadata has no registration_endpoint); register the client by hand in its console.`, { reason: 'no_registration_endpoint' });
   }
-  const allowHttp = options.allowHttp ?? isLoopback(new URL(endpoint));
+  const allowHttp = (options.allowHttp ?? true) && isLoopback(new URL(endpoint));
   let registered: Record<string, unknown>;
   try {
     const response = await oauth.dynamicClientRegistrationRequest(provider, request as Partial<oauth.Client>, {
@@ -129,6 +129,15 @@ function registrationRequest(redirectUris: readonly string[], applicationType: C
     const value = request[member];
     if (value === undefined) continue;
     if (typeof value !== 'string' || !URL.canParse(value)) throw new TypeError(`Client metadata "${member}" must be an absolute URL.`);
+  }
+  // URIs the provider fetches or trusts for the client's keys and redirect URIs (Registration §2, DCR-07).
+  const fetched = [request.jwks_uri, request['sector_identifier_uri'], request['initiate_login_uri'], ...(Array.isArray(request['request_uris']) ? request['request_uris'] as unknown[] : [])];
+  for (const uri of fetched) {
+    if (uri === undefined) continue;
+    const url = typeof uri === 'string' && URL.canParse(uri) ? new URL(uri) : undefined;
+    if (url === undefined || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))) {
+      throw new TypeError(`Client metadata URI ${JSON.stringify(uri)} must be https (jwks_uri, sector_identifier_uri, initiate_login_uri and request_uris are fetched or trusted by the provider).`);
+    }
   }
   if (request.jwks_uri !== undefined && request['jwks'] !== undefined) throw new TypeError('Client metadata may have "jwks" or "jwks_uri", not both.');
   for (const member of Object.keys(request)) {

@@ -205,17 +205,26 @@ describe('answers oidc-provider never gives (a scripted registration endpoint)',
   let issuer: string;
   let answer: (body: Record<string, unknown>, req: IncomingMessage) => { status: number; body: unknown; headers?: Record<string, string> };
   const received: Array<{ headers: IncomingMessage['headers']; body: Record<string, unknown> }> = [];
+  /** The discovery answer, given the good document; each test sets what it needs. */
+  let discovery: (good: Record<string, unknown>) => { status?: number; contentType?: string; body: unknown } = (good) => ({ body: good });
+  const goodMetadata = (iss: string): Record<string, unknown> => ({
+    issuer: iss, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+    registration_endpoint: `${issuer}/register`, response_types_supported: ['code'], subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+  });
   before(async () => {
     server = createServer((req, res) => void handle(req, res));
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const url = new URL(req.url ?? '/', issuer);
       if (url.pathname === '/.well-known/openid-configuration') {
+        const out = discovery(goodMetadata(issuer));
+        res.writeHead(out.status ?? 200, { 'content-type': out.contentType ?? 'application/json' });
+        res.end(typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
+        return;
+      }
+      if (url.pathname === '/tenant/.well-known/openid-configuration') {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({
-          issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
-          registration_endpoint: `${issuer}/register`, response_types_supported: ['code'], subject_types_supported: ['public'],
-          id_token_signing_alg_values_supported: ['RS256'],
-        }));
+        res.end(JSON.stringify(goodMetadata(`${issuer}/tenant/`)));
         return;
       }
       if (url.pathname === '/.well-known/webfinger') {
@@ -242,6 +251,59 @@ describe('answers oidc-provider never gives (a scripted registration endpoint)',
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const uris = ['https://app.example.com/callback'];
+
+  test('DISC-03: an issuer with a path and a trailing slash is fetched without the slash doubled and compared exactly', async () => {
+    assert.equal((await discover(`${issuer}/tenant/`)).issuer, `${issuer}/tenant/`);
+    await assert.rejects(discover(`${issuer}/tenant`), (e: OidcError) => e.code === 'discovery_issuer_mismatch', 'the same document, but the issuer asked for lacks the slash');
+  });
+
+  test('DISC-04 / DISC-05: a document without a required member, with a wrong type or an http endpoint elsewhere is refused', async () => {
+    try {
+      for (const member of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported']) {
+        discovery = (good) => ({ body: { ...good, [member]: undefined } });
+        await assert.rejects(discover(issuer), (e: OidcError) => e.code === 'provider_error' && e.reason === `metadata:${member}`, member);
+      }
+      discovery = (good) => ({ body: { ...good, response_types_supported: 'code' } });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.reason === 'metadata:response_types_supported');
+      discovery = (good) => ({ body: { ...good, scopes_supported: ['openid', 7] } });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.reason === 'metadata:scopes_supported');
+      discovery = (good) => ({ body: { ...good, jwks_uri: 42 } });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.reason === 'metadata:jwks_uri');
+      for (const member of ['token_endpoint', 'jwks_uri', 'userinfo_endpoint']) {
+        discovery = (good) => ({ body: { ...good, [member]: 'http://op.example.com/x' } });
+        await assert.rejects(discover(issuer), (e: OidcError) => e.reason === `metadata:${member}` && /not https/.test(e.message), `${member} over http off loopback`);
+      }
+      discovery = (good) => ({ body: { ...good, unknown_member: { anything: true } } });
+      assert.equal((await discover(issuer)).issuer, issuer, 'unknown members are ignored');
+    } finally {
+      discovery = (good) => ({ body: good });
+    }
+  });
+
+  test('DISC-06: a non-200, non-JSON or oversized document fails cleanly, and discovery works again once it is fixed', async () => {
+    try {
+      discovery = () => ({ status: 500, body: { error: 'server_error' } });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.code === 'provider_error');
+      discovery = (good) => ({ contentType: 'text/html', body: `<html>${JSON.stringify(good)}</html>` });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.code === 'provider_error');
+      discovery = (good) => ({ body: { ...good, padding: 'x'.repeat(600 * 1024) } });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.code === 'provider_error', 'more than 512 KB');
+      discovery = () => ({ body: '{"issuer": ' });
+      await assert.rejects(discover(issuer), (e: OidcError) => e.code === 'provider_error', 'truncated JSON');
+    } finally {
+      discovery = (good) => ({ body: good });
+    }
+    assert.equal((await discover(issuer)).issuer, issuer);
+  });
+
+  test('DCR-07: URIs the provider fetches must be https', async () => {
+    const metadata = await discover(issuer);
+    const before = received.length;
+    for (const extra of [{ jwks_uri: 'http://keys.example.com/jwks' }, { sector_identifier_uri: 'http://app.example.com/s.json' }, { request_uris: ['http://app.example.com/r'] }]) {
+      await assert.rejects(registerClient(metadata, uris, extra), /must be https/);
+    }
+    assert.equal(received.length, before, 'nothing sent');
+  });
 
   test('DCR-01: POST application/json with the redirect URIs, application_type and the bearer initial access token', async () => {
     answer = (body) => ({ status: 201, body: { ...body, client_id: 'c1', client_secret: 's1', client_secret_expires_at: 0 } });
