@@ -10,7 +10,8 @@ import { test } from 'node:test';
 const script = `
   const core = await import('oidc-kit');
   const adapter = await import('oidc-kit/express');
-  const names = ['OpenIDConnect', 'OidcError', 'ConfigurationError', 'MemoryStore', 'RequestContext', 'loadClientSecrets'];
+  const names = ['OpenIDConnect', 'OidcError', 'ConfigurationError', 'MemoryStore', 'RequestContext', 'loadClientSecrets',
+    'discover', 'findIssuer', 'registerClient', 'checkRedirectUris', 'RegistrationError', 'clientSecretsFor', 'fromFlaskSettings'];
   const missing = names.filter((n) => typeof core[n] !== 'function');
   const oidc = new adapter.OpenIDConnect({ baseUrl: 'http://localhost:3000', secret: 's'.repeat(32), issuer: 'https://op.example', clientId: 'a', clientSecret: 'b' });
   console.log(JSON.stringify({ missing, middleware: typeof oidc.middleware(), isCore: oidc instanceof core.OpenIDConnect }));
@@ -29,4 +30,14 @@ test('type declarations ship for both entry points, and the Express adapter augm
     assert.ok(types && existsSync(types), `${entry} has ${types}`);
   }
   assert.match(readFileSync('dist/express.d.ts', 'utf8'), /interface Request[\s\S]*oidc: RequestContext/);
+});
+
+test('the oidc-kit command ships as the package\'s bin, compiled, with a shebang', () => {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string>; files: string[] };
+  const bin = pkg.bin['oidc-kit'];
+  assert.equal(bin, './dist/cli/bin.js');
+  assert.ok(pkg.files.includes('dist'));
+  assert.match(readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+  assert.match(help, /^Usage: oidc-kit <command>/);
 });
