@@ -303,3 +303,48 @@ test('resource-server-only mode needs no baseUrl, secret or client; static metad
   assert.throws(() => resolveOptions({ issuer: 'https://op.example' }), /`baseUrl`/);
   assert.throws(() => resolveOptions({ resourceServerOnly: true, issuer: 'https://op.example', testMode: true }), /`testMode`/);
 });
+
+test('registration at run time: the request is built from the configuration; conflicts fail at start-up', () => {
+  const withoutClient = { ...valid, clientId: undefined, clientSecret: undefined };
+  const config = resolveOptions({
+    ...withoutClient,
+    routes: { backchannelLogout: '/backchannel-logout' },
+    tokenEndpointAuthMethod: 'client_secret_post',
+    idTokenSigningAlg: 'ES256',
+    registration: { metadata: { client_name: 'App', grant_types: ['authorization_code'] }, initialAccessToken: 'iat' },
+  });
+  assert.equal(config.provider.clientId, '', 'learnt at run time');
+  assert.deepEqual(config.provider.registration, {
+    redirectUris: ['https://app.example/callback'],
+    metadata: {
+      application_type: 'web',
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_post',
+      id_token_signed_response_alg: 'ES256',
+      post_logout_redirect_uris: ['https://app.example/logout/callback'],
+      backchannel_logout_uri: 'https://app.example/backchannel-logout',
+      client_name: 'App',
+    },
+    initialAccessToken: 'iat',
+  });
+  assert.equal(resolveOptions(valid).provider.registration, undefined);
+  const named = resolveOptions({ baseUrl: valid.baseUrl, secret: valid.secret, providers: { op: { issuer: 'https://op.example', registration: {} } } });
+  assert.deepEqual(named.providers.get('op')?.registration?.redirectUris, ['https://app.example/callback']);
+
+  rejects({ registration: {} }, 'clientId', /cannot be combined with `registration`/);
+  rejects({ clientId: undefined, registration: {} }, 'clientSecret', /cannot be combined with `registration`/);
+  rejects({ clientId: undefined, clientSecret: undefined, registration: 'yes' as never }, 'registration', /must be an object/);
+  rejects({ clientId: undefined, clientSecret: undefined, registration: { initialAccessToken: '' } }, 'registration.initialAccessToken', /non-empty/);
+  rejects({ clientId: undefined, clientSecret: undefined, registration: { metadata: { redirect_uris: ['https://x'] } } }, 'registration.metadata.redirect_uris', /routes\.callback/);
+  rejects({ clientId: undefined, clientSecret: undefined, registration: { metadata: { client_id: 'x' } } }, 'registration.metadata.client_id', /assigned by the provider/);
+  rejects({ clientId: undefined, clientSecret: undefined, resourceServerOnly: true, registration: {} }, 'registration', /oidc-kit register/);
+});
+
+test('a client_secrets.json written by oidc-kit register sets the default token endpoint method', () => {
+  const web = { client_id: 'app', client_secret: 's', issuer: 'https://op.example', token_endpoint_auth_method: 'client_secret_post' };
+  const withoutClient = { ...valid, clientId: undefined, clientSecret: undefined };
+  assert.equal(resolveOptions({ ...withoutClient, clientSecrets: { web } }).provider.authMethod, 'client_secret_post');
+  assert.equal(resolveOptions({ ...withoutClient, clientSecrets: { web }, tokenEndpointAuthMethod: 'client_secret_basic' }).provider.authMethod, 'client_secret_basic', 'the option wins');
+  assert.equal(resolveOptions({ ...withoutClient, clientSecrets: { web: { ...web, token_endpoint_auth_method: 'none' } } }).provider.authMethod, 'client_secret_basic', 'an unusable value is ignored');
+});
