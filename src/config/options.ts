@@ -119,6 +119,13 @@ export interface ProviderOptions {
    */
   userInfo?: boolean | 'GET' | 'POST';
   /**
+   * Require UserInfo answers signed with this algorithm (a JWT, `Content-Type: application/jwt`,
+   * whose signature, `iss` and `aud` are checked) and refuse plain JSON; with `registration`, it is
+   * registered as `userinfo_signed_response_alg`. Needs `userInfo` GET. Default: none (JSON is
+   * accepted; a signed answer is still verified).
+   */
+  userInfoSigningAlg?: string;
+  /**
    * Issuers accepted in ID tokens, compared exactly (Flask-OIDC: OIDC_VALID_ISSUERS). The ID token's
    * `iss` must always equal the provider's issuer, so the list must include it: kept so Flask-OIDC
    * configurations carry over; it cannot widen what is accepted.

@@ -278,12 +278,13 @@ function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobal
 
 /** Top-level provider-wide defaults (scope, algorithms, checks) that named providers inherit. */
 function inheritedProviderOptions(options: OpenIDConnectOptions): ProviderOptions {
-  const { scope, authorizationParams, idTokenSigningAlg, userInfo, tokenEndpointAuthMethod, requireVerifiedEmail } = options;
+  const { scope, authorizationParams, idTokenSigningAlg, userInfo, userInfoSigningAlg, tokenEndpointAuthMethod, requireVerifiedEmail } = options;
   const inherited: ProviderOptions = {};
   if (scope !== undefined) inherited.scope = scope;
   if (authorizationParams !== undefined) inherited.authorizationParams = authorizationParams;
   if (idTokenSigningAlg !== undefined) inherited.idTokenSigningAlg = idTokenSigningAlg;
   if (userInfo !== undefined) inherited.userInfo = userInfo;
+  if (userInfoSigningAlg !== undefined) inherited.userInfoSigningAlg = userInfoSigningAlg;
   if (tokenEndpointAuthMethod !== undefined) inherited.tokenEndpointAuthMethod = tokenEndpointAuthMethod;
   if (requireVerifiedEmail !== undefined) inherited.requireVerifiedEmail = requireVerifiedEmail;
   return inherited;
@@ -400,6 +401,13 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
   if (![true, false, 'GET', 'POST'].includes(userInfo)) {
     throw new ConfigurationError(`${prefix}userInfo`, 'use true or "GET" (default), "POST", or false to never call UserInfo.');
   }
+  const userInfoSigningAlg = options.userInfoSigningAlg;
+  if (userInfoSigningAlg !== undefined && !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(userInfoSigningAlg)) {
+    throw new ConfigurationError(`${prefix}userInfoSigningAlg`, `"${String(userInfoSigningAlg)}" is not an accepted asymmetric JWS algorithm (e.g. RS256, PS256, ES256, EdDSA).`);
+  }
+  if (userInfoSigningAlg !== undefined && userInfo === 'POST') {
+    throw new ConfigurationError(`${prefix}userInfoSigningAlg`, 'signed UserInfo is fetched with GET; drop userInfo: "POST" or this option.');
+  }
   const postLogoutRedirectUri = options.postLogoutRedirectUri === undefined
     ? globals.postLogoutRedirectUri
     : absoluteUrl(`${prefix}postLogoutRedirectUri`, options.postLogoutRedirectUri);
@@ -415,6 +423,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     backchannelLogoutUri: globals.backchannelLogoutUri,
     authMethod,
     idTokenSigningAlg,
+    userInfoSigningAlg,
     rsOnly,
   });
 
@@ -434,6 +443,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     httpTimeoutMs: globals.httpTimeoutMs,
     userInfo: userInfo !== false,
     userInfoMethod: userInfo === 'POST' ? 'POST' : 'GET',
+    userInfoSigningAlg,
     postLogoutRedirectUri,
     googleAppsDomain: options.googleAppsDomain,
     requireVerifiedEmail: options.requireVerifiedEmail ?? false,

@@ -11,6 +11,7 @@ export interface RegistrationContext {
   backchannelLogoutUri: string | undefined;
   authMethod: string;
   idTokenSigningAlg: string;
+  userInfoSigningAlg: string | undefined;
   rsOnly: boolean;
 }
 
@@ -23,7 +24,7 @@ const MANAGED_MEMBERS = ['redirect_uris', 'client_id', 'client_secret'] as const
  *
  * @example
  * ```ts
- * resolveRegistration(options, { prefix: '', redirectUri, postLogoutRedirectUri, backchannelLogoutUri: undefined, authMethod: 'client_secret_basic', idTokenSigningAlg: 'RS256', rsOnly: false });
+ * resolveRegistration(options, { prefix: '', redirectUri, postLogoutRedirectUri, backchannelLogoutUri: undefined, authMethod: 'client_secret_basic', idTokenSigningAlg: 'RS256', userInfoSigningAlg: undefined, rsOnly: false });
  * ```
  */
 export function resolveRegistration(options: ProviderOptions, context: RegistrationContext): RegistrationSettings | undefined {
@@ -66,6 +67,7 @@ export function resolveRegistration(options: ProviderOptions, context: Registrat
     id_token_signed_response_alg: context.idTokenSigningAlg,
     post_logout_redirect_uris: [context.postLogoutRedirectUri],
     ...(context.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: context.backchannelLogoutUri }),
+    ...(context.userInfoSigningAlg === undefined ? {} : { userinfo_signed_response_alg: context.userInfoSigningAlg }),
     ...extra,
   };
   return { redirectUris: [context.redirectUri], metadata, initialAccessToken: registration.initialAccessToken };

@@ -29,6 +29,8 @@ export interface ProviderSettings {
   /** Whether UserInfo is called, and with which method. */
   readonly userInfo: boolean;
   readonly userInfoMethod: 'GET' | 'POST';
+  /** Required signature algorithm of UserInfo answers; undefined: JSON accepted. */
+  readonly userInfoSigningAlg: string | undefined;
   /** The exact `post_logout_redirect_uri` registered at this provider. */
   readonly postLogoutRedirectUri: string;
   readonly googleAppsDomain: string | undefined;

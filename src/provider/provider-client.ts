@@ -37,6 +37,7 @@ export class ProviderClient {
       clientSecret: settings.clientSecret,
       authMethod: settings.authMethod,
       idTokenSigningAlg: settings.idTokenSigningAlg,
+      userInfoSigningAlg: settings.userInfoSigningAlg,
     };
   }
 
@@ -97,6 +98,8 @@ export class ProviderClient {
       [client.clockTolerance]: s.clockTolerance,
     };
     if (this.#client.clientSecret !== undefined) clientMetadata.client_secret = this.#client.clientSecret;
+    // openid-client then asks for, and only accepts, a signed UserInfo answer (DYN-07).
+    if (this.#client.userInfoSigningAlg !== undefined) clientMetadata.userinfo_signed_response_alg = this.#client.userInfoSigningAlg;
     const config = new client.Configuration(metadata, this.#clientId, clientMetadata, this.#clientAuth());
     config.timeout = timeout;
     if (s.allowHttp) client.allowInsecureRequests(config);
@@ -112,6 +115,7 @@ export class ProviderClient {
       clientSecret: registered.client_secret,
       authMethod: registered.token_endpoint_auth_method as TokenEndpointAuthMethod,
       idTokenSigningAlg: registered.id_token_signed_response_alg ?? this.settings.idTokenSigningAlg,
+      userInfoSigningAlg: typeof registered['userinfo_signed_response_alg'] === 'string' ? registered['userinfo_signed_response_alg'] : this.settings.userInfoSigningAlg,
     };
   }
 
@@ -137,4 +141,6 @@ export interface EffectiveClient {
   readonly clientSecret: string | undefined;
   readonly authMethod: TokenEndpointAuthMethod;
   readonly idTokenSigningAlg: string;
+  /** Set when UserInfo answers must be signed JWTs. */
+  readonly userInfoSigningAlg: string | undefined;
 }

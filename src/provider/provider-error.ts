@@ -67,6 +67,9 @@ export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
   if (/"state" response parameter|response parameter "state"/.test(text)) {
     return new OidcError('state_mismatch', 'The authorization response\'s state does not match.', { cause: error });
   }
+  if (phase === 'userinfo' && /JWT UserInfo Response expected/.test(text)) {
+    return new OidcError('provider_error', 'The provider\'s UserInfo answer is not signed, although signed answers are required (userInfoSigningAlg).', { reason: 'userinfo_unsigned', cause: error });
+  }
   if (phase === 'userinfo' && /"sub" property value/.test(text)) {
     return new OidcError('userinfo_sub_mismatch', 'UserInfo returned a different subject than the ID token.', { cause: error });
   }

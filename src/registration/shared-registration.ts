@@ -122,6 +122,10 @@ export class SharedRegistration {
     if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
       throw new RegistrationError(`The provider registered client ${registered.client_id} with ID tokens signed by "${alg}"; oidc-kit accepts asymmetric signatures only.`, { reason: 'id_token_signed_response_alg' });
     }
+    const userInfoAlg = registered['userinfo_signed_response_alg'];
+    if (userInfoAlg !== undefined && !(ASYMMETRIC_ALGORITHMS as readonly unknown[]).includes(userInfoAlg)) {
+      throw new RegistrationError(`The provider registered client ${registered.client_id} with UserInfo signed by ${JSON.stringify(userInfoAlg)}; oidc-kit accepts asymmetric signatures only.`, { reason: 'userinfo_signed_response_alg' });
+    }
   }
 
   /** One record per issuer and request: a changed redirect URI or metadata registers a new client. */

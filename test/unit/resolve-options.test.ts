@@ -348,3 +348,13 @@ test('a client_secrets.json written by oidc-kit register sets the default token 
   assert.equal(resolveOptions({ ...withoutClient, clientSecrets: { web }, tokenEndpointAuthMethod: 'client_secret_basic' }).provider.authMethod, 'client_secret_basic', 'the option wins');
   assert.equal(resolveOptions({ ...withoutClient, clientSecrets: { web: { ...web, token_endpoint_auth_method: 'none' } } }).provider.authMethod, 'client_secret_basic', 'an unusable value is ignored');
 });
+
+test('userInfoSigningAlg: asymmetric only, GET only, inherited by named providers', () => {
+  assert.equal(resolveOptions(valid).provider.userInfoSigningAlg, undefined);
+  assert.equal(resolveOptions({ ...valid, userInfoSigningAlg: 'ES256' }).provider.userInfoSigningAlg, 'ES256');
+  const named = resolveOptions({ baseUrl: valid.baseUrl, secret: valid.secret, userInfoSigningAlg: 'PS256', providers: { op: { issuer: 'https://op.example', clientId: 'a', clientSecret: 'b' } } });
+  assert.equal(named.providers.get('op')?.userInfoSigningAlg, 'PS256');
+  rejects({ userInfoSigningAlg: 'none' }, 'userInfoSigningAlg', /not an accepted asymmetric/);
+  rejects({ userInfoSigningAlg: 'HS256' }, 'userInfoSigningAlg', /not an accepted asymmetric/);
+  rejects({ userInfoSigningAlg: 'RS256', userInfo: 'POST' }, 'userInfoSigningAlg', /fetched with GET/);
+});
