@@ -168,7 +168,11 @@ export class OpenIDConnect {
     const registrationSealer = new CookieSealer(secrets, 'registration');
     this.#providers = new Map([...this.config.providers].map(([name, settings]) => [
       name,
-      new ProviderClient(settings, settings.registration === undefined ? undefined : new SharedRegistration(settings, registrationStore, registrationSealer, this.config.logger)),
+      new ProviderClient(
+        settings,
+        settings.registration === undefined ? undefined : new SharedRegistration(settings, registrationStore, registrationSealer, this.config.logger),
+        this.config.logger,
+      ),
     ]));
     const provider = (name: string): ProviderClient => {
       const found = this.#providers.get(name);

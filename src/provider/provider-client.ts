@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
-import type { TokenEndpointAuthMethod } from '../config/options.ts';
+import type { Logger, TokenEndpointAuthMethod } from '../config/options.ts';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
@@ -8,10 +8,18 @@ import type { SharedRegistration } from '../registration/shared-registration.ts'
 import { discover } from './discover.ts';
 import { toOidcError } from './provider-error.ts';
 
+/** Discovered metadata is fetched again after this long (DISC-07). */
+const METADATA_MAX_AGE_MS = 24 * 3600 * 1000;
+/** A failed refresh is tried again after this long, the previous metadata serving meanwhile. */
+const METADATA_RETRY_MS = 15 * 60 * 1000;
+/** A failed renewal of a registered client's expiring secret is tried again after this long. */
+const RENEWAL_RETRY_MS = 30 * 1000;
+
 /**
- * One provider's openid-client `Configuration`, obtained once: discovered lazily on first use
- * (concurrent first requests share one discovery), or built from static metadata. A failed
- * discovery is not cached, so the next request tries again once the provider is back.
+ * One provider's openid-client `Configuration`: discovered lazily on first use (concurrent first
+ * requests share one discovery) and again every 24 hours in the background, or built from static
+ * metadata; for a client that registers itself, with its registration. A failed discovery is not
+ * cached, so the next request tries again once the provider is back.
  *
  * @example
  * ```ts
@@ -25,13 +33,24 @@ export class ProviderClient {
   #keys: { uri: string; keys: JWTVerifyGetKey } | undefined;
   readonly #registration: SharedRegistration | undefined;
   #client: EffectiveClient;
+  /**
+   * When the configuration is rebuilt in the background (ms since the epoch): discovered metadata
+   * gets old, or a registered client's secret is due for renewal. Undefined: never (static).
+   */
+  #refreshAt: number | undefined;
+  #refreshing = false;
   /** When the registered client's secret is due for renewal (ms since the epoch); undefined: never. */
   #renewAt: number | undefined;
+  readonly #logger: Logger | undefined;
 
-  /** @param registration how the client registers itself, when `settings.registration` is set. */
-  constructor(settings: ProviderSettings, registration?: SharedRegistration) {
+  /**
+   * @param registration how the client registers itself, when `settings.registration` is set.
+   * @param logger where a failed metadata refresh is reported.
+   */
+  constructor(settings: ProviderSettings, registration?: SharedRegistration, logger?: Logger) {
     this.settings = settings;
     this.#registration = registration;
+    this.#logger = logger;
     this.#client = {
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
@@ -43,12 +62,33 @@ export class ProviderClient {
 
   /** The provider's configuration, discovering (and registering) if needed. Throws an `OidcError` (502/503) on failure. */
   configuration(): Promise<client.Configuration> {
-    if (this.#renewAt !== undefined && Date.now() >= this.#renewAt) this.#pending = undefined;
+    if (this.#pending !== undefined && this.#refreshAt !== undefined && Date.now() >= this.#refreshAt && !this.#refreshing) this.#refresh();
     this.#pending ??= this.#create().catch((error: unknown) => {
       this.#pending = undefined;
       throw toOidcError(error, 'discovery');
     });
     return this.#pending;
+  }
+
+  /**
+   * Rebuilds the configuration in the background while requests keep using the current one:
+   * discovered metadata is fetched again (DISC-07: endpoints and key URIs may move) and a client
+   * whose secret is about to expire registers anew (DCR-04). The new document goes through the same
+   * checks, the exact issuer included, so a provider can never switch issuers under a running app;
+   * a refresh that fails keeps the current configuration and is retried later.
+   */
+  #refresh(): void {
+    this.#refreshing = true;
+    const renewing = this.#renewAt !== undefined && Date.now() >= this.#renewAt;
+    this.#create().then(
+      (fresh) => { this.#pending = Promise.resolve(fresh); },
+      (error: unknown) => {
+        // A secret about to expire is worth trying again soon; stale metadata can wait.
+        this.#refreshAt = Date.now() + (renewing ? RENEWAL_RETRY_MS : METADATA_RETRY_MS);
+        const code = toOidcError(error, 'discovery').code;
+        this.#logger?.warn(`refreshing the metadata of ${this.settings.issuer} failed (${code}); the previous metadata stays in use`, { provider: this.settings.name, code });
+      },
+    ).finally(() => { this.#refreshing = false; });
   }
 
   /**
@@ -88,11 +128,15 @@ export class ProviderClient {
     const metadata: client.ServerMetadata = s.discover
       ? { ...await discover(s.issuer, { timeout: s.httpTimeoutMs, allowHttp: s.allowHttp }), ...s.metadata }
       : s.metadata as client.ServerMetadata;
+    let renewAt: number | undefined;
     if (this.#registration !== undefined) {
-      const { registered, renewAt } = await this.#registration.client(metadata);
-      this.#useRegistered(registered);
-      this.#renewAt = renewAt;
+      const stored = await this.#registration.client(metadata);
+      this.#useRegistered(stored.registered);
+      renewAt = stored.renewAt;
     }
+    this.#renewAt = renewAt;
+    const refreshAt = Math.min(s.discover ? Date.now() + METADATA_MAX_AGE_MS : Infinity, renewAt ?? Infinity);
+    this.#refreshAt = refreshAt === Infinity ? undefined : refreshAt;
     const clientMetadata: Partial<client.ClientMetadata> = {
       id_token_signed_response_alg: this.#client.idTokenSigningAlg,
       [client.clockTolerance]: s.clockTolerance,
