@@ -2,15 +2,16 @@ import { discover, type ProviderMetadata } from '../provider/discover.ts';
 import { findIssuer } from '../provider/find-issuer.ts';
 import { milliseconds, parseCommandLine, reaching, UsageError, type CliCommand } from './cli-io.ts';
 
-const HELP = `Usage: oidc-kit discover <issuer | user@host> [--json] [--timeout ms]
+const HELP = `Usage: oidc-kit discover <issuer | user@host> [--webfinger] [--json] [--timeout ms]
 
 Fetches the provider's metadata from <issuer>/.well-known/openid-configuration and checks it as
 oidc-kit does at run time: its "issuer" must be exactly the one given (no trailing-slash or case
 folding), the members the code flow needs must be there, and every endpoint must be https (plain
 http only for a provider on localhost). Given a user identifier (alice@example.com, acct:…),
-the issuer is first found with WebFinger.
+the issuer is first found with WebFinger; --webfinger does that for a URL too (a user's page).
 
 Options:
+  --webfinger     treat a URL as a user identifier and find its issuer with WebFinger
   --json          print the whole metadata document as JSON (default: a summary)
   --timeout <ms>  how long to wait for the provider (default 5000)
   -h, --help      show this help
@@ -27,12 +28,12 @@ export const discoverCommand: CliCommand = {
   summary: 'print an OpenID Provider\'s metadata, checked (issuer, endpoints, algorithms)',
   help: HELP,
   async run(args, io) {
-    const { values, positionals } = parseCommandLine('discover', args, { json: { type: 'boolean' }, timeout: { type: 'string' } });
+    const { values, positionals } = parseCommandLine('discover', args, { json: { type: 'boolean' }, webfinger: { type: 'boolean' }, timeout: { type: 'string' } });
     if (values.help === true) return io.out(HELP);
     if (positionals.length !== 1) throw new UsageError('discover needs exactly one issuer URL (or user@host)', 'discover');
     const timeout = milliseconds('discover', 'timeout', values.timeout, 5000);
     const input = positionals[0]!;
-    const viaWebFinger = !/^https?:\/\//i.test(input);
+    const viaWebFinger = values.webfinger === true || !/^https?:\/\//i.test(input);
     const issuer = viaWebFinger ? await reaching(input, findIssuer(input, { timeout })) : input;
     const metadata = await reaching(issuer, discover(issuer, { timeout }));
     io.out(values.json === true ? `${JSON.stringify(metadata, null, 2)}\n` : summary(metadata, viaWebFinger ? input : undefined));

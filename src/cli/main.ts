@@ -65,12 +65,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
 
 /** One line that says what went wrong, with the provider's own words when it refused. */
 function describe(error: unknown): string {
-  if (error instanceof RegistrationError) {
-    return error.message.replace(/\s+/g, ' ');
-  }
   if (error instanceof OidcError) {
-    // The provider's own description, when it gave one, says most (e.g. which metadata it refused).
-    const description = error.oauthErrorDescription === undefined ? '' : ` (${error.oauthErrorDescription})`;
+    // The provider's own description, when it gave one, says most (e.g. which metadata it refused);
+    // a RegistrationError's message already quotes it.
+    const description = error.oauthErrorDescription === undefined || error instanceof RegistrationError ? '' : ` (${error.oauthErrorDescription})`;
     return `${error.message}${description} [${error.code}]`.replace(/\s+/g, ' ');
   }
   if (error instanceof ConfigurationError) return error.message.replace(/^oidc-kit: /, '');

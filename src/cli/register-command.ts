@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
 import { clientSecretsFor } from '../config/client-secrets.ts';
 import { discover } from '../provider/discover.ts';
 import { registerClient, type ClientRegistrationMetadata } from '../registration/register-client.ts';
@@ -23,6 +24,7 @@ Options:
       --post-logout-redirect-uri <uri>  may be repeated
       --backchannel-logout-uri <uri>
       --contact <email>             may be repeated
+      --client-credentials          also allow the client credentials grant (so oidc-kit token can use the file)
       --json                        print what was registered as JSON (without the secret)
       --timeout <ms>                how long to wait for the provider (default 5000)
   -h, --help                        show this help
@@ -51,6 +53,7 @@ export const registerCommand: CliCommand = {
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'backchannel-logout-uri': { type: 'string' },
       contact: { type: 'string', multiple: true },
+      'client-credentials': { type: 'boolean' },
       json: { type: 'boolean' },
       timeout: { type: 'string' },
     });
@@ -76,6 +79,12 @@ export const registerCommand: CliCommand = {
     if (values.contact !== undefined) metadata.contacts = values.contact;
     if (values['post-logout-redirect-uri'] !== undefined) metadata.post_logout_redirect_uris = values['post-logout-redirect-uri'];
     if (values['backchannel-logout-uri'] !== undefined) metadata.backchannel_logout_uri = values['backchannel-logout-uri'];
+    if (values['client-credentials'] === true) metadata.grant_types = ['authorization_code', 'refresh_token', 'client_credentials'];
+    // Refuse before registering: a client created at the provider and then not written anywhere
+    // would be an orphan (Flask-OIDC's oidc-register checked first too).
+    if (values.force !== true && existsSync(output)) {
+      throw new Error(`${output} already exists; use --force to overwrite it, or --output to write elsewhere`);
+    }
     const initialAccessToken = values['initial-access-token'] ?? nonEmpty(io.env['OIDC_INITIAL_ACCESS_TOKEN']);
 
     let registered;
@@ -91,8 +100,10 @@ export const registerCommand: CliCommand = {
     }
     const file = `${JSON.stringify(clientSecretsFor(provider, registered), null, 2)}\n`;
     try {
-      // 'wx' fails if the file exists, in the same system call that creates it (no race).
+      // 'wx' fails if the file appeared meanwhile, in the same system call that creates it.
       await writeFile(output, file, { mode: 0o600, flag: values.force === true ? 'w' : 'wx' });
+      // `mode` applies only to a file being created: an overwritten one keeps its own, so set it.
+      await chmod(output, 0o600);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const problem = code === 'EEXIST' ? `${output} already exists; use --force to overwrite it, or --output to write elsewhere` : `cannot write ${output} (${code ?? 'error'})`;

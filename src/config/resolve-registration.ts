@@ -59,6 +59,21 @@ export function resolveRegistration(options: ProviderOptions, context: Registrat
         : 'is assigned by the provider.');
     }
   }
+  // Overrides of what the login code relies on are checked now, not at the first registration.
+  if (extra.token_endpoint_auth_method !== undefined && extra.token_endpoint_auth_method !== 'client_secret_basic' && extra.token_endpoint_auth_method !== 'client_secret_post') {
+    throw new ConfigurationError(`${option}.metadata.token_endpoint_auth_method`, 'must be "client_secret_basic" or "client_secret_post" (or set tokenEndpointAuthMethod instead).');
+  }
+  if (extra.application_type !== undefined && extra.application_type !== 'web' && extra.application_type !== 'native') {
+    throw new ConfigurationError(`${option}.metadata.application_type`, 'must be "web" (the default for a server-side app) or "native".');
+  }
+  if (extra.grant_types !== undefined && (!Array.isArray(extra.grant_types) || !extra.grant_types.includes('authorization_code'))) {
+    throw new ConfigurationError(`${option}.metadata.grant_types`, 'must be a list that includes "authorization_code", which logins use (add "refresh_token" to keep sessions fresh, "client_credentials" for clientCredentials()).');
+  }
+  for (const member of ['id_token_signed_response_alg', 'userinfo_signed_response_alg'] as const) {
+    if (extra[member] !== undefined) {
+      throw new ConfigurationError(`${option}.metadata.${member}`, `is set from ${member === 'id_token_signed_response_alg' ? 'idTokenSigningAlg' : 'userInfoSigningAlg'}; set that option instead, so the app verifies what it registers.`);
+    }
+  }
   const metadata: ClientRegistrationMetadata = {
     application_type: 'web',
     response_types: ['code'],

@@ -96,7 +96,9 @@ export class ClientCredentialsGrants {
     try {
       response = await client.clientCredentialsGrant(await provider.configuration(), parameters);
     } catch (error) {
-      throw toOidcError(error, 'grant');
+      const failure = toOidcError(error, 'grant');
+      if (failure.oauthError === 'invalid_client') await provider.clientRejected();
+      throw failure;
     }
     if (typeof response.access_token !== 'string' || response.access_token === '') {
       throw new OidcError('provider_error', 'The provider\'s token response has no access token.');

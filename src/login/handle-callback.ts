@@ -59,6 +59,7 @@ export async function handleCallback(
     });
   } catch (error) {
     const failure = toOidcError(error, 'callback');
+    if (failure.oauthError === 'invalid_client') await provider.clientRejected();
     if (transaction.silent && failure.code === 'op_error' && INTERACTION_ERRORS.has(failure.oauthError ?? '')) {
       return { kind: 'silent_failed', transaction, error: failure };
     }

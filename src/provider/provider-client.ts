@@ -86,7 +86,8 @@ export class ProviderClient {
         // A secret about to expire is worth trying again soon; stale metadata can wait.
         this.#refreshAt = Date.now() + (renewing ? RENEWAL_RETRY_MS : METADATA_RETRY_MS);
         const code = toOidcError(error, 'discovery').code;
-        this.#logger?.warn(`refreshing the metadata of ${this.settings.issuer} failed (${code}); the previous metadata stays in use`, { provider: this.settings.name, code });
+        const what = renewing ? 'renewing the registration (its client secret expires soon)' : 'refreshing the metadata';
+        this.#logger?.warn(`${what} at ${this.settings.issuer} failed (${code}); the current configuration stays in use`, { provider: this.settings.name, code });
       },
     ).finally(() => { this.#refreshing = false; });
   }
@@ -115,11 +116,6 @@ export class ProviderClient {
     return this.#keys.keys;
   }
 
-  /** The client id to build openid-client configurations with; a resource server without a client has none to send. */
-  get #clientId(): string {
-    return this.#client.clientId === '' ? 'oidc-kit-resource-server' : this.#client.clientId;
-  }
-
   async #create(): Promise<client.Configuration> {
     const s = this.settings;
     const timeout = s.httpTimeoutMs / 1000;
@@ -128,23 +124,28 @@ export class ProviderClient {
     const metadata: client.ServerMetadata = s.discover
       ? { ...await discover(s.issuer, { timeout: s.httpTimeoutMs, allowHttp: s.allowHttp }), ...s.metadata }
       : s.metadata as client.ServerMetadata;
+    // The client is adopted only with the configuration built for it, so that a background refresh
+    // never pairs the current configuration with another client.
+    let effective = this.#client;
     let renewAt: number | undefined;
     if (this.#registration !== undefined) {
       const stored = await this.#registration.client(metadata);
-      this.#useRegistered(stored.registered);
+      effective = registeredClient(stored.registered, this.settings);
       renewAt = stored.renewAt;
     }
+    const clientMetadata: Partial<client.ClientMetadata> = {
+      id_token_signed_response_alg: effective.idTokenSigningAlg,
+      [client.clockTolerance]: s.clockTolerance,
+    };
+    if (effective.clientSecret !== undefined) clientMetadata.client_secret = effective.clientSecret;
+    // openid-client then asks for, and only accepts, a signed UserInfo answer (DYN-07).
+    if (effective.userInfoSigningAlg !== undefined) clientMetadata.userinfo_signed_response_alg = effective.userInfoSigningAlg;
+    // With bearer-only resource servers there is no client; openid-client still wants an id to hold.
+    const config = new client.Configuration(metadata, effective.clientId === '' ? 'oidc-kit-resource-server' : effective.clientId, clientMetadata, this.#clientAuth(effective));
+    this.#client = effective;
     this.#renewAt = renewAt;
     const refreshAt = Math.min(s.discover ? Date.now() + METADATA_MAX_AGE_MS : Infinity, renewAt ?? Infinity);
     this.#refreshAt = refreshAt === Infinity ? undefined : refreshAt;
-    const clientMetadata: Partial<client.ClientMetadata> = {
-      id_token_signed_response_alg: this.#client.idTokenSigningAlg,
-      [client.clockTolerance]: s.clockTolerance,
-    };
-    if (this.#client.clientSecret !== undefined) clientMetadata.client_secret = this.#client.clientSecret;
-    // openid-client then asks for, and only accepts, a signed UserInfo answer (DYN-07).
-    if (this.#client.userInfoSigningAlg !== undefined) clientMetadata.userinfo_signed_response_alg = this.#client.userInfoSigningAlg;
-    const config = new client.Configuration(metadata, this.#clientId, clientMetadata, this.#clientAuth());
     config.timeout = timeout;
     if (s.allowHttp) client.allowInsecureRequests(config);
     // openid-client trusts TLS for ID tokens from the token endpoint; we verify their signatures anyway.
@@ -152,19 +153,20 @@ export class ProviderClient {
     return config;
   }
 
-  /** Adopts what the provider registered: its client id, secret, method and algorithm (DCR-03; checked usable before it was stored). */
-  #useRegistered(registered: RegisteredClient): void {
-    this.#client = {
-      clientId: registered.client_id,
-      clientSecret: registered.client_secret,
-      authMethod: registered.token_endpoint_auth_method as TokenEndpointAuthMethod,
-      idTokenSigningAlg: registered.id_token_signed_response_alg ?? this.settings.idTokenSigningAlg,
-      userInfoSigningAlg: typeof registered['userinfo_signed_response_alg'] === 'string' ? registered['userinfo_signed_response_alg'] : this.settings.userInfoSigningAlg,
-    };
+  /**
+   * The provider no longer accepts this app's credentials (`invalid_client` at its token endpoint).
+   * For a client that registered itself, that means the registration is gone (deleted at the
+   * provider, or the provider lost it): forget it, so that the next request registers again.
+   * A configured client is left alone: only its owner can fix it.
+   */
+  async clientRejected(): Promise<void> {
+    if (this.#registration === undefined) return;
+    this.#pending = undefined;
+    await this.#registration.forget().catch(() => undefined); // the store being down: the next use will say so
+    this.#logger?.warn(`${this.settings.issuer} refused the registered client ${this.#client.clientId} (invalid_client); it will register again`, { provider: this.settings.name });
   }
 
-  #clientAuth(): client.ClientAuth {
-    const c = this.#client;
+  #clientAuth(c: EffectiveClient): client.ClientAuth {
     switch (c.authMethod) {
       case 'client_secret_post':
         return client.ClientSecretPost(c.clientSecret);
@@ -176,6 +178,17 @@ export class ProviderClient {
         return client.ClientSecretBasic(c.clientSecret);
     }
   }
+}
+
+/** What the provider registered (checked usable before it was stored): its client id, secret, method and algorithms (DCR-03). */
+function registeredClient(registered: RegisteredClient, settings: ProviderSettings): EffectiveClient {
+  return {
+    clientId: registered.client_id,
+    clientSecret: registered.client_secret,
+    authMethod: registered.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    idTokenSigningAlg: registered.id_token_signed_response_alg ?? settings.idTokenSigningAlg,
+    userInfoSigningAlg: typeof registered['userinfo_signed_response_alg'] === 'string' ? registered['userinfo_signed_response_alg'] : settings.userInfoSigningAlg,
+  };
 }
 
 /** The client as the provider knows it; see {@link ProviderClient.client}. */

@@ -17,6 +17,13 @@ const NEVER = 10 * 365 * 24 * 3600;
 /** Re-register this long before a secret expires (at most half its lifetime), so no request meets an expired one (DCR-04). */
 const RENEW_BEFORE_SECONDS = 300;
 
+/**
+ * After the provider refuses a registration (a wrong initial access token, metadata it will not
+ * accept), the refusal is repeated for this long instead of registering again on every request:
+ * the fix is in the configuration or at the provider, not in retrying (DCR-06).
+ */
+const REFUSAL_BACKOFF_MS = 30_000;
+
 /** A registration as kept in the store (sealed), with when to renew it. */
 export interface StoredRegistration {
   readonly registered: RegisteredClient;
@@ -43,6 +50,8 @@ export class SharedRegistration {
   readonly #store: SessionStore;
   readonly #sealer: CookieSealer;
   readonly #logger: Logger;
+  /** The provider's last refusal, repeated until `until` (ms since the epoch). */
+  #refused: { error: RegistrationError; until: number } | undefined;
 
   constructor(settings: ProviderSettings, store: SessionStore, sealer: CookieSealer, logger: Logger) {
     if (settings.registration === undefined) throw new TypeError('the provider has no registration settings');
@@ -59,6 +68,7 @@ export class SharedRegistration {
    * answer in time) or `session_store_unavailable` (503).
    */
   async client(metadata: ProviderMetadata): Promise<StoredRegistration> {
+    if (this.#refused !== undefined && Date.now() < this.#refused.until) throw this.#refused.error;
     const key = this.#key();
     // Another instance may be registering: wait for its result (a few timeouts' worth at most).
     const deadline = Date.now() + 3 * this.#settings.httpTimeoutMs;
@@ -86,12 +96,20 @@ export class SharedRegistration {
   }
 
   async #register(key: string, metadata: ProviderMetadata): Promise<StoredRegistration> {
-    const registered = await registerClient(metadata, this.#registration.redirectUris, this.#registration.metadata, {
-      ...(this.#registration.initialAccessToken === undefined ? {} : { initialAccessToken: this.#registration.initialAccessToken }),
-      timeout: this.#settings.httpTimeoutMs,
-      allowHttp: this.#settings.allowHttp,
-    });
-    this.#checkUsable(registered);
+    let registered: RegisteredClient;
+    try {
+      registered = await registerClient(metadata, this.#registration.redirectUris, this.#registration.metadata, {
+        ...(this.#registration.initialAccessToken === undefined ? {} : { initialAccessToken: this.#registration.initialAccessToken }),
+        timeout: this.#settings.httpTimeoutMs,
+        allowHttp: this.#settings.allowHttp,
+      });
+      this.#checkUsable(registered);
+    } catch (error) {
+      // Refusals are remembered; an unreachable provider is simply tried again next time.
+      if (error instanceof RegistrationError) this.#refused = { error, until: Date.now() + REFUSAL_BACKOFF_MS };
+      throw error;
+    }
+    this.#refused = undefined;
     const now = Date.now();
     const expiresAt = (registered.client_secret_expires_at ?? 0) * 1000;
     const renewAt = expiresAt === 0 ? undefined : expiresAt - Math.min(RENEW_BEFORE_SECONDS * 1000, Math.max(0, expiresAt - now) / 2);

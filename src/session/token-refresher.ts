@@ -68,7 +68,9 @@ export class TokenRefresher {
     try {
       tokens = await client.refreshTokenGrant(configuration, refreshToken);
     } catch (error) {
-      throw sessionEndingOrNot(toOidcError(error, 'callback'));
+      const failure = toOidcError(error, 'callback');
+      if (failure.oauthError === 'invalid_client') await provider.clientRejected();
+      throw sessionEndingOrNot(failure);
     }
     let idToken = data.idToken;
     if (tokens.id_token !== undefined) {

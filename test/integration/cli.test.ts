@@ -109,17 +109,16 @@ describe('oidc-kit (the command line)', () => {
     bed.reconfigure({});
   });
 
-  test('an existing file is never overwritten without --force; --json describes the client without its secret', async () => {
+  test('an existing file is never overwritten without --force, and nothing is registered; --json describes the client without its secret', async () => {
     const output = join(dir, 'existing.json');
-    writeFileSync(output, '{"keep": true}');
+    writeFileSync(output, '{"keep": true}', { mode: 0o644 });
     const before = bed.op.requests.length;
     const refused = await oidcKit(['register', bed.op.issuer, `${bed.appUrl}/callback`, '-t', INITIAL_ACCESS_TOKEN, '-o', output]);
     assertOneLineError(refused, 1, /existing\.json already exists; use --force to overwrite it/);
-    assert.match(refused.stderr, /registered client \S+/, 'says which client now exists at the provider');
     assert.equal(readFileSync(output, 'utf8'), '{"keep": true}');
-    assert.ok(bed.op.requests.length > before);
+    assert.equal(bed.op.requests.length, before, 'checked before anything is registered: no orphan client');
 
-    const forced = await oidcKit(['register', bed.op.issuer, `${bed.appUrl}/callback`, '-o', output, '--force', '--json', '--auth-method', 'client_secret_basic'], {
+    const forced = await oidcKit(['register', bed.op.issuer, `${bed.appUrl}/callback`, '-o', output, '--force', '--json', '--auth-method', 'client_secret_basic', '--client-credentials'], {
       env: { OIDC_INITIAL_ACCESS_TOKEN: INITIAL_ACCESS_TOKEN },
     });
     assert.equal(forced.code, 0, forced.stderr);
@@ -128,6 +127,12 @@ describe('oidc-kit (the command line)', () => {
     assert.equal(described['output'], output);
     assert.doesNotMatch(forced.stdout, /secret"/);
     assert.equal(JSON.parse(readFileSync(output, 'utf8')).web.client_id, described['client_id']);
+    assert.equal(statSync(output).mode & 0o777, 0o600, 'an overwritten file is made private too');
+
+    // Registered with --client-credentials, the file also serves `oidc-kit token`.
+    const token = await oidcKit(['token', '-c', output]);
+    assert.equal(token.code, 0, token.stderr);
+    assert.match(token.stdout, /^[\w.-]{20,}\n$/);
   });
 
   test('bad issuer, unreachable provider, refused registration: the right message and exit code 1', async () => {
@@ -153,6 +158,10 @@ describe('oidc-kit (the command line)', () => {
     assert.equal(metadata['issuer'], bed.op.issuer);
     assert.equal(metadata['jwks_uri'], `${bed.op.issuer}/jwks`);
     assertOneLineError(await oidcKit(['discover', `${bed.op.issuer}/`]), 1, /discovery_issuer_mismatch/);
+    const host = new URL(bed.op.issuer).host;
+    // A user identifier goes through WebFinger (which this provider does not serve).
+    assertOneLineError(await oidcKit(['discover', `alice@${host}`]), 1, new RegExp(`WebFinger at http://${host} answered 404`));
+    assertOneLineError(await oidcKit(['discover', '--webfinger', `${bed.op.issuer}/alice`]), 1, /WebFinger at .* answered 404/);
   });
 
   test('token prints an access token from the client credentials grant; a wrong secret is exit 1', async () => {

@@ -171,16 +171,40 @@ describe('one registration shared by instances through the store', () => {
     }
   });
 
-  test('a refused registration is a 502 registration_failed page, and the next request tries again', async () => {
+  test('a refused registration is a 502 registration_failed page, repeated without registering again for a while', async () => {
     const bed = await startTestbed({ providerConfiguration: registrationProvider(), oidc: selfRegistering({ registration: { initialAccessToken: 'wrong-token' } }) });
     try {
       const login = await bed.browser().request(`${bed.appUrl}/login`, { headers: { accept: 'application/json' } });
       assert.equal(login.status, 502);
       assert.equal(JSON.parse(login.body).error, 'registration_failed');
       assert.doesNotMatch(login.body, /wrong-token/);
-      await bed.browser().request(`${bed.appUrl}/login`, { headers: { accept: 'application/json' } });
-      assert.equal(registrations(bed), 2);
+      const again = await bed.browser().request(`${bed.appUrl}/login`, { headers: { accept: 'application/json' } });
+      assert.equal(again.status, 502);
+      assert.equal(JSON.parse(again.body).error, 'registration_failed');
+      assert.equal(registrations(bed), 1, 'DCR-06: a refusal is not retried blindly on every request');
       assert.ok(bed.warnings.every((w) => !JSON.stringify(w).includes('wrong-token')), 'the token is never logged');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  test('a client deleted at the provider is noticed at its token endpoint (invalid_client) and registered again', async () => {
+    const bed = await startTestbed({ providerConfiguration: registrationProvider(), oidc: selfRegistering() });
+    try {
+      const browser = bed.browser();
+      assert.equal((await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'alice')).response.status, 200);
+      const first = /as client (\S+)$/.exec(bed.warnings.find((w) => w.message.startsWith('registered at'))!.message)![1]!;
+      // Deleted the way the provider's own management would: gone from its client storage.
+      const storage = (bed.op.provider.Client as unknown as { adapter: { destroy(id: string): Promise<void> } }).adapter;
+      await storage.destroy(first);
+
+      const refresh = await browser.request(`${bed.appUrl}/api/token?force=1`, { headers: { accept: 'application/json' } });
+      assert.equal(refresh.status, 502, 'the refresh is refused: the client is gone');
+      assert.ok(bed.warnings.some((w) => w.message.includes(`refused the registered client ${first} (invalid_client); it will register again`)));
+
+      const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
+      assert.equal(response.status, 200, 'the next login registers anew and works');
+      assert.equal(registrations(bed), 2);
     } finally {
       await bed.close();
     }

@@ -339,6 +339,12 @@ test('registration at run time: the request is built from the configuration; con
   rejects({ clientId: undefined, clientSecret: undefined, registration: { metadata: { redirect_uris: ['https://x'] } } }, 'registration.metadata.redirect_uris', /routes\.callback/);
   rejects({ clientId: undefined, clientSecret: undefined, registration: { metadata: { client_id: 'x' } } }, 'registration.metadata.client_id', /assigned by the provider/);
   rejects({ clientId: undefined, clientSecret: undefined, resourceServerOnly: true, registration: {} }, 'registration', /oidc-kit register/);
+  const overriding = (metadata: Record<string, unknown>) => ({ clientId: undefined, clientSecret: undefined, registration: { metadata } });
+  rejects(overriding({ token_endpoint_auth_method: 'private_key_jwt' }), 'registration.metadata.token_endpoint_auth_method', /client_secret_basic/);
+  rejects(overriding({ application_type: 'desktop' }), 'registration.metadata.application_type', /"web"/);
+  rejects(overriding({ grant_types: ['client_credentials'] }), 'registration.metadata.grant_types', /authorization_code/);
+  rejects(overriding({ id_token_signed_response_alg: 'none' }), 'registration.metadata.id_token_signed_response_alg', /idTokenSigningAlg/);
+  rejects(overriding({ userinfo_signed_response_alg: 'RS256' }), 'registration.metadata.userinfo_signed_response_alg', /userInfoSigningAlg/);
 });
 
 test('a client_secrets.json written by oidc-kit register sets the default token endpoint method', () => {
