@@ -26,7 +26,8 @@ import {
 import { CookieSessionBackend } from './session/cookie-session-backend.ts';
 import { MemoryStore } from './session/memory-store.ts';
 import { SharedRegistration } from './registration/shared-registration.ts';
-import type { LoadedSession } from './session/session-backend.ts';
+import type { LoadedSession, SessionBackend } from './session/session-backend.ts';
+import { isLockable, refreshExclusively } from './session/shared-refresh.ts';
 import type { SessionData } from './session/session-data.ts';
 import { SessionManager } from './session/session-manager.ts';
 import { StoreSessionBackend } from './session/store-session-backend.ts';
@@ -144,6 +145,9 @@ export class OpenIDConnect {
   readonly #contexts = new WeakMap<ContextState, RequestContext>();
   readonly #host: ContextHost;
   readonly #refresher: TokenRefresher;
+  readonly #backend: SessionBackend;
+  /** How long a request waits for another instance's refresh of its session. */
+  readonly #refreshWaitMs: number;
   readonly #refreshing = new WeakMap<ContextState, Promise<void>>();
   readonly #logoutTransactions: LogoutTransactionCookie;
   /** Present while the back-channel logout route is mounted. */
@@ -158,9 +162,13 @@ export class OpenIDConnect {
     const { session, secrets } = this.config;
     const sessionSealer = new CookieSealer(secrets, 'session');
     const transactionSealer = new CookieSealer(secrets, 'transaction');
+    // A session's lock outlives the longest refresh (a few provider calls); waiters give up a bit later.
+    const lockSeconds = Math.ceil((3 * this.config.provider.httpTimeoutMs) / 1000) + 1;
+    this.#refreshWaitMs = lockSeconds * 1000 + 1000;
     const backend = session.store === undefined
       ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, this.config.logger)
-      : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store);
+      : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, lockSeconds);
+    this.#backend = backend;
     this.#sessions = new SessionManager(backend, session, now);
     // Run-time registrations live in the session store, so that every instance shares one client;
     // without a store, in this process.
@@ -621,9 +629,16 @@ export class OpenIDConnect {
   async #doRefresh(state: ContextState): Promise<void> {
     const session = state.session;
     if (session === undefined) return;
+    const refresh = async (current: LoadedSession): Promise<LoadedSession> => {
+      const fresh = await this.#refresher.refresh(current.envelope.data);
+      return this.#sessions.update(current, fresh, state.cookies, state.io.setCookie);
+    };
+    const backend = this.#backend;
     try {
-      const fresh = await this.#refresher.refresh(session.envelope.data);
-      state.session = await this.#sessions.update(session, fresh, state.cookies, state.io.setCookie);
+      // Server-side sessions are shared by every instance: refresh them under their lock.
+      state.session = session.id === undefined || !isLockable(backend)
+        ? await refresh(session)
+        : await refreshExclusively(backend, { ...session, id: session.id }, refresh, this.#refreshWaitMs);
     } catch (error) {
       if (error instanceof OidcError && error.code === 'session_expired') {
         this.config.logger.warn(`session ended: ${error.code}:${error.reason ?? ''}`, { code: error.code, reason: error.reason });

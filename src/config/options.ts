@@ -233,6 +233,13 @@ export interface IntrospectionOptions {
   cacheTtl?: number;
   /** Seconds an inactive answer is reused, so a flood of one bad token costs one call. Default 5; 0 turns it off. */
   inactiveCacheTtl?: number;
+  /**
+   * Also keep answers in this store (e.g. the `RedisStore` of `oidc-kit/redis`), shared by every
+   * instance of the API, so a token is introspected once per cache lifetime in all, not once per
+   * instance. Each instance keeps its in-memory cache in front of it. Keys are the SHA-256 of the
+   * token, never the token. A store that fails is skipped (the provider is asked). Default: none.
+   */
+  store?: SessionStore;
 }
 
 /** Options of the test mode; see {@link OpenIDConnectOptions.testMode}. */

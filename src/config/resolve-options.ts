@@ -5,6 +5,7 @@ import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts'
 import { resolveRegistration } from './resolve-registration.ts';
 import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import type { ProviderSettings, ResolvedConfig, ResourceServerSettings } from './resolved-config.ts';
+import type { SessionStore } from '../session/session-store.ts';
 
 const DAY = 24 * 60 * 60;
 const MIN_SECRET_LENGTH = 32;
@@ -97,10 +98,7 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   if (rollingDuration !== undefined && touchInterval >= rollingDuration) {
     throw new ConfigurationError('session.touchInterval', `must be shorter than session.rollingDuration (${rollingDuration} s), or sessions would expire before they are ever extended.`);
   }
-  const store = sessionOptions.store;
-  if (store !== undefined && (typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
-    throw new ConfigurationError('session.store', 'a session store needs get(key), set(key, value, ttlSeconds) and delete(key) methods (and optionally add(key, value, ttlSeconds)).');
-  }
+  const store = checkStore('session.store', sessionOptions.store);
 
   const testMode = resolveTestMode(options);
   const globals: ProviderGlobals = {
@@ -221,6 +219,7 @@ function resolveResourceServer(options: OpenIDConnectOptions, providers: Readonl
       tokenTypeHint: hint === false ? undefined : hint,
       cacheTtl: nonNegativeSeconds('resourceServer.introspection.cacheTtl', introspection.cacheTtl ?? 60),
       inactiveCacheTtl: nonNegativeSeconds('resourceServer.introspection.inactiveCacheTtl', introspection.inactiveCacheTtl ?? 5),
+      store: checkStore('resourceServer.introspection.store', introspection.store),
     },
   };
 }
@@ -545,4 +544,12 @@ function isLoopbackHost(hostname: string): boolean {
 
 function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/** A store option: undefined, or an object with the SessionStore methods. */
+function checkStore(option: string, store: SessionStore | undefined): SessionStore | undefined {
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
+    throw new ConfigurationError(option, 'a store needs get(key), set(key, value, ttlSeconds) and delete(key) methods (and optionally add(key, value, ttlSeconds)), like MemoryStore or RedisStore.');
+  }
+  return store;
 }

@@ -69,6 +69,8 @@ export interface ResourceServerSettings {
     readonly tokenTypeHint: string | undefined;
     readonly cacheTtl: number;
     readonly inactiveCacheTtl: number;
+    /** Shared second-level cache of answers; undefined: in-memory only. */
+    readonly store: SessionStore | undefined;
   };
 }
 

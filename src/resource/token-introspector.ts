@@ -8,6 +8,13 @@ import { ExpiringCache } from './expiring-cache.ts';
 import { TokenRejection } from './token-rejection.ts';
 
 type Answer = { readonly active: true; readonly claims: AccessTokenClaims } | { readonly active: false; readonly rejection: TokenRejection };
+/** An answer as kept in the shared store; `until` in ms since the epoch. */
+type SharedAnswer =
+  | { readonly active: true; readonly claims: AccessTokenClaims; readonly until: number }
+  | { readonly active: false; readonly reason: string; readonly message: string; readonly until: number };
+
+/** Store keys of shared introspection answers: `introspection:<SHA-256 of the token>`. */
+const SHARED_KEY_PREFIX = 'introspection:';
 
 /**
  * Checks opaque tokens at the provider's introspection endpoint (RFC 7662) — and never on every
@@ -35,6 +42,7 @@ export class TokenIntrospector {
   readonly #pending = new Map<string, Promise<AccessTokenClaims>>();
   #configuration: Promise<client.Configuration | undefined> | undefined;
   #warnedUnavailable = false;
+  #warnedStore = false;
 
   constructor(provider: ProviderClient, settings: ResourceServerSettings, logger: Logger) {
     this.#provider = provider;
@@ -64,6 +72,12 @@ export class TokenIntrospector {
   async #introspect(token: string, key: string): Promise<AccessTokenClaims> {
     const cached = this.cached(key);
     if (cached !== undefined) return cached;
+    const shared = await this.#shared(key);
+    if (shared !== undefined) {
+      this.#cache.set(key, shared.answer, shared.until);
+      if (!shared.answer.active) throw shared.answer.rejection;
+      return shared.answer.claims;
+    }
     const configuration = await this.#configure();
     if (configuration === undefined) {
       throw new TokenRejection('opaque', 'This API cannot check opaque tokens.');
@@ -90,11 +104,52 @@ export class TokenIntrospector {
       const ttl = this.#settings.cacheTtl * 1000;
       const exp = answer.claims.exp;
       const until = Math.min(now + ttl, exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000);
-      if (ttl > 0 && until > now) this.#cache.set(key, answer, until);
+      if (ttl > 0 && until > now) this.#keep(key, answer, until);
       return answer.claims;
     }
-    if (this.#settings.inactiveCacheTtl > 0) this.#cache.set(key, answer, now + this.#settings.inactiveCacheTtl * 1000);
+    if (this.#settings.inactiveCacheTtl > 0) this.#keep(key, answer, now + this.#settings.inactiveCacheTtl * 1000);
     throw answer.rejection;
+  }
+
+  /** Caches an answer in memory and, when configured, in the shared store (in the background). */
+  #keep(key: string, answer: Answer, until: number): void {
+    this.#cache.set(key, answer, until);
+    const store = this.#settings.store;
+    if (store === undefined) return;
+    const record: SharedAnswer = answer.active
+      ? { active: true, claims: answer.claims, until }
+      : { active: false, reason: answer.rejection.reason, message: answer.rejection.message, until };
+    store.set(SHARED_KEY_PREFIX + key, record, Math.ceil((until - Date.now()) / 1000)).catch((error: unknown) => this.#storeFailed(error));
+  }
+
+  /** The answer another instance cached in the shared store, if any and still valid. A failing store is skipped. */
+  async #shared(key: string): Promise<{ answer: Answer; until: number } | undefined> {
+    const store = this.#settings.store;
+    if (store === undefined) return undefined;
+    let record: unknown;
+    try {
+      record = await store.get(SHARED_KEY_PREFIX + key);
+    } catch (error) {
+      this.#storeFailed(error);
+      return undefined;
+    }
+    if (typeof record !== 'object' || record === null) return undefined;
+    const r = record as Partial<SharedAnswer> & { claims?: unknown; reason?: unknown; message?: unknown };
+    // The store's TTL is in whole seconds: the answer's own end is what counts.
+    if (typeof r.until !== 'number' || r.until <= Date.now()) return undefined;
+    if (r.active === true && typeof r.claims === 'object' && r.claims !== null) {
+      return { answer: { active: true, claims: r.claims }, until: r.until };
+    }
+    if (r.active === false && typeof r.reason === 'string' && typeof r.message === 'string') {
+      return { answer: { active: false, rejection: new TokenRejection(r.reason, r.message) }, until: r.until };
+    }
+    return undefined;
+  }
+
+  #storeFailed(error: unknown): void {
+    if (this.#warnedStore) return;
+    this.#warnedStore = true;
+    this.#logger.warn(`the shared introspection cache failed; introspecting without it: ${describe(error)}`, { reason: 'introspection_store' });
   }
 
   #judge(response: client.IntrospectionResponse): Answer {

@@ -18,4 +18,15 @@ export interface SessionBackend {
   /** Writes the session; `previous` is the one the request carried, replaced by this write. */
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession>;
   destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void>;
+  /**
+   * Server-side sessions only: the session as the store holds it now (another instance may have
+   * written it since this request read it), or `undefined` if it is gone.
+   */
+  reload?(id: string): Promise<LoadedSession | undefined>;
+  /**
+   * Server-side sessions only: runs `work` while this instance holds the session's short lock in the
+   * store, so that instances sharing the store do not overwrite each other's writes (a refresh, a
+   * rolling touch). Resolves `{ ran: false }` when another instance holds it.
+   */
+  exclusive?<T>(id: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }

@@ -37,7 +37,7 @@ export class SessionManager {
       return undefined;
     }
     if (this.#lifetime.rollingDuration !== undefined && now - envelope.touchedAt >= this.#lifetime.touchInterval) {
-      return this.#write({ ...envelope, touchedAt: now }, cookies, sink, loaded);
+      return this.#touch(loaded, now, cookies, sink);
     }
     return loaded;
   }
@@ -65,6 +65,25 @@ export class SessionManager {
   /** When the session ends, in seconds since the epoch. */
   expiresAt(envelope: SessionEnvelope): number {
     return sessionExpiresAt(envelope, this.#lifetime);
+  }
+
+  /**
+   * Pushes the rolling expiry forward. A server-side session is touched under its lock and from the
+   * store's current copy, so that a touch never writes back tokens another instance has just
+   * refreshed (the refresh token in this request's copy may be spent); when another instance holds
+   * the lock, this request skips the touch and a later one does it.
+   */
+  async #touch(loaded: LoadedSession, now: number, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession | undefined> {
+    const { id } = loaded;
+    if (id === undefined || this.#backend.exclusive === undefined || this.#backend.reload === undefined) {
+      return this.#write({ ...loaded.envelope, touchedAt: now }, cookies, sink, loaded);
+    }
+    const reload = this.#backend.reload.bind(this.#backend);
+    const touched = await this.#backend.exclusive(id, async () => {
+      const current = await reload(id);
+      return current === undefined ? undefined : this.#write({ ...current.envelope, touchedAt: now }, cookies, sink, current);
+    });
+    return touched.ran ? touched.value : loaded;
   }
 
   #write(envelope: SessionEnvelope, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession> {

@@ -10,6 +10,8 @@ import type { SessionStore } from './session-store.ts';
 
 /** Store keys of sessions: `session:<id>`, beside the other records oidc-kit keeps in the same store. */
 export const SESSION_KEY_PREFIX = 'session:';
+/** Store keys of the per-session locks: `session-lock:<id>`. */
+const LOCK_KEY_PREFIX = 'session-lock:';
 
 /**
  * Sessions kept server-side in a {@link SessionStore}; the cookie holds only the session id,
@@ -26,11 +28,15 @@ export class StoreSessionBackend implements SessionBackend {
   readonly #sealer: CookieSealer;
   readonly #store: SessionStore;
 
-  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore) {
+  readonly #lockSeconds: number;
+
+  /** @param lockSeconds how long a session's lock lasts if its holder dies (longer than a refresh may take). */
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lockSeconds = 15) {
     this.#name = name;
     this.#attributes = attributes;
     this.#sealer = sealer;
     this.#store = store;
+    this.#lockSeconds = lockSeconds;
   }
 
   async load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
@@ -60,6 +66,25 @@ export class StoreSessionBackend implements SessionBackend {
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
     const id = session?.id;
     if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id));
+  }
+
+  async reload(id: string): Promise<LoadedSession | undefined> {
+    const envelope = await this.#call(() => this.#store.get(SESSION_KEY_PREFIX + id));
+    return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
+  }
+
+  async exclusive<T>(id: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const add = this.#store.add?.bind(this.#store);
+    // A store without `add` cannot lock: the work runs, as it did before locks existed.
+    if (add === undefined) return { ran: true, value: await work() };
+    const lock = `${LOCK_KEY_PREFIX}${id}`;
+    if (!(await this.#call(() => add(lock, { at: Date.now() }, this.#lockSeconds)))) return { ran: false };
+    try {
+      return { ran: true, value: await work() };
+    } finally {
+      // If this fails, the lock expires by itself after lockSeconds.
+      await this.#store.delete(lock).catch(() => undefined);
+    }
   }
 
   async #call<T>(operation: () => Promise<T>): Promise<T> {

@@ -10,6 +10,8 @@ import { test } from 'node:test';
 const script = `
   const core = await import('oidc-kit');
   const adapter = await import('oidc-kit/express');
+  const redis = await import('oidc-kit/redis');
+  if (typeof redis.RedisStore !== 'function' || typeof redis.createRedisStore !== 'function') throw new Error('oidc-kit/redis exports');
   const names = ['OpenIDConnect', 'OidcError', 'ConfigurationError', 'MemoryStore', 'RequestContext', 'loadClientSecrets',
     'discover', 'findIssuer', 'registerClient', 'checkRedirectUris', 'RegistrationError', 'clientSecretsFor', 'fromFlaskSettings'];
   const missing = names.filter((n) => typeof core[n] !== 'function');
@@ -17,15 +19,15 @@ const script = `
   console.log(JSON.stringify({ missing, middleware: typeof oidc.middleware(), isCore: oidc instanceof core.OpenIDConnect }));
 `;
 
-test('oidc-kit and oidc-kit/express load from dist through the exports map', () => {
-  assert.ok(existsSync('dist/index.js') && existsSync('dist/express.js'), 'run `npm run build` first (npm test does)');
+test('oidc-kit, oidc-kit/express and oidc-kit/redis load from dist through the exports map', () => {
+  assert.ok(existsSync('dist/index.js') && existsSync('dist/express.js') && existsSync('dist/redis.js'), 'run `npm run build` first (npm test does)');
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.deepEqual(JSON.parse(out), { missing: [], middleware: 'function', isCore: true });
 });
 
 test('type declarations ship for both entry points, and the Express adapter augments Request', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, { types?: string }> };
-  for (const entry of ['.', './express']) {
+  for (const entry of ['.', './express', './redis']) {
     const types = pkg.exports[entry]?.types;
     assert.ok(types && existsSync(types), `${entry} has ${types}`);
   }

@@ -270,7 +270,7 @@ test('resource server defaults: audience unset, auto strategy, asymmetric algori
   assert.equal(rs.allowQueryToken, false);
   assert.equal(rs.realm, 'api');
   assert.equal(rs.provider, 'default');
-  assert.deepEqual(rs.introspection, { authMethod: undefined, clientId: undefined, clientSecret: undefined, tokenTypeHint: 'access_token', cacheTtl: 60, inactiveCacheTtl: 5 });
+  assert.deepEqual(rs.introspection, { authMethod: undefined, clientId: undefined, clientSecret: undefined, tokenTypeHint: 'access_token', cacheTtl: 60, inactiveCacheTtl: 5, store: undefined });
   assert.equal(resolveOptions({ ...valid, resourceServer: { audience: 'https://api.example', introspection: { tokenTypeHint: false } } }).resourceServer.introspection.tokenTypeHint, undefined);
   assert.deepEqual(resolveOptions({ ...valid, resourceServer: { audience: 'https://api.example' } }).resourceServer.audience, ['https://api.example']);
 });
@@ -363,4 +363,9 @@ test('userInfoSigningAlg: asymmetric only, GET only, inherited by named provider
   rejects({ userInfoSigningAlg: 'none' }, 'userInfoSigningAlg', /not an accepted asymmetric/);
   rejects({ userInfoSigningAlg: 'HS256' }, 'userInfoSigningAlg', /not an accepted asymmetric/);
   rejects({ userInfoSigningAlg: 'RS256', userInfo: 'POST' }, 'userInfoSigningAlg', /fetched with GET/);
+});
+
+test('stores: session.store and resourceServer.introspection.store need the SessionStore methods', () => {
+  rejects({ session: { store: {} as never } }, 'session.store', /get\(key\), set\(key, value, ttlSeconds\) and delete\(key\)/);
+  rejects({ resourceServer: { introspection: { store: { get: () => Promise.resolve() } as never } } }, 'resourceServer.introspection.store', /like MemoryStore or RedisStore/);
 });

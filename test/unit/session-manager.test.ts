@@ -5,6 +5,8 @@ import { CookieSealer } from '../../src/cookies/cookie-sealer.ts';
 import { CookieSessionBackend } from '../../src/session/cookie-session-backend.ts';
 import type { SessionData } from '../../src/session/session-data.ts';
 import { SessionManager } from '../../src/session/session-manager.ts';
+import { MemoryStore } from '../../src/session/memory-store.ts';
+import { StoreSessionBackend } from '../../src/session/store-session-backend.ts';
 
 const attributes = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' as const };
 const data: SessionData = { provider: 'default', idToken: 'h.eyJzdWIiOiJhbGljZSJ9.s' };
@@ -79,4 +81,38 @@ test('a session created in the future (clock games, forged timestamps) is refuse
   const cookies = await t.login();
   t.advance(-120);
   assert.equal((await t.read(cookies)).session, undefined);
+});
+
+test('server-side sessions: a rolling touch writes the store\'s current copy, never this request\'s stale tokens', async () => {
+  let now = 1_000_000;
+  // Another instance refreshes the session just after this one has read it: the store then holds
+  // rotated tokens that this request's copy does not have.
+  class RaceStore extends MemoryStore {
+    raceOnce: (() => Promise<void>) | undefined;
+    override async get(key: string): Promise<unknown> {
+      const value = await super.get(key);
+      const race = this.raceOnce;
+      this.raceOnce = undefined;
+      if (race !== undefined && key.startsWith('session:')) await race();
+      return value;
+    }
+  }
+  const store = new RaceStore();
+  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
+  const manager = new SessionManager(backend, { absoluteDuration: 10_000, rollingDuration: 1_000, touchInterval: 100 }, () => now);
+  const out: string[] = [];
+  const created = await manager.create({ ...data, accessToken: 'at-1', refreshToken: 'rt-1' }, new Map(), (c) => out.push(c), undefined);
+  const cookies = parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
+  now += 100;
+  store.raceOnce = () => store.set(`session:${created.id!}`, { ...created.envelope, data: { ...data, accessToken: 'at-2', refreshToken: 'rt-2' } }, 1_000);
+  const touched = await manager.read(cookies, () => undefined);
+  assert.equal(touched?.envelope.data.refreshToken, 'rt-2', 'the touch re-read the store under the lock');
+  const stored = await store.get(`session:${created.id!}`) as { touchedAt: number; data: SessionData };
+  assert.deepEqual({ refreshToken: stored.data.refreshToken, touchedAt: stored.touchedAt }, { refreshToken: 'rt-2', touchedAt: now });
+
+  // While another instance holds the session's lock, the touch is skipped (a later request does it).
+  now += 100;
+  await store.add(`session-lock:${created.id!}`, { at: 0 }, 10);
+  const skipped = await manager.read(cookies, () => undefined);
+  assert.equal(skipped?.envelope.touchedAt, now - 100);
 });

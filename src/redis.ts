@@ -1,0 +1,72 @@
+/**
+ * oidc-kit on Redis: `oidc-kit/redis`. Import it only where Redis is wanted; it needs the `redis`
+ * package (node-redis, an optional peer dependency of oidc-kit).
+ */
+import { createClient, type RedisClientOptions } from 'redis';
+import type { Logger } from './config/options.ts';
+import { RedisStore, throttledWarn } from './session/redis-store.ts';
+
+export { RedisStore, RedisStoreError, type RedisClientLike, type RedisStoreOptions } from './session/redis-store.ts';
+
+/** Options of {@link createRedisStore}. */
+export interface CreateRedisStoreOptions {
+  /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS. Default `redis://localhost:6379`. */
+  url?: string;
+  /** More node-redis client options (socket, TLS, credentials…), merged under `url`. */
+  clientOptions?: RedisClientOptions;
+  /** Key prefix; see {@link RedisStore}. Default `oidc-kit:`. */
+  prefix?: string;
+  /** Milliseconds per command before the request gets 503. Default 1000. */
+  commandTimeout?: number;
+  /** Where connection errors go, at most one line every 30 seconds. Default: `console`. */
+  logger?: Logger;
+}
+
+/** A {@link RedisStore} with a client of its own; `close()` disconnects it. */
+export interface OwnedRedisStore extends RedisStore {
+  /** Disconnects the client (at shutdown). */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a node-redis client for `url` and a {@link RedisStore} on it. The client starts
+ * connecting at once and keeps reconnecting (backing off to one attempt a second) for as long as
+ * Redis is away; meanwhile commands fail at once (no offline queue), so requests that need the
+ * store get 503 and the others are served. Connection errors are logged, not thrown: an outage
+ * never crashes the app.
+ *
+ * @example
+ * ```ts
+ * import { createRedisStore } from 'oidc-kit/redis';
+ * const store = createRedisStore({ url: process.env.REDIS_URL });
+ * const oidc = new OpenIDConnect({ ...options, session: { store } });
+ * process.on('SIGTERM', () => void store.close());
+ * ```
+ */
+export function createRedisStore(options: CreateRedisStoreOptions = {}): OwnedRedisStore {
+  const warn = throttledWarn(options.logger ?? console, 30_000);
+  const client = createClient({
+    ...options.clientOptions,
+    url: options.url ?? options.clientOptions?.url ?? 'redis://localhost:6379',
+    // Fail fast while disconnected: a queued command would hold its request until Redis returns.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2000,
+      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 1000),
+      ...options.clientOptions?.socket,
+    },
+  });
+  // Without a listener, node-redis's 'error' events would crash the process.
+  client.on('error', (error: unknown) => warn(`Redis connection problem (sessions answer 503 meanwhile): ${error instanceof Error ? error.message : String(error)}`));
+  client.connect().catch(() => undefined); // reported through 'error'; reconnection goes on
+  const store = new RedisStore({
+    client,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+    ...(options.commandTimeout === undefined ? {} : { commandTimeout: options.commandTimeout }),
+  }) as OwnedRedisStore;
+  store.close = async () => {
+    client.destroy();
+    await Promise.resolve();
+  };
+  return store;
+}

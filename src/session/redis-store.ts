@@ -1,0 +1,138 @@
+import type { Logger } from '../config/options.ts';
+import type { SessionStore } from './session-store.ts';
+
+/**
+ * The few commands {@link RedisStore} uses, as node-redis clients have them: `createClient()`,
+ * `createCluster()` and `createSentinel()` all fit. Every command names one key, so Redis Cluster
+ * needs no hash tags.
+ */
+export interface RedisClientLike {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: string, options: { expiration: { type: 'EX'; value: number }; condition?: 'NX' }): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  /** node-redis: whether the connection is up; while it is not, commands fail at once instead of queueing. */
+  readonly isReady?: boolean;
+}
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * A node-redis client the app already has (connected by the app, closed by the app): a client,
+   * a cluster or a sentinel. Its connection settings (TLS, auth, Cluster, Sentinel) are the app's.
+   */
+  client: RedisClientLike;
+  /** Prefix of every key oidc-kit writes, so several apps can share a database. Default `oidc-kit:`. */
+  prefix?: string;
+  /**
+   * Milliseconds a command may take before the store gives up and the request gets 503; a slow
+   * Redis must not hold requests. Default 1000.
+   */
+  commandTimeout?: number;
+}
+
+/** The store did not answer; callers turn it into 503 `session_store_unavailable`. */
+export class RedisStoreError extends Error {
+  override readonly name = 'RedisStoreError';
+}
+
+/**
+ * A {@link SessionStore} on Redis: server-side sessions, back-channel logout records, run-time
+ * client registrations and, if asked, introspection answers, shared by every instance of the app.
+ * Values are JSON strings under `prefix + key`, each expiring with what it holds (`SET … EX`). An
+ * atomic `SET NX` makes `add`, which the logout-token replay check and the cross-instance locks
+ * (registration, token refresh) rely on.
+ *
+ * Faults fail closed: a command that errors, or takes longer than `commandTimeout`, rejects, and
+ * the request that needed it gets 503 (never "logged in"); while the client is disconnected,
+ * commands fail at once instead of queueing. The client reconnects by itself; nothing is lost
+ * that Redis kept.
+ *
+ * Built on node-redis (the `redis` package): Redis's own client, maintained with the server,
+ * typed, with Cluster and Sentinel support. `createRedisStore({ url })` from `oidc-kit/redis`
+ * creates and connects one for you.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * import { RedisStore } from 'oidc-kit/redis';
+ * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+ * client.on('error', (error) => console.warn('redis:', error.message));
+ * await client.connect();
+ * const oidc = new OpenIDConnect({ ...options, session: { store: new RedisStore({ client }) } });
+ * ```
+ */
+export class RedisStore implements SessionStore {
+  readonly #client: RedisClientLike;
+  readonly #prefix: string;
+  readonly #timeout: number;
+
+  constructor(options: RedisStoreOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.client?.get !== 'function' || typeof options.client.set !== 'function' || typeof options.client.del !== 'function') {
+      throw new TypeError('RedisStore needs { client }: a node-redis client (createClient, createCluster or createSentinel), or use createRedisStore({ url }).');
+    }
+    const timeout = options.commandTimeout ?? 1000;
+    if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('RedisStore: commandTimeout must be a positive number of milliseconds.');
+    this.#client = options.client;
+    this.#prefix = options.prefix ?? 'oidc-kit:';
+    this.#timeout = timeout;
+  }
+
+  async get(key: string): Promise<unknown> {
+    const reply = await this.#run('GET', () => this.#client.get(this.#prefix + key));
+    // A string by default; a Buffer if the client maps replies so.
+    const json = typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : undefined;
+    if (json === undefined) return undefined;
+    try {
+      return JSON.parse(json) as unknown;
+    } catch {
+      return undefined; // not ours (another program wrote the key): as good as absent
+    }
+  }
+
+  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    await this.#run('SET', () => this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) } }));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run('DEL', () => this.#client.del(this.#prefix + key));
+  }
+
+  async add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
+    const reply = await this.#run('SET NX', () =>
+      this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) }, condition: 'NX' }));
+    return reply === 'OK';
+  }
+
+  /** Runs one command, failing fast while disconnected and after `commandTimeout`. */
+  async #run<T>(command: string, call: () => Promise<T>): Promise<T> {
+    if (this.#client.isReady === false) throw new RedisStoreError(`Redis is not connected (${command} not sent).`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer ${command} within ${this.#timeout} ms.`)), this.#timeout);
+    });
+    try {
+      return await Promise.race([call(), timeout]);
+    } catch (error) {
+      if (error instanceof RedisStoreError) throw error;
+      throw new RedisStoreError(`Redis ${command} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Redis wants whole seconds of at least 1. */
+function seconds(ttl: number): number {
+  return Math.max(1, Math.ceil(ttl));
+}
+
+/** Says a connection problem once, then at most every `intervalMs`, so an outage does not flood the log. */
+export function throttledWarn(logger: Logger, intervalMs: number): (message: string) => void {
+  let last = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    logger.warn(message);
+  };
+}

@@ -1,0 +1,325 @@
+/**
+ * Many app instances on one Redis (issue 6): real app processes sharing a real redis-server, against
+ * the in-process oidc-provider with refresh token rotation. Sessions, back-channel logouts and
+ * refreshes are shared; Redis going away gives 503s, never a crash, and service resumes by itself.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createClient } from 'redis';
+
+import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { OpenIDConnect } from '../../src/index.ts';
+import { createRedisStore, RedisStore, RedisStoreError } from '../../src/redis.ts';
+import { startTokenLab } from '../support/token-lab.ts';
+import { loginThroughProvider, parseForms, TestBrowser } from '../support/browser.ts';
+import { CookieJar } from '../support/cookie-jar.ts';
+import { redisUnavailable, startRedis, type RedisServer } from '../support/redis-server.ts';
+import { CLIENT_SECRET, SECRET } from '../support/testbed.ts';
+
+const unavailable = redisUnavailable();
+if (unavailable !== undefined) console.log(`# Redis tests skipped: ${unavailable}`);
+
+const APP = join(import.meta.dirname, '../support/redis-app.ts');
+
+/** One app process. */
+interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return address.port;
+}
+
+async function startApp(config: Record<string, unknown>): Promise<AppProcess> {
+  const child = spawn(process.execPath, [APP], { env: { ...process.env, OIDC_APP: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening (\S+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`app exited (${code}): ${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** GET with a given Cookie header (another instance, the same browser), JSON wanted. */
+async function get(url: string, cookie: string | undefined): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers: { accept: 'application/json', ...(cookie === undefined ? {} : { cookie }) }, redirect: 'manual' });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
+}
+
+describe('sessions on Redis, shared by app processes', { skip: unavailable }, () => {
+  let redis: RedisServer;
+  let op: DevProvider;
+  let a: AppProcess;
+  let b: AppProcess;
+  let config: Record<string, unknown>;
+  const tokenRequests = (): number => op.requests.filter((r) => r.method === 'POST' && r.path === '/token').length;
+
+  before(async () => {
+    redis = await startRedis();
+    const [portA, portB] = [await freePort(), await freePort()];
+    // Behind a load balancer both instances have one public URL; here it is A's.
+    const baseUrl = `http://127.0.0.1:${portA}`;
+    op = await startDevProvider({
+      clients: [{
+        ...devClient(`${baseUrl}/callback`),
+        client_secret: CLIENT_SECRET,
+        post_logout_redirect_uris: [`${baseUrl}/logout/callback`],
+        backchannel_logout_uri: `${baseUrl}/backchannel-logout`,
+      }],
+      // Every refresh rotates the refresh token, and reusing a spent one revokes the grant.
+      configuration: { rotateRefreshToken: () => true },
+    });
+    config = { issuer: op.issuer, baseUrl, redisUrl: redis.url, secret: SECRET, clientId: 'demo-client', clientSecret: CLIENT_SECRET };
+    [a, b] = await Promise.all([startApp({ ...config, port: portA }), startApp({ ...config, port: portB })]);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await op?.close();
+    await redis?.close();
+  });
+
+  /** Logs a user in through A; returns the session cookie, which B receives too (same site). */
+  async function logIn(user: string): Promise<{ cookie: string; browser: TestBrowser }> {
+    const jar = new CookieJar();
+    const browser = new TestBrowser(jar);
+    const { response } = await loginThroughProvider(browser, `${a.url}/profile`, user);
+    assert.equal(response.status, 200, response.body);
+    const cookie = jar.header(`${a.url}/profile`);
+    assert.ok(cookie !== undefined);
+    assert.doesNotMatch(cookie, /eyJ/, 'the cookie holds an id, not tokens');
+    return { cookie, browser };
+  }
+
+  function assertAlive(app: AppProcess): void {
+    assert.equal(app.child.exitCode, null, `the app is still running: ${app.stderr()}`);
+    assert.doesNotMatch(app.stderr(), /FATAL/);
+  }
+
+  test('logged in through A, logged in on B', async () => {
+    const { cookie } = await logIn('alice');
+    const onB = await get(`${b.url}/profile`, cookie);
+    assert.equal(onB.status, 200);
+    assert.equal(onB.body['sub'], 'alice');
+    assert.notEqual(onB.body['pid'], (await get(`${a.url}/profile`, cookie)).body['pid'], 'two processes');
+  });
+
+  test('concurrent refreshes on A and B with rotating refresh tokens: one refresh at the provider, the session survives', async () => {
+    const { cookie } = await logIn('bob');
+    const before = tokenRequests();
+    const answers = await Promise.all([
+      get(`${a.url}/api/token?force=1`, cookie), get(`${b.url}/api/token?force=1`, cookie),
+      get(`${a.url}/api/token?force=1`, cookie), get(`${b.url}/api/token?force=1`, cookie),
+    ]);
+    for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const tokens = new Set(answers.map((x) => x.body['accessToken']));
+    assert.equal(tokens.size, 1, 'every request got the one new access token');
+    assert.equal(tokenRequests() - before, 1, 'the refresh token was redeemed once, not once per instance');
+    // The rotated refresh token is the one stored: the next refresh works (a reused one would have revoked the grant).
+    const again = await get(`${b.url}/api/token?force=1`, cookie);
+    assert.equal(again.status, 200);
+    assert.ok(!tokens.has(again.body['accessToken']));
+    assert.equal((await get(`${a.url}/profile`, cookie)).status, 200);
+  });
+
+  test('a back-channel logout received by A ends the session on B', async () => {
+    const { cookie, browser } = await logIn('carol');
+    assert.equal((await get(`${b.url}/profile`, cookie)).status, 200);
+    const delivered = new Promise<void>((resolve) => op.provider.once('backchannel.success', () => resolve()));
+    // The user signs out at the provider itself (another tab, another app): it notifies A only.
+    const page = await browser.navigate(`${op.issuer}/session/end`);
+    assert.ok(parseForms(page.response.body, page.url).length > 0);
+    await browser.submitForm(page.response, {});
+    await delivered;
+    const onB = await get(`${b.url}/profile`, cookie);
+    assert.equal(onB.status, 401, 'B learnt it from Redis');
+    assert.equal((await get(`${a.url}/profile`, cookie)).status, 401);
+  });
+
+  test('Redis stopped mid-traffic: 503 for what needs it, the rest served, no crash; back: sessions intact', async () => {
+    const { cookie } = await logIn('dave');
+    await redis.stop();
+    try {
+      for (const app of [a, b]) {
+        const profile = await get(`${app.url}/profile`, cookie);
+        assert.equal(profile.status, 503);
+        assert.equal(profile.body['error'], 'session_store_unavailable');
+        assert.equal((await get(`${app.url}/health`, cookie)).status, 200, 'routes that need no session still work');
+        const login = await fetch(`${app.url}/login`, { redirect: 'manual' });
+        assert.equal(login.status, 302, 'starting a login needs no store');
+      }
+    } finally {
+      await redis.start();
+    }
+    // The clients reconnect by themselves (backing off to one attempt a second).
+    for (const app of [a, b]) {
+      let status = 0;
+      for (let attempt = 0; attempt < 60 && status !== 200; attempt++) {
+        status = (await get(`${app.url}/profile`, cookie)).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(status, 200, 'the session came back with Redis');
+      assertAlive(app);
+    }
+    assert.match(a.stderr(), /Redis connection problem/);
+  });
+
+  test('Redis stuck (no answers): 503 within the command timeout, then service resumes', async () => {
+    const { cookie } = await logIn('erin');
+    redis.pause();
+    try {
+      const started = Date.now();
+      const profile = await get(`${b.url}/profile`, cookie);
+      assert.equal(profile.status, 503);
+      assert.ok(Date.now() - started < 5000, 'not held until Redis answers');
+    } finally {
+      redis.resume();
+    }
+    assert.equal((await get(`${b.url}/profile`, cookie)).status, 200);
+    assertAlive(b);
+  });
+
+  test('an app instance restarted: still logged in', async () => {
+    const { cookie } = await logIn('frank');
+    const port = Number(new URL(a.url).port);
+    await a.stop();
+    a = await startApp({ ...config, port });
+    const profile = await get(`${a.url}/profile`, cookie);
+    assert.equal(profile.status, 200);
+    assert.equal(profile.body['sub'], 'frank');
+  });
+});
+
+describe('RedisStore against redis-server', { skip: unavailable }, () => {
+  let redis: RedisServer;
+  let client: ReturnType<typeof createClient>;
+  before(async () => {
+    redis = await startRedis();
+    client = createClient({ url: redis.url, disableOfflineQueue: true });
+    client.on('error', () => undefined);
+    await client.connect();
+  });
+  after(async () => {
+    client.destroy();
+    await redis.close();
+  });
+
+  test('values are JSON under the prefix, expiring with what they hold; add is SET NX', async () => {
+    const store = new RedisStore({ client, prefix: 'test:' });
+    await store.set('session:1', { sub: 'alice', n: [1, 2] }, 120);
+    assert.deepEqual(await store.get('session:1'), { sub: 'alice', n: [1, 2] });
+    assert.equal(await client.get('test:session:1'), '{"sub":"alice","n":[1,2]}');
+    const ttl = await client.ttl('test:session:1');
+    assert.ok(ttl > 100 && ttl <= 120, `TTL ${ttl}`);
+    assert.equal(await store.get('missing'), undefined);
+    assert.equal(await store.add('lock', { at: 1 }, 10), true);
+    assert.equal(await store.add('lock', { at: 2 }, 10), false, 'only the first add wins');
+    assert.deepEqual(await store.get('lock'), { at: 1 });
+    await store.delete('lock');
+    assert.equal(await store.get('lock'), undefined);
+    await store.set('short', 1, 0.2);
+    assert.ok(await client.ttl('test:short') >= 1, 'fractions round up to Redis\'s whole seconds');
+    await client.set('test:foreign', 'not json');
+    assert.equal(await store.get('foreign'), undefined, 'a value oidc-kit did not write reads as absent');
+  });
+
+  test('a stuck Redis fails the command after commandTimeout; a disconnected client fails at once', async () => {
+    const store = new RedisStore({ client, commandTimeout: 200 });
+    redis.pause();
+    try {
+      const started = Date.now();
+      await assert.rejects(store.get('x'), (e: Error) => e instanceof RedisStoreError && /within 200 ms/.test(e.message));
+      assert.ok(Date.now() - started < 1000);
+    } finally {
+      redis.resume();
+    }
+    const offline = createClient({ url: 'redis://127.0.0.1:1', disableOfflineQueue: true });
+    assert.equal(offline.isReady, false);
+    await assert.rejects(new RedisStore({ client: offline }).set('x', 1, 10), (e: Error) => e instanceof RedisStoreError && /not connected/.test(e.message));
+    assert.throws(() => new RedisStore({} as never), /needs \{ client \}/);
+    assert.throws(() => new RedisStore({ client, commandTimeout: 0 }), /commandTimeout/);
+  });
+});
+
+describe('the introspection cache shared through Redis', { skip: unavailable }, () => {
+  test('two API instances introspect a token once between them; a Redis outage only costs introspections', async () => {
+    const redis = await startRedis();
+    const lab = await startTokenLab();
+    const store = createRedisStore({ url: redis.url, logger: { warn() {} } });
+    const warnings: string[] = [];
+    const api = (): OpenIDConnect => new OpenIDConnect({
+      resourceServerOnly: true, issuer: lab.issuer, clientId: 'api', clientSecret: 'api-secret',
+      resourceServer: { strategy: 'introspection', introspection: { store, cacheTtl: 60 } },
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      lab.introspections.set('opaque-1', { active: true, sub: 'user-1', scope: 'read', exp: now + 120 });
+      const [one, two] = [api(), api()];
+      // The store's own client connects in the background; commands fail fast until it has.
+      for (let attempt = 0; attempt < 50 && !(await store.get('any').then(() => true, () => false)); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const first = await one.validateToken('opaque-1');
+      assert.equal(first.valid, true);
+      for (let attempt = 0; attempt < 50 && (await store.get(`introspection:${sha256('opaque-1')}`)) === undefined; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // written in the background
+      }
+      const second = await two.validateToken('opaque-1');
+      assert.deepEqual(second.valid && second.claims['sub'], 'user-1');
+      assert.equal(lab.count('/introspect'), 1, 'the second instance used the first one\'s answer');
+      const stored = JSON.stringify(await store.get(`introspection:${sha256('opaque-1')}`));
+      assert.doesNotMatch(stored, /opaque-1/, 'keyed by hash; the token itself is not stored');
+
+      // Inactive answers are shared too, briefly.
+      assert.equal((await one.validateToken('revoked')).valid, false);
+      for (let attempt = 0; attempt < 50 && (await store.get(`introspection:${sha256('revoked')}`)) === undefined; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const refused = await two.validateToken('revoked');
+      assert.equal(refused.valid === false && refused.code, 'invalid_token');
+      assert.equal(lab.count('/introspect'), 2);
+
+      await redis.stop();
+      lab.introspections.set('opaque-2', { active: true, sub: 'user-2', exp: now + 120 });
+      assert.equal((await one.validateToken('opaque-2')).valid, true, 'without Redis the provider is asked');
+      assert.equal(lab.count('/introspect'), 3);
+      assert.ok(warnings.some((w) => /shared introspection cache failed/.test(w)));
+    } finally {
+      await store.close();
+      await lab.close();
+      await redis.close();
+    }
+  });
+});
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}

@@ -1,0 +1,60 @@
+/**
+ * One instance of an app on Redis sessions, run as its own process by the Redis tests (several of
+ * them share one Redis, like instances behind a load balancer). Configured by the environment:
+ * OIDC_APP = JSON { issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret }. Prints
+ * `listening <url>` when ready; warnings go to stderr. An unhandled rejection or exception is
+ * fatal here (exit 70), so a test sees it as a crash.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { OpenIDConnect } from '../../src/express.ts';
+import { createRedisStore } from '../../src/redis.ts';
+
+const config = JSON.parse(process.env['OIDC_APP'] ?? '{}') as {
+  issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string;
+};
+for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
+  process.on(event, (error) => {
+    console.error(`FATAL ${event}:`, error);
+    process.exit(70);
+  });
+}
+
+const logger = { warn: (message: string) => console.error(`warn: ${message}`) };
+const store = createRedisStore({ url: config.redisUrl, logger, commandTimeout: 500 });
+const oidc = new OpenIDConnect({
+  baseUrl: config.baseUrl,
+  secret: config.secret,
+  issuer: config.issuer,
+  clientId: config.clientId,
+  clientSecret: config.clientSecret,
+  scope: 'openid email profile offline_access',
+  session: { store },
+  routes: { backchannelLogout: '/backchannel-logout' },
+  httpTimeout: 3000,
+  logger,
+});
+
+const app = express();
+app.use(oidc.middleware());
+app.get('/health', (_req, res) => res.json({ pid: process.pid }));
+app.get('/profile', oidc.requireLogin(), (req, res) => res.json({ sub: req.oidc.user?.sub, pid: process.pid }));
+app.get('/api/token', oidc.requireLogin(), async (req, res, next) => {
+  try {
+    res.json({ accessToken: await req.oidc.accessToken({ forceRefresh: req.query['force'] === '1' }), pid: process.pid });
+  } catch (error) {
+    next(error);
+  }
+});
+app.use(oidc.errorHandler());
+
+const server = createServer(app);
+server.listen(config.port, '127.0.0.1', () => {
+  console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+});
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  void store.close().then(() => process.exit(0));
+});
