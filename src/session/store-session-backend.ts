@@ -15,7 +15,9 @@ const LOCK_KEY_PREFIX = 'session-lock:';
 
 /**
  * Sessions kept server-side in a {@link SessionStore}; the cookie holds only the session id,
- * encrypted and bound to the cookie name. A store that fails answers 503 (fail closed).
+ * encrypted and bound to the cookie name. The record in the store is encrypted too (AES-256-GCM
+ * with the app's secret, bound to its key), so a store dump reveals no tokens and write access to
+ * the store cannot forge a session. A store that fails answers 503 (fail closed).
  *
  * @example
  * ```ts
@@ -44,8 +46,7 @@ export class StoreSessionBackend implements SessionBackend {
     if (sealed === undefined) return undefined;
     const id = this.#sealer.open(sealed, this.#name);
     if (id === undefined) return undefined;
-    const envelope = await this.#call(() => this.#store.get(SESSION_KEY_PREFIX + id));
-    return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
+    return this.reload(id);
   }
 
   async save(
@@ -57,7 +58,8 @@ export class StoreSessionBackend implements SessionBackend {
   ): Promise<LoadedSession> {
     // A login (no previous id) always gets a fresh id, so a planted id cannot be fixed on a user.
     const id = previous?.id ?? randomBytes(32).toString('base64url');
-    await this.#call(() => this.#store.set(SESSION_KEY_PREFIX + id, envelope, Math.ceil(maxAge)));
+    const key = SESSION_KEY_PREFIX + id;
+    await this.#call(() => this.#store.set(key, this.#sealer.seal(JSON.stringify(envelope), key), Math.ceil(maxAge)));
     sink(serializeCookie(this.#name, this.#sealer.seal(id, this.#name), { ...this.#attributes, maxAge }));
     return { envelope, id };
   }
@@ -69,7 +71,17 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async reload(id: string): Promise<LoadedSession | undefined> {
-    const envelope = await this.#call(() => this.#store.get(SESSION_KEY_PREFIX + id));
+    const key = SESSION_KEY_PREFIX + id;
+    const record = await this.#call(() => this.#store.get(key));
+    // Sealed and bound to its key: whoever can write to the store still cannot forge or move a session.
+    const json = typeof record === 'string' ? this.#sealer.open(record, key) : undefined;
+    if (json === undefined) return undefined;
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(json);
+    } catch {
+      return undefined;
+    }
     return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
   }
 

@@ -129,6 +129,20 @@ describe('sessions on Redis, shared by app processes', { skip: unavailable }, ()
     assert.equal(onB.status, 200);
     assert.equal(onB.body['sub'], 'alice');
     assert.notEqual(onB.body['pid'], (await get(`${a.url}/profile`, cookie)).body['pid'], 'two processes');
+
+    // What Redis holds: namespaced keys, expiring, and sealed (no token readable in a dump).
+    const peek = createClient({ url: redis.url });
+    await peek.connect();
+    try {
+      const keys = await peek.keys('oidc-kit:session:*');
+      assert.ok(keys.length > 0);
+      for (const key of keys) {
+        assert.doesNotMatch(String(await peek.get(key)), /eyJ|alice/);
+        assert.ok(await peek.ttl(key) > 0, 'expires with the session');
+      }
+    } finally {
+      peek.destroy();
+    }
   });
 
   test('concurrent refreshes on A and B with rotating refresh tokens: one refresh at the provider, the session survives', async () => {

@@ -104,15 +104,36 @@ test('server-side sessions: a rolling touch writes the store\'s current copy, ne
   const created = await manager.create({ ...data, accessToken: 'at-1', refreshToken: 'rt-1' }, new Map(), (c) => out.push(c), undefined);
   const cookies = parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
   now += 100;
-  store.raceOnce = () => store.set(`session:${created.id!}`, { ...created.envelope, data: { ...data, accessToken: 'at-2', refreshToken: 'rt-2' } }, 1_000);
+  store.raceOnce = async () => {
+    await backend.save({ ...created.envelope, data: { ...data, accessToken: 'at-2', refreshToken: 'rt-2' } }, 1_000, new Map(), () => undefined, created);
+  };
   const touched = await manager.read(cookies, () => undefined);
   assert.equal(touched?.envelope.data.refreshToken, 'rt-2', 'the touch re-read the store under the lock');
-  const stored = await store.get(`session:${created.id!}`) as { touchedAt: number; data: SessionData };
-  assert.deepEqual({ refreshToken: stored.data.refreshToken, touchedAt: stored.touchedAt }, { refreshToken: 'rt-2', touchedAt: now });
+  const stored = await backend.reload(created.id!);
+  assert.deepEqual({ refreshToken: stored?.envelope.data.refreshToken, touchedAt: stored?.envelope.touchedAt }, { refreshToken: 'rt-2', touchedAt: now });
 
   // While another instance holds the session's lock, the touch is skipped (a later request does it).
   now += 100;
   await store.add(`session-lock:${created.id!}`, { at: 0 }, 10);
   const skipped = await manager.read(cookies, () => undefined);
   assert.equal(skipped?.envelope.touchedAt, now - 100);
+});
+
+test('server-side sessions are sealed in the store: no tokens in clear, and a record written by someone else is no session', async () => {
+  const store = new MemoryStore();
+  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
+  const manager = new SessionManager(backend, { absoluteDuration: 10_000, rollingDuration: undefined, touchInterval: 0 });
+  const out: string[] = [];
+  const created = await manager.create({ ...data, accessToken: 'secret-access-token', refreshToken: 'secret-refresh-token' }, new Map(), (c) => out.push(c), undefined);
+  const cookies = parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
+  const raw = JSON.stringify(await store.get(`session:${created.id!}`));
+  assert.doesNotMatch(raw, /secret-|alice|eyJ/);
+  assert.equal((await manager.read(cookies, () => undefined))?.envelope.data.accessToken, 'secret-access-token');
+
+  // Someone with write access to the store plants a plain envelope, or moves a sealed one to another id.
+  await store.set(`session:${created.id!}`, { ...created.envelope, data: { ...data, idToken: 'forged' } }, 100);
+  assert.equal(await manager.read(cookies, () => undefined), undefined);
+  const other = await manager.create(data, new Map(), () => undefined, undefined);
+  await store.set(`session:${created.id!}`, await store.get(`session:${other.id!}`), 100);
+  assert.equal(await manager.read(cookies, () => undefined), undefined, 'a record is bound to its key');
 });
