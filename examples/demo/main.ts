@@ -13,6 +13,8 @@
  * - `OIDC_API_AUDIENCE`: the audience the demo's API (`GET /api/me`, `GET /api/admin`) requires in
  *   bearer tokens (default `<base URL>/api`; the embedded provider issues JWT access tokens for it).
  * - `SESSION_SECRET`: encrypts the session cookie, at least 32 characters (default: random per run).
+ * - `REDIS_URL`: keep sessions in Redis (`redis://host:port`), as several instances of an app would
+ *   (default: in an encrypted cookie). With SESSION_SECRET set too, sessions survive a restart.
  * - `DEV_PROVIDER_PORT`: port of the embedded provider on 127.0.0.1 (default 0, a free one).
  */
 import { randomBytes } from 'node:crypto';
@@ -21,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from 'oidc-kit';
 import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { OpenIDConnect } from 'oidc-kit/express';
+import { createRedisStore } from 'oidc-kit/redis';
 import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
 import { createDemoApp } from './app.ts';
 import { type ApiGuide, clientCredentialsCommand } from './pages.ts';
@@ -44,6 +47,7 @@ interface DemoSettings {
   external: { issuer: string; clientId: string; clientSecret: string } | undefined;
   apiAudience: string | undefined;
   sessionSecret: string | undefined;
+  redisUrl: string | undefined;
 }
 
 /** A start-up problem, reported as one line without a stack trace. */
@@ -71,6 +75,10 @@ function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
   if (baseUrl !== undefined && !URL.canParse(baseUrl)) {
     throw new StartupError(`BASE_URL "${baseUrl}" is not an absolute URL; write it like http://localhost:3000.`);
   }
+  const redisUrl = value('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:$/.test(URL.canParse(redisUrl) ? new URL(redisUrl).protocol : '')) {
+    throw new StartupError('REDIS_URL must look like redis://localhost:6379 (or rediss:// for TLS).');
+  }
   return {
     port: portFrom('PORT', value('PORT'), 3000),
     baseUrl: baseUrl?.replace(/\/+$/, ''),
@@ -78,7 +86,16 @@ function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
     external,
     apiAudience: value('OIDC_API_AUDIENCE'),
     sessionSecret: value('SESSION_SECRET'),
+    redisUrl,
   };
+}
+
+/** The URL without its password, for printing. */
+function redactedUrl(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.href;
 }
 
 function portFrom(name: string, text: string | undefined, fallback: number): number {
@@ -122,12 +139,14 @@ async function main(): Promise<void> {
   };
   const server = createServer((req, res) => handler(req, res));
   let provider: DevProvider | undefined;
+  // Sessions in Redis when REDIS_URL is set; the store connects in the background and reconnects by itself.
+  const store = settings.redisUrl === undefined ? undefined : createRedisStore({ url: settings.redisUrl });
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
     setTimeout(() => process.exit(0), 3000).unref(); // should a close hang
-    void Promise.all([closeServer(server), provider?.close()]).finally(() => process.exit(0));
+    void Promise.all([closeServer(server), provider?.close(), store?.close()]).finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -182,6 +201,7 @@ async function main(): Promise<void> {
       routes: { postLogout: POST_LOGOUT_PATH, backchannelLogout: BACKCHANNEL_LOGOUT_PATH },
       // GET /api/me and /api/admin accept bearer tokens issued for this audience only.
       resourceServer: { audience: apiAudience },
+      ...(store === undefined ? {} : { session: { store } }),
     });
     handler = createDemoApp(oidc, apiGuide);
 
@@ -201,6 +221,9 @@ async function main(): Promise<void> {
       ...(apiGuide.clientCredentials
         ? [`  get a token: ${clientCredentialsCommand(apiGuide.clientCredentials, apiAudience)}`]
         : []),
+      store === undefined
+        ? 'Sessions: in an encrypted cookie (set REDIS_URL to keep them in Redis).'
+        : `Sessions: in Redis at ${redactedUrl(settings.redisUrl ?? '')}.`,
       settings.sessionSecret
         ? 'Session secret: from SESSION_SECRET.'
         : 'Session secret: generated at random for this run, so sessions won\'t survive a restart (set SESSION_SECRET to keep them).',
@@ -209,7 +232,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(lines.join('\n') + '\n');
   } catch (error) {
-    await Promise.all([closeServer(server), provider?.close()]);
+    await Promise.all([closeServer(server), provider?.close(), store?.close()]);
     throw error;
   }
 }

@@ -12,13 +12,14 @@ import type { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import { loginThroughProvider, type NavigateResult, parseForms, TestBrowser } from '../support/browser.ts';
+import { redisUnavailable, startRedis } from '../support/redis-server.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const START_TIMEOUT_MS = 15_000;
 /** Variables of the demo's environment contract: never inherited from the test's environment. */
 const DEMO_VARIABLES = [
   'PORT', 'BASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_API_AUDIENCE',
-  'SESSION_SECRET', 'DEV_PROVIDER_PORT', 'NODE_TEST_CONTEXT',
+  'SESSION_SECRET', 'DEV_PROVIDER_PORT', 'REDIS_URL', 'NODE_TEST_CONTEXT',
 ];
 
 type DemoProcess = ChildProcessByStdio<null, Readable, Readable>;
@@ -480,4 +481,28 @@ void test('demo API: the home page\'s client-credentials command gets a token th
   // A logged-in browser's session cookie is not a bearer token.
   await loginThroughProvider(browser, `${demo.baseUrl}/login?returnTo=/profile`, 'alice');
   assert.equal((await browser.request(`${demo.baseUrl}/api/me`)).status, 401);
+});
+
+void test('demo with REDIS_URL: sessions in Redis survive a restart of the demo', { skip: redisUnavailable() }, async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.close());
+  const env = { PORT: String(await freePort()), REDIS_URL: redis.url, SESSION_SECRET: 'demo-test-secret-0123456789-abcdefghij' };
+  const first = await startDemo(t, env);
+  assert.match(first.stdout(), new RegExp(`Sessions: in Redis at ${redis.url}`));
+  const browser = new TestBrowser();
+  const login = await loginThroughProvider(browser, `${first.baseUrl}/login?returnTo=/profile`, 'alice');
+  assert.equal(login.response.status, 200);
+  assert.equal(await first.stop(), 0);
+
+  const second = await startDemo(t, env);
+  const profile = await profileJson(browser, second.baseUrl);
+  assert.equal(profile.status, 200, 'still logged in after the restart');
+  assert.equal((profile.body as { sub?: unknown }).sub, 'alice');
+  await second.stop();
+});
+
+void test('demo refuses a REDIS_URL that is not a redis:// URL, in one line', async (t) => {
+  const spawned = spawnDemo(t, { PORT: '0', REDIS_URL: 'localhost:6379' });
+  assert.equal(await spawned.exited, 1);
+  assert.match(spawned.stderr().trim(), /^[^\n]*REDIS_URL must look like redis:\/\/localhost:6379[^\n]*$/);
 });
