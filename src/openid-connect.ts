@@ -145,6 +145,8 @@ export class OpenIDConnect {
   readonly #contexts = new WeakMap<ContextState, RequestContext>();
   readonly #host: ContextHost;
   readonly #refresher: TokenRefresher;
+  /** Outages (store, provider) are logged once per 30 s, not once per refused request. */
+  readonly #outageLog = new OutageLog(30_000);
   readonly #backend: SessionBackend;
   /** How long a request waits for another instance's refresh of its session. */
   readonly #refreshWaitMs: number;
@@ -210,7 +212,7 @@ export class OpenIDConnect {
       );
     this.#logoutTokens = new LogoutTokenVerifier(this.#providers.values());
     const rs = this.config.resourceServer;
-    this.#tokens = new TokenValidator(this.#providers, rs, this.config.logger);
+    this.#tokens = new TokenValidator(this.#providers, rs, this.config.logger, new CookieSealer(secrets, 'introspection'));
     this.#transports = { form: rs.allowFormToken, query: rs.allowQueryToken, realm: rs.realm };
     this.#grants = new ClientCredentialsGrants(this.config.refreshBefore);
     this.#host = {
@@ -706,6 +708,9 @@ export class OpenIDConnect {
 
   async #logoutRoute(state: ContextState): Promise<ResponsePlan> {
     const { request } = state;
+    // The session could not be read (store down): it cannot be ended either, and answering as if it
+    // had been would leave it alive in the store, valid again once the store is back.
+    if (state.loadError) throw state.loadError;
     const returnTo = this.#query(state).get('returnTo') ?? undefined;
     if (request.method === 'POST') {
       if (this.#isCrossSite(request)) {
@@ -734,6 +739,7 @@ export class OpenIDConnect {
   }
 
   async #logout(state: ContextState, options: LogoutOptions): Promise<ResponsePlan> {
+    if (state.loadError) throw state.loadError;
     const returnTo = safeReturnTo(options.returnTo, this.config.baseUrl, this.config.postLogoutRedirect);
     const session = state.session;
     state.session = undefined;
@@ -826,7 +832,7 @@ export class OpenIDConnect {
 
   async #failure(error: unknown, context: RequestContext, state: ContextState, what: string | undefined): Promise<ResponsePlan> {
     if (!(error instanceof OidcError)) throw error;
-    if (what !== undefined) {
+    if (what !== undefined && this.#outageLog.shouldLog(error.code)) {
       this.config.logger.warn(`${what}: ${error.code}${error.reason ? `:${error.reason}` : ''}`, {
         code: error.code,
         reason: error.reason,
@@ -836,5 +842,28 @@ export class OpenIDConnect {
     }
     const custom = await this.renderError(context, error);
     return custom ?? this.errorResponse(error, state.request);
+  }
+}
+
+/**
+ * Rate limit for the log lines of outages: while the session store or the provider is down, every
+ * request fails the same way, and one line per request would drown the log. Other failures (a bad
+ * callback, a refused token) are about one request and are always logged.
+ */
+class OutageLog {
+  static readonly CODES: ReadonlySet<string> = new Set(['session_store_unavailable', 'provider_unavailable']);
+  readonly #intervalMs: number;
+  readonly #last = new Map<string, number>();
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  shouldLog(code: string): boolean {
+    if (!OutageLog.CODES.has(code)) return true;
+    const now = Date.now();
+    if (now - (this.#last.get(code) ?? -Infinity) < this.#intervalMs) return false;
+    this.#last.set(code, now);
+    return true;
   }
 }

@@ -237,7 +237,9 @@ export interface IntrospectionOptions {
    * Also keep answers in this store (e.g. the `RedisStore` of `oidc-kit/redis`), shared by every
    * instance of the API, so a token is introspected once per cache lifetime in all, not once per
    * instance. Each instance keeps its in-memory cache in front of it. Keys are the SHA-256 of the
-   * token, never the token. A store that fails is skipped (the provider is asked). Default: none.
+   * token, never the token; answers are sealed with `secret` (which an API-only app must then set,
+   * the same on every instance), so write access to the store cannot make a token valid. A store
+   * that fails is skipped (the provider is asked). Default: none.
    */
   store?: SessionStore;
 }

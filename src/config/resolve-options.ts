@@ -44,6 +44,9 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   const baseUrl = parseBaseUrl(rsOnly && options.baseUrl === undefined ? RS_ONLY_BASE_URL : options.baseUrl);
   const loopback = isLoopbackHttp(baseUrl);
   // Nothing is ever encrypted without cookies; a throwaway secret keeps the sealers constructible.
+  if (rsOnly && options.secret === undefined && options.resourceServer?.introspection?.store !== undefined) {
+    throw new ConfigurationError('secret', 'is needed with resourceServer.introspection.store: answers shared between instances are sealed with it, so set the same secret (at least 32 characters) on every instance.');
+  }
   const secrets = rsOnly && options.secret === undefined ? [randomBytes(32).toString('base64url')] : resolveSecrets(options.secret);
 
   const callback = routePath('routes.callback', options.routes?.callback ?? '/callback');

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
@@ -44,7 +45,11 @@ export class TokenIntrospector {
   #warnedUnavailable = false;
   #warnedStore = false;
 
-  constructor(provider: ProviderClient, settings: ResourceServerSettings, logger: Logger) {
+  readonly #sealer: CookieSealer;
+
+  /** @param sealer seals the answers kept in the shared store (`introspection.store`). */
+  constructor(provider: ProviderClient, settings: ResourceServerSettings, logger: Logger, sealer: CookieSealer) {
+    this.#sealer = sealer;
     this.#provider = provider;
     this.#settings = settings.introspection;
     this.#logger = logger;
@@ -119,18 +124,29 @@ export class TokenIntrospector {
     const record: SharedAnswer = answer.active
       ? { active: true, claims: answer.claims, until }
       : { active: false, reason: answer.rejection.reason, message: answer.rejection.message, until };
-    store.set(SHARED_KEY_PREFIX + key, record, Math.ceil((until - Date.now()) / 1000)).catch((error: unknown) => this.#storeFailed(error));
+    // Sealed and bound to its key: whoever can write to the store still cannot make a token valid.
+    const storeKey = SHARED_KEY_PREFIX + key;
+    store.set(storeKey, this.#sealer.seal(JSON.stringify(record), storeKey), Math.ceil((until - Date.now()) / 1000)).catch((error: unknown) => this.#storeFailed(error));
   }
 
   /** The answer another instance cached in the shared store, if any and still valid. A failing store is skipped. */
   async #shared(key: string): Promise<{ answer: Answer; until: number } | undefined> {
     const store = this.#settings.store;
     if (store === undefined) return undefined;
-    let record: unknown;
+    const storeKey = SHARED_KEY_PREFIX + key;
+    let sealed: unknown;
     try {
-      record = await store.get(SHARED_KEY_PREFIX + key);
+      sealed = await store.get(storeKey);
     } catch (error) {
       this.#storeFailed(error);
+      return undefined;
+    }
+    const json = typeof sealed === 'string' ? this.#sealer.open(sealed, storeKey) : undefined;
+    if (json === undefined) return undefined;
+    let record: unknown;
+    try {
+      record = JSON.parse(json);
+    } catch {
       return undefined;
     }
     if (typeof record !== 'object' || record === null) return undefined;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger, TokenValidationStrategy } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { audienceList } from '../config/resolve-options.ts';
@@ -71,7 +72,11 @@ export class TokenValidator {
   readonly #jwt = new Map<string, JwtAccessTokenVerifier>();
   readonly #introspection = new Map<string, TokenIntrospector>();
 
-  constructor(providers: ReadonlyMap<string, ProviderClient>, settings: ResourceServerSettings, logger: Logger) {
+  readonly #sealer: CookieSealer;
+
+  /** @param sealer seals introspection answers shared through `introspection.store`. */
+  constructor(providers: ReadonlyMap<string, ProviderClient>, settings: ResourceServerSettings, logger: Logger, sealer: CookieSealer) {
+    this.#sealer = sealer;
     this.#providers = providers;
     this.#settings = settings;
     this.#logger = logger;
@@ -176,7 +181,7 @@ export class TokenValidator {
   #introspector(name: string): TokenIntrospector {
     let introspector = this.#introspection.get(name);
     if (introspector === undefined) {
-      introspector = new TokenIntrospector(this.#provider(name), this.#settings, this.#logger);
+      introspector = new TokenIntrospector(this.#provider(name), this.#settings, this.#logger, this.#sealer);
       this.#introspection.set(name, introspector);
     }
     return introspector;

@@ -1,8 +1,10 @@
 /**
  * Where oidc-kit keeps server-side state: sessions (with `session.store`), back-channel logout
- * records and the replay cache of logout tokens, and the results of run-time client registration
- * (sealed with the app's secret). Values are JSON-serialisable; keys are namespaced by oidc-kit
- * (`session:…`, `logout:…`, `registration:…`). Implement it for any database; oidc-kit ships
+ * records and the replay cache of logout tokens, short per-session locks, the results of run-time
+ * client registration, and (with `resourceServer.introspection.store`) introspection answers.
+ * Sessions, registrations and introspection answers are sealed with the app's secret. Values are
+ * JSON-serialisable; keys are namespaced by oidc-kit (`session:…`, `session-lock:…`, `logout:…`,
+ * `registration:…`, `introspection:…`). For several instances, use `RedisStore` (`oidc-kit/redis`). Implement it for any database; oidc-kit ships
  * {@link MemoryStore} (one process, for development and tests). Methods may throw or reject when the
  * backend is down: oidc-kit then answers 503 and never treats the request as logged in.
  *
@@ -25,9 +27,9 @@ export interface SessionStore {
   delete(key: string): Promise<void>;
   /**
    * Stores `value` only if `key` holds nothing, atomically, and says whether it did (Redis `SET NX`).
-   * Optional: oidc-kit uses it, when present, to mark a logout token as used and as a short lock so
-   * that only one instance registers the app at a provider; without it, `set`, and each instance
-   * may register its own client.
+   * Optional: oidc-kit uses it, when present, to mark a logout token as used, and as the short locks
+   * that let one instance at a time refresh or touch a session and register the app at a provider;
+   * without it, `set`, and instances may race (each may refresh, or register its own client).
    */
   add?(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
 }

@@ -188,6 +188,13 @@ describe('sessions on Redis, shared by app processes', { skip: unavailable }, ()
         assert.equal((await get(`${app.url}/health`, cookie)).status, 200, 'routes that need no session still work');
         const login = await fetch(`${app.url}/login`, { redirect: 'manual' });
         assert.equal(login.status, 302, 'starting a login needs no store');
+        // Logging out cannot end a session it cannot read: an honest 503, not a false "logged out".
+        const logout = await fetch(`${app.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: String(config['baseUrl']), accept: 'application/json' } });
+        assert.equal(logout.status, 503);
+      }
+      for (const app of [a, b]) {
+        const lines = app.stderr().split('\n').filter((line) => line.includes('session_store_unavailable'));
+        assert.equal(lines.length, 1, `an outage is logged once, not per request: ${lines.join(' | ')}`);
       }
     } finally {
       await redis.start();
@@ -289,7 +296,7 @@ describe('the introspection cache shared through Redis', { skip: unavailable }, 
     const store = createRedisStore({ url: redis.url, logger: { warn() {} } });
     const warnings: string[] = [];
     const api = (): OpenIDConnect => new OpenIDConnect({
-      resourceServerOnly: true, issuer: lab.issuer, clientId: 'api', clientSecret: 'api-secret',
+      resourceServerOnly: true, issuer: lab.issuer, clientId: 'api', clientSecret: 'api-secret', secret: SECRET,
       resourceServer: { strategy: 'introspection', introspection: { store, cacheTtl: 60 } },
       logger: { warn: (message) => warnings.push(message) },
     });
@@ -310,7 +317,13 @@ describe('the introspection cache shared through Redis', { skip: unavailable }, 
       assert.deepEqual(second.valid && second.claims['sub'], 'user-1');
       assert.equal(lab.count('/introspect'), 1, 'the second instance used the first one\'s answer');
       const stored = JSON.stringify(await store.get(`introspection:${sha256('opaque-1')}`));
-      assert.doesNotMatch(stored, /opaque-1/, 'keyed by hash; the token itself is not stored');
+      assert.doesNotMatch(stored, /opaque-1|user-1/, 'keyed by hash and sealed: neither the token nor its claims are readable');
+
+      // Someone who can write to Redis plants an "active" answer for a token of their own: not accepted.
+      await store.set(`introspection:${sha256('planted')}`, { active: true, claims: { sub: 'mallory' }, until: Date.now() + 60_000 }, 60);
+      const planted = await two.validateToken('planted');
+      assert.equal(planted.valid, false);
+      assert.equal(lab.count('/introspect'), 2, 'the planted record was ignored and the provider asked');
 
       // Inactive answers are shared too, briefly.
       assert.equal((await one.validateToken('revoked')).valid, false);
@@ -319,12 +332,12 @@ describe('the introspection cache shared through Redis', { skip: unavailable }, 
       }
       const refused = await two.validateToken('revoked');
       assert.equal(refused.valid === false && refused.code, 'invalid_token');
-      assert.equal(lab.count('/introspect'), 2);
+      assert.equal(lab.count('/introspect'), 3);
 
       await redis.stop();
       lab.introspections.set('opaque-2', { active: true, sub: 'user-2', exp: now + 120 });
       assert.equal((await one.validateToken('opaque-2')).valid, true, 'without Redis the provider is asked');
-      assert.equal(lab.count('/introspect'), 3);
+      assert.equal(lab.count('/introspect'), 4);
       assert.ok(warnings.some((w) => /shared introspection cache failed/.test(w)));
     } finally {
       await store.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveOptions } from '../../src/config/resolve-options.ts';
-import { ConfigurationError, type OpenIDConnectOptions } from '../../src/index.ts';
+import { ConfigurationError, MemoryStore, type OpenIDConnectOptions } from '../../src/index.ts';
 
 const valid: OpenIDConnectOptions = {
   baseUrl: 'https://app.example',
@@ -368,4 +368,10 @@ test('userInfoSigningAlg: asymmetric only, GET only, inherited by named provider
 test('stores: session.store and resourceServer.introspection.store need the SessionStore methods', () => {
   rejects({ session: { store: {} as never } }, 'session.store', /get\(key\), set\(key, value, ttlSeconds\) and delete\(key\)/);
   rejects({ resourceServer: { introspection: { store: { get: () => Promise.resolve() } as never } } }, 'resourceServer.introspection.store', /like MemoryStore or RedisStore/);
+});
+
+test('an API-only app sharing introspection answers needs its own secret (they are sealed with it)', () => {
+  const api = { resourceServerOnly: true, issuer: 'https://op.example', resourceServer: { introspection: { store: new MemoryStore() } } };
+  assert.throws(() => resolveOptions(api), (error: unknown) => error instanceof ConfigurationError && error.option === 'secret' && /same secret/.test(error.message));
+  assert.doesNotThrow(() => resolveOptions({ ...api, secret: 's'.repeat(32) }));
 });
