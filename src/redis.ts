@@ -24,6 +24,12 @@ export interface CreateRedisStoreOptions {
 
 /** A {@link RedisStore} with a client of its own; `close()` disconnects it. */
 export interface OwnedRedisStore extends RedisStore {
+  /**
+   * Resolves once the client is connected, so an app can wait for Redis before it starts listening
+   * (requests that need the store get 503 until then). Rejects after `timeoutMs` (default 10 000)
+   * without stopping the client, which keeps trying.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   /** Disconnects the client (at shutdown). */
   close(): Promise<void>;
 }
@@ -40,6 +46,7 @@ export interface OwnedRedisStore extends RedisStore {
  * import { createRedisStore } from 'oidc-kit/redis';
  * const store = createRedisStore({ url: process.env.REDIS_URL });
  * const oidc = new OpenIDConnect({ ...options, session: { store } });
+ * await store.ready(); // optional: serve once Redis answers
  * process.on('SIGTERM', () => void store.close());
  * ```
  */
@@ -58,15 +65,36 @@ export function createRedisStore(options: CreateRedisStoreOptions = {}): OwnedRe
   });
   // Without a listener, node-redis's 'error' events would crash the process.
   client.on('error', (error: unknown) => warn(`Redis connection problem (sessions answer 503 meanwhile): ${error instanceof Error ? error.message : String(error)}`));
-  client.connect().catch(() => undefined); // reported through 'error'; reconnection goes on
+  // Resolves at the first connection; failures until then are reported through 'error'.
+  const connected = client.connect().then(() => undefined);
+  connected.catch(() => undefined);
   const store = new RedisStore({
     client,
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     ...(options.commandTimeout === undefined ? {} : { commandTimeout: options.commandTimeout }),
   }) as OwnedRedisStore;
+  store.ready = async (timeoutMs = 10_000) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis at ${redactedUrl(options.url ?? 'redis://localhost:6379')} is not reachable after ${timeoutMs} ms; still trying.`)), timeoutMs);
+    });
+    try {
+      await Promise.race([connected, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   store.close = async () => {
     client.destroy();
     await Promise.resolve();
   };
   return store;
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  if (!URL.canParse(url)) return 'the configured URL';
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.href;
 }

@@ -203,6 +203,8 @@ async function main(): Promise<void> {
       resourceServer: { audience: apiAudience },
       ...(store === undefined ? {} : { session: { store } }),
     });
+    // Sessions need Redis: wait for it (a little) before serving, and say so if it is not there yet.
+    await store?.ready(5000).catch((error: unknown) => process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`));
     handler = createDemoApp(oidc, apiGuide);
 
     const lines = [

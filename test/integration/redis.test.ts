@@ -285,6 +285,15 @@ describe('RedisStore against redis-server', { skip: unavailable }, () => {
     assert.equal(offline.isReady, false);
     await assert.rejects(new RedisStore({ client: offline }).set('x', 1, 10), (e: Error) => e instanceof RedisStoreError && /not connected/.test(e.message));
     assert.throws(() => new RedisStore({} as never), /needs \{ client \}/);
+
+    // createRedisStore: ready() says when its own client is connected, or that it is not (yet).
+    const owned = createRedisStore({ url: redis.url, logger: { warn() {} } });
+    await owned.ready();
+    await owned.set('ready', 1, 10);
+    await owned.close();
+    const nowhere = createRedisStore({ url: 'redis://:hunter2@127.0.0.1:1', logger: { warn() {} } });
+    await assert.rejects(nowhere.ready(200), (e: Error) => /not reachable after 200 ms; still trying/.test(e.message) && !e.message.includes('hunter2'));
+    await nowhere.close();
     assert.throws(() => new RedisStore({ client, commandTimeout: 0 }), /commandTimeout/);
   });
 });

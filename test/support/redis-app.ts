@@ -49,6 +49,8 @@ app.get('/api/token', oidc.requireLogin(), async (req, res, next) => {
 });
 app.use(oidc.errorHandler());
 
+// Serve once Redis answers, as an app behind a load balancer's health check would.
+await store.ready().catch((error: unknown) => logger.warn(error instanceof Error ? error.message : String(error)));
 const server = createServer(app);
 server.listen(config.port, '127.0.0.1', () => {
   console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
