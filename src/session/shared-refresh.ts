@@ -44,23 +44,23 @@ export async function refreshExclusively(
   waitMs: number,
 ): Promise<LoadedSession> {
   const stale = session.envelope.data.accessToken;
-  // Someone else's refresh shows as a new access token in the store.
-  const refreshedElsewhere = async (): Promise<LoadedSession | undefined> => {
-    const current = await backend.reload(session.id);
-    if (current === undefined) throw new OidcError('session_expired', 'Your session has ended; log in again.', { reason: 'ended' });
-    return current.envelope.data.accessToken === stale ? undefined : current;
+  // The store's copy now; gone means logged out elsewhere meanwhile.
+  const current = async (): Promise<LoadedSession> => {
+    const loaded = await backend.reload(session.id);
+    if (loaded === undefined) throw new OidcError('session_expired', 'Your session has ended; log in again.', { reason: 'ended' });
+    return loaded;
   };
   const deadline = Date.now() + waitMs;
   for (;;) {
+    // Someone else's refresh shows as a new access token in the store. The lock may come free just
+    // after another instance's refresh: look before refreshing again.
     const attempt = await backend.exclusive(session.id, async () => {
-      // The lock may come free just after another instance's refresh: look before refreshing again.
-      const current = await backend.reload(session.id);
-      if (current === undefined) throw new OidcError('session_expired', 'Your session has ended; log in again.', { reason: 'ended' });
-      return current.envelope.data.accessToken === stale ? refresh(current) : current;
+      const copy = await current();
+      return copy.envelope.data.accessToken === stale ? refresh(copy) : copy;
     });
     if (attempt.ran) return attempt.value;
-    const done = await refreshedElsewhere();
-    if (done !== undefined) return done;
+    const copy = await current();
+    if (copy.envelope.data.accessToken !== stale) return copy;
     if (Date.now() > deadline) {
       throw new OidcError('provider_unavailable', 'Another instance of this app is refreshing your session and has not finished; try again shortly.', { reason: 'refresh_lock' });
     }
