@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import express from 'express';
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { OidcError, wantsJson } from 'oidc-kit';
-import type { OpenIDConnect } from 'oidc-kit/express';
-import { type ApiGuide, homePage, messagePage, profilePage, type Viewer } from './pages.ts';
+import type { ErrorView, OpenIDConnect } from 'oidc-kit/express';
+import { type ApiGuide, type ApiResult, DEMO_SCRIPT, errorPage, homePage, messagePage, profilePage, type Viewer } from './pages.ts';
 
 /**
  * Builds the demo app around a configured `OpenIDConnect`.
@@ -46,9 +46,13 @@ export function createDemoApp(oidc: OpenIDConnect, api?: ApiGuide): express.Expr
     res.set('cache-control', 'no-store').json({ admin: true, sub: req.oidc.token?.sub, client_id: req.oidc.token?.client_id });
   });
 
-  // Anonymous browsers are sent to log in (and back here); JSON clients get a 401. requireLogin()
-  // also refreshes the access token when it is about to expire.
-  app.get('/profile', oidc.requireLogin(), async (req, res) => {
+  // The pages' one script: the expiry countdowns. Allowed by the CSP as 'self'.
+  app.get('/assets/demo.js', (_req, res) => {
+    res.set({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300', 'x-content-type-options': 'nosniff' }).send(DEMO_SCRIPT);
+  });
+
+  /** The profile page for the logged-in user, with the API's answer when a button asked for one. */
+  const sendProfile = async (req: Request, res: Response, apiResult?: ApiResult): Promise<void> => {
     const claims = req.oidc.user;
     if (claims === undefined) throw new Error('requireLogin() let an anonymous request through');
     // Already fresh (requireLogin() saw to it), so no network call here. Should it have to be
@@ -62,9 +66,12 @@ export function createDemoApp(oidc: OpenIDConnect, api?: ApiGuide): express.Expr
         claims,
         accessTokenFingerprint,
         accessTokenExpiresAt: req.oidc.accessTokenExpiresAt?.toISOString(),
+        provider: req.oidc.provider,
       });
       return;
     }
+    const providerName = req.oidc.provider;
+    const provider = providerName === undefined ? undefined : oidc.config.providers.get(providerName);
     sendHtml(
       res,
       200,
@@ -76,8 +83,38 @@ export function createDemoApp(oidc: OpenIDConnect, api?: ApiGuide): express.Expr
         sessionExpiresAt: req.oidc.sessionExpiresAt,
         hasRefreshToken: req.oidc.refreshToken !== undefined,
         scope: req.oidc.scope,
+        provider: provider === undefined ? undefined : { name: provider.name, issuer: provider.issuer },
+        ...(apiResult === undefined ? {} : { apiResult }),
       }),
     );
+  };
+
+  // Anonymous browsers are sent to log in (and back here); JSON clients get a 401. requireLogin()
+  // also refreshes the access token when it is about to expire.
+  app.get('/profile', oidc.requireLogin(), (req, res) => sendProfile(req, res));
+
+  // The profile's "Call the API" buttons: the app calls its own API with the session's access token
+  // (server to server: the token never reaches the browser) and shows what the API answered, a
+  // refusal included (its status and WWW-Authenticate header say why).
+  app.post('/call-api', oidc.requireLogin(), express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
+    if (!fromThisApp(req, appOrigin)) {
+      sendHtml(res, 403, messagePage('Refused', 'This request came from another site.', viewerOf(req)));
+      return;
+    }
+    const path = (req.body as Record<string, unknown> | undefined)?.['api'] === 'admin' ? '/api/admin' : '/api/me';
+    const accessToken = await req.oidc.accessToken();
+    let apiResult: ApiResult;
+    try {
+      const answer = await fetch(new URL(path, oidc.config.baseUrl), {
+        headers: { authorization: `Bearer ${accessToken ?? ''}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(5000),
+      });
+      const text = await answer.text();
+      apiResult = { path, status: answer.status, challenge: answer.headers.get('www-authenticate') ?? undefined, body: prettyJson(text) };
+    } catch (error) {
+      apiResult = { path, status: 502, challenge: undefined, body: `The API could not be reached: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    await sendProfile(req, res, apiResult);
   });
 
   // The profile's "Refresh the access token" button: a refresh_token grant now, whatever the
@@ -181,7 +218,7 @@ function contentSecurityPolicy(oidc: OpenIDConnect): string {
     }
   }
   const formAction = ["'self'", ...[...origins].filter((origin) => /^https?:\/\/[^\s;,']+$/.test(origin))].join(' ');
-  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`;
+  return `default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; form-action ${formAction}; frame-ancestors 'none'`;
 }
 
 function sendPage(res: Response, status: number, html: string, csp: string): void {
@@ -197,3 +234,29 @@ function sendPage(res: Response, status: number, html: string, csp: string): voi
     })
     .send(html);
 }
+
+/** JSON re-indented for reading; anything else as it came. */
+function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The demo's error view (the `onError` option): oidc-kit's errors for browsers — a cancelled login,
+ * the provider's error, an expired login attempt, an unreachable provider — on a page in the demo's
+ * own look, with the stable error code. API clients (JSON, bearer-token routes) keep oidc-kit's JSON
+ * answers: sending nothing lets them through.
+ *
+ * @example
+ * ```ts
+ * const oidc = new OpenIDConnect({ ...options, onError: demoErrorView });
+ * ```
+ */
+export const demoErrorView: ErrorView = (error, req, res) => {
+  if (error.challenge !== undefined || prefersJson(req)) return;
+  const csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors 'none'";
+  sendPage(res, error.status, errorPage(error, viewerOf(req)), csp);
+};

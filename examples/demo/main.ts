@@ -25,7 +25,7 @@ import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { OpenIDConnect } from 'oidc-kit/express';
 import { createRedisStore } from 'oidc-kit/redis';
 import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
-import { createDemoApp } from './app.ts';
+import { createDemoApp, demoErrorView } from './app.ts';
 import { type ApiGuide, clientCredentialsCommand } from './pages.ts';
 
 const SCOPE = 'openid email profile offline_access';
@@ -202,6 +202,12 @@ async function main(): Promise<void> {
       // GET /api/me and /api/admin accept bearer tokens issued for this audience only.
       resourceServer: { audience: apiAudience },
       ...(store === undefined ? {} : { session: { store } }),
+      // Errors (a cancelled login, the provider's error) on the demo's own friendly page.
+      onError: demoErrorView,
+      // The embedded provider issues the login's access token for the demo API (RFC 8707 resource
+      // indicator), so the profile page's "Call the API" buttons work with it. Such a token is not
+      // for UserInfo, and the embedded provider puts the claims in the ID token anyway.
+      ...(provider === undefined ? {} : { authorizationParams: { resource: apiAudience }, userInfo: false }),
     });
     // Sessions need Redis: wait for it (a little) before serving, and say so if it is not there yet.
     await store?.ready(5000).catch((error: unknown) => process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`));

@@ -20,6 +20,19 @@ export interface ProfileView {
   sessionExpiresAt: Date | undefined;
   hasRefreshToken: boolean;
   scope: string | undefined;
+  /** Which provider the session came from: its name and issuer. */
+  provider: { name: string; issuer: string } | undefined;
+  /** The answer of the demo API to the last "Call the API" button, if one was pressed. */
+  apiResult?: ApiResult;
+}
+
+/** What the demo API answered when the profile page called it with the session's access token. */
+export interface ApiResult {
+  path: string;
+  status: number;
+  /** The `WWW-Authenticate` header of a refusal (RFC 6750), if any. */
+  challenge: string | undefined;
+  body: string;
 }
 
 /**
@@ -76,6 +89,17 @@ td{word-break:break-word}
 .muted{color:#656d76;font-size:.9rem}
 code{font-size:.9em}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.6rem .8rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+.status{display:inline-block;padding:.1rem .5rem;border-radius:1rem;font-weight:600;font-size:.9rem}
+.status.ok{background:#dafbe1;color:#116329}
+.status.refused{background:#ffebe9;color:#a40e26}
+.error-code{font-family:ui-monospace,monospace;background:#f6f8fa;padding:.1rem .4rem;border-radius:4px}
+@media (max-width:40rem){
+header{flex-wrap:wrap;gap:.5rem}
+nav a:first-child{margin-left:0}
+th{width:auto;white-space:normal}
+th,td{display:block;padding:.2rem .4rem}
+td{padding-bottom:.6rem}
+}
 `;
 
 /**
@@ -108,6 +132,7 @@ export function layout(title: string, viewer: Viewer | undefined, content: strin
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · oidc-kit demo</title>
 <style>${STYLE}</style>
+<script src="/assets/demo.js" defer></script>
 </head><body>
 <header><a class="brand" href="/">oidc-kit demo</a><nav>${nav}</nav></header>
 <main>
@@ -167,7 +192,10 @@ export function profilePage(view: ProfileView): string {
       ? '<span class="muted">none</span>'
       : `<code id="access-token">${escapeHtml(view.accessTokenFingerprint)}</code> <span class="muted">(fingerprint: start of its SHA-256)</span>`),
     row('Access token expires', formatDate(view.accessTokenExpiresAt, 'access-token-expires')),
-    row('Session expires', formatDate(view.sessionExpiresAt)),
+    row('Session expires', formatDate(view.sessionExpiresAt, 'session-expires')),
+    row('Provider', view.provider === undefined
+      ? '<span class="muted">unknown</span>'
+      : `<span id="provider">${escapeHtml(view.provider.name)}</span> <span class="muted">(${escapeHtml(view.provider.issuer)})</span>`),
     row('Refresh token', view.hasRefreshToken ? 'yes' : 'no'),
     row('Granted scope', view.scope === undefined ? '<span class="muted">not reported</span>' : `<code>${escapeHtml(view.scope)}</code>`),
   ].join('\n');
@@ -184,10 +212,50 @@ ${sessionRows}
 </table>
 <div class="actions"><form class="inline" method="post" action="/refresh"><button class="button secondary" type="submit">Refresh the access token</button></form></div>
 <p class="muted">Uses the refresh token to get a new access token now (oidc-kit also does it by itself shortly before the access token expires).</p>
+<h2>Call the API</h2>
+<p>The app calls its own API (<code>GET /api/me</code>, or <code>GET /api/admin</code>, which needs the <code>admin</code> scope) with this session's access token as a bearer token, and shows the answer. The token never reaches the browser.</p>
+<div class="actions">
+<form class="inline" method="post" action="/call-api"><input type="hidden" name="api" value="me"><button class="button secondary" type="submit">Call /api/me</button></form>
+<form class="inline" method="post" action="/call-api"><input type="hidden" name="api" value="admin"><button class="button secondary" type="submit">Call /api/admin</button></form>
+</div>
+${view.apiResult === undefined ? '' : apiResultSection(view.apiResult)}
 <h2>Log out</h2>
 ${logoutActions()}
 <p class="muted">The same data as JSON: <code>curl -H 'Accept: application/json'</code> with this session's cookie.</p>`,
   );
+}
+
+/** The demo API's answer, as the profile page shows it. */
+function apiResultSection(result: ApiResult): string {
+  const ok = result.status >= 200 && result.status < 300;
+  const challenge = result.challenge === undefined
+    ? ''
+    : `<p class="muted">WWW-Authenticate: <code id="api-challenge">${escapeHtml(result.challenge)}</code></p>`;
+  return `<div id="api-result">
+<p><code>GET ${escapeHtml(result.path)}</code> answered <span id="api-status" class="status ${ok ? 'ok' : 'refused'}">${result.status}</span></p>
+${challenge}
+<pre id="api-body"><code>${escapeHtml(result.body)}</code></pre>
+</div>`;
+}
+
+/**
+ * The page for a failed login or another oidc-kit error: what happened in plain words, the stable
+ * error code (and the provider's own error), and where to go from here.
+ */
+export function errorPage(error: { status: number; code: string; reason: string | undefined; message: string; oauthError: string | undefined; oauthErrorDescription: string | undefined }, viewer: Viewer | undefined): string {
+  const cancelled = error.code === 'op_error' && error.oauthError === 'access_denied';
+  const title = cancelled ? 'Login cancelled' : error.status >= 500 ? 'The login service is not answering' : 'That did not work';
+  const explanation = cancelled
+    ? 'You cancelled the login at the provider, or it refused it. Nothing was changed here.'
+    : error.message;
+  const providerSaid = error.oauthErrorDescription === undefined
+    ? ''
+    : `<p class="muted">The provider said: <q>${escapeHtml(error.oauthErrorDescription)}</q></p>`;
+  const code = `${error.code}${error.reason === undefined ? '' : `:${error.reason}`}${error.oauthError === undefined ? '' : ` (${error.oauthError})`}`;
+  return layout(title, viewer, `<p id="error-message">${escapeHtml(explanation)}</p>
+${providerSaid}
+<p>Error code: <span id="error-code" class="error-code">${escapeHtml(code)}</span></p>
+<div class="actions"><a class="button" href="/login?returnTo=/profile">Try to log in again</a><a href="/">Back to the start page</a></div>`);
 }
 
 /** A generic page for 404s and unexpected errors. */
@@ -205,7 +273,8 @@ function formatDate(date: Date | undefined, id?: string): string {
   const seconds = Math.round((date.getTime() - Date.now()) / 1000);
   const relative = seconds >= 0 ? `in ${formatDuration(seconds)}` : `${formatDuration(-seconds)} ago`;
   const idAttribute = id === undefined ? '' : ` id="${escapeHtml(id)}"`;
-  return `<time${idAttribute} datetime="${escapeHtml(date.toISOString())}">${escapeHtml(date.toISOString())}</time> <span class="muted">(${relative})</span>`;
+  // /assets/demo.js counts the relative part down every second (data-countdown).
+  return `<time${idAttribute} datetime="${escapeHtml(date.toISOString())}">${escapeHtml(date.toISOString())}</time> <span class="muted">(<span data-countdown="${escapeHtml(date.toISOString())}">${relative}</span>)</span>`;
 }
 
 function formatDuration(seconds: number): string {
@@ -223,3 +292,26 @@ function formatClaim(name: string, value: unknown): string {
   if (typeof value === 'string') return escapeHtml(value);
   return `<code>${escapeHtml(JSON.stringify(value) ?? String(value))}</code>`;
 }
+
+/**
+ * The pages' only script (served as /assets/demo.js, allowed by the CSP as 'self'): counts the
+ * expiry times down every second. The pages work without it.
+ */
+export const DEMO_SCRIPT = `"use strict";
+function format(seconds) {
+  var s = Math.abs(seconds), text;
+  if (s < 120) text = s + " s";
+  else if (s < 7200) text = Math.floor(s / 60) + " min " + (s % 60) + " s";
+  else if (s < 172800) text = Math.floor(s / 3600) + " h " + Math.floor((s % 3600) / 60) + " min";
+  else text = Math.round(s / 86400) + " days";
+  return seconds >= 0 ? "in " + text : "expired " + text + " ago";
+}
+function tick() {
+  document.querySelectorAll("[data-countdown]").forEach(function (el) {
+    var seconds = Math.round((Date.parse(el.getAttribute("data-countdown")) - Date.now()) / 1000);
+    el.textContent = format(seconds);
+  });
+}
+tick();
+setInterval(tick, 1000);
+`;
