@@ -731,11 +731,17 @@ export class OpenIDConnect {
     return logoutConfirmation(request.url, this.config.baseUrl.href);
   }
 
+  /**
+   * Whether a state-changing request comes from another site. Fetch Metadata decides when the
+   * browser sends it: a page with `Referrer-Policy: no-referrer` makes browsers send `Origin: null`
+   * even on its own forms, so Origin alone would refuse them. Without Sec-Fetch-Site (older
+   * browsers), Origin must be this app's when present (`null` included: refused).
+   */
   #isCrossSite(request: RequestView): boolean {
-    const origin = request.header('origin');
-    if (origin !== undefined && origin !== this.config.baseUrl.origin) return true;
     const site = request.header('sec-fetch-site');
-    return site !== undefined && site !== 'same-origin' && site !== 'none';
+    if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+    const origin = request.header('origin');
+    return origin !== undefined && origin !== this.config.baseUrl.origin;
   }
 
   async #logout(state: ContextState, options: LogoutOptions): Promise<ResponsePlan> {

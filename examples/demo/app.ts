@@ -186,16 +186,16 @@ function viewerOf(req: Request): Viewer | undefined {
 }
 
 /**
- * Whether a POST comes from this app's own pages, by the same rule oidc-kit's `/logout` uses: no
- * foreign Origin, and Sec-Fetch-Site (when the browser sends it) `same-origin` or `none`. The
+ * Whether a POST comes from this app's own pages, by the same rule oidc-kit's `/logout` uses:
+ * Sec-Fetch-Site `same-origin` or `none` when the browser sends it, else no foreign Origin. The
  * session cookie is SameSite=Lax, so cross-site POSTs carry no session anyway; this also refuses
  * other sites of the same host (another port of localhost).
  */
 function fromThisApp(req: Request, appOrigin: string): boolean {
-  const origin = req.get('origin');
-  if (origin !== undefined && origin !== appOrigin) return false;
   const site = req.get('sec-fetch-site');
-  return site === undefined || site === 'same-origin' || site === 'none';
+  if (site !== undefined) return site === 'same-origin' || site === 'none';
+  const origin = req.get('origin');
+  return origin === undefined || origin === appOrigin;
 }
 
 /** A short, non-reversible name for an access token: enough to see that a refresh replaced it. */
@@ -229,7 +229,9 @@ function sendPage(res: Response, status: number, html: string, csp: string): voi
       // Pages show personal data: never cache them, never run scripts or load anything.
       'cache-control': 'no-store',
       'content-security-policy': csp,
-      'referrer-policy': 'no-referrer',
+      // Full URLs stay on this site; other sites (the provider) get none. (With no-referrer, browsers
+      // would send `Origin: null` on the pages' own forms.)
+      'referrer-policy': 'same-origin',
       'x-content-type-options': 'nosniff',
     })
     .send(html);

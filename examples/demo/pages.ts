@@ -197,7 +197,9 @@ export function profilePage(view: ProfileView): string {
       ? '<span class="muted">unknown</span>'
       : `<span id="provider">${escapeHtml(view.provider.name)}</span> <span class="muted">(${escapeHtml(view.provider.issuer)})</span>`),
     row('Refresh token', view.hasRefreshToken ? 'yes' : 'no'),
-    row('Granted scope', view.scope === undefined ? '<span class="muted">not reported</span>' : `<code>${escapeHtml(view.scope)}</code>`),
+    row('Granted scope', view.scope === undefined
+      ? '<span class="muted">not reported</span>'
+      : view.scope.trim() === '' ? '<span class="muted">none</span>' : `<code>${escapeHtml(view.scope)}</code>`),
   ].join('\n');
   return layout(
     `Profile of ${view.viewer.displayName}`,

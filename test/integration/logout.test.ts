@@ -252,6 +252,15 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(endSessionCalls(bed, before), 0);
     });
 
+    test('RPL-04 the app\'s own logout form on a page with Referrer-Policy: no-referrer (browsers then send Origin: null) works: Fetch Metadata decides', async () => {
+      const browser = await logIn(bed);
+      const done = await browser.request(`${bed.appUrl}/logout`, {
+        method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'same-origin', accept: 'application/json' }, body: new URLSearchParams(),
+      });
+      assert.equal(done.status, 303);
+      assert.equal((await whoAmI(bed, browser)).authenticated, false);
+    });
+
     test('logout without a session redirects to returnTo (GET or POST) and does not contact the provider', async () => {
       const browser = bed.browser();
       const before = bed.op.requests.length;
