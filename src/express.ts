@@ -9,7 +9,7 @@ import type { ResponsePlan, RequestView } from './http.ts';
 import {
   type AcceptTokenOptions, type AuthorizationRule, OpenIDConnect as CoreOpenIDConnect, type LoginResult, type RequireLoginOptions,
 } from './openid-connect.ts';
-import type { RequestContext, ResponseIO } from './request-context.ts';
+import { RequestContext, type ResponseIO } from './request-context.ts';
 import type { ClaimRequirements, RoleSource } from './resource/claim-checks.ts';
 import { keycloakClientRoles } from './resource/claim-checks.ts';
 import { scopeList } from './resource/token-validator.ts';
@@ -85,7 +85,6 @@ export interface ExpressOpenIDConnectOptions extends Omit<OpenIDConnectOptions, 
  * ```
  */
 export class OpenIDConnect extends CoreOpenIDConnect {
-  readonly #native = new WeakMap<RequestContext, { req: Request; res: Response }>();
   readonly #errorView: ErrorView | undefined;
   #callbackHandler: CallbackHandler | undefined;
 
@@ -107,7 +106,7 @@ export class OpenIDConnect extends CoreOpenIDConnect {
       this.createContext(requestView(req), this.#responseIO(res))
         .then(async (context) => {
           req.oidc = context;
-          this.#native.set(context, { req, res });
+          RequestContext.stateOf(context).native = { req, res } satisfies NativeRequest;
           const plan = await this.handleRoute(context);
           if (plan === undefined) next();
           else writePlan(res, plan);
@@ -322,14 +321,14 @@ export class OpenIDConnect extends CoreOpenIDConnect {
   }
 
   protected override async onLoginComplete(context: RequestContext, result: LoginResult): Promise<ResponsePlan | undefined> {
-    const native = this.#native.get(context);
+    const native = nativeOf(context);
     if (this.#callbackHandler === undefined || native === undefined) return undefined;
     await this.#callbackHandler(native.req, native.res, result);
     return undefined; // if the handler sent nothing, the default redirect follows (writePlan skips sent responses)
   }
 
   protected override async renderError(context: RequestContext, error: OidcError): Promise<ResponsePlan | undefined> {
-    const native = this.#native.get(context);
+    const native = nativeOf(context);
     if (this.#errorView === undefined || native === undefined) return undefined;
     await this.#errorView(error, native.req, native.res);
     return undefined;
@@ -392,6 +391,16 @@ export { claimIncludes, keycloakClientRoles, keycloakRealmRoles } from './resour
 export type { ClientCredentialsOptions, ClientCredentialsToken } from './grants/client-credentials.ts';
 export type { RequestContext } from './request-context.ts';
 export { OidcError } from './errors.ts';
+
+/** Express's request and response, kept with the context by the middleware. */
+interface NativeRequest {
+  req: Request;
+  res: Response;
+}
+
+function nativeOf(context: RequestContext): NativeRequest | undefined {
+  return RequestContext.stateOf(context).native as NativeRequest | undefined;
+}
 
 function requestView(req: Request): RequestView {
   return {

@@ -141,8 +141,6 @@ export class OpenIDConnect {
   readonly #providers: ReadonlyMap<string, ProviderClient>;
   readonly #sessions: SessionManager;
   readonly #deps: LoginDependencies;
-  readonly #states = new WeakMap<RequestContext, ContextState>();
-  readonly #contexts = new WeakMap<ContextState, RequestContext>();
   readonly #host: ContextHost;
   readonly #refresher: TokenRefresher;
   /** Outages (store, provider) are logged once per 30 s, not once per refused request. */
@@ -254,11 +252,8 @@ export class OpenIDConnect {
     return this.#context({ request, cookies, io, session, loadError });
   }
 
-  #context(state: ContextState): RequestContext {
-    const context = new RequestContext(this.#host, state);
-    this.#states.set(context, state);
-    this.#contexts.set(state, context);
-    return context;
+  #context(state: Omit<ContextState, 'owner'>): RequestContext {
+    return new RequestContext(this.#host, { ...state, owner: this });
   }
 
   /**
@@ -523,8 +518,8 @@ export class OpenIDConnect {
   }
 
   #state(context: RequestContext): ContextState {
-    const state = this.#states.get(context);
-    if (state === undefined) throw new TypeError('oidc-kit: this RequestContext was not created by this OpenIDConnect instance.');
+    const state = context instanceof RequestContext ? RequestContext.stateOf(context) : undefined;
+    if (state?.owner !== this) throw new TypeError('oidc-kit: this RequestContext was not created by this OpenIDConnect instance.');
     return state;
   }
 
@@ -695,7 +690,7 @@ export class OpenIDConnect {
     const previous = state.session;
     state.session = await this.#sessions.create(this.#testData(testMode.user, {}, provider), state.cookies, state.io.setCookie, previous);
     const plan: ResponsePlan = seeOther(returnTo);
-    const context = this.#contexts.get(state);
+    const context = state.context;
     return context === undefined ? plan : this.#afterLogin(context, options.state, returnTo, provider, plan);
   }
 

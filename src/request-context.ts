@@ -58,6 +58,12 @@ export interface ContextState {
   token?: ValidatedToken;
   /** Set once a bearer-token guard ran: the session then never stands in for a token. */
   tokenRoute?: boolean;
+  /** Who created this state, so a core accepts only its own contexts. */
+  readonly owner: object;
+  /** The context this state belongs to (set when the context is made). */
+  context?: RequestContext;
+  /** What the framework adapter keeps with the request (e.g. Express's req and res). */
+  native?: unknown;
 }
 
 /** The core services a context calls back into. @internal */
@@ -95,6 +101,15 @@ export class RequestContext {
   constructor(host: ContextHost, state: ContextState) {
     this.#host = host;
     this.#state = state;
+    state.context = this;
+  }
+
+  /**
+   * The state behind a context, for the core and adapters that made it. Held in a field, not a
+   * WeakMap: per-request WeakMap entries cost the garbage collector dearly under load. @internal
+   */
+  static stateOf(context: RequestContext): ContextState {
+    return context.#state;
   }
 
   /**

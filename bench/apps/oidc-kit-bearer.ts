@@ -1,0 +1,22 @@
+// oidc-kit as a resource server: acceptToken() on a route. JWTs are verified locally (and cached by
+// token until exp); opaque tokens are introspected (answers cached by hash).
+import { createServer } from 'node:http';
+import express from 'express';
+import { OpenIDConnect } from '../../src/express.ts';
+import { API_JWT, API_OPAQUE, APPS, CLIENT_ID, CLIENT_SECRET, ISSUER } from '../config.ts';
+import { NAME, listen } from './common.ts';
+
+const opaque = APPS[NAME]!.credentials === 'opaque';
+const oidc = new OpenIDConnect({
+  resourceServerOnly: true,
+  issuer: ISSUER,
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  resourceServer: { audience: opaque ? API_OPAQUE : API_JWT },
+});
+const app = express();
+app.use(oidc.middleware());
+app.get('/protected', oidc.acceptToken(), (req, res) => {
+  res.json({ sub: req.oidc.token?.sub ?? req.oidc.token?.client_id, ok: true });
+});
+listen(createServer(app));

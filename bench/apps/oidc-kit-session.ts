@@ -1,0 +1,27 @@
+// oidc-kit: requireLogin() on a route, the session in an encrypted cookie (oidc-kit-session) or in
+// Redis (oidc-kit-session-redis, REDIS_URL).
+import { createServer } from 'node:http';
+import express from 'express';
+import { OpenIDConnect } from '../../src/express.ts';
+import { createRedisStore } from '../../src/redis.ts';
+import { CLIENT_ID, CLIENT_SECRET, ISSUER, SESSION_SECRET } from '../config.ts';
+import { BASE_URL, listen } from './common.ts';
+
+const redisUrl = process.env['REDIS_URL'];
+const store = redisUrl === undefined ? undefined : createRedisStore({ url: redisUrl });
+if (store !== undefined) await store.ready();
+const oidc = new OpenIDConnect({
+  baseUrl: BASE_URL,
+  secret: SESSION_SECRET,
+  issuer: ISSUER,
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  scope: 'openid email profile',
+  ...(store === undefined ? {} : { session: { store } }),
+});
+const app = express();
+app.use(oidc.middleware());
+app.get('/protected', oidc.requireLogin(), (req, res) => {
+  res.json({ sub: req.oidc.user?.sub, ok: true });
+});
+listen(createServer(app));

@@ -1,0 +1,40 @@
+/** Ports, client and audiences of the benchmark. Everything listens on 127.0.0.1. */
+export const HOST = '127.0.0.1';
+export const OP_PORT = Number(process.env['OP_PORT'] ?? 4200);
+export const OP_STATS_PORT = OP_PORT + 1;
+export const ISSUER = `http://${HOST}:${OP_PORT}`;
+
+export const CLIENT_ID = 'bench-client';
+export const CLIENT_SECRET = 'bench-client-secret-0123456789abcdef0123456789abcdef';
+/** The secret every oidc-kit app seals its cookies with. */
+export const SESSION_SECRET = 'bench-session-secret-0123456789-abcdefghijklmnop';
+
+/** RFC 8707 resources: JWT access tokens for the JWT apps, opaque ones for the introspection apps. */
+export const API_JWT = `http://${HOST}:4300/api`;
+export const API_OPAQUE = `http://${HOST}:4300/api-opaque`;
+
+/** One app under test: its port and file; `anchor` apps are the other libraries, for comparison. */
+export interface AppSpec {
+  readonly port: number;
+  readonly file: string;
+  /** Which credentials its requests carry. */
+  readonly credentials: 'none' | 'oidc-kit-session' | 'eoc-session' | 'jwt' | 'jwt-unique' | 'opaque';
+  readonly anchor?: boolean;
+  /** Needs a redis-server (skipped with a note when there is none). */
+  readonly redis?: boolean;
+}
+
+export const APPS: Readonly<Record<string, AppSpec>> = {
+  'bare-express': { port: 4301, file: 'apps/bare-express.ts', credentials: 'none' },
+  'oidc-kit-session': { port: 4302, file: 'apps/oidc-kit-session.ts', credentials: 'oidc-kit-session' },
+  'oidc-kit-session-redis': { port: 4303, file: 'apps/oidc-kit-session.ts', credentials: 'oidc-kit-session', redis: true },
+  'oidc-kit-bearer-jwt': { port: 4304, file: 'apps/oidc-kit-bearer.ts', credentials: 'jwt' },
+  'oidc-kit-bearer-jwt-unique': { port: 4305, file: 'apps/oidc-kit-bearer.ts', credentials: 'jwt-unique' },
+  'oidc-kit-introspection': { port: 4306, file: 'apps/oidc-kit-bearer.ts', credentials: 'opaque' },
+  'express-openid-connect': { port: 4307, file: 'apps/eoc-session.ts', credentials: 'eoc-session', anchor: true },
+  'express-oauth2-jwt-bearer': { port: 4308, file: 'apps/jwt-bearer.ts', credentials: 'jwt', anchor: true },
+  'jose-direct': { port: 4309, file: 'apps/jose-direct.ts', credentials: 'jwt-unique', anchor: true },
+  'introspection-uncached': { port: 4310, file: 'apps/introspection-uncached.ts', credentials: 'opaque', anchor: true },
+};
+
+export const appUrl = (name: string): string => `http://${HOST}:${APPS[name]!.port}`;

@@ -1,0 +1,61 @@
+/**
+ * The benchmark's OpenID Provider: the project's development provider (oidc-provider), in a process
+ * of its own so that it can be pinned beside the app under test, as the anchors' harness did.
+ * The signing key comes from the runner (OP_SIGNING_JWK), which mints the unique JWTs with it. A
+ * stats server on OP_PORT + 1 counts the requests that reached the provider (GET /stats, ?reset=1).
+ */
+import { createServer } from 'node:http';
+import type { JWK } from 'jose';
+import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
+import { startDevProvider } from '../examples/dev-provider/dev-provider.ts';
+import { API_JWT, API_OPAQUE, APPS, CLIENT_ID, CLIENT_SECRET, HOST, OP_PORT, OP_STATS_PORT, appUrl } from './config.ts';
+
+// The access tokens' key (the runner mints the unique JWTs with it) and the ID tokens' (RS256).
+const signingKey = JSON.parse(process.env['OP_SIGNING_JWK'] ?? 'null') as JWK | null;
+const idTokenKey = JSON.parse(process.env['OP_EXTRA_JWK'] ?? 'null') as JWK | null;
+if (signingKey === null || idTokenKey === null) throw new Error('OP_SIGNING_JWK and OP_EXTRA_JWK are required');
+
+const loginApps = Object.keys(APPS).filter((name) => ['oidc-kit-session', 'eoc-session'].includes(APPS[name]!.credentials));
+const client: ClientMetadata = {
+  client_id: CLIENT_ID,
+  client_secret: CLIENT_SECRET,
+  redirect_uris: loginApps.map((name) => `${appUrl(name)}/callback`),
+  post_logout_redirect_uris: loginApps.map((name) => `${appUrl(name)}/`),
+  response_types: ['code'],
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+
+const op = await startDevProvider({
+  port: OP_PORT,
+  clients: [client],
+  configuration: {
+    jwks: { keys: [idTokenKey, signingKey] },
+    ttl: { AccessToken: 3600, ClientCredentials: 3600, IdToken: 3600 },
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (resource === API_JWT) return { scope: 'api:read', audience: API_JWT, accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg: signingKey.alg } } };
+          if (resource === API_OPAQUE) return { scope: 'api:read', audience: API_OPAQUE, accessTokenTTL: 3600, accessTokenFormat: 'opaque' };
+          throw new errors.InvalidTarget();
+        },
+      },
+    } as Configuration['features'],
+    scopes: ['openid', 'email', 'profile', 'offline_access', 'api:read'],
+  },
+});
+
+const stats = createServer((req, res) => {
+  const counts: Record<string, number> = {};
+  for (const request of op.requests) counts[request.path] = (counts[request.path] ?? 0) + 1;
+  if (req.url?.includes('reset=1')) op.requests.length = 0;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(counts));
+});
+stats.listen(OP_STATS_PORT, HOST, () => console.log(`[op] listening ${op.issuer} pid=${process.pid}`));
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void op.close().then(() => process.exit(0)));

@@ -1,0 +1,337 @@
+/**
+ * `npm run bench`: oidc-kit side by side with bare Express and the anchors (express-openid-connect,
+ * express-oauth2-jwt-bearer, jose alone, uncached introspection), in one run on this machine.
+ *
+ * The provider (oidc-provider) and every app run as processes of their own, pinned to CPU 0; the
+ * load generator (autocannon) runs on CPU 1. Credentials are real: a login through the provider's
+ * form for the session apps, client-credentials tokens for the bearer apps, and JWTs minted with
+ * the provider's own signing key for the "unique" runs (a different valid token on every request).
+ * After a warm-up, rounds are interleaved (A B C … A B C …) and the median is reported.
+ *
+ *   npm run bench                    # ROUNDS=3 DURATION=10 CONNECTIONS=50 WARMUP=3
+ *   npm run bench -- --quick         # one short round: proves the harness works (CI); no timing asserted
+ *   APPS=bare-express,oidc-kit-session npm run bench
+ *
+ * Writes bench/results/latest.json ([{ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }])
+ * and bench/results/latest.md (the table, the login cost, the machine and versions).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { loginThroughProvider, TestBrowser } from '../test/support/browser.ts';
+import { CookieJar } from '../test/support/cookie-jar.ts';
+import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
+import { API_JWT, API_OPAQUE, APPS, appUrl, CLIENT_ID, CLIENT_SECRET, HOST, ISSUER, OP_STATS_PORT } from './config.ts';
+
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = QUICK ? 1 : Number(process.env['ROUNDS'] ?? 3);
+const DURATION = QUICK ? 2 : Number(process.env['DURATION'] ?? 10);
+const WARMUP = QUICK ? 1 : Number(process.env['WARMUP'] ?? 3);
+const CONNECTIONS = Number(process.env['CONNECTIONS'] ?? 50);
+const LOGINS = QUICK ? 3 : Number(process.env['LOGINS'] ?? 30);
+/** Distinct JWTs for the unique runs: more than oidc-kit's verified-token cache holds (10 000), so none is found there again. */
+const UNIQUE_TOKENS = QUICK ? 12_000 : 30_000;
+const DIR = import.meta.dirname;
+const RESULTS = join(DIR, 'results');
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const PIN = process.env['PIN'] === undefined ? hasTaskset && availableParallelism() >= 2 : process.env['PIN'] === '1';
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+const children = new Set<ChildProcess>();
+const stopAll = (): void => {
+  for (const child of children) child.kill('SIGTERM');
+};
+process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
+}
+
+/** Spawns a node process, pinned to `cpu` when pinning is on. */
+function node(cpu: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const [command, argv] = PIN ? ['taskset', ['-c', cpu, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function startServer(label: string, args: string[], env: Record<string, string>): Promise<ChildProcess> {
+  const child = node('0', args, env);
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label} did not start: ${output}`)), 20_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${label} exited ${code}: ${output}`)));
+  });
+  child.stdout?.resume();
+  return child;
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+async function providerCalls(reset: boolean): Promise<number> {
+  const answer = await fetch(`http://${HOST}:${OP_STATS_PORT}/stats${reset ? '?reset=1' : ''}`);
+  const counts = await answer.json() as Record<string, number>;
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+interface LoadResult { rps: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
+
+function load(url: string, headers: Record<string, string>, duration: number, tokensFile?: string): Promise<LoadResult> {
+  const child = node('1', [join(DIR, 'loadgen.ts'), JSON.stringify({ url, connections: CONNECTIONS, duration, headers, tokensFile })]);
+  let output = '';
+  let errors = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  child.stderr?.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load generator exited ${code}: ${errors}`));
+      else resolve(JSON.parse(output) as LoadResult);
+    });
+  });
+}
+
+async function clientCredentials(resource: string): Promise<string> {
+  const answer = await fetch(`${ISSUER}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope: 'api:read' }),
+  });
+  const body = await answer.json() as { access_token?: string };
+  if (body.access_token === undefined) throw new Error(`client_credentials failed: ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+/** A real login through the app and the provider's form; returns the app's Cookie header. */
+async function login(app: string): Promise<string> {
+  const jar = new CookieJar();
+  const { response, url } = await loginThroughProvider(new TestBrowser(jar), `${appUrl(app)}/login?returnTo=/protected`, 'bench-user');
+  if (response.status >= 500 || url.origin !== appUrl(app)) throw new Error(`login through ${app} failed: ${response.status} at ${url.href}`);
+  const cookie = jar.header(`${appUrl(app)}/protected`);
+  if (cookie === undefined) throw new Error(`login through ${app} left no cookie`);
+  return cookie;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+
+// ------------------------------------------------------------------------------------------------
+const requested = (process.env['APPS'] ?? Object.keys(APPS).join(',')).split(',').filter(Boolean);
+for (const name of requested) if (APPS[name] === undefined) throw new Error(`unknown app ${name}; known: ${Object.keys(APPS).join(', ')}`);
+if (!requested.includes('bare-express')) requested.unshift('bare-express');
+console.log(`node ${process.version}, ${availableParallelism()} CPUs, pinned=${PIN}; rounds=${ROUNDS} duration=${DURATION}s connections=${CONNECTIONS} warm-up=${WARMUP}s${QUICK ? ' (quick)' : ''}`);
+
+// Keys: RS256 signs ID tokens, ES256 the JWT access tokens (the OP's and the unique ones minted here).
+const rs = await generateKeyPair('RS256', { extractable: true });
+const es = await generateKeyPair('ES256', { extractable: true });
+const esJwk: JWK = { ...(await exportJWK(es.privateKey)), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
+const rsJwk: JWK = { ...(await exportJWK(rs.privateKey)), kid: 'bench-rs256', alg: 'RS256', use: 'sig' };
+const op = await startServer('op', [join(DIR, 'op.ts')], { NODE_ENV: 'development', OP_SIGNING_JWK: JSON.stringify(esJwk), OP_EXTRA_JWK: JSON.stringify(rsJwk) });
+
+let redis: RedisServer | undefined;
+const notes: string[] = [];
+const names = [];
+for (const name of requested) {
+  if (APPS[name]!.redis === true) {
+    try {
+      redis ??= await startRedis();
+    } catch (error) {
+      notes.push(`${name} skipped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      continue;
+    }
+  }
+  names.push(name);
+}
+const servers: Record<string, ChildProcess> = {};
+for (const name of names) {
+  const env: Record<string, string> = { NODE_ENV: 'production' };
+  if (APPS[name]!.redis === true && redis !== undefined) env['REDIS_URL'] = redis.url;
+  // PROFILE=<app>: that app runs under node --cpu-prof (the profile is written at exit, into bench/results/profiles).
+  const profile = process.env['PROFILE'] === name ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+  servers[name] = await startServer(name, [...profile, join(DIR, APPS[name]!.file), name], env);
+}
+
+// Credentials.
+const headers: Record<string, Record<string, string>> = {};
+const bad: Record<string, Record<string, string>> = {};
+let tokensFile: string | undefined;
+const jwt = names.some((n) => APPS[n]!.credentials === 'jwt') ? await clientCredentials(API_JWT) : undefined;
+const opaque = names.some((n) => APPS[n]!.credentials === 'opaque') ? await clientCredentials(API_OPAQUE) : undefined;
+if (names.some((n) => APPS[n]!.credentials === 'jwt-unique')) {
+  const now = Math.floor(Date.now() / 1000);
+  const tokens: string[] = [];
+  for (let i = 0; i < UNIQUE_TOKENS; i++) {
+    tokens.push(await new SignJWT({ client_id: CLIENT_ID, scope: 'api:read' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'bench-es256', typ: 'at+jwt' })
+      .setIssuer(ISSUER).setAudience(API_JWT).setSubject(`user-${i}`).setJti(`jti-${i}`)
+      .setIssuedAt(now).setExpirationTime(now + 3600)
+      .sign(es.privateKey));
+  }
+  tokensFile = join(tmpdir(), `oidc-kit-bench-tokens-${process.pid}.txt`);
+  writeFileSync(tokensFile, tokens.join('\n'));
+  headers['__first-unique'] = { authorization: `Bearer ${tokens[0]!}` };
+}
+for (const name of names) {
+  const kind = APPS[name]!.credentials;
+  if (kind === 'none') headers[name] = {};
+  if (kind === 'oidc-kit-session' || kind === 'eoc-session') {
+    headers[name] = { cookie: await login(name) };
+    bad[name] = { cookie: kind === 'eoc-session' ? 'appSession=garbage' : 'oidc_session=garbage' };
+  }
+  if (kind === 'jwt') headers[name] = { authorization: `Bearer ${jwt!}` };
+  if (kind === 'jwt-unique') headers[name] = headers['__first-unique']!;
+  if (kind === 'opaque') headers[name] = { authorization: `Bearer ${opaque!}` };
+  if (kind === 'jwt' || kind === 'jwt-unique') bad[name] = { authorization: `Bearer ${(jwt ?? headers[name]!['authorization']!.slice(7)).slice(0, -4)}AAAA` };
+  if (kind === 'opaque') bad[name] = { authorization: 'Bearer not-a-real-token' };
+}
+
+// Pre-flight: credentials work, their absence and forgeries do not; session requests that change
+// nothing carry no Set-Cookie.
+console.log('\npre-flight');
+const preflight: Record<string, { ok: number; anonymous: number | null; bad: number | null; setCookie: boolean }> = {};
+for (const name of names) {
+  const url = `${appUrl(name)}/protected`;
+  await fetch(url, { headers: headers[name], redirect: 'manual' }).then((r) => r.arrayBuffer());
+  const ok = await fetch(url, { headers: headers[name], redirect: 'manual' });
+  await ok.arrayBuffer();
+  const anonymous = bad[name] === undefined ? null : (await fetch(url, { redirect: 'manual', headers: { accept: 'application/json' } })).status;
+  const refused = bad[name] === undefined ? null : (await fetch(url, { redirect: 'manual', headers: { ...bad[name], accept: 'application/json' } })).status;
+  const result = { ok: ok.status, anonymous, bad: refused, setCookie: ok.headers.has('set-cookie') };
+  preflight[name] = result;
+  const pass = result.ok === 200 && (anonymous === null || [401, 302].includes(anonymous)) && (refused === null || [401, 302].includes(refused));
+  console.log(`  ${name.padEnd(28)} ok=${result.ok} anonymous=${anonymous ?? '-'} bad=${refused ?? '-'} set-cookie=${result.setCookie} ${pass ? 'OK' : 'FAIL'}`);
+  if (!pass) throw new Error(`pre-flight failed for ${name}`);
+}
+
+// Warm-up, then interleaved rounds.
+const loadFor = (name: string, duration: number): Promise<LoadResult> =>
+  load(`${appUrl(name)}/protected`, APPS[name]!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, APPS[name]!.credentials === 'jwt-unique' ? tokensFile : undefined);
+if (WARMUP > 0) {
+  console.log(`\nwarm-up ${WARMUP}s each`);
+  for (const name of names) await loadFor(name, WARMUP);
+}
+interface Round extends LoadResult { round: number; cpuUsPerRequest: number; providerCalls: number; rssMb: number }
+const rounds: Record<string, Round[]> = Object.fromEntries(names.map((n) => [n, []]));
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const name of names) {
+    await sleep(500);
+    await providerCalls(true);
+    const pid = servers[name]!.pid!;
+    const cpu0 = cpuSeconds(pid);
+    const result = await loadFor(name, DURATION);
+    const cpu = cpuSeconds(pid) - cpu0;
+    const entry: Round = { ...result, round, cpuUsPerRequest: (cpu / Math.max(1, result.total)) * 1e6, providerCalls: await providerCalls(false), rssMb: rssMb(pid) };
+    rounds[name]!.push(entry);
+    console.log(`round ${round} ${name.padEnd(28)} ${fixed(entry.rps).padStart(6)} req/s  p99 ${entry.p99} ms  cpu ${fixed(entry.cpuUsPerRequest)} µs/req  provider calls ${entry.providerCalls}  rss ${fixed(entry.rssMb, 1)} MB  non-2xx ${entry.non2xx} errors ${entry.errors}`);
+  }
+}
+
+// The cost of a login: sequential logins through the app and the provider, end to end.
+const loginCost: Record<string, { perSecond: number; appCpuMs: number }> = {};
+for (const name of names.filter((n) => ['oidc-kit-session', 'eoc-session'].includes(APPS[n]!.credentials) && APPS[n]!.redis !== true)) {
+  const pid = servers[name]!.pid!;
+  const cpu0 = cpuSeconds(pid);
+  const started = performance.now();
+  for (let i = 0; i < LOGINS; i++) await login(name);
+  const seconds = (performance.now() - started) / 1000;
+  loginCost[name] = { perSecond: LOGINS / seconds, appCpuMs: ((cpuSeconds(pid) - cpu0) / LOGINS) * 1000 };
+}
+
+// Summary.
+const bare = median(rounds['bare-express']!.map((r) => r.rps));
+const bareP99 = median(rounds['bare-express']!.map((r) => r.p99));
+const bareRss = rounds['bare-express']!.at(-1)!.rssMb;
+const summary = names.map((name) => {
+  const rs_ = rounds[name]!;
+  const rps = median(rs_.map((r) => r.rps));
+  return {
+    name,
+    rps: Math.round(rps),
+    rps_min: Math.round(Math.min(...rs_.map((r) => r.rps))),
+    rps_max: Math.round(Math.max(...rs_.map((r) => r.rps))),
+    p99_ms: median(rs_.map((r) => r.p99)),
+    rss_mb: Number(rs_.at(-1)!.rssMb.toFixed(1)),
+    ratio_to_bare: Number((rps / bare).toFixed(2)),
+    provider_calls: rs_.reduce((a, r) => a + r.providerCalls, 0),
+    cpu_us_per_request: Math.round(median(rs_.map((r) => r.cpuUsPerRequest))),
+    failed: rs_.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
+    anchor: APPS[name]!.anchor === true,
+  };
+});
+const versions = Object.fromEntries(['express', 'express-openid-connect', 'express-oauth2-jwt-bearer', 'jose', 'openid-client', 'oidc-provider', 'autocannon', 'redis']
+  .map((p) => [p, (JSON.parse(readFileSync(join(DIR, '..', 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version]));
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} CPUs, Node ${process.version}${PIN ? ', servers pinned to CPU 0 and the load generator to CPU 1' : ', not pinned'}`;
+const table = [
+  '| app | req/s (median) | range | × bare | p99 ms | CPU µs/req | RSS MB | provider calls | failed |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...summary.map((s) => `| ${s.name}${s.anchor ? ' (anchor)' : ''} | ${s.rps} | ${s.rps_min}–${s.rps_max} | ${s.ratio_to_bare.toFixed(2)} | ${s.p99_ms} | ${s.cpu_us_per_request} | ${s.rss_mb} | ${s.provider_calls} | ${s.failed} |`),
+].join('\n');
+const targets = [
+  ['oidc-kit-session ≥ 0.90× bare', summary.find((s) => s.name === 'oidc-kit-session'), (s: typeof summary[number]) => s.ratio_to_bare >= 0.9],
+  ['oidc-kit-bearer-jwt ≥ 0.90× bare', summary.find((s) => s.name === 'oidc-kit-bearer-jwt'), (s: typeof summary[number]) => s.ratio_to_bare >= 0.9],
+  ['oidc-kit-introspection ≥ 0.90× bare', summary.find((s) => s.name === 'oidc-kit-introspection'), (s: typeof summary[number]) => s.ratio_to_bare >= 0.9],
+  ['oidc-kit-bearer-jwt-unique ≥ jose-direct', summary.find((s) => s.name === 'oidc-kit-bearer-jwt-unique'), (s: typeof summary[number]) => s.rps >= (summary.find((x) => x.name === 'jose-direct')?.rps ?? Infinity)],
+] as const;
+const targetLines = targets.filter(([, s]) => s !== undefined).map(([label, s, check]) => `- ${label}: ${check(s!) ? 'met' : 'missed'} (${s!.name}: ${s!.rps} req/s, ${s!.ratio_to_bare}×)`);
+for (const s of summary.filter((x) => x.name.startsWith('oidc-kit'))) {
+  targetLines.push(`- ${s.name}: p99 ${s.p99_ms} ms vs bare ${bareP99} ms (${s.p99_ms <= bareP99 * 1.2 ? 'within' : 'over'} 1.2×), RSS ${s.rss_mb} MB vs bare ${fixed(bareRss, 1)} MB (${s.rss_mb - bareRss <= 30 ? 'within' : 'over'} +30 MB), provider calls ${s.provider_calls}`);
+}
+for (const [name, s] of Object.entries(preflight)) if (name.startsWith('oidc-kit-session') && s.setCookie) targetLines.push(`- ${name}: a request that changes nothing carried Set-Cookie (missed)`);
+const loginLines = Object.entries(loginCost).map(([name, c]) => `| ${name} | ${fixed(c.perSecond, 1)} | ${fixed(c.appCpuMs, 2)} |`);
+const markdown = `# Benchmark run ${new Date().toISOString()}${QUICK ? ' (quick: one short round, not a measurement)' : ''}
+
+Machine: ${machine}. Rounds: ${ROUNDS} × ${DURATION} s, ${CONNECTIONS} connections, ${WARMUP} s warm-up per app, interleaved.
+Versions: ${Object.entries(versions).map(([p, v]) => `${p} ${v}`).join(', ')}.
+
+${table}
+
+Targets (on the medians; timing is never asserted):
+${targetLines.join('\n')}
+
+Cost of a login (sequential, end to end through the provider's form; app CPU per login, /login + /callback):
+
+| app | logins/s | app CPU ms/login |
+| --- | ---: | ---: |
+${loginLines.join('\n')}
+${notes.length === 0 ? '' : `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`}`;
+console.log(`\n${markdown}`);
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(summary.map(({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }) => ({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls })), null, 2)}\n`);
+writeFileSync(join(RESULTS, 'latest.md'), markdown);
+console.log('wrote bench/results/latest.json and bench/results/latest.md');
+stopAll();
+await Promise.all([...children].map((child) => new Promise((resolve) => child.once('exit', resolve))));
+await redis?.close();
+void op;
+process.exit(0);
