@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * Authenticated encryption for cookie values: AES-256-GCM with a random 96-bit IV, keys derived once
@@ -27,7 +27,8 @@ const MIN_SEALED_BYTES = 1 + IV_BYTES + TAG_BYTES;
  * ```
  */
 export class CookieSealer {
-  readonly #keys: Buffer[];
+  /** KeyObjects, made once: with a raw Buffer, Node rebuilds a key object on every cipher (about 3× the cost of an open). */
+  readonly #keys: KeyObject[];
 
   /**
    * @param secrets the current secret first, then older ones still accepted
@@ -35,7 +36,7 @@ export class CookieSealer {
    */
   constructor(secrets: readonly string[], purpose: string) {
     this.#keys = secrets.map((secret) =>
-      Buffer.from(hkdfSync('sha256', secret, 'oidc-kit', `oidc-kit ${purpose} v1`, 32)),
+      createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'oidc-kit', `oidc-kit ${purpose} v1`, 32))),
     );
   }
 

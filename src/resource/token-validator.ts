@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger, TokenValidationStrategy } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
@@ -118,11 +118,19 @@ export class TokenValidator {
    */
   validate(token: string, policy: TokenPolicy): ValidatedToken | Promise<ValidatedToken> {
     if (token.length > MAX_TOKEN_LENGTH) throw this.#invalid(new TokenRejection('too_long', 'The access token is too long.'));
-    const key = createHash('sha256').update(token).digest('base64url');
-    const strategy = policy.strategy === 'auto' ? (looksLikeSignedJwt(token) ? 'jwt' : 'introspection') : policy.strategy;
+    // One-shot hash: cheaper than createHash().update().digest() on this hot path.
+    const key = hash('sha256', token, 'base64url');
+    let strategy = policy.strategy;
     let cached: AccessTokenClaims | undefined;
     try {
-      cached = strategy === 'jwt' ? this.#jwtVerifier(policy.provider).cached(key) : this.#introspector(policy.provider).cached(key);
+      if (strategy === 'auto') {
+        // A verified JWT is found in the JWT cache before its header is parsed again: the
+        // three-segment shape is a cheap test; only tokens seen for the first time get the full one.
+        const jwtShaped = hasThreeSegments(token);
+        if (jwtShaped) cached = this.#jwtVerifier(policy.provider).cached(key);
+        strategy = cached !== undefined || (jwtShaped && looksLikeSignedJwt(token)) ? 'jwt' : 'introspection';
+      }
+      cached ??= strategy === 'jwt' ? this.#jwtVerifier(policy.provider).cached(key) : this.#introspector(policy.provider).cached(key);
     } catch (error) {
       throw this.#failure(error);
     }
@@ -202,12 +210,18 @@ export function scopeList(scopes: string | readonly string[] | undefined): reado
   return list;
 }
 
-/** A compact JWS: three base64url segments, the first a JSON header with an `alg` (JWE has five). */
-function looksLikeSignedJwt(token: string): boolean {
+/** Three dot-separated segments, the first non-empty: the shape of a compact JWS (JWE has five). */
+function hasThreeSegments(token: string): boolean {
   const first = token.indexOf('.');
   if (first <= 0) return false;
   const second = token.indexOf('.', first + 1);
-  if (second === -1 || token.indexOf('.', second + 1) !== -1) return false;
+  return second !== -1 && token.indexOf('.', second + 1) === -1;
+}
+
+/** A compact JWS: three base64url segments, the first a JSON header with an `alg`. */
+function looksLikeSignedJwt(token: string): boolean {
+  if (!hasThreeSegments(token)) return false;
+  const first = token.indexOf('.');
   try {
     const header: unknown = JSON.parse(Buffer.from(token.slice(0, first), 'base64url').toString('utf8'));
     return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
