@@ -106,6 +106,11 @@ export class ProviderClient {
    * fetches once for any number of concurrent cold requests, and refetches on an unknown `kid` at
    * most every 30 s, so tokens with made-up kids cannot hammer the provider.
    */
+  /** The key set once `keys()` has made it (and the metadata still names its `jwks_uri`): lets a hot path skip an await. */
+  get readyKeys(): JWTVerifyGetKey | undefined {
+    return this.#keys?.keys;
+  }
+
   async keys(): Promise<JWTVerifyGetKey> {
     const configuration = await this.configuration();
     const uri = configuration.serverMetadata().jwks_uri;
@@ -144,6 +149,8 @@ export class ProviderClient {
     const config = new client.Configuration(metadata, effective.clientId === '' ? 'oidc-kit-resource-server' : effective.clientId, clientMetadata, this.#clientAuth(effective));
     this.#client = effective;
     this.#renewAt = renewAt;
+    // A refreshed document may name another jwks_uri: the next keys() makes the new set.
+    if (this.#keys !== undefined && this.#keys.uri !== metadata.jwks_uri) this.#keys = undefined;
     const refreshAt = Math.min(s.discover ? Date.now() + METADATA_MAX_AGE_MS : Infinity, renewAt ?? Infinity);
     this.#refreshAt = refreshAt === Infinity ? undefined : refreshAt;
     config.timeout = timeout;

@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
@@ -40,10 +40,19 @@ export class JwtAccessTokenVerifier {
   readonly #settings: JwtVerifierSettings;
   readonly #cache: ExpiringCache<AccessTokenClaims>;
 
+  /** jwtVerify's options, made once (they are the same for every token). */
+  readonly #options: JWTVerifyOptions;
+
   constructor(provider: ProviderClient, settings: JwtVerifierSettings) {
     this.#provider = provider;
     this.#settings = settings;
     this.#cache = new ExpiringCache(settings.cacheMaxEntries);
+    this.#options = {
+      issuer: provider.settings.issuer,
+      algorithms: [...settings.algorithms],
+      clockTolerance: provider.settings.clockTolerance,
+      requiredClaims: settings.strict ? [...RFC9068_CLAIMS] : ['exp'],
+    };
   }
 
   /** The claims of a token verified before and not yet expired, by its hash; no I/O, no crypto. */
@@ -58,27 +67,20 @@ export class JwtAccessTokenVerifier {
   async verify(token: string, key: string): Promise<AccessTokenClaims> {
     const settings = this.#provider.settings;
     const tolerance = settings.clockTolerance;
+    // The header is parsed once, by jwtVerify; its `typ` is checked right after (a token of the
+    // wrong type is refused either way, and a forged one fails the signature first).
+    const keys = this.#provider.readyKeys ?? await this.#provider.keys();
+    let payload: JWTPayload;
     let typ: unknown;
     try {
-      typ = decodeProtectedHeader(token).typ;
-    } catch {
-      throw new TokenRejection('malformed', 'The access token is not a well-formed JWT.');
-    }
-    checkType(typ, this.#settings.strict);
-    const keys = await this.#provider.keys();
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, keys, {
-        issuer: settings.issuer,
-        algorithms: [...this.#settings.algorithms],
-        clockTolerance: tolerance,
-        requiredClaims: this.#settings.strict ? RFC9068_CLAIMS : ['exp'],
-      }));
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, keys, this.#options));
     } catch (error) {
+      if (error instanceof TokenRejection) throw error;
       const failure = classifyJoseFailure(error);
       if (failure.kind === 'provider') throw failure.error;
       throw new TokenRejection(failure.reason, error instanceof joseErrors.JWTExpired ? 'The access token has expired.' : `The access token is invalid (${failure.reason}).`);
     }
+    checkType(typ, this.#settings.strict);
     const claims = payload as AccessTokenClaims;
     const typeProblem = claimTypeProblem(claims);
     if (typeProblem !== undefined) throw new TokenRejection(typeProblem, `The access token's "${typeProblem}" claim has the wrong type.`);

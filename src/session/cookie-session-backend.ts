@@ -5,9 +5,22 @@ import type { Logger } from '../config/options.ts';
 import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+import { ExpiringCache } from '../resource/expiring-cache.ts';
 
 /** Past this many bytes a cookie session risks the 16 KB request-header limit of Node's HTTP server. */
 const LARGE_SESSION = 12 * 1024;
+
+/** Cookie values kept opened in memory: a few MB at most (a session cookie is a few KB). */
+const OPENED_SESSIONS = 1000;
+
+/** Freezes an object and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
 
 /**
  * Sessions kept entirely in an encrypted cookie (chunked past ~4 KB). Stateless: any instance with
@@ -23,6 +36,8 @@ export class CookieSessionBackend implements SessionBackend {
   readonly #attributes: CookieAttributes;
   readonly #sealer: CookieSealer;
   readonly #logger: Logger;
+  /** Recently opened cookies → their session; expiry is the session's own (checked by the manager). */
+  readonly #opened = new ExpiringCache<SessionEnvelope>(OPENED_SESSIONS);
 
   constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, logger: Logger) {
     this.#name = name;
@@ -34,6 +49,10 @@ export class CookieSessionBackend implements SessionBackend {
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
     const sealed = readChunkedCookie(cookies, this.#name);
     if (sealed === undefined) return Promise.resolve(undefined);
+    // The same cookie value opens to the same session every time (it is authenticated, and sealed
+    // anew on every change): a browser's repeated requests skip the decryption and the parsing.
+    const opened = this.#opened.get(sealed, 0);
+    if (opened !== undefined) return Promise.resolve({ envelope: opened });
     const json = this.#sealer.open(sealed, this.#name);
     if (json === undefined) return Promise.resolve(undefined);
     let envelope: unknown;
@@ -42,7 +61,10 @@ export class CookieSessionBackend implements SessionBackend {
     } catch {
       return Promise.resolve(undefined);
     }
-    return Promise.resolve(isSessionEnvelope(envelope) ? { envelope } : undefined);
+    if (!isSessionEnvelope(envelope)) return Promise.resolve(undefined);
+    // Frozen: one object now serves many requests, so nothing may change it in place.
+    this.#opened.set(sealed, deepFreeze(envelope), Number.POSITIVE_INFINITY);
+    return Promise.resolve({ envelope });
   }
 
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
