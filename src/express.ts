@@ -103,7 +103,17 @@ export class OpenIDConnect extends CoreOpenIDConnect {
    */
   middleware(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction): void => {
-      this.createContext(requestView(req), this.#responseIO(res))
+      const view = requestView(req);
+      const io = this.#responseIO(res);
+      // The common case without promises: an API request, or one without cookies, to a route of the app.
+      const ready = this.ownsRoute(view) ? undefined : this.contextNow(view, io);
+      if (ready !== undefined) {
+        req.oidc = ready;
+        RequestContext.stateOf(ready).native = { req, res } satisfies NativeRequest;
+        next();
+        return;
+      }
+      this.createContext(view, io)
         .then(async (context) => {
           req.oidc = context;
           RequestContext.stateOf(context).native = { req, res } satisfies NativeRequest;

@@ -252,6 +252,37 @@ export class OpenIDConnect {
     return this.#context({ request, cookies, io, session, loadError });
   }
 
+  /**
+   * The request's context at once, when building it needs nothing awaited: in API-only mode, or
+   * for a request without cookies (no session to read). `undefined` otherwise: use
+   * {@link createContext}. Adapters use it to keep the hot path free of promises.
+   *
+   * @example
+   * ```ts
+   * const context = oidc.contextNow(view, io) ?? await oidc.createContext(view, io);
+   * ```
+   */
+  contextNow(request: RequestView, io: ResponseIO): RequestContext | undefined {
+    if (!this.config.resourceServerOnly && request.header('cookie') !== undefined) return undefined;
+    return this.#context({ request, cookies: new Map(), io, session: undefined, loadError: undefined });
+  }
+
+  /**
+   * Whether {@link handleRoute} answers this request (one of oidc-kit's own routes: login, callback,
+   * logout, post-logout, back-channel logout). Adapters skip `handleRoute` for the others.
+   *
+   * @example
+   * ```ts
+   * if (!oidc.ownsRoute(view)) return next();
+   * ```
+   */
+  ownsRoute(request: RequestView): boolean {
+    if (this.config.resourceServerOnly) return false;
+    const { routes } = this.config;
+    const path = pathOf(request.url);
+    return path === routes.callback || path === routes.login || path === routes.logout || path === routes.postLogout || path === routes.backchannelLogout;
+  }
+
   #context(state: Omit<ContextState, 'owner'>): RequestContext {
     return new RequestContext(this.#host, { ...state, owner: this });
   }
