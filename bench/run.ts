@@ -13,7 +13,8 @@
  *   APPS=bare-express,oidc-kit-session npm run bench
  *
  * Writes bench/results/latest.json ([{ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }])
- * and bench/results/latest.md (the table, the login cost, the machine and versions).
+ * and bench/results/latest.md (the table, the login cost, the machine and versions); --quick writes
+ * quick.json and quick.md instead (git-ignored), so a smoke run never replaces a full run's record.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -354,9 +355,11 @@ ${loginLines.join('\n')}
 ${notes.length === 0 ? '' : `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`}`;
 console.log(`\n${markdown}`);
 mkdirSync(RESULTS, { recursive: true });
-writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(summary.map(({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }) => ({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls })), null, 2)}\n`);
-writeFileSync(join(RESULTS, 'latest.md'), markdown);
-console.log('wrote bench/results/latest.json and bench/results/latest.md');
+// A quick run proves the harness; it does not replace the recorded results of a full one.
+const base = QUICK ? 'quick' : 'latest';
+writeFileSync(join(RESULTS, `${base}.json`), `${JSON.stringify(summary.map(({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }) => ({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls })), null, 2)}\n`);
+writeFileSync(join(RESULTS, `${base}.md`), markdown);
+console.log(`wrote bench/results/${base}.json and bench/results/${base}.md`);
 stopAll();
 await Promise.all([...children].map((child) => new Promise((resolve) => child.once('exit', resolve))));
 await redis?.close();
