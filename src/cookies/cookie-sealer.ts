@@ -58,6 +58,10 @@ export class CookieSealer {
   open(sealed: string, associatedData: string): string | undefined {
     const bytes = Buffer.from(sealed, 'base64url');
     if (bytes.length < MIN_SEALED_BYTES || bytes[0] !== VERSION) return undefined;
+    // Node's decoder skips characters outside the alphabet and ignores a last character's spare
+    // bits, so many strings decode to the same bytes. Only the canonical encoding is accepted: one
+    // sealed value, one string (found by fuzzing).
+    if (bytes.toString('base64url') !== sealed) return undefined;
     const iv = bytes.subarray(1, 1 + IV_BYTES);
     const tag = bytes.subarray(bytes.length - TAG_BYTES);
     const ciphertext = bytes.subarray(1 + IV_BYTES, bytes.length - TAG_BYTES);

@@ -1,4 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { isCanonicalCompactJws } from '../provider/canonical-jws.ts';
 import { OidcError } from '../errors.ts';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
@@ -48,6 +49,7 @@ export class LogoutTokenVerifier {
   /** The provider that issued the token and its checked claims; throws `logout_token_invalid` (400) or a 502/503 provider error. */
   async verify(token: string): Promise<{ provider: ProviderClient; claims: LogoutTokenClaims }> {
     let unverified: JWTPayload;
+    if (!isCanonicalCompactJws(token)) throw invalid('malformed');
     try {
       decodeProtectedHeader(token);
       unverified = decodeJwt(token);

@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { isCanonicalCompactJws } from '../provider/canonical-jws.ts';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
@@ -69,6 +70,7 @@ export class JwtAccessTokenVerifier {
     const tolerance = settings.clockTolerance;
     // The header is parsed once, by jwtVerify; its `typ` is checked right after (a token of the
     // wrong type is refused either way, and a forged one fails the signature first).
+    if (!isCanonicalCompactJws(token)) throw new TokenRejection('malformed', 'The access token is not a well-formed JWT.');
     const keys = this.#provider.readyKeys ?? await this.#provider.keys();
     let payload: JWTPayload;
     let typ: unknown;
