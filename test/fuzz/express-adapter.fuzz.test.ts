@@ -16,8 +16,9 @@ import { CookieJar } from '../support/cookie-jar.ts';
 import { AUDIENCE, startBearerApp, type BearerApp } from '../support/bearer-app.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
 
-const SEED = Number(process.env['FUZZ_SEED'] ?? 20_261_123);
+const SEED = process.env['FUZZ_SEED'] === 'random' ? Date.now() % 2 ** 31 : Number(process.env['FUZZ_SEED'] ?? 20_261_123);
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 150);
+console.log(`# fuzz seed ${SEED}, ${RUNS} runs per property (replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} npm run fuzz)`);
 const settings = { seed: SEED, numRuns: RUNS, endOnFailure: true } as const;
 
 const unhandled: unknown[] = [];
