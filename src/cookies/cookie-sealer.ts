@@ -78,4 +78,18 @@ export class CookieSealer {
     }
     return undefined;
   }
+
+  /**
+   * Opens a sealed JSON value (as {@link seal}ed from `JSON.stringify`): the parsed value, or
+   * `undefined` when `sealed` is not a string, does not open, or is not JSON. Never throws.
+   */
+  openJson(sealed: unknown, associatedData: string): unknown {
+    const json = typeof sealed === 'string' ? this.open(sealed, associatedData) : undefined;
+    if (json === undefined) return undefined;
+    try {
+      return JSON.parse(json) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
 }

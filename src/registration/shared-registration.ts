@@ -122,10 +122,9 @@ export class SharedRegistration {
 
   async #read(key: string): Promise<StoredRegistration | undefined> {
     const sealed = await this.#call(() => this.#store.get(key));
-    if (typeof sealed !== 'string') return undefined;
-    const json = this.#sealer.open(sealed, key);
-    if (json === undefined) return undefined; // sealed with a secret no longer configured: register again
-    const record = JSON.parse(json) as StoredRegistration;
+    // Undefined when sealed with a secret no longer configured: register again.
+    const record = this.#sealer.openJson(sealed, key) as StoredRegistration | undefined;
+    if (record === undefined) return undefined;
     if (record.renewAt !== undefined && record.renewAt <= Date.now()) return undefined;
     return record;
   }

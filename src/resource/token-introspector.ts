@@ -141,14 +141,7 @@ export class TokenIntrospector {
       this.#storeFailed(error);
       return undefined;
     }
-    const json = typeof sealed === 'string' ? this.#sealer.open(sealed, storeKey) : undefined;
-    if (json === undefined) return undefined;
-    let record: unknown;
-    try {
-      record = JSON.parse(json);
-    } catch {
-      return undefined;
-    }
+    const record = this.#sealer.openJson(sealed, storeKey);
     if (typeof record !== 'object' || record === null) return undefined;
     const r = record as Partial<SharedAnswer> & { claims?: unknown; reason?: unknown; message?: unknown };
     // The store's TTL is in whole seconds: the answer's own end is what counts.

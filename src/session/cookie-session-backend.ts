@@ -53,14 +53,7 @@ export class CookieSessionBackend implements SessionBackend {
     // anew on every change): a browser's repeated requests skip the decryption and the parsing.
     const opened = this.#opened.get(sealed, 0);
     if (opened !== undefined) return Promise.resolve({ envelope: opened });
-    const json = this.#sealer.open(sealed, this.#name);
-    if (json === undefined) return Promise.resolve(undefined);
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(json);
-    } catch {
-      return Promise.resolve(undefined);
-    }
+    const envelope = this.#sealer.openJson(sealed, this.#name);
     if (!isSessionEnvelope(envelope)) return Promise.resolve(undefined);
     // Frozen: one object now serves many requests, so nothing may change it in place.
     this.#opened.set(sealed, deepFreeze(envelope), Number.POSITIVE_INFINITY);

@@ -74,14 +74,7 @@ export class StoreSessionBackend implements SessionBackend {
     const key = SESSION_KEY_PREFIX + id;
     const record = await this.#call(() => this.#store.get(key));
     // Sealed and bound to its key: whoever can write to the store still cannot forge or move a session.
-    const json = typeof record === 'string' ? this.#sealer.open(record, key) : undefined;
-    if (json === undefined) return undefined;
-    let envelope: unknown;
-    try {
-      envelope = JSON.parse(json);
-    } catch {
-      return undefined;
-    }
+    const envelope = this.#sealer.openJson(record, key);
     return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
   }
 
