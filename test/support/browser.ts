@@ -33,6 +33,8 @@ export interface NavigateOptions {
 export interface SubmitFormOptions extends NavigateOptions {
   /** Picks the form to submit by its (resolved) action; default: the first form of the page. */
   form?: (action: URL) => boolean;
+  /** Extra request headers (e.g. `accept: application/json` to get oidc-kit's JSON errors). */
+  headers?: Record<string, string>;
 }
 
 export interface NavigateResult {
@@ -79,8 +81,12 @@ function fetchSite(chain: URL[], target: URL): string {
 export class TestBrowser {
   #jar: CookieJar;
 
-  constructor(jar: CookieJar = new CookieJar()) {
+  readonly #enforceSameSite: boolean;
+
+  /** `enforceSameSite`: cross-site requests (Sec-Fetch-Site) leave out SameSite cookies, as browsers do. */
+  constructor(jar: CookieJar = new CookieJar(), options: { enforceSameSite?: boolean } = {}) {
     this.#jar = jar;
+    this.#enforceSameSite = options.enforceSameSite ?? false;
   }
 
   /**
@@ -93,7 +99,8 @@ export class TestBrowser {
   async request(url: string | URL, init: BrowserRequestInit = {}): Promise<BrowserResponse> {
     const target = new URL(url);
     const headers = new Headers({ accept: DEFAULT_ACCEPT });
-    const cookie = this.#jar.header(target);
+    const crossSite = this.#enforceSameSite && init.headers?.['sec-fetch-site'] === 'cross-site';
+    const cookie = this.#jar.header(target, crossSite ? { method: (init.method ?? 'GET').toUpperCase() } : undefined);
     if (cookie) headers.set('cookie', cookie);
     let body = init.body;
     if (body instanceof URLSearchParams) {
@@ -178,9 +185,9 @@ export class TestBrowser {
     if (form.method === 'GET') {
       const target = new URL(form.action);
       target.search = data.toString();
-      return this.navigate(target, {}, options);
+      return this.navigate(target, { headers: { ...options.headers } }, options);
     }
-    return this.navigate(form.action, { method: 'POST', headers: { origin: page.url.origin }, body: data }, options);
+    return this.navigate(form.action, { method: 'POST', headers: { ...options.headers, origin: page.url.origin }, body: data }, options);
   }
 
   /**
@@ -224,7 +231,7 @@ export class TestBrowser {
    * const attacker = victim.clone();
    */
   clone(): TestBrowser {
-    return new TestBrowser(this.#jar.clone());
+    return new TestBrowser(this.#jar.clone(), { enforceSameSite: this.#enforceSameSite });
   }
 }
 

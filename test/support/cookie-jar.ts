@@ -59,9 +59,17 @@ export class CookieJar {
       .sort((a, b) => b.path.length - a.path.length);
   }
 
-  /** The Cookie request header for `url`, or undefined when no cookie matches. */
-  header(url: string | URL): string | undefined {
-    const cookies = this.matching(url);
+  /**
+   * The Cookie request header for `url`, or undefined when no cookie matches. With `crossSite`, as a
+   * browser does: no `SameSite=Strict` cookie, and `Lax` ones (the default) only on GET/HEAD.
+   */
+  header(url: string | URL, crossSite?: { method: string }): string | undefined {
+    const safe = crossSite === undefined || crossSite.method === 'GET' || crossSite.method === 'HEAD';
+    const cookies = this.matching(url).filter((c) => {
+      if (crossSite === undefined) return true;
+      const sameSite = (c.sameSite ?? 'lax').toLowerCase();
+      return sameSite === 'none' || (sameSite === 'lax' && safe);
+    });
     return cookies.length ? cookies.map((c) => `${c.name}=${c.value}`).join('; ') : undefined;
   }
 

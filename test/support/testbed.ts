@@ -108,8 +108,17 @@ function mount(server: Server, app: (req: IncomingMessage, res: ServerResponse) 
   server.on('request', app);
 }
 
-/** The application the integration tests log into. */
-function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor, routes: TestbedOptions['routes']) {
+/**
+ * The application the integration tests log into: oidc-kit's middleware, the test's own routes, and
+ * /, /profile, /tokens, /live, /api/strict, /always-redirect, /custom-login, /bad-login,
+ * /custom-logout, /api/token, then the error handler.
+ *
+ * @example
+ * ```ts
+ * server.on('request', testApp(new OpenIDConnect(options), 'express5', undefined));
+ * ```
+ */
+export function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor, routes: TestbedOptions['routes']) {
   const express = flavor === 'express4' ? express4 : express5;
   const app = express();
   app.use(oidc.middleware());

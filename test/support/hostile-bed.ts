@@ -1,0 +1,101 @@
+// An Express app using oidc-kit, wired over real HTTP to the hostile provider — the conformance
+// suite's counterpart of testbed.ts (which wires it to the real oidc-provider).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
+import { TestBrowser, type NavigateResult } from './browser.ts';
+import { startHostileProvider, type HostileProvider } from './hostile-provider.ts';
+import { SECRET, testApp, type TestbedOptions } from './testbed.ts';
+
+/** What a hostile bed is started with. */
+export interface HostileBedOptions {
+  /** oidc-kit options over the defaults (issuer, client, baseUrl, secret); a function sees the URLs. */
+  oidc?: Partial<ExpressOpenIDConnectOptions> | ((urls: { issuer: string; appUrl: string }) => Partial<ExpressOpenIDConnectOptions>);
+  /** Options of the provider (its host, a path issuer). */
+  provider?: Parameters<typeof startHostileProvider>[0];
+  routes?: TestbedOptions['routes'];
+}
+
+/** A running hostile provider and an app on 127.0.0.1 logging into it. */
+export interface HostileBed {
+  appUrl: string;
+  op: HostileProvider;
+  oidc: OpenIDConnect;
+  /** Warnings oidc-kit logged (never printed). */
+  warnings: Array<{ message: string; details: Record<string, unknown> | undefined }>;
+  browser(): TestBrowser;
+  /**
+   * Logs a new browser in (GET /login?returnTo=…, through the provider, back to the app), stopping
+   * before the callback when `stopAtCallback` (to tamper with it). Returns the browser and where it ended.
+   */
+  login(options?: { returnTo?: string; stopAtCallback?: boolean; browser?: TestBrowser }): Promise<NavigateResult & { browser: TestBrowser }>;
+  /** Replaces the app (same port) with one built from new options. */
+  reconfigure(oidc: HostileBedOptions['oidc']): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the hostile provider and an Express app (testbed.ts's routes: /, /profile, /tokens, /api/token…)
+ * whose oidc-kit logs into it with client_secret_basic. The provider only accepts the app's
+ * /callback and its / and /logout/callback as post-logout targets.
+ *
+ * @example
+ * ```ts
+ * const bed = await startHostileBed();
+ * bed.op.idToken = (claims) => ({ ...claims, aud: 'someone-else' });
+ * const { response } = await bed.login();
+ * assert.equal(response.status, 400);
+ * assert.equal(bed.op.count('/userinfo'), 0);
+ * ```
+ */
+export async function startHostileBed(options: HostileBedOptions = {}): Promise<HostileBed> {
+  const op = await startHostileProvider(options.provider);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  op.client.redirectUris = [`${appUrl}/callback`];
+  op.client.postLogoutRedirectUris = [`${appUrl}/`, `${appUrl}/logout/callback`];
+  const warnings: HostileBed['warnings'] = [];
+  const build = (oidcOptions: HostileBedOptions['oidc']): OpenIDConnect => {
+    const extra = typeof oidcOptions === 'function' ? oidcOptions({ issuer: op.issuer, appUrl }) : oidcOptions ?? {};
+    return new OpenIDConnect({
+      baseUrl: appUrl,
+      secret: SECRET,
+      issuer: op.issuer,
+      clientId: op.client.clientId,
+      clientSecret: op.client.clientSecret,
+      scope: 'openid email profile',
+      logger: { warn: (message, details) => warnings.push({ message, details }) },
+      ...extra,
+    });
+  };
+  const mount = (oidc: OpenIDConnect): void => {
+    server.removeAllListeners('request');
+    server.on('request', testApp(oidc, 'express5', options.routes));
+  };
+  const bed: HostileBed = {
+    appUrl,
+    op,
+    oidc: build(options.oidc),
+    warnings,
+    browser: () => new TestBrowser(),
+    async login({ returnTo = '/profile', stopAtCallback = false, browser = new TestBrowser() } = {}) {
+      const result = await browser.navigate(`${appUrl}/login?returnTo=${encodeURIComponent(returnTo)}`, { headers: { accept: 'application/json' } }, {
+        ...(stopAtCallback ? { stopWhen: (url: URL) => url.origin === appUrl && url.pathname === '/callback' } : {}),
+      });
+      return { ...result, browser };
+    },
+    reconfigure(oidcOptions) {
+      bed.oidc = build(oidcOptions);
+      mount(bed.oidc);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await op.close();
+    },
+  };
+  mount(bed.oidc);
+  return bed;
+}
