@@ -15,6 +15,8 @@ export type OidcErrorCode =
   | 'state_mismatch'
   /** The callback arrived but this browser has no pending login at all (expired, already used, cookies blocked). */
   | 'no_pending_transaction'
+  /** The login response came in another response mode than the one requested (e.g. a query when `form_post` was asked for: RFC 9700 §4.2). */
+  | 'response_mode_mismatch'
   /** The provider answered the authorization request with an OAuth error (`access_denied`, `login_required`, …). */
   | 'op_error'
   /** The authorization response's `iss` parameter is not the provider's issuer (RFC 9207 mix-up defence). */
@@ -61,6 +63,7 @@ export type OidcErrorCode =
   /**
    * RFC 6750 `invalid_request` (400): the bearer token was sent malformed (`Bearer` without a token,
    * characters outside the token syntax, two `Authorization` headers) or by two methods at once.
+   * Also a login response that is neither a GET nor a form POST (reason `method`, `content_type`, `body_size`).
    */
   | 'invalid_request'
   /**
@@ -92,6 +95,7 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   state_missing: 400,
   state_mismatch: 400,
   no_pending_transaction: 400,
+  response_mode_mismatch: 400,
   op_error: 400,
   iss_mismatch: 400,
   iss_missing: 400,

@@ -300,7 +300,7 @@ export class OpenIDConnect {
     try {
       switch (path) {
         case routes.callback:
-          return await this.#callbackRoute(context, state);
+          return noReferrer(await this.#callbackRoute(context, state));
         case routes.login: {
           const query = this.#query(state);
           const provider = query.get('provider') ?? undefined;
@@ -316,7 +316,8 @@ export class OpenIDConnect {
           return undefined;
       }
     } catch (error) {
-      return this.#failure(error, context, state, path === routes.callback ? 'login failed' : 'request failed');
+      if (path === routes.callback) return noReferrer(await this.#failure(error, context, state, 'login failed'));
+      return this.#failure(error, context, state, 'request failed');
     }
   }
 
@@ -898,4 +899,9 @@ class OutageLog {
     this.#last.set(code, now);
     return true;
   }
+}
+
+/** The callback's answers never leak its URL (code, state) in a Referer (RFC 9700 §4.2.4, BCP-17). */
+function noReferrer(plan: ResponsePlan): ResponsePlan {
+  return { ...plan, headers: { ...plan.headers, 'referrer-policy': 'no-referrer' } };
 }

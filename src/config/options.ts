@@ -110,6 +110,15 @@ export interface ProviderOptions {
   scope?: string | readonly string[];
   /** Extra authorization request parameters: `prompt`, `acr_values`, `login_hint`, `ui_locales`, … (Flask-OIDC: OIDC_EXTRA_REQUEST_AUTH_PARAMS). */
   authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * How the provider returns the login response: `'query'` (default, a redirect with `?code=…&state=…`)
+   * or `'form_post'` (OAuth 2.0 Form Post Response Mode: the provider's page POSTs it to the callback,
+   * so the code never appears in a URL, browser history or a Referer). With `form_post` the
+   * pending-login cookie is sent `SameSite=None; Secure` (an https `baseUrl`), because a cross-site
+   * POST carries no `Lax` cookie; a response arriving in the other mode is refused
+   * (`response_mode_mismatch`). Flask-pyoidc: `response_mode`.
+   */
+  responseMode?: 'query' | 'form_post';
   /** The only algorithm accepted for ID token (and logout token) signatures. Default `RS256`. */
   idTokenSigningAlg?: string;
   /**

@@ -280,8 +280,9 @@ function resolveProviders(options: OpenIDConnectOptions, globals: ProviderGlobal
 
 /** Top-level provider-wide defaults (scope, algorithms, checks) that named providers inherit. */
 function inheritedProviderOptions(options: OpenIDConnectOptions): ProviderOptions {
-  const { scope, authorizationParams, idTokenSigningAlg, userInfo, userInfoSigningAlg, tokenEndpointAuthMethod, requireVerifiedEmail } = options;
+  const { scope, authorizationParams, responseMode, idTokenSigningAlg, userInfo, userInfoSigningAlg, tokenEndpointAuthMethod, requireVerifiedEmail } = options;
   const inherited: ProviderOptions = {};
+  if (responseMode !== undefined) inherited.responseMode = responseMode;
   if (scope !== undefined) inherited.scope = scope;
   if (authorizationParams !== undefined) inherited.authorizationParams = authorizationParams;
   if (idTokenSigningAlg !== undefined) inherited.idTokenSigningAlg = idTokenSigningAlg;
@@ -385,6 +386,14 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     authorizationParams['hd'] = options.googleAppsDomain;
   }
 
+  const responseMode = options.responseMode ?? 'query';
+  if (responseMode !== 'query' && responseMode !== 'form_post') {
+    throw new ConfigurationError(`${prefix}responseMode`, 'use "query" (default) or "form_post".');
+  }
+  if (authorizationParams['response_mode'] !== undefined) {
+    throw new ConfigurationError(`${prefix}authorizationParams.response_mode`, `oidc-kit sets "response_mode" itself; use the responseMode option ("query" or "form_post"), which the callback then enforces.`);
+  }
+
   const idTokenSigningAlg = options.idTokenSigningAlg ?? 'RS256';
   if (!/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(idTokenSigningAlg)) {
     throw new ConfigurationError(`${prefix}idTokenSigningAlg`, `"${idTokenSigningAlg}" is not an accepted asymmetric JWS algorithm (e.g. RS256, PS256, ES256, EdDSA).`);
@@ -440,6 +449,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     privateKey: options.privateKey,
     scope: scopes.join(' '),
     authorizationParams,
+    responseMode,
     idTokenSigningAlg,
     clockTolerance: globals.clockTolerance,
     httpTimeoutMs: globals.httpTimeoutMs,

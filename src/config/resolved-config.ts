@@ -23,6 +23,8 @@ export interface ProviderSettings {
   /** Space-separated, always containing `openid`. */
   readonly scope: string;
   readonly authorizationParams: Readonly<Record<string, string>>;
+  /** How the login response comes back: a redirect's query, or a cross-site POST (`form_post`). */
+  readonly responseMode: 'query' | 'form_post';
   readonly idTokenSigningAlg: string;
   readonly clockTolerance: number;
   readonly httpTimeoutMs: number;

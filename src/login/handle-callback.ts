@@ -41,14 +41,23 @@ export async function handleCallback(
   sink: CookieSink,
   current: LoadedSession | undefined,
 ): Promise<CallbackOutcome> {
-  const query = new URL(request.url, 'http://callback.invalid').searchParams;
+  const { params: query, mode } = await responseParameters(request);
   const transaction = takeTransaction(deps, query, cookies, sink);
+  // Only the mode that was asked for (RFC 9700 §4.2): a form_post login answered in a URL may be a
+  // downgrade or an injected code, and a query login never comes as a POST.
+  if ((transaction.responseMode ?? 'query') !== mode) {
+    throw new OidcError('response_mode_mismatch', 'The login response did not come back the way it was requested; start the login again.', { reason: mode });
+  }
   const provider = deps.provider(transaction.provider);
   const configuration = await provider.configuration();
 
   // Rebuild the URL from the configured redirect URI: the Host header is never trusted.
+  // Only the code flow's parameters are read (BCP-12): tokens slipped into the front channel are ignored.
   const currentUrl = new URL(deps.config.redirectUri);
-  currentUrl.search = query.toString();
+  for (const name of RESPONSE_PARAMETERS) {
+    const value = query.get(name);
+    if (value !== null) currentUrl.searchParams.set(name, value);
+  }
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   try {
     tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
@@ -56,6 +65,7 @@ export async function handleCallback(
       expectedNonce: transaction.nonce,
       pkceCodeVerifier: transaction.codeVerifier,
       idTokenExpected: true,
+      ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
     });
   } catch (error) {
     const failure = toOidcError(error, 'callback');
@@ -69,7 +79,9 @@ export async function handleCallback(
   if (claims === undefined || tokens.id_token === undefined) {
     throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
   }
-  checkIdTokenClaims(provider.settings, provider.client.clientId, claims);
+  // The signature, with the pinned algorithm, before anything of the token is used.
+  await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
+  checkIdTokenClaims(provider.settings, provider.client.clientId, claims, deps.now());
 
   let userinfo: Record<string, unknown> | undefined;
   if (provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
@@ -89,6 +101,33 @@ export async function handleCallback(
   };
   const session = await deps.sessions.create(data, cookies, sink, current);
   return { kind: 'login', session, transaction, plan: seeOther(transaction.returnTo) };
+}
+
+/** The authorization response parameters of the code flow (RFC 6749 §4.1.2, RFC 9207); any other is ignored. */
+const RESPONSE_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'] as const;
+
+/** The largest form_post body read at the callback: a code, a state, an iss, maybe an error text. */
+const MAX_FORM_POST_BYTES = 16 * 1024;
+
+/**
+ * The authorization response's parameters: the query of a GET (response mode `query`), or the
+ * application/x-www-form-urlencoded body of a POST (response mode `form_post`; its query is ignored).
+ */
+async function responseParameters(request: RequestView): Promise<{ params: URLSearchParams; mode: 'query' | 'form_post' }> {
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    return { params: new URL(request.url, 'http://callback.invalid').searchParams, mode: 'query' };
+  }
+  if (request.method !== 'POST') {
+    throw new OidcError('invalid_request', 'The login response must arrive with GET or POST.', { reason: 'method' });
+  }
+  const type = request.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new OidcError('invalid_request', 'A login response POST must be application/x-www-form-urlencoded.', { reason: 'content_type' });
+  }
+  if (request.readBody === undefined) throw new TypeError('oidc-kit: this adapter cannot read request bodies, which responseMode "form_post" needs.');
+  const body = await request.readBody(MAX_FORM_POST_BYTES);
+  if (body === undefined) throw new OidcError('invalid_request', 'The login response is too large.', { reason: 'body_size' });
+  return { params: new URLSearchParams(body), mode: 'form_post' };
 }
 
 function takeTransaction(
@@ -121,8 +160,20 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
   return extra;
 }
 
+/** How old (seconds, by its `iat`) an ID token may be when it arrives at the callback. */
+const MAX_ID_TOKEN_AGE = 10 * 60;
+
 /** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones (`hd`, `email_verified`). */
-function checkIdTokenClaims(settings: ProviderSettings, clientId: string, claims: client.IDToken): void {
+function checkIdTokenClaims(settings: ProviderSettings, clientId: string, claims: client.IDToken, now: number): void {
+  // An ID token fresh from the token endpoint was issued moments ago; an old one (still within its
+  // exp) is a replayed or cached token (FX-13).
+  if (claims.iat < now - MAX_ID_TOKEN_AGE - settings.clockTolerance || claims.iat > now + settings.clockTolerance) {
+    throw new OidcError('id_token_invalid', 'The ID token is invalid (iat).', { reason: 'iat' });
+  }
+  // OIDC Core §2: sub is at most 255 ASCII characters.
+  if (claims.sub.length > 255) {
+    throw new OidcError('id_token_invalid', 'The ID token is invalid (sub).', { reason: 'sub' });
+  }
   // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
   // multi-audience tokens.
   if (claims.azp !== undefined && claims.azp !== clientId) {

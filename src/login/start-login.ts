@@ -46,7 +46,7 @@ export function checkAppState(state: unknown): void {
 }
 
 /** Parameters oidc-kit owns; letting a caller set them would undo PKCE, state or nonce. */
-const RESERVED = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'client_id', 'scope']);
+const RESERVED = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'response_mode', 'client_id', 'scope']);
 
 /**
  * Throws when per-login authorization parameters try to set what oidc-kit owns: a programming
@@ -89,6 +89,9 @@ export async function startLogin(
   // OIDC Core §11: offline_access is ignored unless the user is asked to consent.
   const offline = settings.scope.split(' ').includes('offline_access');
   const prompt: Record<string, string> = offline && extra['prompt'] === undefined && settings.authorizationParams['prompt'] === undefined ? { prompt: 'consent' } : {};
+  // OIDC Core §3.1.3.7 step 13: with max_age sent, the ID token's auth_time is required and checked.
+  const maxAgeParam = extra['max_age'] ?? settings.authorizationParams['max_age'];
+  const maxAge = maxAgeParam !== undefined && /^\d{1,9}$/.test(maxAgeParam) ? Number(maxAgeParam) : undefined;
   const state = client.randomState();
   const nonce = client.randomNonce();
   const codeVerifier = client.randomPKCECodeVerifier();
@@ -103,11 +106,14 @@ export async function startLogin(
     nonce,
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
+    ...(settings.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
   });
   deps.transactions.save({
     state, nonce, codeVerifier, returnTo, provider: settings.name, createdAt: deps.now(),
     ...(options.state === undefined ? {} : { appState: options.state }),
     ...(options.silent ? { silent: true } : {}),
+    ...(settings.responseMode === 'form_post' ? { responseMode: 'form_post' as const } : {}),
+    ...(maxAge === undefined ? {} : { maxAge }),
   }, cookies, sink);
   return { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } };
 }

@@ -18,6 +18,10 @@ export interface LoginTransaction {
   appState?: unknown;
   /** A `prompt=none` re-authentication: `login_required` and its kin end the session quietly. */
   silent?: boolean;
+  /** Set when the response was asked for as a form POST; the callback refuses it in a query. */
+  responseMode?: 'form_post';
+  /** The `max_age` sent, in seconds: the ID token must then carry a recent enough `auth_time` (OIDC Core §3.1.3.7 step 13). */
+  maxAge?: number;
 }
 
 /** At most this many logins may be pending in one browser; older ones are dropped. */
@@ -54,7 +58,11 @@ export class TransactionCookies {
       for (const { n } of oldestFirst.slice(0, pending.length - MAX_PENDING + 1)) sink(clearCookie(n, this.#config.cookie));
     }
     const sealed = this.#sealer.seal(JSON.stringify(transaction), name);
-    sink(serializeCookie(name, sealed, { ...this.#config.cookie, maxAge: this.#config.ttl }));
+    // A form_post response is a cross-site POST, which carries no Lax cookie: SameSite=None, which
+    // browsers accept only with Secure (https). Without https (loopback development) it stays Lax,
+    // which works when the provider is on the same site (localhost) — see the responseMode docs.
+    const sameSite = transaction.responseMode === 'form_post' && this.#config.cookie.secure ? 'None' : this.#config.cookie.sameSite;
+    sink(serializeCookie(name, sealed, { ...this.#config.cookie, sameSite, maxAge: this.#config.ttl }));
   }
 
   /**
@@ -86,7 +94,9 @@ export class TransactionCookies {
       const value = JSON.parse(json) as Partial<LoginTransaction>;
       if (typeof value.state !== 'string' || typeof value.nonce !== 'string' || typeof value.codeVerifier !== 'string' ||
           typeof value.returnTo !== 'string' || typeof value.provider !== 'string' || typeof value.createdAt !== 'number' ||
-          (value.silent !== undefined && typeof value.silent !== 'boolean')) {
+          (value.silent !== undefined && typeof value.silent !== 'boolean') ||
+          (value.responseMode !== undefined && value.responseMode !== 'form_post') ||
+          (value.maxAge !== undefined && typeof value.maxAge !== 'number')) {
         return undefined;
       }
       return value as LoginTransaction;

@@ -56,15 +56,17 @@ export async function discover(issuer: string, options: DiscoverOptions = {}): P
       [oauth.customFetch]: boundedFetch(MAX_METADATA_BYTES),
       [oauth.allowInsecureRequests]: allowHttp,
     });
+    // The issuer is compared exactly, before oauth4webapi parses it as a URL (which would answer an
+    // unparseable one, e.g. "https://op.example:443INVALID", with a generic error).
+    const announced = await announcedIssuer(response.clone());
+    if (announced !== undefined && announced !== issuer) throw issuerMismatch(announced, issuer);
     metadata = await oauth.processDiscoveryResponse(url, response);
   } catch (error) {
     throw toOidcError(error, 'discovery');
   }
   // oauth4webapi compares issuers as parsed URLs; Discovery §4.3 wants the exact string, which is
   // also what ID tokens' `iss` is compared with.
-  if (metadata.issuer !== issuer) {
-    throw new OidcError('discovery_issuer_mismatch', `The provider's issuer is "${metadata.issuer}", not "${issuer}" (issuers must match exactly); set the issuer option to exactly "${metadata.issuer}" if that is the provider you mean.`);
-  }
+  if (metadata.issuer !== issuer) throw issuerMismatch(metadata.issuer, issuer);
   checkMetadata(metadata, allowHttp);
   return metadata;
 }
@@ -132,4 +134,20 @@ export function isLoopback(url: URL): boolean {
 
 function unusable(member: string, problem: string): OidcError {
   return new OidcError('provider_error', `The provider's discovery document ${problem}.`, { reason: `metadata:${member}` });
+}
+
+function issuerMismatch(announced: string, issuer: string): OidcError {
+  return new OidcError('discovery_issuer_mismatch', `The provider's issuer is "${announced}", not "${issuer}" (issuers must match exactly); set the issuer option to exactly "${announced}" if that is the provider you mean.`);
+}
+
+/** The `issuer` string of a discovery answer, or undefined when it has none (its other faults are oauth4webapi's to report). */
+async function announcedIssuer(response: Response): Promise<string | undefined> {
+  if (response.status !== 200) return undefined;
+  try {
+    const document: unknown = await response.json();
+    const issuer = typeof document === 'object' && document !== null ? (document as Record<string, unknown>)['issuer'] : undefined;
+    return typeof issuer === 'string' ? issuer : undefined;
+  } catch {
+    return undefined;
+  }
 }

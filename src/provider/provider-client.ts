@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { compactVerify, createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import type { Logger, TokenEndpointAuthMethod } from '../config/options.ts';
 import type { ProviderSettings } from '../config/resolved-config.ts';
@@ -6,6 +6,7 @@ import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
 import { discover } from './discover.ts';
+import { classifyJoseFailure } from './jose-failure.ts';
 import { toOidcError } from './provider-error.ts';
 
 /** Discovered metadata is fetched again after this long (DISC-07). */
@@ -30,7 +31,9 @@ const RENEWAL_RETRY_MS = 30 * 1000;
 export class ProviderClient {
   readonly settings: ProviderSettings;
   #pending: Promise<client.Configuration> | undefined;
-  #keys: { uri: string; keys: JWTVerifyGetKey } | undefined;
+  #keys: { uri: string; keys: ReturnType<typeof createRemoteJWKSet> } | undefined;
+  /** When an unknown kid in a JWT the provider itself sent last made the key set reload (ms). */
+  #trustedReloadAt = 0;
   readonly #registration: SharedRegistration | undefined;
   #client: EffectiveClient;
   /**
@@ -121,6 +124,39 @@ export class ProviderClient {
     return this.#keys.keys;
   }
 
+  /**
+   * Verifies the signature of a JWT the provider sent over the back channel — an ID token from its
+   * token endpoint, a signed UserInfo answer — with its keys and only `algorithm`; throws an
+   * {@link OidcError}: `id_token_invalid` (or `what`'s code) with the reason, or the provider's fault
+   * when its keys cannot be had. Tokens that arrive from outside (access and logout tokens) make the
+   * key set reload at most every 30 s; these came from the provider itself over an authenticated
+   * exchange, so an unknown `kid` reloads at once (at most once a second): a provider that has just
+   * rotated its keys must not fail every login for the next half minute (CFG-05, CFG-06).
+   *
+   * @example
+   * ```ts
+   * await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
+   * ```
+   */
+  async verifyProviderJwt(jwt: string, algorithm: string, what: { code: 'id_token_invalid' | 'provider_error'; label: string } = { code: 'id_token_invalid', label: 'ID token' }): Promise<void> {
+    const keys = await this.keys();
+    const keySet = this.#keys?.keys;
+    try {
+      try {
+        await compactVerify(jwt, keys, { algorithms: [algorithm] });
+      } catch (error) {
+        if (!(error instanceof joseErrors.JWKSNoMatchingKey) || keySet === undefined || Date.now() - this.#trustedReloadAt < 1000) throw error;
+        this.#trustedReloadAt = Date.now();
+        await keySet.reload();
+        await compactVerify(jwt, keys, { algorithms: [algorithm] });
+      }
+    } catch (error) {
+      const failure = classifyJoseFailure(error);
+      if (failure.kind === 'provider') throw failure.error;
+      throw new OidcError(what.code, `The ${what.label} is invalid (${failure.reason}).`, { reason: failure.reason, cause: error });
+    }
+  }
+
   async #create(): Promise<client.Configuration> {
     const s = this.settings;
     const timeout = s.httpTimeoutMs / 1000;
@@ -155,8 +191,9 @@ export class ProviderClient {
     this.#refreshAt = refreshAt === Infinity ? undefined : refreshAt;
     config.timeout = timeout;
     if (s.allowHttp) client.allowInsecureRequests(config);
-    // openid-client trusts TLS for ID tokens from the token endpoint; we verify their signatures anyway.
-    client.enableNonRepudiationChecks(config);
+    // openid-client trusts TLS for ID tokens from the token endpoint and checks their claims; their
+    // signatures (and signed UserInfo's) are verified by verifyProviderJwt, whose key set follows a
+    // rotation at once (openid-client's cache would refuse new kids for up to a minute).
     return config;
   }
 

@@ -76,6 +76,13 @@ export class TokenRefresher {
     if (tokens.id_token !== undefined) {
       const claims = tokens.claims();
       if (claims === undefined) throw expired('id_token:malformed');
+      try {
+        await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
+      } catch (error) {
+        // A bad signature ends the session; keys that cannot be fetched are the provider's outage.
+        if (error instanceof OidcError && error.code === 'id_token_invalid') throw expired(`id_token:${error.reason ?? 'invalid'}`);
+        throw error;
+      }
       const changed = changedClaim(decodeVerifiedJwtPayload(data.idToken), claims);
       if (changed !== undefined) throw expired(`id_token:${changed}`);
       if (claims.azp !== undefined && claims.azp !== provider.client.clientId) throw expired('id_token:azp');
