@@ -79,9 +79,16 @@ export class LogoutTokenVerifier {
       throw failure.kind === 'provider' ? failure.error : invalid(failure.reason);
     }
     if (typ !== undefined && !ACCEPTED_TYP.has(typ.toLowerCase())) throw invalid('typ');
+    // As for ID tokens (§2.6): the audience is this client alone — an extra, untrusted audience
+    // means the token was minted for someone else too (OIDC Core §3.1.3.7 step 3).
+    const audience = payload.aud;
+    if (Array.isArray(audience) ? audience.length !== 1 || audience[0] !== provider.client.clientId : audience !== provider.client.clientId) throw invalid('aud');
     const now = Math.floor(Date.now() / 1000);
-    if (typeof payload.iat !== 'number' || payload.iat > now + settings.clockTolerance) throw invalid('iat');
-    if (typeof payload.exp !== 'number') throw invalid('exp');
+    // Finite numbers only: 1e400 parses to Infinity, which would pass every comparison.
+    const { iat, exp } = payload;
+    if (typeof iat !== 'number' || !Number.isFinite(iat) || iat > now + settings.clockTolerance) throw invalid('iat');
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp');
+    if (payload.nbf !== undefined && !Number.isFinite(payload.nbf)) throw invalid('nbf');
     if (typeof payload.jti !== 'string' || payload.jti === '') throw invalid('jti');
     const events = payload['events'];
     const event = typeof events === 'object' && events !== null && !Array.isArray(events)
@@ -94,6 +101,6 @@ export class LogoutTokenVerifier {
     if (sid !== undefined && (typeof sid !== 'string' || sid === '')) throw invalid('sid');
     if (sub !== undefined && (typeof sub !== 'string' || sub === '')) throw invalid('sub');
     if (sid === undefined && sub === undefined) throw invalid('sid_or_sub');
-    return { provider, claims: { iss: settings.issuer, jti: payload.jti, iat: payload.iat, exp: payload.exp, sid, sub } };
+    return { provider, claims: { iss: settings.issuer, jti: payload.jti, iat, exp, sid, sub } };
   }
 }

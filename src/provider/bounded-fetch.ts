@@ -1,5 +1,9 @@
+import * as client from 'openid-client';
+
 /** The most bytes oidc-kit reads from a discovery, WebFinger or registration answer (Discovery §4.2 hardening). */
 export const MAX_METADATA_BYTES = 512 * 1024;
+/** The most bytes oidc-kit reads from any other answer of the provider (token, UserInfo, introspection). */
+export const MAX_PROVIDER_ANSWER_BYTES = 1024 * 1024;
 
 /**
  * A `fetch` for oauth4webapi's `customFetch` that refuses answers larger than `maxBytes` before
@@ -37,4 +41,18 @@ export class ResponseTooLargeError extends Error {
   constructor(maxBytes: number) {
     super(`The provider's answer is larger than ${maxBytes} bytes.`);
   }
+}
+
+/**
+ * Caps every answer an openid-client configuration reads (token, UserInfo, introspection) at
+ * {@link MAX_PROVIDER_ANSWER_BYTES}; a larger one fails as the provider's error (502).
+ *
+ * @example
+ * ```ts
+ * capProviderAnswers(configuration);
+ * ```
+ */
+export function capProviderAnswers(configuration: client.Configuration): void {
+  const bounded = boundedFetch(MAX_PROVIDER_ANSWER_BYTES);
+  configuration[client.customFetch] = (url, options) => bounded(url, options as RequestInit);
 }

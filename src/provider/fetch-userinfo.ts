@@ -46,7 +46,11 @@ export async function fetchUserInfo(provider: ProviderClient, accessToken: strin
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
       throw new OidcError('provider_error', 'The provider\'s UserInfo answer is not a JSON object.');
     }
-    if ((claims as Record<string, unknown>)['sub'] !== expectedSub) {
+    const sub = (claims as Record<string, unknown>)['sub'];
+    if (typeof sub !== 'string' || sub === '') {
+      throw new OidcError('provider_error', 'The provider\'s UserInfo answer has no subject (sub).', { reason: 'userinfo_sub' });
+    }
+    if (sub !== expectedSub) {
       throw new OidcError('userinfo_sub_mismatch', 'UserInfo returned a different subject than the ID token.');
     }
     return claims as Record<string, unknown>;

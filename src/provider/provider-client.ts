@@ -5,6 +5,7 @@ import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
+import { capProviderAnswers } from './bounded-fetch.ts';
 import { discover } from './discover.ts';
 import { classifyJoseFailure } from './jose-failure.ts';
 import { toOidcError } from './provider-error.ts';
@@ -190,6 +191,8 @@ export class ProviderClient {
     const refreshAt = Math.min(s.discover ? Date.now() + METADATA_MAX_AGE_MS : Infinity, renewAt ?? Infinity);
     this.#refreshAt = refreshAt === Infinity ? undefined : refreshAt;
     config.timeout = timeout;
+    // A hostile or broken provider cannot make the app buffer a huge answer.
+    capProviderAnswers(config);
     if (s.allowHttp) client.allowInsecureRequests(config);
     // openid-client trusts TLS for ID tokens from the token endpoint and checks their claims; their
     // signatures (and signed UserInfo's) are verified by verifyProviderJwt, whose key set follows a

@@ -15,6 +15,13 @@ export interface JwtVerifierSettings {
 
 /** RFC 9068 §2.2: the claims a JWT access token must carry; required in strict mode. */
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+/** How long a verified token is remembered at most, whatever its `exp`. */
+const MAX_CACHE_SECONDS = 600;
+/**
+ * Claims by which providers mark an access token's client or grant (RFC 9068 `client_id` and
+ * `scope`; Keycloak and Auth0 `azp`; Okta `cid` and `scp`; Microsoft `appid`, `scp` and `roles`).
+ */
+const ACCESS_TOKEN_MARKS = ['client_id', 'scope', 'azp', 'cid', 'scp', 'appid', 'roles'];
 /** Claims only ID tokens carry (OIDC Core §2, §3.1.3.6, §3.3.2.11): their presence means "not an access token". */
 const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
 
@@ -89,9 +96,12 @@ export class JwtAccessTokenVerifier {
     const now = Math.floor(Date.now() / 1000);
     if (claims.iat !== undefined && claims.iat > now + tolerance) throw new TokenRejection('iat', 'The access token was issued in the future.');
     checkNotOtherKind(claims);
+    if (!this.#settings.strict) checkAccessTokenMarks(claims);
     const exp = claims.exp;
     if (exp === undefined) throw new TokenRejection('exp', 'The access token has no expiry.');
-    this.#cache.set(key, claims, (exp + tolerance) * 1000);
+    // Kept until it expires, but never longer than MAX_CACHE_SECONDS: a token with an absurd exp
+    // must not sit in memory for ever.
+    this.#cache.set(key, claims, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
     return claims;
   }
 }
@@ -103,6 +113,18 @@ function checkType(typ: unknown, strict: boolean): void {
   const type = typ.toLowerCase().replace(/^application\//, '');
   if (type === 'at+jwt' || (!strict && type === 'jwt')) return;
   throw new TokenRejection('typ', 'The token is not a JWT access token (typ).');
+}
+
+/**
+ * Without `strictJwt`, tokens need not say `typ: at+jwt`; they must then still look like an access
+ * token — name a client or a scope — so that another JWT of the provider that happens to name this
+ * API's audience (a signed UserInfo answer, say) is not taken for one.
+ */
+function checkAccessTokenMarks(claims: AccessTokenClaims): void {
+  const record = claims as Record<string, unknown>;
+  if (!ACCESS_TOKEN_MARKS.some((name) => record[name] !== undefined)) {
+    throw new TokenRejection('token_type', 'The token names no client and no scope: not an access token.');
+  }
 }
 
 /** Refuses ID tokens, logout tokens and sender-constrained tokens presented as bearer access tokens. */

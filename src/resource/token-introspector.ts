@@ -3,6 +3,7 @@ import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
+import { capProviderAnswers } from '../provider/bounded-fetch.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
 import { ExpiringCache } from './expiring-cache.ts';
@@ -215,6 +216,7 @@ export class TokenIntrospector {
     // With bearer authentication no client id is sent; openid-client still wants one to hold.
     const configuration = new client.Configuration(metadata, clientId === '' ? 'oidc-kit-resource-server' : clientId, secret === undefined ? {} : { client_secret: secret }, auth);
     configuration.timeout = this.#provider.settings.httpTimeoutMs / 1000;
+    capProviderAnswers(configuration);
     if (this.#provider.settings.allowHttp) client.allowInsecureRequests(configuration);
     return configuration;
   }

@@ -144,50 +144,62 @@ async function logOutThroughProvider(bed: Testbed, browser: TestBrowser): Promis
 
 type TokenFactory = (bed: Testbed, keys: ProviderKeys, user: LoggedIn) => Promise<string>;
 
-/** Tokens that must be refused, each naming the logged-in session so that a wrong acceptance would end it. */
-const INVALID_TOKENS: Array<{ name: string; reason: string; token: TokenFactory }> = [
+/**
+ * Tokens that must be refused, each naming the logged-in session so that a wrong acceptance would end it;
+ * `rows`: the conformance checklist rows the case covers.
+ */
+const INVALID_TOKENS: Array<{ rows?: string; name: string; reason: string; token: TokenFactory }> = [
   {
-    name: 'BCT-02 BCL-03 alg none',
+    rows: 'BCT-02, BCL-03',
+    name: 'alg none',
     reason: 'alg',
     token: (bed, _keys, user) => Promise.resolve(new UnsecuredJWT(logoutClaims(bed, { sid: user.sid, sub: user.sub })).encode()),
   },
   {
-    name: 'BCT-03 BCL-06 no events claim',
+    rows: 'BCT-03, BCL-06',
+    name: 'no events claim',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: undefined })),
   },
   {
-    name: 'BCT-04 BCL-07 nonce present',
+    rows: 'BCT-04, BCL-07',
+    name: 'nonce present',
     reason: 'nonce',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, nonce: 'logout_tokens_must_not_contain_a_nonce' })),
   },
   {
-    name: 'BCT-05 BCL-03 signed with the provider\'s valid ES256 key while RS256 is pinned',
+    rows: 'BCT-05, BCL-03',
+    name: 'signed with the provider\'s valid ES256 key while RS256 is pinned',
     reason: 'alg',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, sub: user.sub }), 'ES256'),
   },
   {
-    name: 'BCT-06 BCL-04 wrong aud',
+    rows: 'BCT-06, BCL-04',
+    name: 'wrong aud',
     reason: 'aud',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, aud: 'demo-clientINVALID' })),
   },
   {
-    name: 'BCT-07 BCL-06 wrong event',
+    rows: 'BCT-07, BCL-06',
+    name: 'wrong event',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: { 'http://schemas.openid.net/event/foobar': {} } })),
   },
   {
-    name: 'BCT-08 BCL-04 wrong iss',
+    rows: 'BCT-08, BCL-04',
+    name: 'wrong iss',
     reason: 'iss',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iss: `${bed.op.issuer}INVALID` })),
   },
   {
-    name: 'BCT-08 iss with a trailing slash (issuers match exactly)',
+    rows: 'BCT-08, BCL-04',
+    name: 'iss with a trailing slash (issuers match exactly)',
     reason: 'iss',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iss: `${bed.op.issuer}/` })),
   },
   {
-    name: 'BCL-02 bad signature',
+    rows: 'BCL-02',
+    name: 'bad signature',
     reason: 'signature',
     token: async (bed, keys, user) => {
       const [header, payload, signature = ''] = (await keys.sign(logoutClaims(bed, { sid: user.sid }))).split('.');
@@ -196,17 +208,20 @@ const INVALID_TOKENS: Array<{ name: string; reason: string; token: TokenFactory 
     },
   },
   {
-    name: 'BCL-02 a key the provider never published (unknown kid)',
+    rows: 'BCL-02',
+    name: 'a key the provider never published (unknown kid)',
     reason: 'kid',
     token: (bed, _keys, user) => signWithForeignKey(logoutClaims(bed, { sid: user.sid }), 'not-a-provider-key'),
   },
   {
-    name: 'BCL-02 a foreign key posing under the provider\'s kid',
+    rows: 'BCL-02',
+    name: 'a foreign key posing under the provider\'s kid',
     reason: 'signature',
     token: (bed, keys, user) => signWithForeignKey(logoutClaims(bed, { sid: user.sid }), keys.jwks.keys.find((k) => k.alg === 'RS256')!.kid!),
   },
   {
-    name: 'BCL-02 claims edited after signing',
+    rows: 'BCL-02',
+    name: 'claims edited after signing',
     reason: 'signature',
     token: async (bed, keys, user) => {
       const [header, , signature] = (await keys.sign(logoutClaims(bed, { sid: 'some-other-session' }))).split('.');
@@ -214,72 +229,85 @@ const INVALID_TOKENS: Array<{ name: string; reason: string; token: TokenFactory 
     },
   },
   {
-    name: 'BCL-04 missing iat',
+    rows: 'BCL-04',
+    name: 'missing iat',
     reason: 'iat',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iat: undefined })),
   },
   {
-    name: 'BCL-04 iat an hour in the future',
+    rows: 'BCL-04',
+    name: 'iat an hour in the future',
     reason: 'iat',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iat: now() + 3600, exp: now() + 7200 })),
   },
   {
-    name: 'BCL-04 expired exp',
+    rows: 'BCL-04',
+    name: 'expired exp',
     reason: 'exp',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iat: now() - 7200, exp: now() - 3600 })),
   },
   {
-    name: 'BCL-04 missing exp',
+    rows: 'BCL-04',
+    name: 'missing exp',
     reason: 'exp',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, exp: undefined })),
   },
   {
-    name: 'BCL-08 missing jti',
+    name: 'missing jti',
     reason: 'jti',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, jti: undefined })),
   },
   {
-    name: 'BCL-05 neither sid nor sub',
+    rows: 'BCL-05',
+    name: 'neither sid nor sub',
     reason: 'sid_or_sub',
     token: (bed, keys) => keys.sign(logoutClaims(bed)),
   },
   {
-    name: 'BCL-06 events is a string',
+    rows: 'BCL-06',
+    name: 'events is a string',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: EVENT })),
   },
   {
-    name: 'BCL-06 events is an array',
+    rows: 'BCL-06',
+    name: 'events is an array',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: [EVENT] })),
   },
   {
-    name: 'BCL-06 the event member is true, not an object',
+    rows: 'BCL-06',
+    name: 'the event member is true, not an object',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: { [EVENT]: true } })),
   },
   {
-    name: 'BCL-06 the event member is an array, not an object',
+    rows: 'BCL-06',
+    name: 'the event member is an array, not an object',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: { [EVENT]: [] } })),
   },
   {
-    name: 'BCL-06 the event member is null',
+    rows: 'BCL-06',
+    name: 'the event member is null',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: { [EVENT]: null } })),
   },
   {
-    name: 'BCL-10 an ID token-shaped token (jti and nonce, no events)',
+    rows: 'BCL-10',
+    name: 'an ID token-shaped token (jti and nonce, no events)',
     reason: 'events',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, sub: user.sub, events: undefined, nonce: 'n-0S6_WzA2Mj', auth_time: now(), azp: 'demo-client' })),
   },
   {
-    name: 'BCL-10 typ at+jwt',
+    rows: 'BCL-10',
+    name: 'typ at+jwt',
     reason: 'typ',
     token: (bed, keys, user) => signWithHeader(keys, logoutClaims(bed, { sid: user.sid }), { typ: 'at+jwt' }),
   },
   {
-    name: 'BCL-10 typ secevent+jwt',
+    rows: 'BCL-10',
+    name: 'typ secevent+jwt',
     reason: 'typ',
     token: (bed, keys, user) => signWithHeader(keys, logoutClaims(bed, { sid: user.sid }), { typ: 'secevent+jwt' }),
   },
@@ -309,7 +337,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
     });
     after(() => bed.close());
 
-    test('BCT-01 BCL-13 a valid logout token naming the session\'s sid: 200, no-store, empty body; that browser\'s next request is anonymous', async () => {
+    test('BCT-01, BCL-13: a valid logout token naming the session\'s sid: 200, no-store, empty body; that browser\'s next request is anonymous', async () => {
       const user = await logIn(bed, 'alice');
       const answer = await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid, sub: user.sub })));
       assertAccepted(answer);
@@ -322,7 +350,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal(tokens.status, 302, 'a browser is sent to log in again');
     });
 
-    test('BCT-01 the provider itself POSTs a logout token after its end_session: another browser sharing that provider session is logged out', async () => {
+    test('BCT-01, BCL-14: the provider itself POSTs a logout token after its end_session: another browser sharing that provider session is logged out', async () => {
       const first = await logIn(bed, 'alice');
       // A second cookie jar in the same provider session: it logs in silently and gets its own app session.
       const second = first.browser.clone();
@@ -347,7 +375,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, bystander.browser)).sub, 'alice', 'another provider session of the same user is not');
     });
 
-    test('BCL-09 a token for a session that is already gone, or that never existed, is still a 200', async () => {
+    test('BCT-01, BCL-09: a token for a session that is already gone, or that never existed, is still a 200', async () => {
       const user = await logIn(bed, 'alice');
       assertAccepted(await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid }))));
       assertAccepted(await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid }))));
@@ -356,7 +384,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, user.browser)).authenticated, false);
     });
 
-    test('BCL-14 a token with sid ends exactly that session, not the same user\'s other sessions', async () => {
+    test('BCL-14: a token with sid ends exactly that session, not the same user\'s other sessions', async () => {
       const a = await logIn(bed, 'dora');
       const b = await logIn(bed, 'dora');
       assert.notEqual(a.sid, b.sid);
@@ -365,7 +393,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, b.browser)).sub, 'dora');
     });
 
-    test('BCL-14 a sub-only token ends every session of that user, and no other user\'s', async () => {
+    test('BCL-14: a sub-only token ends every session of that user, and no other user\'s', async () => {
       const a = await logIn(bed, 'frank');
       const b = await logIn(bed, 'frank');
       const other = await logIn(bed, 'grace');
@@ -375,7 +403,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, other.browser)).sub, 'grace');
     });
 
-    test('BCL-14 a session created after a sub-only logout survives it, even within the same clock second', async () => {
+    test('BCL-14: a session created after a sub-only logout survives it, even within the same clock second', async () => {
       const earlier = await logIn(bed, 'henry');
       // Start at a fresh second so that the logout and the new login below share it, as they do
       // whenever a user logs in again right away (the provider session is still alive: a silent login).
@@ -390,7 +418,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, other)).sub, 'henry', 'nor is a new login from another browser');
     });
 
-    test('BCL-14 a session whose tokens were refreshed is still ended by a logout token for its sid', async () => {
+    test('BCL-14: a session whose tokens were refreshed is still ended by a logout token for its sid', async () => {
       const user = await logIn(bed, 'tara');
       const refreshed = await user.browser.request(`${bed.appUrl}/api/token?force=1`, { headers: { accept: 'application/json' } });
       assert.equal(refreshed.status, 200);
@@ -398,14 +426,14 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, user.browser)).authenticated, false);
     });
 
-    test('BCL-08 a replayed logout token is refused (400 replayed), however valid', async () => {
+    test('BCL-08: a replayed logout token is refused (400 replayed), however valid', async () => {
       const user = await logIn(bed, 'ivan');
       const token = await keys.sign(logoutClaims(bed, { sid: user.sid }));
       assertAccepted(await postToken(bed, token));
       assertRefused(await postToken(bed, token), 'replayed');
     });
 
-    test('BCL-10 typ logout+jwt (and application/logout+jwt, JWT) is accepted, not required', async () => {
+    test('BCL-10: typ logout+jwt (and application/logout+jwt, JWT) is accepted, not required', async () => {
       for (const typ of ['logout+jwt', 'application/logout+jwt', 'JWT']) {
         const user = await logIn(bed, 'judy');
         assertAccepted(await postToken(bed, await signWithHeader(keys, logoutClaims(bed, { sid: user.sid }), { typ })));
@@ -413,7 +441,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       }
     });
 
-    test('BCL-10 an ID token of this very session posted as a logout token is refused', async () => {
+    test('BCL-10: an ID token of this very session posted as a logout token is refused', async () => {
       const user = await logIn(bed, 'kim');
       const answer = await postToken(bed, user.idToken);
       assert.equal(answer.status, 400);
@@ -424,7 +452,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, user.browser)).sub, 'kim');
     });
 
-    test('BCL-11 extra body parameters and unknown claims are ignored: 200 and the session ends', async () => {
+    test('BCT-01, BCL-11: extra body parameters and unknown claims are ignored: 200 and the session ends', async () => {
       const user = await logIn(bed, 'lee');
       const token = await keys.sign(logoutClaims(bed, { sid: user.sid, sub: user.sub, ignored_claim: { deep: [1, 2] }, txn: 'x' }));
       const body = new URLSearchParams({ ignored_parameter: 'x', logout_token: token, another: '' });
@@ -433,14 +461,14 @@ function backchannelSuite(flavor: ExpressFlavor): void {
     });
 
     for (const invalid of INVALID_TOKENS) {
-      test(`${invalid.name}: 400 invalid_request (${invalid.reason}), no-store, the session stays`, async () => {
+      test(`${invalid.rows === undefined ? '' : `${invalid.rows}: `}${invalid.name}: 400 invalid_request (${invalid.reason}), no-store, the session stays`, async () => {
         const user = await logIn(bed, 'mallory-target');
         assertRefused(await postToken(bed, await invalid.token(bed, keys, user)), invalid.reason);
         assert.equal((await whoAmI(bed, user.browser)).sub, 'mallory-target');
       });
     }
 
-    test('BCL-12 GET, a content type other than a form, and a logout_token missing, empty or repeated are 400; the same token then still works', async () => {
+    test('BCL-12: GET, a content type other than a form, and a logout_token missing, empty or repeated are 400; the same token then still works', async () => {
       const user = await logIn(bed, 'nina');
       const token = await keys.sign(logoutClaims(bed, { sid: user.sid }));
       assertRefused(await post(bed, '', { method: 'GET', headers: {} }), 'method');
@@ -460,7 +488,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
       assert.equal((await whoAmI(bed, user.browser)).authenticated, false, 'the refusals did not use the token up');
     });
 
-    test('BCL-15 a body over 16 KB is refused (400 too_large) even around a valid token; one under the cap is read', async () => {
+    test('BCL-15: a body over 16 KB is refused (400 too_large) even around a valid token; one under the cap is read', async () => {
       const user = await logIn(bed, 'olga');
       const token = await keys.sign(logoutClaims(bed, { sid: user.sid }));
       const huge = `logout_token=${token}&padding=${'x'.repeat(17 * 1024)}`;
@@ -488,7 +516,7 @@ describe('back-channel logout, server-side sessions (session.store)', () => {
   });
   after(() => bed.close());
 
-  test('BCT-01 a valid logout token naming the sid ends the stored session: the next request is anonymous and the record is deleted', async () => {
+  test('BCT-01: a valid logout token naming the sid ends the stored session: the next request is anonymous and the record is deleted', async () => {
     const user = await logIn(bed, 'alice');
     const copy = user.browser.clone();
     assertAccepted(await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid, sub: user.sub }))));
@@ -498,7 +526,7 @@ describe('back-channel logout, server-side sessions (session.store)', () => {
     assert.equal((await whoAmI(bed, copy)).authenticated, false, 'a copy of the cookie is not a session either');
   });
 
-  test('BCT-01 the provider\'s own logout token after end_session ends the other browser sharing that provider session', async () => {
+  test('BCT-01, BCL-14: the provider\'s own logout token after end_session ends the other browser sharing that provider session', async () => {
     const first = await logIn(bed, 'alice');
     const second = first.browser.clone();
     second.deleteCookie(bed.appUrl, 'oidc_session');
@@ -515,7 +543,7 @@ describe('back-channel logout, server-side sessions (session.store)', () => {
     assert.equal((await whoAmI(bed, second)).authenticated, false);
   });
 
-  test('BCL-14 a sub-only token ends all of that user\'s stored sessions, not another user\'s', async () => {
+  test('BCL-14: a sub-only token ends all of that user\'s stored sessions, not another user\'s', async () => {
     const a = await logIn(bed, 'paul');
     const b = await logIn(bed, 'paul');
     const other = await logIn(bed, 'quinn');
@@ -525,14 +553,14 @@ describe('back-channel logout, server-side sessions (session.store)', () => {
     assert.equal((await whoAmI(bed, other.browser)).sub, 'quinn');
   });
 
-  test('BCL-08 the replay cache lives in the store too', async () => {
+  test('BCL-08: the replay cache lives in the store too', async () => {
     const user = await logIn(bed, 'rita');
     const token = await keys.sign(logoutClaims(bed, { sid: user.sid }));
     assertAccepted(await postToken(bed, token));
     assertRefused(await postToken(bed, token), 'replayed');
   });
 
-  test('an invalid token leaves the stored session alone', async () => {
+  test('BCT-05, BCL-03: an invalid token (a valid ES256 signature while RS256 is pinned) leaves the stored session alone', async () => {
     const user = await logIn(bed, 'sam');
     assertRefused(await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid }), 'ES256')), 'alg');
     assert.equal((await whoAmI(bed, user.browser)).sub, 'sam');
@@ -567,7 +595,7 @@ describe('back-channel logout, a session store that fails half-way', () => {
   });
   after(() => bed.close());
 
-  test('BCL-13 a logout token answered with 503 (store failure) is honoured when the provider retries it', async () => {
+  test('a logout token answered with 503 (store failure) is honoured when the provider retries it', async () => {
     // Whichever of the store writes fails, the answer must not be "try again" for a token the retry then refuses.
     for (const failing of [1, 2, 3]) {
       const user = await logIn(bed, `uma-${failing}`);

@@ -56,7 +56,7 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     await lab.close();
   });
 
-  test('B6750-01 no credentials → 401 with a bare `Bearer realm="api"` challenge (no error attribute)', async () => {
+  test('B6750-01: no credentials → 401 with a bare `Bearer realm="api"` challenge (no error attribute)', async () => {
     for (const response of [await main.request('/api'), await main.request('/api', { method: 'POST' }), await both.request('/api')]) {
       assertNoCredentials(response);
       assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
@@ -64,19 +64,19 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     }
   });
 
-  test('B6750-01 the realm option is the realm of every challenge', async () => {
+  test('B6750-01: the realm option is the realm of every challenge', async () => {
     assertNoCredentials(await realmApp.request('/api'), 'orders');
     assertBearerError(await realmApp.bearer('not a token'), { status: 400, error: 'invalid_request', realm: 'orders' });
     assertBearerError(await realmApp.bearer(await lab.mint({ exp: nowSeconds() - 3600 })), { status: 401, error: 'invalid_token', reason: 'exp', realm: 'orders' });
   });
 
-  test('B6750-02 Basic (or another scheme) counts as no credentials → bare 401', async () => {
+  test('B6750-02: Basic (or another scheme) counts as no credentials → bare 401', async () => {
     assertNoCredentials(await main.request('/api', { headers: { authorization: 'Basic dXNlcjpwYXNz' } }));
     assertNoCredentials(await main.request('/api', { headers: { authorization: 'Digest username="x", realm="api"' } }));
     assertNoCredentials(await main.request('/api', { headers: { authorization: `DPoP ${await lab.mint()}` } }));
   });
 
-  test('B6750-03 the scheme is case-insensitive: Bearer, bearer and BEARER are accepted', async () => {
+  test('B6750-03: the scheme is case-insensitive: Bearer, bearer and BEARER are accepted', async () => {
     const token = await lab.mint({ scope: 'read write' });
     for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
       const response = await main.request('/api', { headers: { authorization: `${scheme} ${token}` } });
@@ -86,19 +86,19 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     }
   });
 
-  test('B6750-04 Bearer without a token → 400 invalid_request', async () => {
+  test('B6750-04: Bearer without a token → 400 invalid_request', async () => {
     assertBearerError(await main.request('/api', { headers: { authorization: 'Bearer' } }), { status: 400, error: 'invalid_request', reason: 'authorization_header' });
     assertBearerError(await main.raw(['GET /api HTTP/1.1', 'Authorization: Bearer ']), { status: 400, error: 'invalid_request' });
   });
 
-  test('B6750-04 `Bearer a b`, two spaces, and characters outside b64token → 400 invalid_request', async () => {
+  test('B6750-04: `Bearer a b`, two spaces, and characters outside b64token → 400 invalid_request', async () => {
     const token = await lab.mint();
     for (const value of ['Bearer a b', `Bearer  ${token}`, 'Bearer abc$def', 'Bearer abc,def', 'Bearer "abc"', 'Bearer ab=c', 'Bearer abc;def', `Bearer ${token} extra`]) {
       assertBearerError(await main.request('/api', { headers: { authorization: value } }), { status: 400, error: 'invalid_request', reason: 'authorization_header' });
     }
   });
 
-  test('B6750-04 two Authorization headers → 400 invalid_request', async () => {
+  test('B6750-04: two Authorization headers → 400 invalid_request', async () => {
     const token = await lab.mint();
     const twoBearer = await main.raw(['GET /api HTTP/1.1', `Authorization: Bearer ${token}`, `Authorization: Bearer ${token}`]);
     assertBearerError(twoBearer, { status: 400, error: 'invalid_request', reason: 'authorization_headers' });
@@ -106,27 +106,27 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assertBearerError(bearerAndBasic, { status: 400, error: 'invalid_request', reason: 'authorization_headers' });
   });
 
-  test('B6750-05 header + query → 400 invalid_request (query off: reason query_token; query on: two_methods)', async () => {
+  test('B6750-05: header + query → 400 invalid_request (query off: reason query_token; query on: two_methods)', async () => {
     const token = await lab.mint();
     assertBearerError(await main.bearer(token, `/api?access_token=${token}`), { status: 400, error: 'invalid_request', reason: 'query_token' });
     assertBearerError(await both.bearer(token, `/api?access_token=${token}`), { status: 400, error: 'invalid_request', reason: 'two_methods' });
   });
 
-  test('B6750-05 header + a query access_token whose name is percent-encoded (access%5Ftoken) → 400 invalid_request', async () => {
+  test('B6750-05: header + a query access_token whose name is percent-encoded (access%5Ftoken) → 400 invalid_request', async () => {
     // application/x-www-form-urlencoded decoding makes `access%5Ftoken` the access_token parameter (RFC 6750 §2.3).
     const token = await lab.mint();
     assertBearerError(await both.bearer(token, `/api?access%5Ftoken=${token}`), { status: 400, error: 'invalid_request', reason: 'two_methods' });
     assertBearerError(await main.request(`/api?access%5Ftoken=${token}`), { status: 400, error: 'invalid_request', reason: 'query_token' });
   });
 
-  test('B6750-05 header + form body, and query + form body → 400 invalid_request', async () => {
+  test('B6750-05: header + form body, and query + form body → 400 invalid_request', async () => {
     const token = await lab.mint();
     const body = new URLSearchParams({ access_token: token }).toString();
     assertBearerError(await both.bearer(token, '/api', { method: 'POST', headers: FORM, body }), { status: 400, error: 'invalid_request', reason: 'two_methods' });
     assertBearerError(await both.request(`/api?access_token=${token}`, { method: 'POST', headers: FORM, body }), { status: 400, error: 'invalid_request', reason: 'two_methods' });
   });
 
-  test('B6750-06 an invalid token → 401 invalid_token with a description', async () => {
+  test('B6750-06: an invalid token → 401 invalid_token with a description', async () => {
     const [h, p] = (await lab.mint()).split('.');
     const [, , otherSignature] = (await lab.mint({ sub: 'admin' })).split('.');
     assertBearerError(await main.bearer(`${h}.${p}.${otherSignature}`), { status: 401, error: 'invalid_token', reason: 'signature' });
@@ -136,7 +136,7 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assertBearerError(await main.bearer('a'.repeat(8193)), { status: 401, error: 'invalid_token', reason: 'too_long' });
   });
 
-  test('B6750-07 a valid token without the scope → 403 insufficient_scope with scope="admin"', async () => {
+  test('B6750-07: a valid token without the scope → 403 insufficient_scope with scope="admin"', async () => {
     const response = await main.bearer(await lab.mint({ scope: 'read write' }), '/admin');
     const challenge = assertBearerError(response, { status: 403, error: 'insufficient_scope', reason: 'scope', scope: 'admin' });
     assert.match(response.challenge!, /^Bearer realm="api", error="insufficient_scope", error_description="[^"]*", scope="admin"$/);
@@ -149,7 +149,7 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assertAccepted(await main.bearer(await lab.mint({ scope: 'admin' }), '/scoped'));
   });
 
-  test('B6750-08 form body token on POST application/x-www-form-urlencoded is accepted when allowFormToken is on', async () => {
+  test('B6750-08: form body token on POST application/x-www-form-urlencoded is accepted when allowFormToken is on', async () => {
     const token = await lab.mint();
     assertAccepted(await both.request('/api', { method: 'POST', headers: FORM, body: new URLSearchParams({ access_token: token }).toString() }));
     assertAccepted(await both.request('/api', {
@@ -164,7 +164,7 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assert.deepEqual({ ...(echo.json?.['body'] as Record<string, unknown>) }, { access_token: token, item: '42', note: 'a b' });
   });
 
-  test('B6750-08 with allowFormToken on, a header token with a large form body (no access_token) is accepted and the body reaches the route', async () => {
+  test('with allowFormToken on, a header token with a large form body (no access_token) is accepted and the body reaches the route', async () => {
     // One method only (the header): nothing in RFC 6750 makes this request invalid.
     const token = await lab.mint();
     const big = `item=${'x'.repeat(70_000)}&note=ok`;
@@ -173,13 +173,13 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assert.equal((echo.json?.['body'] as Record<string, unknown>)['note'], 'ok');
   });
 
-  test('B6750-08 a form token on GET (a GET with a body) is not a credential → bare 401', async () => {
+  test('B6750-08: a form token on GET (a GET with a body) is not a credential → bare 401', async () => {
     const token = await lab.mint();
     const response = await both.raw(['GET /api HTTP/1.1', 'Content-Type: application/x-www-form-urlencoded'], `access_token=${token}`);
     assertNoCredentials(response);
   });
 
-  test('B6750-08 JSON and multipart bodies carrying access_token are not credentials → bare 401', async () => {
+  test('B6750-08: JSON and multipart bodies carrying access_token are not credentials → bare 401', async () => {
     const token = await lab.mint();
     assertNoCredentials(await both.request('/api', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ access_token: token }) }));
     const boundary = 'XyZboundary';
@@ -188,12 +188,12 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assertNoCredentials(await both.request('/api', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `access_token=${token}` }));
   });
 
-  test('B6750-08 form tokens are off by default → bare 401', async () => {
+  test('B6750-08: form tokens are off by default → bare 401', async () => {
     const token = await lab.mint();
     assertNoCredentials(await main.request('/api', { method: 'POST', headers: FORM, body: `access_token=${token}` }));
   });
 
-  test('B6750-08 two access_token form parameters, or a malformed one → 400 invalid_request', async () => {
+  test('B6750-08: two access_token form parameters, or a malformed one → 400 invalid_request', async () => {
     const token = await lab.mint();
     assertBearerError(await both.request('/api', { method: 'POST', headers: FORM, body: `access_token=${token}&access_token=${token}` }), {
       status: 400, error: 'invalid_request', reason: 'access_token',
@@ -201,27 +201,27 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     assertBearerError(await both.request('/api', { method: 'POST', headers: FORM, body: 'access_token=a%20b' }), { status: 400, error: 'invalid_request', reason: 'access_token' });
   });
 
-  test('B6750-09 a query token while query tokens are off → 400 invalid_request reason query_token', async () => {
+  test('B6750-09: a query token while query tokens are off → 400 invalid_request reason query_token', async () => {
     const token = await lab.mint();
     const response = await main.request(`/api?access_token=${token}`);
     const challenge = assertBearerError(response, { status: 400, error: 'invalid_request', reason: 'query_token' });
     assert.ok(!challenge.description!.includes(token));
   });
 
-  test('B6750-09 a query token is accepted when allowQueryToken is on; two of them → 400', async () => {
+  test('B6750-09: a query token is accepted when allowQueryToken is on; two of them → 400', async () => {
     const token = await lab.mint();
     assertAccepted(await both.request(`/api?access_token=${token}`));
     assertAccepted(await both.request(`/api?x=1&access_token=${encodeURIComponent(token)}&y=2`));
     assertBearerError(await both.request(`/api?access_token=${token}&access_token=${token}`), { status: 400, error: 'invalid_request', reason: 'access_token' });
   });
 
-  test('B6750-09 2xx answers to a query-token request carry Cache-Control: private', async () => {
+  test('B6750-09: 2xx answers to a query-token request carry Cache-Control: private', async () => {
     const response = await both.request(`/api?access_token=${await lab.mint()}`);
     assertAccepted(response);
     assert.match(response.headers.get('cache-control') ?? '', /\bprivate\b/, 'RFC 6750 §2.3: success responses to query-token requests SHOULD carry Cache-Control: private');
   });
 
-  test('B6750-10 error_description never carries `"`, CR/LF or token content, even for a kid with quotes and CRLF', async () => {
+  test('B6750-10: error_description never carries `"`, CR/LF or token content, even for a kid with quotes and CRLF', async () => {
     const rogue = await lab.generateKey('RS256');
     const hostileKid = 'k"id\r\nX-Injected: 1\\"';
     const token = await lab.mint({ sub: 'victim"\r\nX-Sub: 2' }, { key: rogue, header: { kid: hostileKid } });
@@ -251,7 +251,7 @@ describe('RFC 6750 bearer token requests (resource-server-only)', () => {
     }
   });
 
-  test('B6750-12 a JWT bound to a key (cnf.jkt) presented as Bearer → 401 invalid_token reason bound_token', async () => {
+  test('B6750-12: a JWT bound to a key (cnf.jkt) presented as Bearer → 401 invalid_token reason bound_token', async () => {
     const bound = await lab.mint({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } });
     assertBearerError(await main.bearer(bound), { status: 401, error: 'invalid_token', reason: 'bound_token' });
     const mtls = await lab.mint({ cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' } });

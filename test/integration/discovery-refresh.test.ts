@@ -68,7 +68,7 @@ async function eventually(expected: string): Promise<string> {
   return path;
 }
 
-test('metadata is reused for a day, then fetched again; an issuer change is never accepted', async () => {
+test('DISC-07, CFG-01: metadata is reused for a day, then fetched again; an issuer change is never accepted', async () => {
   mock.timers.enable({ apis: ['Date'], now: Date.now() });
   assert.equal(await authorizationPath(), '/authorize');
   assert.equal(await authorizationPath(), '/authorize');

@@ -39,7 +39,7 @@ describe('ID token validation', () => {
   });
 
   /** Logs in with the token response rewritten; returns the callback's answer (JSON). */
-  async function loginWith(change: (claims: JWTPayload) => JWTPayload, alg: 'RS256' | 'ES256' = 'RS256'): Promise<{ status: number; error: string; reason?: string; browser: TestBrowser }> {
+  async function loginWith(change: (claims: JWTPayload) => JWTPayload, alg: 'RS256' | 'ES256' = 'RS256'): Promise<{ status: number; error: string; reason?: string; browser: TestBrowser; callback: URL }> {
     proxy.calls.clear();
     proxy.rewrite = async (path, body) => {
       if (path !== '/token' || typeof body['id_token'] !== 'string') return body;
@@ -50,59 +50,66 @@ describe('ID token validation', () => {
       const { stoppedAt } = await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice', { stopWhen: (u) => u.pathname === '/callback' });
       const answer = await browser.request(stoppedAt!, { headers: { accept: 'application/json' } });
       const body = answer.body ? (JSON.parse(answer.body) as { error: string; reason?: string }) : { error: '' };
-      return { status: answer.status, ...body, browser };
+      return { status: answer.status, ...body, browser, callback: stoppedAt! };
     } finally {
       proxy.rewrite = undefined;
     }
   }
 
-  async function assertNotLoggedIn(browser: TestBrowser): Promise<void> {
+  async function assertNotLoggedIn(browser: TestBrowser, callback?: URL): Promise<void> {
     const home = await browser.request(`${bed.appUrl}/`, { headers: { accept: 'application/json' } });
     assert.equal((JSON.parse(home.body) as { authenticated: boolean }).authenticated, false);
     assert.equal(proxy.calls.get('/me') ?? 0, 0, 'no UserInfo call after a bad ID token');
+    if (callback === undefined) return;
+    // The refused login consumed its transaction: the same response cannot be replayed, and reaches no endpoint.
+    const replay = await browser.request(callback, { headers: { accept: 'application/json' } });
+    assert.equal(replay.status, 400);
+    assert.equal((JSON.parse(replay.body) as { error: string }).error, 'no_pending_transaction');
+    assert.equal(proxy.calls.get('/token'), 1, 'one token request, none for the replay');
   }
 
-  test('a correctly re-signed token is accepted (the harness itself is sound), and UserInfo is called once', async () => {
+  test('BAS-08: a correctly re-signed token is accepted (the harness itself is sound), and UserInfo is called once', async () => {
     const result = await loginWith((claims) => claims);
     assert.equal(result.status, 303);
     assert.equal(proxy.calls.get('/me'), 1);
   });
 
-  const cases: Array<[string, (c: JWTPayload) => JWTPayload, string]> = [
-    ['a wrong nonce', (c) => ({ ...c, nonce: `${String(c['nonce'])}1` }), 'nonce'],
-    ['a missing nonce', ({ nonce: _nonce, ...c }) => c, 'nonce'],
-    ['another issuer', (c) => ({ ...c, iss: `${c.iss}1` }), 'iss'],
-    ['another audience', (c) => ({ ...c, aud: 'demo-client1' }), 'aud'],
-    ['an extra untrusted audience', (c) => ({ ...c, aud: ['demo-client', 'someone-else'] }), 'aud'],
-    ['a wrong azp', (c) => ({ ...c, azp: 'someone-else' }), 'azp'],
-    ['an expired token (beyond the clock tolerance)', (c) => ({ ...c, exp: Math.floor(Date.now() / 1000) - 120 }), 'exp'],
-    ['no sub', ({ sub: _sub, ...c }) => c, 'sub'],
-    ['no iat', ({ iat: _iat, ...c }) => c, 'iat'],
+  /** [checklist rows, what is wrong, the change, the expected reason] */
+  const cases: Array<[string, string, (c: JWTPayload) => JWTPayload, string]> = [
+    ['BAS-12, IDT-08, BCP-05', 'a wrong nonce', (c) => ({ ...c, nonce: `${String(c['nonce'])}1` }), 'nonce'],
+    ['FX-08, IDT-08', 'a missing nonce', ({ nonce: _nonce, ...c }) => c, 'nonce'],
+    ['BAS-02, IDT-02, BCP-09', 'another issuer', (c) => ({ ...c, iss: `${c.iss}1` }), 'iss'],
+    ['BAS-04, IDT-03', 'another audience', (c) => ({ ...c, aud: 'demo-client1' }), 'aud'],
+    ['FX-09, IDT-03, IDT-04', 'an extra untrusted audience', (c) => ({ ...c, aud: ['demo-client', 'someone-else'] }), 'aud'],
+    ['IDT-04', 'a wrong azp', (c) => ({ ...c, azp: 'someone-else' }), 'azp'],
+    ['FX-05, IDT-06', 'an expired token (beyond the clock tolerance)', (c) => ({ ...c, exp: Math.floor(Date.now() / 1000) - 120 }), 'exp'],
+    ['BAS-03', 'no sub', ({ sub: _sub, ...c }) => c, 'sub'],
+    ['BAS-05', 'no iat', ({ iat: _iat, ...c }) => c, 'iat'],
   ];
-  for (const [what, change, reason] of cases) {
-    test(`an ID token with ${what} is refused (id_token_invalid:${reason})`, async () => {
+  for (const [rows, what, change, reason] of cases) {
+    test(`${rows}: an ID token with ${what} is refused (id_token_invalid:${reason})`, async () => {
       const result = await loginWith(change);
       assert.equal(result.status, 400);
       assert.equal(result.error, 'id_token_invalid');
       assert.equal(result.reason, reason);
-      await assertNotLoggedIn(result.browser);
+      await assertNotLoggedIn(result.browser, result.callback);
     });
   }
 
-  test('an ID token expired by less than the clock tolerance is accepted', async () => {
+  test('IDT-06: an ID token expired by less than the clock tolerance is accepted', async () => {
     const result = await loginWith((c) => ({ ...c, exp: Math.floor(Date.now() / 1000) - 30 }));
     assert.equal(result.status, 303);
   });
 
-  test('an ID token signed with a valid provider key of another algorithm is refused (algorithm pinned)', async () => {
+  test('FX-12, IDT-05: an ID token signed with a valid provider key of another algorithm is refused (algorithm pinned)', async () => {
     const result = await loginWith((c) => c, 'ES256');
     assert.equal(result.status, 400);
     assert.equal(result.error, 'id_token_invalid');
     assert.equal(result.reason, 'alg');
-    await assertNotLoggedIn(result.browser);
+    await assertNotLoggedIn(result.browser, result.callback);
   });
 
-  test('an ID token with a broken signature is refused although it came from the token endpoint', async () => {
+  test('BAS-10: an ID token with a broken signature is refused although it came from the token endpoint', async () => {
     proxy.calls.clear();
     proxy.rewrite = (path, body) => {
       if (path !== '/token' || typeof body['id_token'] !== 'string') return body;
@@ -120,13 +127,13 @@ describe('ID token validation', () => {
         error_description: 'The ID token is invalid (signature).',
         reason: 'signature',
       });
-      await assertNotLoggedIn(browser);
+      await assertNotLoggedIn(browser, stoppedAt);
     } finally {
       proxy.rewrite = undefined;
     }
   });
 
-  test('UserInfo answering for another subject is refused and no session is created', async () => {
+  test('BAS-11, IDT-13: UserInfo answering for another subject is refused and no session is created', async () => {
     proxy.calls.clear();
     proxy.rewrite = (path, body) => (path === '/me' ? { ...body, sub: 'mallory' } : body);
     try {

@@ -77,7 +77,7 @@ describe('RFC 7662 token introspection', () => {
     await lab.close();
   });
 
-  test('INT-01 POST form with token and token_type_hint=access_token, client_secret_basic by default', async () => {
+  test('INT-01: POST form with token and token_type_hint=access_token, client_secret_basic by default', async () => {
     const token = issue(active({ scope: 'read write' }));
     const response = await basic.bearer(token);
     assertAccepted(response);
@@ -96,7 +96,7 @@ describe('RFC 7662 token introspection', () => {
     assert.match(call!.headers.accept ?? '', /application\/json/);
   });
 
-  test('INT-01 authMethod client_secret_post puts client_id and client_secret in the body, no Authorization header', async () => {
+  test('INT-01: authMethod client_secret_post puts client_id and client_secret in the body, no Authorization header', async () => {
     const token = issue(active());
     assertAccepted(await post.bearer(token));
     const [call] = callsFor(token);
@@ -107,7 +107,7 @@ describe('RFC 7662 token introspection', () => {
     assert.equal(call!.headers.authorization, undefined);
   });
 
-  test('INT-01 authMethod bearer sends Authorization: Bearer <the token> and no secret', async () => {
+  test('INT-01: authMethod bearer sends Authorization: Bearer <the token> and no secret', async () => {
     const token = issue(active());
     assertAccepted(await bearerAuth.bearer(token));
     const [call] = callsFor(token);
@@ -117,7 +117,7 @@ describe('RFC 7662 token introspection', () => {
     assert.equal(form.get('token'), token);
   });
 
-  test('INT-01 tokenTypeHint: false sends no token_type_hint', async () => {
+  test('INT-01: tokenTypeHint: false sends no token_type_hint', async () => {
     const token = issue(active());
     assertAccepted(await noHint.bearer(token));
     const [call] = callsFor(token);
@@ -125,7 +125,7 @@ describe('RFC 7662 token introspection', () => {
     assert.match(call!.headers.authorization ?? '', /^Basic /);
   });
 
-  test('INT-01 credentials with punctuation are form-encoded inside Basic auth (RFC 6749 §2.3.1)', async () => {
+  test('INT-01: credentials with punctuation are form-encoded inside Basic auth (RFC 6749 §2.3.1)', async () => {
     const token = issue(active());
     assertAccepted(await punctuated.bearer(token));
     const [call] = callsFor(token);
@@ -135,13 +135,13 @@ describe('RFC 7662 token introspection', () => {
     assert.equal(new URLSearchParams(call!.body).get('client_secret'), null);
   });
 
-  test('INT-02 {"active": false} → 401 invalid_token reason inactive; other members ignored', async () => {
+  test('INT-02: {"active": false} → 401 invalid_token reason inactive; other members ignored', async () => {
     const token = issue({ active: false, sub: 'admin', scope: 'admin', aud: AUDIENCE, exp: nowSeconds() + 300 });
     assertBearerError(await basic.bearer(token, '/admin'), { status: 401, error: 'invalid_token', reason: 'inactive' });
     assertBearerError(await basic.bearer(opaqueToken()), { status: 401, error: 'invalid_token', reason: 'inactive' });
   });
 
-  test('INT-03 active missing, "true", 1 or null → 401 inactive (fail closed)', async () => {
+  test('INT-03: active missing, "true", 1 or null → 401 inactive (fail closed)', async () => {
     const seen: Array<[string, number, unknown]> = [];
     const tokens: string[] = [];
     for (const value of [undefined, 'true', 1, null, {}]) {
@@ -157,7 +157,7 @@ describe('RFC 7662 token introspection', () => {
     for (const token of tokens) assertBearerError(await basic.bearer(token), { status: 401, error: 'invalid_token', reason: 'inactive' });
   });
 
-  test('INT-03 an answer that is not JSON → 503 provider_unavailable reason introspection, no challenge', async () => {
+  test('INT-03: an answer that is not JSON → 503 provider_unavailable reason introspection, no challenge', async () => {
     lab.introspect = () => ({ body: 'not json {' });
     assertProviderFailure(await basic.bearer(opaqueToken()), 503, 'introspection');
     lab.introspect = () => ({ headers: { 'content-type': 'text/html' }, body: '<html>login</html>' });
@@ -169,7 +169,7 @@ describe('RFC 7662 token introspection', () => {
     lab.introspect = undefined;
   });
 
-  test('INT-04 the AS answering 401, 400 or 500, timing out or dropping the connection → 503 without invalid_token; warnings never carry the token', async () => {
+  test('INT-04, B6750-11: the AS answering 401, 400 or 500, timing out or dropping the connection → 503 without invalid_token; warnings never carry the token', async () => {
     const answers = [
       () => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="as"' }, body: { error: 'invalid_client' } }),
       () => ({ status: 401, body: { error: 'invalid_client' } }),
@@ -193,32 +193,32 @@ describe('RFC 7662 token introspection', () => {
     for (const warning of slow.warnings) for (const token of tokens) assert.ok(!warning.includes(token));
   });
 
-  test('INT-05 active: true but exp in the past → 401 reason exp', async () => {
+  test('INT-05: active: true but exp in the past → 401 reason exp', async () => {
     assertBearerError(await basic.bearer(issue(active({ exp: nowSeconds() - 120 }))), { status: 401, error: 'invalid_token', reason: 'exp' });
   });
 
-  test('INT-06 active: true but aud not this API → 401 reason aud; an array containing it → accepted', async () => {
+  test('INT-06: active: true but aud not this API → 401 reason aud; an array containing it → accepted', async () => {
     assertBearerError(await basic.bearer(issue(active({ aud: 'https://other.example' }))), { status: 401, error: 'invalid_token', reason: 'aud' });
     assertBearerError(await basic.bearer(issue(active({ aud: undefined }))), { status: 401, error: 'invalid_token', reason: 'aud' });
     assertAccepted(await basic.bearer(issue(active({ aud: ['https://other.example', AUDIENCE] }))));
   });
 
-  test('INT-07 active: true but iss not the expected AS (even by a trailing slash) → 401 reason iss', async () => {
+  test('INT-07: active: true but iss not the expected AS (even by a trailing slash) → 401 reason iss', async () => {
     assertBearerError(await basic.bearer(issue(active({ iss: 'https://evil.example' }))), { status: 401, error: 'invalid_token', reason: 'iss' });
     assertBearerError(await basic.bearer(issue(active({ iss: `${lab.issuer}/` }))), { status: 401, error: 'invalid_token', reason: 'iss' });
     assertAccepted(await basic.bearer(issue(active({ iss: undefined }))));
   });
 
-  test('INT-08 active: true but nbf in the future → 401 reason nbf', async () => {
+  test('INT-08: active: true but nbf in the future → 401 reason nbf', async () => {
     assertBearerError(await basic.bearer(issue(active({ nbf: nowSeconds() + 600 }))), { status: 401, error: 'invalid_token', reason: 'nbf' });
   });
 
-  test('INT-09 active: true but the scope is insufficient → 403 insufficient_scope scope="admin"', async () => {
+  test('INT-09: active: true but the scope is insufficient → 403 insufficient_scope scope="admin"', async () => {
     assertBearerError(await basic.bearer(issue(active({ scope: 'read write' })), '/admin'), { status: 403, error: 'insufficient_scope', reason: 'scope', scope: 'admin' });
     assertAccepted(await basic.bearer(issue(active({ scope: 'read admin' })), '/admin'));
   });
 
-  test('INT-12 token_type refresh_token → 401 token_type; DPoP or cnf → 401 bound_token; Bearer / access_token accepted', async () => {
+  test('INT-12: token_type refresh_token → 401 token_type; DPoP or cnf → 401 bound_token; Bearer / access_token accepted', async () => {
     assertBearerError(await basic.bearer(issue(active({ token_type: 'refresh_token' }))), { status: 401, error: 'invalid_token', reason: 'token_type' });
     assertBearerError(await basic.bearer(issue(active({ token_type: 'DPoP' }))), { status: 401, error: 'invalid_token', reason: 'bound_token' });
     assertBearerError(await basic.bearer(issue(active({ cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }))), { status: 401, error: 'invalid_token', reason: 'bound_token' });
@@ -274,7 +274,7 @@ describe('RFC 7662 token introspection', () => {
     assertAccepted(await basic.bearer(dotted), 'dotted');
   });
 
-  test('INT-10 an active answer is cached for min(cacheTtl, exp): exp = now+2 with cacheTtl 300 → introspected again after exp', async () => {
+  test('INT-10: an active answer is cached for min(cacheTtl, exp): exp = now+2 with cacheTtl 300 → introspected again after exp', async () => {
     const own = await startBearerApp({ resourceServer: { introspection: { cacheTtl: 300 } } });
     cleanup.push(() => own.close());
     const token = opaqueToken();
@@ -288,7 +288,7 @@ describe('RFC 7662 token introspection', () => {
     assert.equal(callsFor(token, own.lab).length, 2);
   });
 
-  test('INT-10/INT-11 cacheTtl and inactiveCacheTtl bound the revocation window; the token reaches the AS only in the introspection body', async () => {
+  test('INT-10, INT-11, B6750-11: cacheTtl and inactiveCacheTtl bound the revocation window; the token reaches the AS only in the introspection body', async () => {
     const own = await startBearerApp({ resourceServer: { introspection: { cacheTtl: 1, inactiveCacheTtl: 1 } } });
     cleanup.push(() => own.close());
     const revoked = opaqueToken();

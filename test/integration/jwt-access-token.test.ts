@@ -41,13 +41,13 @@ describe('RFC 9068 JWT access tokens', () => {
     await lab.close();
   });
 
-  test('AT-01 no typ header: accepted by default (lenient), refused with strictJwt (reason typ)', async () => {
+  test('AT-01: no typ header: accepted by default (lenient), refused with strictJwt (reason typ)', async () => {
     const token = await lab.mint({}, { header: { typ: undefined } });
     assertAccepted(await lenient.bearer(token));
     assertBearerError(await strict.bearer(token), { status: 401, error: 'invalid_token', reason: 'typ' });
   });
 
-  test('AT-02 an ID token (typ JWT with nonce or at_hash, aud = client) replayed as an access token → 401', async () => {
+  test('AT-02: an ID token (typ JWT with nonce or at_hash, aud = client) replayed as an access token → 401', async () => {
     const withNonce = await lab.mint({ nonce: 'n-0S6_WzA2Mj', aud: ['https://api.example', 'client-1'], azp: 'client-1' }, { header: { typ: 'JWT' } });
     assertBearerError(await lenient.bearer(withNonce), { status: 401, error: 'invalid_token', reason: 'id_token' });
     assertBearerError(await strict.bearer(withNonce), { status: 401, error: 'invalid_token', reason: 'typ' });
@@ -62,11 +62,13 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await strict.bearer(plainJwt), { status: 401, error: 'invalid_token', reason: 'typ' });
   });
 
-  test('AT-02 without an audience to check: an ID token without nonce or hashes (aud = our client, no scope, no client_id) → 401 id_token', async () => {
+  test('AT-02: without an audience to check: an ID token without nonce or hashes (aud = our client, no scope, no client_id) → 401 (it names no client and no scope; with azp, it is addressed to our client: id_token)', async () => {
     const open = await startBearerApp({ lab, resourceServer: { audience: undefined } });
     try {
       const idToken = await lab.mint({ aud: RS_CLIENT_ID, scope: undefined, client_id: undefined, sid: 'op-session' }, { header: { typ: 'JWT' } });
-      assertBearerError(await open.bearer(idToken), { status: 401, error: 'invalid_token', reason: 'id_token' });
+      assertBearerError(await open.bearer(idToken), { status: 401, error: 'invalid_token', reason: 'token_type' });
+      const keycloakStyle = await lab.mint({ aud: RS_CLIENT_ID, azp: RS_CLIENT_ID, scope: undefined, client_id: undefined, sid: 'op-session' }, { header: { typ: 'JWT' } });
+      assertBearerError(await open.bearer(keycloakStyle), { status: 401, error: 'invalid_token', reason: 'id_token' });
       // An access token for the client's own API (Entra ID style: aud = client id) grants scopes, and passes.
       assertAccepted(await open.bearer(await lab.mint({ aud: RS_CLIENT_ID, client_id: undefined, scp: 'read' }, { header: { typ: 'JWT' } })));
       assert.ok(open.warnings.some((w) => /without an audience/.test(w)), 'the missing audience is warned about');
@@ -75,7 +77,7 @@ describe('RFC 9068 JWT access tokens', () => {
     }
   });
 
-  test('AT-02 other JWT kinds (logout token, Keycloak refresh token, other typ) → 401', async () => {
+  test('AT-02: other JWT kinds (logout token, Keycloak refresh token, other typ) → 401', async () => {
     const logout = await lab.mint({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, { header: { typ: 'logout+jwt' } });
     assertBearerError(await lenient.bearer(logout), { status: 401, error: 'invalid_token', reason: 'typ' });
     const logoutAtJwt = await lab.mint({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
@@ -88,7 +90,7 @@ describe('RFC 9068 JWT access tokens', () => {
     }
   });
 
-  test('AT-03 typ at+jwt, application/at+jwt, at+JWT, AT+JWT accepted (lenient and strict)', async () => {
+  test('AT-03: typ at+jwt, application/at+jwt, at+JWT, AT+JWT accepted (lenient and strict)', async () => {
     for (const typ of ['at+jwt', 'application/at+jwt', 'at+JWT', 'AT+JWT', 'Application/AT+JWT']) {
       const token = await lab.mint({}, { header: { typ } });
       assertAccepted(await lenient.bearer(token));
@@ -96,7 +98,7 @@ describe('RFC 9068 JWT access tokens', () => {
     }
   });
 
-  test('AT-04 iss differing only by a trailing slash or by case, or missing → 401 reason iss', async () => {
+  test('AT-04: iss differing only by a trailing slash or by case, or missing → 401 reason iss', async () => {
     for (const iss of [`${lab.issuer}/`, lab.issuer.toUpperCase(), lab.issuer.replace('127.0.0.1', 'localhost'), 'https://evil.example']) {
       assertBearerError(await lenient.bearer(await lab.mint({ iss })), { status: 401, error: 'invalid_token', reason: 'iss' });
       assertBearerError(await strict.bearer(await lab.mint({ iss })), { status: 401, error: 'invalid_token', reason: 'iss' });
@@ -105,7 +107,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await strict.bearer(await lab.mint({ iss: undefined })), { status: 401, error: 'invalid_token', reason: 'iss' });
   });
 
-  test('AT-05 aud: missing or another API → 401 reason aud; an array containing the audience → accepted', async () => {
+  test('AT-05: aud: missing or another API → 401 reason aud; an array containing the audience → accepted', async () => {
     assertBearerError(await lenient.bearer(await lab.mint({ aud: 'https://other.example' })), { status: 401, error: 'invalid_token', reason: 'aud' });
     assertBearerError(await lenient.bearer(await lab.mint({ aud: ['https://other.example', 'https://API.example'] })), { status: 401, error: 'invalid_token', reason: 'aud' });
     assertBearerError(await lenient.bearer(await lab.mint({ aud: undefined })), { status: 401, error: 'invalid_token', reason: 'aud' });
@@ -114,7 +116,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertAccepted(await strict.bearer(await lab.mint({ aud: ['https://api.example', 'https://other.example'] })));
   });
 
-  test('AT-06 alg none → 401 reason alg', async () => {
+  test('AT-06: alg none → 401 reason alg', async () => {
     const now = nowSeconds();
     const claims = { iss: lab.issuer, sub: 'admin', aud: 'https://api.example', client_id: 'client-1', iat: now, exp: now + 300, jti: 'j', scope: 'admin' };
     for (const alg of ['none', 'None', 'NONE']) {
@@ -127,7 +129,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await strict.bearer(lab.unsigned({ alg: 'none', typ: 'at+jwt' }, claims)), { status: 401, error: 'invalid_token', reason: 'alg' });
   });
 
-  test('AT-07 HS256 signed with the RSA public key PEM (alg confusion) → 401 reason alg', async () => {
+  test('AT-07: HS256 signed with the RSA public key PEM (alg confusion) → 401 reason alg', async () => {
     const publicKey = (await importJWK(lab.keys[0]!.publicJwk, 'RS256')) as CryptoKey;
     const pem = await exportSPKI(publicKey);
     for (const secret of [pem, pem.trim(), JSON.stringify(lab.keys[0]!.publicJwk)]) {
@@ -137,7 +139,7 @@ describe('RFC 9068 JWT access tokens', () => {
     }
   });
 
-  test('AT-07 a key not in the JWKS under a published kid → 401 reason signature; under an unknown kid → reason kid', async () => {
+  test('AT-07: a key not in the JWKS under a published kid → 401 reason signature; under an unknown kid → reason kid', async () => {
     const rogue = await lab.generateKey('RS256', 'rs-1');
     assertBearerError(await lenient.bearer(await lab.mint({ scope: 'admin' }, { key: rogue }), '/admin'), { status: 401, error: 'invalid_token', reason: 'signature' });
     const unpublished = await lab.generateKey('ES256');
@@ -148,7 +150,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await lenient.bearer(`${h}.${p}.${s}`), { status: 401, error: 'invalid_token', reason: 'signature' });
   });
 
-  test('AT-07 keys come only from jwks_uri: an embedded jwk or a jku/x5u header is never used', async () => {
+  test('AT-07: keys come only from jwks_uri: an embedded jwk or a jku/x5u header is never used', async () => {
     const rogue = await lab.generateKey('RS256', 'attacker');
     const embedded = await lab.mint({}, { key: rogue, header: { kid: undefined, jwk: rogue.publicJwk } });
     assertBearerError(await lenient.bearer(embedded), { status: 401, error: 'invalid_token', reason: 'signature' });
@@ -158,7 +160,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assert.equal(lab.count('/attacker-x5u'), 0);
   });
 
-  test('AT-07 an algorithm outside algorithms: [\'RS256\'] → 401 reason alg (accepted by the default list)', async () => {
+  test('AT-07: an algorithm outside algorithms: [\'RS256\'] → 401 reason alg (accepted by the default list)', async () => {
     const es256 = await lab.mint({}, { key: lab.keys[1] });
     assertAccepted(await lenient.bearer(es256));
     assertBearerError(await rs256.bearer(es256), { status: 401, error: 'invalid_token', reason: 'alg' });
@@ -169,7 +171,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertAccepted(await rs256.bearer(await lab.mint()));
   });
 
-  test('AT-08 exp beyond the leeway or missing → 401 reason exp; within the leeway → accepted (clockTolerance 60 and 5)', async () => {
+  test('AT-08: exp beyond the leeway or missing → 401 reason exp; within the leeway → accepted (clockTolerance 60 and 5)', async () => {
     const now = nowSeconds();
     assertBearerError(await lenient.bearer(await lab.mint({ exp: now - 90 })), { status: 401, error: 'invalid_token', reason: 'exp' });
     assertAccepted(await lenient.bearer(await lab.mint({ exp: now - 50 })));
@@ -180,7 +182,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await lenient.bearer(await lab.mint({ exp: String(now + 300) })), { status: 401, error: 'invalid_token', reason: 'exp' });
   });
 
-  test('AT-09 strictJwt requires iss, exp, aud, sub, client_id, iat and jti; lenient does not require sub, client_id, iat, jti', async () => {
+  test('AT-09: strictJwt requires iss, exp, aud, sub, client_id, iat and jti; lenient does not require sub, client_id, iat, jti', async () => {
     for (const claim of ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']) {
       const token = await lab.mint({ [claim]: undefined });
       assertBearerError(await strict.bearer(token), { status: 401, error: 'invalid_token', reason: claim });
@@ -191,20 +193,20 @@ describe('RFC 9068 JWT access tokens', () => {
     }
   });
 
-  test('AT-09 claims of the wrong type → 401 with the claim as reason', async () => {
+  test('AT-09: claims of the wrong type → 401 with the claim as reason', async () => {
     assertBearerError(await lenient.bearer(await lab.mint({ sub: 42 })), { status: 401, error: 'invalid_token', reason: 'sub' });
     assertBearerError(await lenient.bearer(await lab.mint({ scope: ['admin'] }), '/admin'), { status: 401, error: 'invalid_token', reason: 'scope' });
     assertBearerError(await lenient.bearer(await lab.mint({ client_id: { id: 'x' } })), { status: 401, error: 'invalid_token', reason: 'client_id' });
   });
 
-  test('AT-10 nbf in the future beyond the leeway → 401 reason nbf; within → accepted', async () => {
+  test('AT-10: nbf in the future beyond the leeway → 401 reason nbf; within → accepted', async () => {
     const now = nowSeconds();
     assertBearerError(await lenient.bearer(await lab.mint({ nbf: now + 120 })), { status: 401, error: 'invalid_token', reason: 'nbf' });
     assertAccepted(await lenient.bearer(await lab.mint({ nbf: now + 30 })));
     assertBearerError(await tight.bearer(await lab.mint({ nbf: now + 30 })), { status: 401, error: 'invalid_token', reason: 'nbf' });
   });
 
-  test('AT-11 iat in the future beyond the leeway → 401 reason iat; within → accepted', async () => {
+  test('AT-11: iat in the future beyond the leeway → 401 reason iat; within → accepted', async () => {
     const now = nowSeconds();
     assertBearerError(await lenient.bearer(await lab.mint({ iat: now + 120 })), { status: 401, error: 'invalid_token', reason: 'iat' });
     assertBearerError(await strict.bearer(await lab.mint({ iat: now + 120 })), { status: 401, error: 'invalid_token', reason: 'iat' });
@@ -212,7 +214,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await tight.bearer(await lab.mint({ iat: now + 30 })), { status: 401, error: 'invalid_token', reason: 'iat' });
   });
 
-  test('AT-13 scope "read write" on a route needing admin → 403 insufficient_scope scope="admin" (case-sensitive)', async () => {
+  test('AT-13: scope "read write" on a route needing admin → 403 insufficient_scope scope="admin" (case-sensitive)', async () => {
     assertBearerError(await lenient.bearer(await lab.mint({ scope: 'read write' }), '/admin'), { status: 403, error: 'insufficient_scope', reason: 'scope', scope: 'admin' });
     assertBearerError(await lenient.bearer(await lab.mint({ scope: 'Admin ADMIN admins' }), '/admin'), { status: 403, error: 'insufficient_scope', reason: 'scope', scope: 'admin' });
     assertBearerError(await strict.bearer(await lab.mint({ scope: undefined }), '/admin'), { status: 403, error: 'insufficient_scope', reason: 'scope', scope: 'admin' });
@@ -222,7 +224,7 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await lenient.bearer(await lab.mint({ scope: 'write' }), '/read-write'), { status: 403, error: 'insufficient_scope', scope: 'read write' });
   });
 
-  test('AT-15 every token refusal in this suite carried error="invalid_token" (never a bare 401)', () => {
+  test('AT-15: every token refusal in this suite carried error="invalid_token" (never a bare 401)', () => {
     const refusals = [lenient, strict, rs256, tight].flatMap((app) => app.responses.filter((r) => r.status === 401));
     assert.ok(refusals.length > 50, `only ${refusals.length} refusals seen`);
     for (const response of refusals) {

@@ -17,6 +17,9 @@ async function json(browser: TestBrowser, url: string): Promise<{ status: number
   return { status: response.status, body: JSON.parse(response.body) as Record<string, unknown> };
 }
 
+/** How many requests reached the provider's token endpoint so far. */
+const tokenCalls = (bed: Testbed): number => bed.op.requests.filter((r) => r.path === '/token').length;
+
 /** How a click on a logout link inside the app arrives (a GET without it gets a confirmation page). */
 const SAME_ORIGIN = { headers: { 'sec-fetch-site': 'same-origin' } };
 
@@ -43,8 +46,9 @@ for (const flavor of EXPRESS_FLAVORS) {
     });
     after(() => bed.close());
 
-    test('an anonymous browser is sent through the provider and back to the page it asked for', async () => {
+    test('BAS-01, BAS-16, IDT-15, BCP-01: an anonymous browser is sent through the provider and back to the page it asked for', async () => {
       const browser = bed.browser();
+      const seen = bed.op.requests.length;
       const first = await browser.request(`${bed.appUrl}/profile`);
       assert.equal(first.status, 302);
       const authorize = new URL(first.headers.get('location')!);
@@ -73,9 +77,12 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(body.claims['name'], 'alice');
       assert.equal(body.claims['nonce'], undefined, 'protocol claims are not part of the user');
       assert.equal([...browser.cookies(`${bed.appUrl}/callback`).keys()].filter((n) => n.includes('_tx.')).length, 0, 'transaction consumed');
+      const userinfo = bed.op.requests.slice(seen).filter((r) => r.path === '/me');
+      assert.equal(userinfo.length, 1, 'UserInfo called once');
+      assert.match(userinfo[0]!.headers.authorization ?? '', /^Bearer [^ ]+$/, 'with the access token in the Authorization header');
     });
 
-    test('the session cookie is HttpOnly, SameSite=Lax, not Secure on http://127.0.0.1, and not rewritten on every request', async () => {
+    test('BCP-24: the session cookie is HttpOnly, SameSite=Lax, not Secure on http://127.0.0.1, and not rewritten on every request', async () => {
       const browser = bed.browser();
       const callback = await callbackUrl(bed, browser);
       const landing = await browser.request(callback);
@@ -107,7 +114,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.ok(sessionEnds > 23 * 3600e3 && sessionEnds <= 24 * 3600e3, 'rolling lifetime of a day');
     });
 
-    test('returnTo never leaves the application (no open redirect)', async () => {
+    test('BCP-14: returnTo never leaves the application (no open redirect)', async () => {
       const browser = bed.browser();
       await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice'); // provider session for the rest
       const attempts = ['https://evil.example/x', '//evil.example/x', '/\\evil.example', '/\t/evil.example', '\\\\evil.example', 'javascript:alert(1)', 'http://127.0.0.1:1/other-port'];
@@ -128,33 +135,39 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(finishA.response.status, 200);
     });
 
-    test('a tampered state is refused with 400 and no session; the genuine callback still completes once; a replay is refused', async () => {
+    test('FX-01, BCP-03, BCP-04: a tampered state is refused with 400 and no session; the genuine callback still completes once; a replay is refused', async () => {
       const browser = bed.browser();
       const genuine = await callbackUrl(bed, browser);
       const forged = new URL(genuine);
       forged.searchParams.set('state', `${genuine.searchParams.get('state')!.slice(0, -2)}xy`);
+      const before = tokenCalls(bed);
       const refused = await browser.request(forged);
       assert.equal(refused.status, 400);
       assert.match(refused.body, /state_mismatch/);
+      assert.equal(tokenCalls(bed), before, 'no token request for a refused callback');
       assert.equal((await json(browser, `${bed.appUrl}/`)).body['authenticated'], false);
 
       assert.equal((await browser.request(genuine)).status, 303);
       assert.equal((await json(browser, `${bed.appUrl}/`)).body['sub'], 'alice');
 
+      const beforeReplay = tokenCalls(bed);
       const replay = await browser.request(genuine);
       assert.equal(replay.status, 400);
       assert.match(replay.body, /no_pending_transaction/);
       assert.deepEqual(replay.setCookies.filter((c) => c.startsWith('oidc_session=')), [], 'the replay touches no session');
+      assert.equal(tokenCalls(bed), beforeReplay, 'the replayed code is not redeemed again');
     });
 
-    test('a callback without state, or with a tampered transaction cookie, is refused and the transaction consumed', async () => {
+    test('FX-02: a callback without state, or with a tampered transaction cookie, is refused and the transaction consumed', async () => {
       const browser = bed.browser();
       const genuine = await callbackUrl(bed, browser);
       const noState = new URL(genuine);
       noState.searchParams.delete('state');
+      const before = tokenCalls(bed);
       const missing = await browser.request(noState, { headers: { accept: 'application/json' } });
       assert.equal(missing.status, 400);
       assert.equal((JSON.parse(missing.body) as { error: string }).error, 'state_missing');
+      assert.equal(tokenCalls(bed), before, 'no token request without a state');
 
       const name = `oidc_session_tx.${genuine.searchParams.get('state')}`;
       const value = browser.cookies(genuine).get(name)!;
@@ -166,14 +179,18 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal((await json(browser, `${bed.appUrl}/`)).body['authenticated'], false);
     });
 
-    test('an error from the provider is a 400 page with the code and the escaped description', async () => {
+    test('BCP-25: an error from the provider is a 400 page with the code and the escaped description', async () => {
       const browser = bed.browser();
       const genuine = await callbackUrl(bed, browser);
       const errorUrl = new URL(`${bed.appUrl}/callback`);
       errorUrl.searchParams.set('error', 'access_denied');
       errorUrl.searchParams.set('error_description', '<script>alert(1)</script>');
-      errorUrl.searchParams.set('state', genuine.searchParams.get('state')!);
+      errorUrl.searchParams.set('state', 'A'.repeat(43));
       errorUrl.searchParams.set('iss', bed.op.issuer);
+      const foreign = await browser.request(errorUrl, { headers: { accept: 'application/json' } });
+      assert.equal(foreign.status, 400);
+      assert.equal((JSON.parse(foreign.body) as { error: string }).error, 'state_mismatch', 'the state is checked before the error is believed');
+      errorUrl.searchParams.set('state', genuine.searchParams.get('state')!);
       const page = await browser.request(errorUrl);
       assert.equal(page.status, 400);
       assert.match(page.headers.get('content-type')!, /text\/html/);
@@ -185,20 +202,24 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(warning.details?.['code'], 'op_error');
     });
 
-    test('an authorization response from another issuer (mix-up) or without iss is refused', async () => {
+    test('FX-03, FX-04, BCP-06, BCP-07: an authorization response from another issuer (mix-up) or without iss is refused', async () => {
       const browser = bed.browser();
       const genuine = await callbackUrl(bed, browser);
       const wrongIss = new URL(genuine);
       wrongIss.searchParams.set('iss', 'https://attacker.example');
+      const before = bed.op.requests.length;
       const refused = await browser.request(wrongIss, { headers: { accept: 'application/json' } });
       assert.equal(refused.status, 400);
       assert.equal((JSON.parse(refused.body) as { error: string }).error, 'iss_mismatch');
+      assert.equal(bed.op.requests.length, before, 'no request to any endpoint of the provider');
 
       const second = await callbackUrl(bed, browser);
       second.searchParams.delete('iss');
+      const beforeMissing = bed.op.requests.length;
       const missing = await browser.request(second, { headers: { accept: 'application/json' } });
       assert.equal(missing.status, 400);
       assert.equal((JSON.parse(missing.body) as { error: string }).error, 'iss_missing');
+      assert.equal(bed.op.requests.length, beforeMissing, 'no request to any endpoint of the provider');
       assert.equal((await json(browser, `${bed.appUrl}/`)).body['authenticated'], false);
     });
 
@@ -270,7 +291,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.deepEqual(response.setCookies, [], 'no transaction started');
     });
 
-    test('logout clears the session at once, signs out at the provider and comes back only within the app', async () => {
+    test('BCP-14: logout clears the session at once, signs out at the provider and comes back only within the app', async () => {
       const browser = bed.browser();
       await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
       const out = await browser.request(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('https://evil.example/')}`, SAME_ORIGIN);

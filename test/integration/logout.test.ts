@@ -87,7 +87,7 @@ for (const flavor of EXPRESS_FLAVORS) {
     });
     after(() => bed.close());
 
-    test('RPI-01 RPL-01 RPL-02 GET /logout clears the session in the same response and sends the browser to end_session_endpoint with the raw ID token, the registered post_logout_redirect_uri, a state and client_id', async () => {
+    test('RPI-01, RPL-01, RPL-02, RPL-03: GET /logout clears the session in the same response and sends the browser to end_session_endpoint with the raw ID token, the registered post_logout_redirect_uri, a state and client_id', async () => {
       const browser = await logIn(bed);
       const idToken = await idTokenOf(bed, browser);
       const out = await browser.request(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('/bye')}`, SAME_ORIGIN);
@@ -110,7 +110,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal((await whoAmI(bed, browser)).authenticated, false, 'logged out here even if the provider is never reached');
     });
 
-    test('RPL-03 every logout sends a fresh state', async () => {
+    test('RPL-03: every logout sends a fresh state', async () => {
       const states = new Set<string>();
       for (let i = 0; i < 3; i++) {
         const browser = await logIn(bed);
@@ -121,7 +121,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(states.size, 3);
     });
 
-    test('RPI-01 confirming at the provider comes back through /logout/callback to returnTo, and the provider session is over', async () => {
+    test('RPI-01, RPL-03: confirming at the provider comes back through /logout/callback to returnTo, and the provider session is over', async () => {
       const browser = await logIn(bed);
       const done = await logOutEverywhere(bed, browser, `/logout?returnTo=${encodeURIComponent('/bye?from=logout')}`);
       assert.equal(done.url.href, `${bed.appUrl}/bye?from=logout`);
@@ -137,7 +137,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.match(again.response.body, /name="login"/, 'the provider asks for the credentials again');
     });
 
-    test('RPI-01 the custom route req.oidc.logout({ returnTo }) takes the same path through the provider', async () => {
+    test('RPI-01: the custom route req.oidc.logout({ returnTo }) takes the same path through the provider', async () => {
       const browser = await logIn(bed);
       const out = await browser.request(`${bed.appUrl}/custom-logout`, SAME_ORIGIN);
       assert.equal(out.status, 303);
@@ -147,7 +147,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(done.url.href, `${bed.appUrl}/bye`);
     });
 
-    test('RPI-02 a post-logout redirect with another state goes to the default page, never to the pending returnTo, and is logged', async () => {
+    test('RPI-02, RPL-03: a post-logout redirect with another state goes to the default page, never to the pending returnTo, and is logged', async () => {
       const browser = await logIn(bed);
       const back = await logOutEverywhere(bed, browser, `/logout?returnTo=${encodeURIComponent('/bye')}`, { stopWhen: isPostLogout });
       assert.ok(back.stoppedAt, 'the provider redirects to the post-logout route');
@@ -174,7 +174,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(replay.headers.get('location'), `${bed.appUrl}/`, 'a spent logout does not restore returnTo later');
     });
 
-    test('RPI-03 a post-logout redirect without state goes to the default page, never to the pending returnTo, and is logged', async () => {
+    test('RPI-03, RPL-03: a post-logout redirect without state goes to the default page, never to the pending returnTo, and is logged', async () => {
       const browser = await logIn(bed);
       const back = await logOutEverywhere(bed, browser, `/logout?returnTo=${encodeURIComponent('/bye')}`, { stopWhen: isPostLogout });
       assert.ok(back.stoppedAt);
@@ -187,7 +187,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.ok(bed.warnings.slice(warningsBefore).some((w) => w.details?.['reason'] === 'state_missing'), 'logged');
     });
 
-    test('returnTo cannot send the user off the app through the logout round trip (no open redirect)', async () => {
+    test('BCP-14: returnTo cannot send the user off the app through the logout round trip (no open redirect)', async () => {
       for (const returnTo of ['//evil.example', 'https://evil.example', '/\\evil.example', `https://evil.example@${new URL(bed.appUrl).host}.evil.example/`]) {
         const browser = await logIn(bed);
         const done = await logOutEverywhere(bed, browser, `/logout?returnTo=${encodeURIComponent(returnTo)}`);
@@ -196,7 +196,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       }
     });
 
-    test('RPL-04 a GET /logout the browser does not vouch for (Sec-Fetch-Site cross-site, same-site or absent) shows a confirmation page and keeps the session', async () => {
+    test('RPL-04: a GET /logout the browser does not vouch for (Sec-Fetch-Site cross-site, same-site or absent) shows a confirmation page and keeps the session', async () => {
       const browser = await logIn(bed);
       const before = bed.op.requests.length;
       for (const site of ['cross-site', 'same-site', undefined]) {
@@ -215,7 +215,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(endSessionCalls(bed, before), 0, 'the provider was not involved');
     });
 
-    test('RPL-04 submitting the confirmation page logs out, through the provider, back to returnTo', async () => {
+    test('RPL-04: submitting the confirmation page logs out, through the provider, back to returnTo', async () => {
       const browser = await logIn(bed);
       const page = await browser.request(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('/bye')}`, { headers: { 'sec-fetch-site': 'cross-site' } });
       assert.equal(page.status, 200);
@@ -228,7 +228,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(done.url.href, `${bed.appUrl}/bye`);
     });
 
-    test('RPL-04 a POST /logout from another origin, or that the browser marks cross-site or same-site, is refused with 403 cross_site_request and the session stays', async () => {
+    test('RPL-04: a POST /logout from another origin, or that the browser marks cross-site or same-site, is refused with 403 cross_site_request and the session stays', async () => {
       const browser = await logIn(bed);
       const before = bed.op.requests.length;
       const attempts: Array<Record<string, string>> = [
@@ -252,7 +252,7 @@ for (const flavor of EXPRESS_FLAVORS) {
       assert.equal(endSessionCalls(bed, before), 0);
     });
 
-    test('RPL-04 the app\'s own logout form on a page with Referrer-Policy: no-referrer (browsers then send Origin: null) works: Fetch Metadata decides', async () => {
+    test('RPL-04: the app\'s own logout form on a page with Referrer-Policy: no-referrer (browsers then send Origin: null) works: Fetch Metadata decides', async () => {
       const browser = await logIn(bed);
       const done = await browser.request(`${bed.appUrl}/logout`, {
         method: 'POST', headers: { origin: 'null', 'sec-fetch-site': 'same-origin', accept: 'application/json' }, body: new URLSearchParams(),
@@ -311,7 +311,7 @@ describe('local-only logout', () => {
     });
   });
 
-  test('RPL-01 a provider without end_session_endpoint: logout is local, 303 to returnTo', async () => {
+  test('RPL-01: a provider without end_session_endpoint: logout is local, 303 to returnTo', async () => {
     await withTestbed({ routes, providerConfiguration: { features: { rpInitiatedLogout: { enabled: false } } } }, async (bed) => {
       assert.equal(await endSessionEndpoint(bed), undefined, 'the provider publishes no end_session_endpoint');
       const browser = await logIn(bed);

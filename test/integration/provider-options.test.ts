@@ -134,7 +134,7 @@ describe('discovery and client authentication on the wire', () => {
     });
   });
 
-  test('client_secret_basic (the default) sends an Authorization header; client_secret_post does not', async () => {
+  test('BAS-14, EXT-24: client_secret_basic (the default) sends an Authorization header; client_secret_post does not', async () => {
     await withTestbed({}, async (bed) => {
       await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
       assert.deepEqual(basicCredentials(requestsTo(bed, '/token')[0]?.headers.authorization), ['demo-client', CLIENT_SECRET]);

@@ -129,7 +129,7 @@ describe('several providers', () => {
     assert.match(page.body, /provider_unknown/);
   });
 
-  test('mix-up: a code and iss from b delivered for a login started at a → 400 iss_mismatch, no token call anywhere, no session', async () => {
+  test('BCP-05, BCP-06, BCP-10, FX-03: mix-up: a code and iss from b delivered for a login started at a → 400 iss_mismatch, no token call anywhere, no session', async () => {
     const browser = bed.browser();
     const startA = await browser.request(`${bed.appUrl}/login?provider=a`);
     const stateA = new URL(startA.headers.get('location')!).searchParams.get('state')!;

@@ -303,7 +303,7 @@ describe('token refresh', () => {
         return answer.body as { authenticated: boolean; refreshToken: string | null; accessTokenExpiresAt: number | null; idTokenClaims: JWTPayload | null; user: Record<string, unknown> | null };
       };
 
-      test('a due access token is refreshed by accessToken(): one refresh_token grant, a new token, saved in the session', async () => {
+      test('EXT-13: a due access token is refreshed by accessToken(): one refresh_token grant, a new token, saved in the session', async () => {
         const { browser, accessToken: old, refreshToken } = await login();
         assert.ok(refreshToken, 'the provider issued a refresh token');
 
@@ -401,7 +401,7 @@ describe('token refresh', () => {
         assert.equal(tokenPosts(), 0);
       });
 
-      test('BCP-15: a rotated refresh token replaces the old one; the old cookie gets the same new tokens without replaying it', async () => {
+      test('EXT-13, BCP-15: a rotated refresh token replaces the old one; the old cookie gets the same new tokens without replaying it', async () => {
         rig.knobs.rotate = true;
         const { browser, refreshToken: rt0 } = await login();
         const oldCookie = browser.clone();
@@ -550,7 +550,7 @@ describe('token refresh', () => {
         assert.equal((await getJson(browser, `${appUrl}/api/token`)).status, 200, 'the session survived and refreshes once the provider answers');
       });
 
-      test('logged refresh failures contain no token', () => {
+      test('BCP-16: logged refresh failures contain no token', () => {
         const logged = JSON.stringify(rig.bed.warnings);
         assert.ok(rig.bed.warnings.some((w) => w.details?.['reason'] === 'invalid_grant'), 'the ended sessions were logged');
         assert.doesNotMatch(logged, /eyJ[A-Za-z0-9_-]{10,}/, 'no JWT in the logs');
@@ -639,7 +639,7 @@ describe('ID token continuity on refresh (OIDC Core §12.2)', () => {
     }
   }
 
-  test('a refreshed ID token that keeps iss/sub/aud/azp/auth_time/nonce is accepted; its claims replace the old ones', async () => {
+  test('EXT-13, BCP-15: a refreshed ID token that keeps iss/sub/aud/azp/auth_time/nonce is accepted; its claims replace the old ones', async () => {
     const { browser, original, answer, issued, userinfoCalls } = await loginThenRefreshWith((c) => ({ ...c, iat: Number(c.iat) + 1, nickname: 'refreshed' }));
     assert.equal(answer.status, 200);
     assert.equal(answer.body['accessToken'], issued['access_token'], 'the new access token is used');
@@ -653,9 +653,9 @@ describe('ID token continuity on refresh (OIDC Core §12.2)', () => {
   });
 
   const cases: Array<[string, (c: JWTPayload) => JWTPayload, string]> = [
-    ['EXT-14: iss changed', (c) => ({ ...c, iss: `${c.iss}1` }), 'id_token:iss'],
-    ['EXT-15: sub changed', (c) => ({ ...c, sub: `${c.sub}1` }), 'id_token:sub'],
-    ['EXT-16: azp added (the original had none)', (c) => ({ ...c, azp: 'demo-client' }), 'id_token:azp'],
+    ['EXT-14, BCP-15: iss changed', (c) => ({ ...c, iss: `${c.iss}1` }), 'id_token:iss'],
+    ['EXT-15, BCP-15: sub changed', (c) => ({ ...c, sub: `${c.sub}1` }), 'id_token:sub'],
+    ['EXT-16, BCP-15: azp added (the original had none)', (c) => ({ ...c, azp: 'demo-client' }), 'id_token:azp'],
     ['BCP-15: aud changed', (c) => ({ ...c, aud: 'demo-client1' }), 'id_token:aud'],
     ['BCP-15: an audience added (with azp = client)', (c) => ({ ...c, aud: ['demo-client', 'someone-else'], azp: 'demo-client' }), 'id_token:aud'],
     ['BCP-15: auth_time changed', (c) => ({ ...c, auth_time: Number(c['auth_time'] ?? c.iat) - 3600 }), 'id_token:auth_time'],
@@ -675,7 +675,7 @@ describe('ID token continuity on refresh (OIDC Core §12.2)', () => {
     });
   }
 
-  test('EXT-15 through requireLogin: a browser is sent to log in again, and no UserInfo call follows', async () => {
+  test('EXT-15: through requireLogin, a browser is sent to log in again, and no UserInfo call follows', async () => {
     const { browser } = await loginAlice();
     rig.proxy.calls.clear();
     const before = rig.tokenResponses.length;

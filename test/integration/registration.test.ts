@@ -41,16 +41,17 @@ describe('registerClient and discover (library)', () => {
   });
   after(() => bed.close());
 
-  test('discover returns the metadata of exactly the issuer asked for', async () => {
+  test('DISC-01, DISC-02: discover returns the metadata of exactly the issuer asked for', async () => {
     assert.equal(metadata.issuer, bed.op.issuer);
     assert.equal(metadata.registration_endpoint, `${bed.op.issuer}/reg`);
     await assert.rejects(discover(`${bed.op.issuer}/`), (e: OidcError) => e.code === 'discovery_issuer_mismatch', 'DISC-01: a trailing slash is another issuer');
+    await assert.rejects(discover(bed.op.issuer.replace(/^http:/, 'HTTP:')), (e: OidcError) => e.code === 'discovery_issuer_mismatch', 'DISC-01: so is another spelling of the scheme');
     await assert.rejects(discover(`${bed.op.issuer}?x=1`), (e: OidcError) => e.code === 'provider_error' && /query/.test(e.message), 'DISC-02');
     await assert.rejects(discover('http://provider.example.com'), (e: OidcError) => e.code === 'provider_error' && /https/.test(e.message), 'DISC-02: http off loopback');
     await assert.rejects(discover('http://127.0.0.1:1'), (e: OidcError) => e.code === 'provider_unavailable');
   });
 
-  test('a registration with the initial access token gets a client; the request is what DCR-01 asks for', async () => {
+  test('DCR-05: a registration with the initial access token gets a client; the request is what DCR-01 asks for', async () => {
     const registered = await registerClient(metadata, [`${bed.appUrl}/callback`], { client_name: 'x', contacts: ['ops@example.com'] }, { initialAccessToken: INITIAL_ACCESS_TOKEN });
     assert.equal(typeof registered.client_id, 'string');
     assert.equal(typeof registered.client_secret, 'string');
@@ -62,7 +63,7 @@ describe('registerClient and discover (library)', () => {
     assert.ok(registered.registration_client_uri?.startsWith(bed.op.issuer), 'DCR-05: same origin, kept');
   });
 
-  test('refusals carry the provider\'s error (DCR-06), and nothing is retried', async () => {
+  test('DCR-06: refusals carry the provider\'s error, and nothing is retried', async () => {
     const before = registrations(bed);
     await assert.rejects(registerClient(metadata, [`${bed.appUrl}/callback`]), (e: RegistrationError) =>
       e instanceof RegistrationError && e.code === 'registration_failed' && e.error === 'invalid_token' && e.httpStatus === 401);
@@ -72,7 +73,7 @@ describe('registerClient and discover (library)', () => {
     assert.equal(registrations(bed) - before, 3, 'one request per call');
   });
 
-  test('bad arguments fail before anything is sent', async () => {
+  test('DYN-04, DCR-07: bad arguments fail before anything is sent', async () => {
     const before = registrations(bed);
     await assert.rejects(registerClient(metadata, []), /at least one redirect URI/);
     await assert.rejects(registerClient(metadata, ['https://app.example.com/cb', 'http://localhost/cb']), /mix/);
@@ -96,7 +97,7 @@ describe('a client that registers itself at run time (Flask-pyoidc ClientRegistr
   });
   after(() => bed.close());
 
-  test('the first login registers, with the app\'s URIs, and logs in; punctuated credentials work in every request (DCR-02)', async () => {
+  test('DYN-04, DCR-01, DCR-02, BAS-14: the first login registers, with the app\'s URIs, and logs in; punctuated credentials work in every request', async () => {
     assert.equal(registrations(bed), 0, 'nothing happens before first use');
     const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
     assert.equal(response.status, 200);
@@ -118,7 +119,7 @@ describe('a client that registers itself at run time (Flask-pyoidc ClientRegistr
     assert.deepEqual(parts.map(formDecode), [PUNCTUATED_ID, PUNCTUATED_SECRET]);
   });
 
-  test('later logins, a refresh and logout at the provider all use the registered client', async () => {
+  test('DCR-02: later logins, a refresh and logout at the provider all use the registered client', async () => {
     const browser = bed.browser();
     const { response } = await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'bob');
     assert.equal(response.status, 200);
@@ -171,7 +172,7 @@ describe('one registration shared by instances through the store', () => {
     }
   });
 
-  test('a refused registration is a 502 registration_failed page, repeated without registering again for a while', async () => {
+  test('DCR-06: a refused registration is a 502 registration_failed page, repeated without registering again for a while', async () => {
     const bed = await startTestbed({ providerConfiguration: registrationProvider(), oidc: selfRegistering({ registration: { initialAccessToken: 'wrong-token' } }) });
     try {
       const login = await bed.browser().request(`${bed.appUrl}/login`, { headers: { accept: 'application/json' } });
@@ -276,12 +277,12 @@ describe('answers oidc-provider never gives (a scripted registration endpoint)',
 
   const uris = ['https://app.example.com/callback'];
 
-  test('DISC-03: an issuer with a path and a trailing slash is fetched without the slash doubled and compared exactly', async () => {
+  test('DISC-03, CFG-01: an issuer with a path and a trailing slash is fetched without the slash doubled and compared exactly', async () => {
     assert.equal((await discover(`${issuer}/tenant/`)).issuer, `${issuer}/tenant/`);
     await assert.rejects(discover(`${issuer}/tenant`), (e: OidcError) => e.code === 'discovery_issuer_mismatch', 'the same document, but the issuer asked for lacks the slash');
   });
 
-  test('DISC-04 / DISC-05: a document without a required member, with a wrong type or an http endpoint elsewhere is refused', async () => {
+  test('DISC-04, DISC-05, BAS-18, BCP-19: a document without a required member, with a wrong type or an http endpoint elsewhere is refused', async () => {
     try {
       for (const member of ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported']) {
         discovery = (good) => ({ body: { ...good, [member]: undefined } });
@@ -329,7 +330,7 @@ describe('answers oidc-provider never gives (a scripted registration endpoint)',
     assert.equal(received.length, before, 'nothing sent');
   });
 
-  test('DCR-01: POST application/json with the redirect URIs, application_type and the bearer initial access token', async () => {
+  test('DCR-01, DYN-04: POST application/json with the redirect URIs, application_type and the bearer initial access token', async () => {
     answer = (body) => ({ status: 201, body: { ...body, client_id: 'c1', client_secret: 's1', client_secret_expires_at: 0 } });
     await registerClient(await discover(issuer), uris, {}, { initialAccessToken: 'iat' });
     const last = received.at(-1)!;
@@ -342,7 +343,7 @@ describe('answers oidc-provider never gives (a scripted registration endpoint)',
     assert.equal(last.body['token_endpoint_auth_method'], 'client_secret_basic');
   });
 
-  test('DCR-03: the provider\'s values win; a weaker client is refused', async () => {
+  test('DCR-03, DYN-04: the provider\'s values win; a weaker client is refused', async () => {
     const metadata = await discover(issuer);
     answer = (body) => ({ status: 201, body: { ...body, client_id: 'c2', client_secret: 's2', client_secret_expires_at: 0, token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' } });
     const registered = await registerClient(metadata, uris);
@@ -407,7 +408,7 @@ describe('answers oidc-provider never gives (a scripted registration endpoint)',
     }
   });
 
-  test('DYN-01 / DISC-08: WebFinger finds the issuer of a user; no link, several links or an http issuer are refused', async () => {
+  test('DYN-01, DYN-02, DISC-08, EXT-18: WebFinger finds the issuer of a user; no link, several links or an http issuer are refused', async () => {
     const host = new URL(issuer).host;
     assert.equal(await findIssuer(`alice@${host}`), issuer, 'an e-mail-like identifier becomes acct:');
     assert.equal(await findIssuer(`acct:alice@${host}`), issuer);

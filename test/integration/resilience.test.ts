@@ -106,7 +106,7 @@ describe('provider faults', () => {
     ['JSON that is not metadata', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[1,2,3]'), 502, 'provider_error'],
   ];
   for (const [what, handler, status, code] of broken) {
-    test(`discovery answering ${what} → ${status} ${code}, and no redirect anywhere`, async () => {
+    test(`DISC-06: discovery answering ${what} → ${status} ${code}, and no redirect anywhere`, async () => {
       const op = await listen(handler);
       servers.push(op.server);
       const app = await appFor(op.url);
@@ -118,7 +118,7 @@ describe('provider faults', () => {
     });
   }
 
-  test('a discovery document naming another issuer is refused before any authorization request', async () => {
+  test('CFG-03, FX-14: a discovery document naming another issuer is refused before any authorization request', async () => {
     let authorizationRequests = 0;
     const liar = await listen((req, res) => {
       if (req.url?.startsWith('/.well-known/')) {
@@ -143,7 +143,7 @@ describe('provider faults', () => {
     assert.equal(authorizationRequests, 0);
   });
 
-  test('the configured issuer must equal the discovered one exactly (a trailing slash is another issuer)', async () => {
+  test('DISC-01: the configured issuer must equal the discovered one exactly (a trailing slash is another issuer)', async () => {
     const port = await freePort();
     const op = await startDevProvider({ port, clients: [{ ...devClient('http://127.0.0.1:1/callback'), client_secret: CLIENT_SECRET }] });
     try {

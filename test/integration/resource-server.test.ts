@@ -250,7 +250,7 @@ describe('resource server (real provider)', () => {
     });
   });
 
-  test("the user's ID token presented as a bearer token: 401 invalid_token, reason id_token", async () => {
+  test("AT-02: the user's ID token presented as a bearer token: 401 invalid_token, reason id_token", async () => {
     await withTestbed(options(), async (bed) => {
       const { idToken } = await login(bed, 'alice');
       for (const path of ['/api/jwt', '/api/any']) {
@@ -263,7 +263,7 @@ describe('resource server (real provider)', () => {
     });
   });
 
-  test('a revoked opaque token is refused once its cached introspection answer (cacheTtl: 1) expires', async () => {
+  test('INT-11: a revoked opaque token is refused once its cached introspection answer (cacheTtl: 1) expires', async () => {
     await withTestbed(options({ oidc: { resourceServer: { introspection: { cacheTtl: 1 } } } }), async (bed) => {
       const { accessToken } = await login(bed, 'alice');
       bed.op.requests.length = 0;

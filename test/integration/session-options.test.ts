@@ -119,7 +119,7 @@ describe('silent re-authentication (silentReauthInterval)', () => {
 });
 
 describe('UserInfo modes (userInfo)', () => {
-  test('default: UserInfo is fetched with GET at login, and again for getInfo({ live: true })', async () => {
+  test('BAS-13, BAS-15, BAS-17, BCP-13: default: UserInfo is fetched with GET at login, and again for getInfo({ live: true })', async () => {
     await withTestbed({}, async (bed) => {
       const browser = bed.browser();
       await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
@@ -133,7 +133,7 @@ describe('UserInfo modes (userInfo)', () => {
     });
   });
 
-  test("userInfo: 'POST' calls UserInfo with POST, at login and live, and the claims arrive", async () => {
+  test("BAS-15: userInfo: 'POST' calls UserInfo with POST, at login and live, and the claims arrive", async () => {
     await withTestbed({ oidc: { userInfo: 'POST' }, accountClaims: () => ({ groups: ['staff'] }) }, async (bed) => {
       const browser = bed.browser();
       const { response } = await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'alice');

@@ -13,7 +13,7 @@ import { withTestbed } from '../support/testbed.ts';
 const jwtUserinfo = { features: { jwtUserinfo: { enabled: true } } } as Partial<Configuration>;
 const userinfoRequests = (requests: Array<{ path: string; headers: Record<string, unknown> }>) => requests.filter((r) => r.path === '/me');
 
-test('a provider that signs UserInfo: accepted, asked for as application/jwt, claims merged', async () => {
+test('DYN-07: a provider that signs UserInfo: accepted, asked for as application/jwt, claims merged', async () => {
   await withTestbed({
     providerConfiguration: jwtUserinfo,
     client: { userinfo_signed_response_alg: 'RS256' },
@@ -27,7 +27,7 @@ test('a provider that signs UserInfo: accepted, asked for as application/jwt, cl
   });
 });
 
-test('signing required but the provider answers plain JSON: the login fails with a clear error, no session', async () => {
+test('DYN-07: signing required but the provider answers plain JSON: the login fails with a clear error, no session', async () => {
   await withTestbed({ oidc: { userInfoSigningAlg: 'RS256' } }, async (bed) => {
     const browser = bed.browser();
     const { response } = await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'alice');

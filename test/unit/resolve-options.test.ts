@@ -24,7 +24,7 @@ function rejects(options: Partial<OpenIDConnectOptions> & Record<string, unknown
   });
 }
 
-test('defaults: Flask-OIDC scopes, code flow routes, secure cookies, lifetimes', () => {
+test('BCP-24: defaults: Flask-OIDC scopes, code flow routes, secure cookies, lifetimes', () => {
   const config = resolveOptions(valid);
   assert.equal(config.provider.scope, 'openid email');
   assert.equal(config.provider.authMethod, 'client_secret_basic');
@@ -50,7 +50,7 @@ test('defaults: Flask-OIDC scopes, code flow routes, secure cookies, lifetimes',
   assert.equal(config.transaction.cookie.path, '/callback');
 });
 
-test('http is allowed for localhost only, and then cookies are not Secure', () => {
+test('BAS-18, BCP-19: http is allowed for localhost only, and then cookies are not Secure', () => {
   assert.equal(resolveOptions({ ...valid, baseUrl: 'http://localhost:3000' }).session.cookie.secure, false);
   assert.equal(resolveOptions({ ...valid, baseUrl: 'http://127.0.0.1:3000' }).session.cookie.secure, false);
   rejects({ baseUrl: 'http://app.example' }, 'baseUrl', /https/);

@@ -11,7 +11,7 @@ test('paths and same-origin URLs are kept, made absolute', () => {
   assert.equal(safeReturnTo('relative', base, fallback), 'https://app.example/relative');
 });
 
-test('everything that could leave the origin falls back', () => {
+test('BCP-14: everything that could leave the origin falls back', () => {
   const hostile = [
     'https://evil.example', '//evil.example', '///evil.example', '/\\evil.example', '\\\\evil.example', '/\t/evil.example',
     '/\n/evil.example', 'javascript:alert(1)', 'data:text/html,x', 'http://app.example/', 'https://app.example:8443/',
@@ -30,7 +30,11 @@ test('an app under a path prefix keeps users under it', () => {
   assert.equal(safeReturnTo('//evil.example', prefixed, 'F'), 'F');
 });
 
-test('a path like //host inside the origin stays on the origin', () => {
+test('BCP-14: a path like //host inside the origin stays on the origin', () => {
   const result = safeReturnTo('https://app.example//evil.example', base, fallback);
   assert.equal(new URL(result).origin, 'https://app.example');
+  // Percent-encoded and Unicode look-alikes of "//" and "\\" are paths of the app, never another host.
+  for (const candidate of ['/%2F%2Fevil.example', '/%5C%5Cevil.example', '/%2fevil.example', '/\uFF0F\uFF0Fevil.example', '/\u2215\u2215evil.example']) {
+    assert.equal(new URL(safeReturnTo(candidate, base, fallback)).origin, 'https://app.example', JSON.stringify(candidate));
+  }
 });

@@ -119,7 +119,7 @@ test('server-side sessions: a rolling touch writes the store\'s current copy, ne
   assert.equal(skipped?.envelope.touchedAt, now - 100);
 });
 
-test('server-side sessions are sealed in the store: no tokens in clear, and a record written by someone else is no session', async () => {
+test('BCP-16: server-side sessions are sealed in the store: no tokens in clear, and a record written by someone else is no session', async () => {
   const store = new MemoryStore();
   const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
   const manager = new SessionManager(backend, { absoluteDuration: 10_000, rollingDuration: undefined, touchInterval: 0 });
