@@ -160,6 +160,10 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
   return extra;
 }
 
+function invalidIdToken(reason: string): OidcError {
+  return new OidcError('id_token_invalid', `The ID token is invalid (${reason}).`, { reason });
+}
+
 /** How old (seconds, by its `iat`) an ID token may be when it arrives at the callback. */
 const MAX_ID_TOKEN_AGE = 10 * 60;
 
@@ -167,13 +171,19 @@ const MAX_ID_TOKEN_AGE = 10 * 60;
 function checkIdTokenClaims(settings: ProviderSettings, clientId: string, claims: client.IDToken, now: number): void {
   // An ID token fresh from the token endpoint was issued moments ago; an old one (still within its
   // exp) is a replayed or cached token (FX-13).
-  if (claims.iat < now - MAX_ID_TOKEN_AGE - settings.clockTolerance || claims.iat > now + settings.clockTolerance) {
-    throw new OidcError('id_token_invalid', 'The ID token is invalid (iat).', { reason: 'iat' });
-  }
+  if (claims.iat < now - MAX_ID_TOKEN_AGE - settings.clockTolerance || claims.iat > now + settings.clockTolerance) throw invalidIdToken('iat');
   // OIDC Core §2: sub is at most 255 ASCII characters.
-  if (claims.sub.length > 255) {
-    throw new OidcError('id_token_invalid', 'The ID token is invalid (sub).', { reason: 'sub' });
+  if (claims.sub.length > 255) throw invalidIdToken('sub');
+  // Finite times only: 1e400 parses to Infinity, which passes every comparison.
+  for (const name of ['exp', 'iat', 'nbf', 'auth_time'] as const) {
+    const value = claims[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw invalidIdToken(name);
   }
+  // OIDC Core §3.1.3.7 step 3: no audience the client does not trust — and it trusts none but itself
+  // (openid-client lets extra audiences through when azp names the client).
+  if (Array.isArray(claims.aud) ? claims.aud.length !== 1 || claims.aud[0] !== clientId : claims.aud !== clientId) throw invalidIdToken('aud');
+  // A sid that is not a string could never be matched by a back-channel logout.
+  if (claims['sid'] !== undefined && (typeof claims['sid'] !== 'string' || claims['sid'] === '')) throw invalidIdToken('sid');
   // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
   // multi-audience tokens.
   if (claims.azp !== undefined && claims.azp !== clientId) {

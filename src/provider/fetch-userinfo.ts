@@ -1,4 +1,3 @@
-import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { OidcError } from '../errors.ts';
 import type { ProviderClient } from './provider-client.ts';
@@ -59,16 +58,38 @@ export async function fetchUserInfo(provider: ProviderClient, accessToken: strin
   }
 }
 
-/** The claims of a signed UserInfo answer: its signature (only `algorithm`), `iss` and `aud` checked. */
+/**
+ * Claims that mark another kind of JWT of the provider's — an ID token (`nonce`, hashes), a logout
+ * token (`events`), an access token (`client_id`, `scope`), a bound token (`cnf`): not a UserInfo answer.
+ */
+const OTHER_KIND_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash', 'events', 'client_id', 'scope', 'cnf'];
+
+/**
+ * The claims of a signed UserInfo answer: its signature (only `algorithm`, the payload as signed),
+ * `iss` exactly the issuer, `aud` naming the client (OIDC Core 5.3.2), times that hold, and not
+ * another kind of JWT the provider signed (an ID, access or logout token) presented as one.
+ */
 async function verifiedUserInfoJwt(provider: ProviderClient, configuration: client.Configuration, jwt: string, algorithm: string): Promise<Record<string, unknown>> {
-  await provider.verifyProviderJwt(jwt, algorithm, { code: 'provider_error', label: 'signed UserInfo answer' });
-  const claims = decodeJwt(jwt);
-  if (claims.iss !== configuration.serverMetadata().issuer) {
-    throw new OidcError('provider_error', 'The signed UserInfo answer is from another issuer.', { reason: 'userinfo_iss' });
+  const { header, claims } = await provider.verifyProviderJwt(jwt, algorithm, { code: 'provider_error', label: 'signed UserInfo answer' });
+  const refuse = (reason: string, message: string): OidcError => new OidcError('provider_error', `The signed UserInfo answer ${message}.`, { reason });
+  if (claims['iss'] !== configuration.serverMetadata().issuer) throw refuse('userinfo_iss', 'is from another issuer');
+  const aud = claims['aud'];
+  const audience = Array.isArray(aud) ? aud : [aud];
+  if (audience.some((entry) => typeof entry !== 'string') || !audience.includes(provider.client.clientId)) {
+    throw refuse('userinfo_aud', 'is for another client');
   }
-  const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audience.includes(provider.client.clientId)) {
-    throw new OidcError('provider_error', 'The signed UserInfo answer is for another client.', { reason: 'userinfo_aud' });
+  const typ = header['typ'];
+  if ((typ !== undefined && (typeof typ !== 'string' || !/^(application\/)?jwt$/i.test(typ))) || OTHER_KIND_CLAIMS.some((name) => name in claims)) {
+    throw refuse('userinfo_type', 'is another kind of token');
   }
-  return claims;
+  const now = Math.floor(Date.now() / 1000);
+  const tolerance = provider.settings.clockTolerance;
+  for (const name of ['exp', 'iat', 'nbf'] as const) {
+    const value = claims[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw refuse(`userinfo_${name}`, `has an unusable "${name}"`);
+  }
+  if (typeof claims['exp'] === 'number' && claims['exp'] <= now - tolerance) throw refuse('userinfo_exp', 'has expired');
+  if (typeof claims['iat'] === 'number' && claims['iat'] > now + tolerance) throw refuse('userinfo_iat', 'was issued in the future');
+  if (typeof claims['nbf'] === 'number' && claims['nbf'] > now + tolerance) throw refuse('userinfo_nbf', 'is not valid yet');
+  return { ...claims };
 }

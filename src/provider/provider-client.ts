@@ -7,8 +7,22 @@ import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
 import { capProviderAnswers } from './bounded-fetch.ts';
 import { discover } from './discover.ts';
+import { isCanonicalCompactJws } from './canonical-jws.ts';
 import { classifyJoseFailure } from './jose-failure.ts';
 import { toOidcError } from './provider-error.ts';
+
+/**
+ * A JWT of the provider's, verified: its protected header and the claims of the verified payload.
+ *
+ * @example
+ * ```ts
+ * const { claims } = await provider.verifyProviderJwt(jwt, 'RS256', { code: 'provider_error', label: 'signed UserInfo answer' });
+ * ```
+ */
+export interface VerifiedProviderJwt {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
 
 /** Discovered metadata is fetched again after this long (DISC-07). */
 const METADATA_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -139,23 +153,38 @@ export class ProviderClient {
    * await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
    * ```
    */
-  async verifyProviderJwt(jwt: string, algorithm: string, what: { code: 'id_token_invalid' | 'provider_error'; label: string } = { code: 'id_token_invalid', label: 'ID token' }): Promise<void> {
+  async verifyProviderJwt(jwt: string, algorithm: string, what: { code: 'id_token_invalid' | 'provider_error'; label: string } = { code: 'id_token_invalid', label: 'ID token' }): Promise<VerifiedProviderJwt> {
+    const invalid = (reason: string, cause?: unknown): OidcError => new OidcError(what.code, `The ${what.label} is invalid (${reason}).`, { reason, cause });
+    // One spelling only (no padding, spare bits or whitespace), as for every token oidc-kit reads.
+    if (!isCanonicalCompactJws(jwt)) throw invalid('malformed');
     const keys = await this.keys();
     const keySet = this.#keys?.keys;
+    let verified: Awaited<ReturnType<typeof compactVerify>>;
     try {
       try {
-        await compactVerify(jwt, keys, { algorithms: [algorithm] });
+        verified = await compactVerify(jwt, keys, { algorithms: [algorithm] });
       } catch (error) {
         if (!(error instanceof joseErrors.JWKSNoMatchingKey) || keySet === undefined || Date.now() - this.#trustedReloadAt < 1000) throw error;
         this.#trustedReloadAt = Date.now();
         await keySet.reload();
-        await compactVerify(jwt, keys, { algorithms: [algorithm] });
+        verified = await compactVerify(jwt, keys, { algorithms: [algorithm] });
       }
     } catch (error) {
       const failure = classifyJoseFailure(error);
       if (failure.kind === 'provider') throw failure.error;
-      throw new OidcError(what.code, `The ${what.label} is invalid (${failure.reason}).`, { reason: failure.reason, cause: error });
+      throw invalid(failure.reason, error);
     }
+    // No JWS extensions: `b64: false` (an unencoded payload) or any `crit` member is refused.
+    const header = verified.protectedHeader;
+    if (header.crit !== undefined || header.b64 !== undefined) throw invalid('crit');
+    let claims: unknown;
+    try {
+      claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
+    } catch (error) {
+      throw invalid('malformed', error);
+    }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw invalid('malformed');
+    return { header, claims: claims as Record<string, unknown> };
   }
 
   async #create(): Promise<client.Configuration> {

@@ -88,6 +88,7 @@ function idTokenFailureReason(text: string): string | undefined {
   if (/selecting a JWT verification key/.test(text)) return 'kid';
   if (/"alg" header parameter/.test(text)) return 'alg';
   if (/"typ" header parameter/.test(text)) return 'typ';
+  if (/JWE/.test(text)) return 'encrypted';
   if (/since the last End-User authentication/.test(text)) return 'auth_time';
   const claim = /(?:JWT|ID Token) "(\w+)"/.exec(text)?.[1];
   if (claim !== undefined) return claim;

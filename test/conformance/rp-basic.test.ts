@@ -40,7 +40,7 @@ const now = (): number => Math.floor(Date.now() / 1000);
 
 /** A copy of `value` without the members `names`. */
 function without<T extends object>(value: T, ...names: string[]): T {
-  const copy: Record<string, unknown> = { ...value };
+  const copy = { ...value } as Record<string, unknown>;
   for (const name of names) delete copy[name];
   return copy as T;
 }
