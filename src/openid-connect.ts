@@ -29,7 +29,7 @@ import { SharedRegistration } from './registration/shared-registration.ts';
 import type { LoadedSession, SessionBackend } from './session/session-backend.ts';
 import { isLockable, refreshExclusively } from './session/shared-refresh.ts';
 import type { SessionData } from './session/session-data.ts';
-import { SessionManager } from './session/session-manager.ts';
+import { NEEDS_AWAIT, SessionManager } from './session/session-manager.ts';
 import { StoreSessionBackend } from './session/store-session-backend.ts';
 import { TokenRefresher } from './session/token-refresher.ts';
 import { ClientCredentialsGrants, type ClientCredentialsOptions, type ClientCredentialsToken } from './grants/client-credentials.ts';
@@ -253,8 +253,9 @@ export class OpenIDConnect {
   }
 
   /**
-   * The request's context at once, when building it needs nothing awaited: in API-only mode, or
-   * for a request without cookies (no session to read). `undefined` otherwise: use
+   * The request's context at once, when building it needs nothing awaited: in API-only mode, for a
+   * request without cookies (no session to read), or with a cookie session that is live and not
+   * due for a rolling touch. `undefined` otherwise: use
    * {@link createContext}. Adapters use it to keep the hot path free of promises.
    *
    * @example
@@ -263,8 +264,15 @@ export class OpenIDConnect {
    * ```
    */
   contextNow(request: RequestView, io: ResponseIO): RequestContext | undefined {
-    if (!this.config.resourceServerOnly && request.header('cookie') !== undefined) return undefined;
-    return this.#context({ request, cookies: new Map(), io, session: undefined, loadError: undefined });
+    const header = this.config.resourceServerOnly ? undefined : request.header('cookie');
+    if (header === undefined) return this.#context({ request, cookies: new Map(), io, session: undefined, loadError: undefined });
+    // A cookie session that is open already, live and not due for a touch: nothing to await. (With
+    // the back-channel route, every session needs a store lookup: the async path.)
+    if (this.#logoutRecords !== undefined) return undefined;
+    const cookies = parseCookieHeader(header);
+    const session = this.#sessions.readNow(cookies);
+    if (session === NEEDS_AWAIT || (session !== undefined && !this.#providers.has(session.envelope.data.provider))) return undefined;
+    return this.#context({ request, cookies, io, session, loadError: undefined });
   }
 
   /**

@@ -47,17 +47,21 @@ export class CookieSessionBackend implements SessionBackend {
   }
 
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
+    return Promise.resolve(this.loadNow(cookies));
+  }
+
+  loadNow(cookies: ReadonlyMap<string, string>): LoadedSession | undefined {
     const sealed = readChunkedCookie(cookies, this.#name);
-    if (sealed === undefined) return Promise.resolve(undefined);
+    if (sealed === undefined) return undefined;
     // The same cookie value opens to the same session every time (it is authenticated, and sealed
     // anew on every change): a browser's repeated requests skip the decryption and the parsing.
     const opened = this.#opened.get(sealed, 0);
-    if (opened !== undefined) return Promise.resolve({ envelope: opened });
+    if (opened !== undefined) return { envelope: opened };
     const envelope = this.#sealer.openJson(sealed, this.#name);
-    if (!isSessionEnvelope(envelope)) return Promise.resolve(undefined);
+    if (!isSessionEnvelope(envelope)) return undefined;
     // Frozen: one object now serves many requests, so nothing may change it in place.
     this.#opened.set(sealed, deepFreeze(envelope), Number.POSITIVE_INFINITY);
-    return Promise.resolve({ envelope });
+    return { envelope };
   }
 
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {

@@ -15,6 +15,11 @@ export interface LoadedSession {
  */
 export interface SessionBackend {
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined>;
+  /**
+   * Cookie sessions only: {@link load} without a promise, for the hot path (the session is in the
+   * request itself, and a repeated cookie is already open).
+   */
+  loadNow?(cookies: ReadonlyMap<string, string>): LoadedSession | undefined;
   /** Writes the session; `previous` is the one the request carried, replaced by this write. */
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession>;
   destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void>;

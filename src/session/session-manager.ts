@@ -3,6 +3,18 @@ import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { type SessionData, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 
 /**
+ * What {@link SessionManager.readNow} answers when the session cannot be read without awaiting
+ * (a store, an expired session to clear, a rolling touch due).
+ *
+ * @example
+ * ```ts
+ * const now = sessions.readNow(cookies);
+ * const session = now === NEEDS_AWAIT ? await sessions.read(cookies, sink) : now;
+ * ```
+ */
+export const NEEDS_AWAIT: unique symbol = Symbol('needs await');
+
+/**
  * Session lifecycle on top of a backend: expiry (absolute and rolling), the rolling touch (written
  * at most once per `touchInterval`, so most requests carry no Set-Cookie), login and logout.
  *
@@ -39,6 +51,21 @@ export class SessionManager {
     if (this.#lifetime.rollingDuration !== undefined && now - envelope.touchedAt >= this.#lifetime.touchInterval) {
       return this.#touch(loaded, now, cookies, sink);
     }
+    return loaded;
+  }
+
+  /**
+   * {@link read} without a promise, when nothing needs awaiting: a cookie session (no store) that
+   * is neither expired nor due for a rolling touch. `NEEDS_AWAIT` otherwise: call {@link read}.
+   */
+  readNow(cookies: ReadonlyMap<string, string>): LoadedSession | undefined | typeof NEEDS_AWAIT {
+    if (this.#backend.loadNow === undefined) return NEEDS_AWAIT;
+    const loaded = this.#backend.loadNow(cookies);
+    if (loaded === undefined) return undefined;
+    const now = this.#now();
+    const { envelope } = loaded;
+    if (sessionExpiresAt(envelope, this.#lifetime) <= now || envelope.createdAt > now + 60) return NEEDS_AWAIT;
+    if (this.#lifetime.rollingDuration !== undefined && now - envelope.touchedAt >= this.#lifetime.touchInterval) return NEEDS_AWAIT;
     return loaded;
   }
 
