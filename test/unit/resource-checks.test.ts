@@ -86,6 +86,18 @@ test('ExpiringCache: entries expire, the oldest is evicted when full', () => {
   assert.equal(cache.get('d', 50), 4);
 });
 
+test('ExpiringCache: under churn it stays within its bound, keeps the newest entries, and evicts the oldest first', () => {
+  const cache = new ExpiringCache<number>(1000);
+  for (let i = 0; i < 50_000; i++) {
+    cache.set(`k${i}`, i, Number.POSITIVE_INFINITY);
+    assert.ok(cache.size <= 1000);
+  }
+  assert.ok(cache.size > 900, 'at most a sixteenth is evicted at once');
+  assert.equal(cache.get('k49999', 0), 49_999);
+  assert.equal(cache.get('k48999', 0), undefined, 'older than the bound');
+  for (let i = 49_100; i < 50_000; i++) assert.equal(cache.get(`k${i}`, 0), i, `k${i} kept`);
+});
+
 function view(url: string, headers: Record<string, string>, options: { method?: string; body?: string; count?: number } = {}): RequestView {
   return {
     method: options.method ?? 'GET',
