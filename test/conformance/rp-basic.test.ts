@@ -9,32 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 import { TestBrowser } from '../support/browser.ts';
-import { startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
-
-interface Attempt {
-  status: number;
-  error: string | undefined;
-  reason: string | undefined;
-  sub: string | undefined;
-  browser: TestBrowser;
-}
-
-/** Logs in through the provider as a JSON client and reads where it ended. */
-async function attempt(bed: HostileBed): Promise<Attempt> {
-  const { response, browser } = await bed.login();
-  const body = response.body.startsWith('{') ? (JSON.parse(response.body) as { error?: string; reason?: string; sub?: string }) : {};
-  return { status: response.status, error: body.error, reason: body.reason, sub: body.sub, browser };
-}
-
-/** Asserts a refused login: 400 with the code (and reason), no session, nothing after the token request. */
-async function assertRefused(bed: HostileBed, result: Attempt, error: string, reason?: string): Promise<void> {
-  assert.equal(result.status, 400, `refused with 400 (${result.error ?? ''} ${result.reason ?? ''})`);
-  assert.equal(result.error, error);
-  if (reason !== undefined) assert.equal(result.reason, reason);
-  assert.equal(bed.op.count('/userinfo'), 0, 'no UserInfo call');
-  const home = await result.browser.request(`${bed.appUrl}/`, { headers: { accept: 'application/json' } });
-  assert.deepEqual(JSON.parse(home.body), { authenticated: false, sub: null }, 'no session');
-}
+import { assertRefused, attempt, startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 

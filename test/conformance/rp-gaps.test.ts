@@ -15,38 +15,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { discover, findIssuer } from '../../src/index.ts';
 import { assertBearerError, opaqueToken, startBearerApp, type BearerApp } from '../support/bearer-app.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { startHostileBed, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
+import { assertNoSession, assertRefused, attempt, startHostileBed, type Attempt, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
 import type { HostileRequest } from '../support/hostile-provider.ts';
-
-interface Attempt {
-  status: number;
-  error: string | undefined;
-  reason: string | undefined;
-  sub: string | undefined;
-  browser: TestBrowser;
-}
-
-/** Logs in through the provider as a JSON client and reads where it ended. */
-async function attempt(bed: HostileBed): Promise<Attempt> {
-  const { response, browser } = await bed.login();
-  const body = response.body.startsWith('{') ? (JSON.parse(response.body) as { error?: string; reason?: string; sub?: string }) : {};
-  return { status: response.status, error: body.error, reason: body.reason, sub: body.sub, browser };
-}
-
-/** Asserts that the browser has no session at the app. */
-async function assertNoSession(bed: HostileBed, browser: TestBrowser): Promise<void> {
-  const home = await browser.request(`${bed.appUrl}/`, { headers: { accept: 'application/json' } });
-  assert.deepEqual(JSON.parse(home.body), { authenticated: false, sub: null }, 'no session');
-}
-
-/** Asserts a refused login: 400 with the code (and reason), no UserInfo call, no session. */
-async function assertRefused(bed: HostileBed, result: Attempt, error: string, reason?: string): Promise<void> {
-  assert.equal(result.status, 400, `refused with 400 (${result.error ?? ''} ${result.reason ?? ''})`);
-  assert.equal(result.error, error);
-  if (reason !== undefined) assert.equal(result.reason, reason);
-  assert.equal(bed.op.count('/userinfo'), 0, 'no UserInfo call');
-  await assertNoSession(bed, result.browser);
-}
 
 /** Asserts a completed login as the provider's subject. */
 function assertLoggedIn(result: Attempt): void {

@@ -1,5 +1,6 @@
 // An Express app using oidc-kit, wired over real HTTP to the hostile provider — the conformance
 // suite's counterpart of testbed.ts (which wires it to the real oidc-provider).
+import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -98,4 +99,57 @@ export async function startHostileBed(options: HostileBedOptions = {}): Promise<
   };
   mount(bed.oidc);
   return bed;
+}
+
+/** Where a login through a hostile bed ended: its status, oidc-kit's error code and reason, or the user. */
+export interface Attempt {
+  status: number;
+  error: string | undefined;
+  reason: string | undefined;
+  sub: string | undefined;
+  browser: TestBrowser;
+}
+
+/**
+ * Logs in through the provider as a JSON client (a fresh browser) and reads where it ended.
+ *
+ * @example
+ * ```ts
+ * const result = await attempt(bed);
+ * assert.equal(result.sub, 'alice');
+ * ```
+ */
+export async function attempt(bed: HostileBed): Promise<Attempt> {
+  const { response, browser } = await bed.login();
+  const body = response.body.startsWith('{') ? (JSON.parse(response.body) as { error?: string; reason?: string; sub?: string }) : {};
+  return { status: response.status, error: body.error, reason: body.reason, sub: body.sub, browser };
+}
+
+/**
+ * Asserts that the browser has no session at the app.
+ *
+ * @example
+ * ```ts
+ * await assertNoSession(bed, result.browser);
+ * ```
+ */
+export async function assertNoSession(bed: HostileBed, browser: TestBrowser): Promise<void> {
+  const home = await browser.request(`${bed.appUrl}/`, { headers: { accept: 'application/json' } });
+  assert.deepEqual(JSON.parse(home.body), { authenticated: false, sub: null }, 'no session');
+}
+
+/**
+ * Asserts a refused login: 400 with the code (and reason), no UserInfo call, no session.
+ *
+ * @example
+ * ```ts
+ * await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'aud');
+ * ```
+ */
+export async function assertRefused(bed: HostileBed, result: Attempt, error: string, reason?: string): Promise<void> {
+  assert.equal(result.status, 400, `refused with 400 (${result.error ?? ''} ${result.reason ?? ''})`);
+  assert.equal(result.error, error);
+  if (reason !== undefined) assert.equal(result.reason, reason);
+  assert.equal(bed.op.count('/userinfo'), 0, 'no UserInfo call');
+  await assertNoSession(bed, result.browser);
 }
