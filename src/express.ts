@@ -108,15 +108,13 @@ export class OpenIDConnect extends CoreOpenIDConnect {
       // The common case without promises: an API request, or one without cookies, to a route of the app.
       const ready = this.ownsRoute(view) ? undefined : this.contextNow(view, io);
       if (ready !== undefined) {
-        req.oidc = ready;
-        RequestContext.stateOf(ready).native = { req, res } satisfies NativeRequest;
+        attach(req, res, ready);
         next();
         return;
       }
       this.createContext(view, io)
         .then(async (context) => {
-          req.oidc = context;
-          RequestContext.stateOf(context).native = { req, res } satisfies NativeRequest;
+          attach(req, res, context);
           const plan = await this.handleRoute(context);
           if (plan === undefined) next();
           else writePlan(res, plan);
@@ -180,8 +178,13 @@ export class OpenIDConnect extends CoreOpenIDConnect {
     const render = options.renderErrors ?? true;
     return (req: Request, res: Response, next: NextFunction): void => {
       if (!(req as Partial<Request>).oidc) {
-        next(new Error('oidc-kit: acceptToken() needs app.use(oidc.middleware()) before the route.'));
-        return;
+        // An API-only app needs no app-wide middleware: the route makes its own context (one
+        // Express layer less per request). Elsewhere the middleware reads the session first.
+        if (!this.config.resourceServerOnly) {
+          next(new Error('oidc-kit: acceptToken() needs app.use(oidc.middleware()) before the route (or resourceServerOnly: true).'));
+          return;
+        }
+        attach(req, res, this.contextNow(requestView(req), this.#responseIO(res))!);
       }
       // An API route: every answer is JSON, whatever the Accept header says.
       this.#finish(this.guardToken(req.oidc, policy, required), req, res, next, render, true);
@@ -406,6 +409,12 @@ export { OidcError } from './errors.ts';
 interface NativeRequest {
   req: Request;
   res: Response;
+}
+
+/** Puts the context on the request, and the request on the context (for the adapter's own use). */
+function attach(req: Request, res: Response, context: RequestContext): void {
+  req.oidc = context;
+  RequestContext.stateOf(context).native = { req, res } satisfies NativeRequest;
 }
 
 function nativeOf(context: RequestContext): NativeRequest | undefined {

@@ -15,7 +15,7 @@ const oidc = new OpenIDConnect({
   resourceServer: { audience: opaque ? API_OPAQUE : API_JWT },
 });
 const app = express();
-app.use(oidc.middleware());
+// API-only: acceptToken() makes the request's context itself, no app-wide middleware needed.
 app.get('/protected', oidc.acceptToken(), (req, res) => {
   res.json({ sub: req.oidc.token?.sub ?? req.oidc.token?.client_id, ok: true });
 });

@@ -528,6 +528,44 @@ describe('resource server (real provider)', () => {
     });
   });
 
+  test('resource-server-only mode needs no app.use(middleware): acceptToken() makes the context itself, scope checks follow; an app with logins still needs the middleware', async () => {
+    await withTestbed(options(), async (bed) => {
+      const rs = new OpenIDConnect({ resourceServerOnly: true, issuer: bed.op.issuer, clientId: 'demo-client', clientSecret: CLIENT_SECRET, resourceServer: { audience: API } });
+      const app = express();
+      app.get('/api/jwt', rs.acceptToken(), (req, res) => res.json(view(req)));
+      app.get('/api/admin', rs.acceptToken(), rs.requireScopes('admin'), (req, res) => res.json(view(req)));
+      app.use(rs.errorHandler());
+      const withLogins = express();
+      withLogins.get('/api/jwt', bed.oidc.acceptToken({ audience: API }), (_req, res) => res.json({ reached: true }));
+      withLogins.use((error: Error, _req: Request, res: Response, _next: unknown) => void res.status(500).json({ message: error.message }));
+      const servers = [createServer(app), createServer(withLogins)];
+      const urls: string[] = [];
+      for (const server of servers) {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      }
+      try {
+        const jwt = (await rs.clientCredentials({ resource: API, scope: 'read' })).accessToken;
+        const ok = await get(`${urls[0]}/api/jwt`, { token: jwt });
+        assert.deepEqual({ status: ok.status, body: ok.body }, { status: 200, body: { by: 'token', sub: 'demo-client', client_id: 'demo-client', scopes: ['read'] } });
+        const denied = await get(`${urls[0]}/api/admin`, { token: jwt });
+        assert.equal(denied.status, 403);
+        assert.match(denied.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/);
+        const none = await get(`${urls[0]}/api/jwt`);
+        assert.equal(none.status, 401);
+        assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
+        const misplaced = await get(`${urls[1]}/api/jwt`, { token: jwt });
+        assert.equal(misplaced.status, 500);
+        assert.match(JSON.stringify(misplaced.body), /acceptToken\(\) needs app\.use\(oidc\.middleware\(\)\) before the route \(or resourceServerOnly: true\)/);
+      } finally {
+        for (const server of servers) {
+          server.closeAllConnections();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        }
+      }
+    });
+  });
+
   test('an app with logins and bearer routes: login still works, a session cookie does not authenticate an acceptToken route', async () => {
     await withTestbed(options(), async (bed) => {
       const browser = bed.browser();
