@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
+import { claimTypeProblem } from '../resource/access-token-claims.ts';
 import { type CookieSink, type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { fetchUserInfo } from '../provider/fetch-userinfo.ts';
 import { toOidcError } from '../provider/provider-error.ts';
@@ -174,11 +175,9 @@ function checkIdTokenClaims(settings: ProviderSettings, clientId: string, claims
   if (claims.iat < now - MAX_ID_TOKEN_AGE - settings.clockTolerance || claims.iat > now + settings.clockTolerance) throw invalidIdToken('iat');
   // OIDC Core §2: sub is at most 255 ASCII characters.
   if (claims.sub.length > 255) throw invalidIdToken('sub');
-  // Finite times only: 1e400 parses to Infinity, which passes every comparison.
-  for (const name of ['exp', 'iat', 'nbf', 'auth_time'] as const) {
-    const value = claims[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw invalidIdToken(name);
-  }
+  // Strings and finite numbers only (1e400 parses to Infinity, which passes every comparison).
+  const typeProblem = claimTypeProblem(claims) ?? (claims.auth_time !== undefined && !Number.isFinite(claims.auth_time) ? 'auth_time' : undefined);
+  if (typeProblem !== undefined) throw invalidIdToken(typeProblem);
   // OIDC Core §3.1.3.7 step 3: no audience the client does not trust — and it trusts none but itself
   // (openid-client lets extra audiences through when azp names the client).
   if (Array.isArray(claims.aud) ? claims.aud.length !== 1 || claims.aud[0] !== clientId : claims.aud !== clientId) throw invalidIdToken('aud');

@@ -3,6 +3,7 @@ import { isCanonicalCompactJws } from '../provider/canonical-jws.ts';
 import { OidcError } from '../errors.ts';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
+import { claimTypeProblem } from '../resource/access-token-claims.ts';
 
 /** The event a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -84,11 +85,12 @@ export class LogoutTokenVerifier {
     const audience = payload.aud;
     if (Array.isArray(audience) ? audience.length !== 1 || audience[0] !== provider.client.clientId : audience !== provider.client.clientId) throw invalid('aud');
     const now = Math.floor(Date.now() / 1000);
-    // Finite numbers only: 1e400 parses to Infinity, which would pass every comparison.
+    // Strings and finite numbers only (1e400 parses to Infinity, which passes every comparison).
+    const typeProblem = claimTypeProblem(payload);
+    if (typeProblem !== undefined) throw invalid(typeProblem);
     const { iat, exp } = payload;
-    if (typeof iat !== 'number' || !Number.isFinite(iat) || iat > now + settings.clockTolerance) throw invalid('iat');
-    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp');
-    if (payload.nbf !== undefined && !Number.isFinite(payload.nbf)) throw invalid('nbf');
+    if (typeof iat !== 'number' || iat > now + settings.clockTolerance) throw invalid('iat');
+    if (typeof exp !== 'number') throw invalid('exp');
     if (typeof payload.jti !== 'string' || payload.jti === '') throw invalid('jti');
     const events = payload['events'];
     const event = typeof events === 'object' && events !== null && !Array.isArray(events)

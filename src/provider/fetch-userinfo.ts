@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { OidcError } from '../errors.ts';
+import { claimTypeProblem } from '../resource/access-token-claims.ts';
 import type { ProviderClient } from './provider-client.ts';
 import { toOidcError } from './provider-error.ts';
 
@@ -73,21 +74,16 @@ async function verifiedUserInfoJwt(provider: ProviderClient, configuration: clie
   const { header, claims } = await provider.verifyProviderJwt(jwt, algorithm, { code: 'provider_error', label: 'signed UserInfo answer' });
   const refuse = (reason: string, message: string): OidcError => new OidcError('provider_error', `The signed UserInfo answer ${message}.`, { reason });
   if (claims['iss'] !== configuration.serverMetadata().issuer) throw refuse('userinfo_iss', 'is from another issuer');
+  const typeProblem = claimTypeProblem(claims);
+  if (typeProblem !== undefined) throw refuse(`userinfo_${typeProblem}`, `has an unusable "${typeProblem}"`);
   const aud = claims['aud'];
-  const audience = Array.isArray(aud) ? aud : [aud];
-  if (audience.some((entry) => typeof entry !== 'string') || !audience.includes(provider.client.clientId)) {
-    throw refuse('userinfo_aud', 'is for another client');
-  }
+  if (!(Array.isArray(aud) ? aud : [aud]).includes(provider.client.clientId)) throw refuse('userinfo_aud', 'is for another client');
   const typ = header['typ'];
   if ((typ !== undefined && (typeof typ !== 'string' || !/^(application\/)?jwt$/i.test(typ))) || OTHER_KIND_CLAIMS.some((name) => name in claims)) {
     throw refuse('userinfo_type', 'is another kind of token');
   }
   const now = Math.floor(Date.now() / 1000);
   const tolerance = provider.settings.clockTolerance;
-  for (const name of ['exp', 'iat', 'nbf'] as const) {
-    const value = claims[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) throw refuse(`userinfo_${name}`, `has an unusable "${name}"`);
-  }
   if (typeof claims['exp'] === 'number' && claims['exp'] <= now - tolerance) throw refuse('userinfo_exp', 'has expired');
   if (typeof claims['iat'] === 'number' && claims['iat'] > now + tolerance) throw refuse('userinfo_iat', 'was issued in the future');
   if (typeof claims['nbf'] === 'number' && claims['nbf'] > now + tolerance) throw refuse('userinfo_nbf', 'is not valid yet');

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 import { TestBrowser } from '../support/browser.ts';
-import { assertRefused, attempt, startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
+import { assertRefused, attempt, flipSignature, startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
@@ -137,10 +137,7 @@ describe('Basic and FAPI-derived RP: ID tokens that must be refused', () => {
   });
 
   test('BAS-10: an RS256 ID token whose signature bytes are flipped is refused (signature) although it came from the token endpoint', async () => {
-    bed.op.signIdToken = async (claims) => {
-      const [h, p, s] = (await bed.op.sign(claims)).split('.') as [string, string, string];
-      return `${h}.${p}.${Buffer.from(Buffer.from(s, 'base64url').map((b) => b ^ 0x5a)).toString('base64url')}`;
-    };
+    bed.op.signIdToken = async (claims) => flipSignature(await bed.op.sign(claims));
     await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'signature');
   });
 
@@ -175,10 +172,7 @@ describe('EXT: ES256 ID tokens when ES256 is the configured algorithm', () => {
 
   test('EXT-04: an ES256 ID token whose signature bytes are flipped is refused (signature)', async () => {
     bed.op.clear();
-    bed.op.signIdToken = async (claims) => {
-      const [h, p, s] = (await bed.op.sign(claims, { key: bed.op.keys[1] })).split('.') as [string, string, string];
-      return `${h}.${p}.${Buffer.from(Buffer.from(s, 'base64url').map((b) => b ^ 0x5a)).toString('base64url')}`;
-    };
+    bed.op.signIdToken = async (claims) => flipSignature(await bed.op.sign(claims, { key: bed.op.keys[1] }));
     try {
       await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'signature');
     } finally {

@@ -15,7 +15,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { discover, findIssuer } from '../../src/index.ts';
 import { assertBearerError, opaqueToken, startBearerApp, type BearerApp } from '../support/bearer-app.ts';
 import { TestBrowser } from '../support/browser.ts';
-import { assertNoSession, assertRefused, attempt, startHostileBed, type Attempt, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
+import { assertNoSession, assertRefused, attempt, flipSignature, startHostileBed, type Attempt, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
 import type { HostileRequest } from '../support/hostile-provider.ts';
 
 /** Asserts a completed login as the provider's subject. */
@@ -30,12 +30,6 @@ function basicClientId(request: HostileRequest): string | undefined {
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   return decodeURIComponent(decoded.slice(0, decoded.indexOf(':')).replace(/\+/g, ' '));
-}
-
-/** `token` with its signature bytes flipped. */
-function flipSignature(token: string): string {
-  const [h, p, s] = token.split('.') as [string, string, string];
-  return `${h}.${p}.${Buffer.from(Buffer.from(s, 'base64url').map((b) => b ^ 0x5a)).toString('base64url')}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -153,3 +153,16 @@ export async function assertRefused(bed: HostileBed, result: Attempt, error: str
   assert.equal(bed.op.count('/userinfo'), 0, 'no UserInfo call');
   await assertNoSession(bed, result.browser);
 }
+
+/**
+ * `token` with every signature byte XOR 0x5A (the certification suite's "invalid signature" case).
+ *
+ * @example
+ * ```ts
+ * bed.op.signIdToken = async (claims) => flipSignature(await bed.op.sign(claims));
+ * ```
+ */
+export function flipSignature(token: string): string {
+  const [h, p, s] = token.split('.') as [string, string, string];
+  return `${h}.${p}.${Buffer.from(Buffer.from(s, 'base64url').map((b) => b ^ 0x5a)).toString('base64url')}`;
+}
