@@ -1,4 +1,5 @@
 import { type Claims, decodeVerifiedJwtPayload } from './claims.ts';
+import { deepFreeze } from './deep-freeze.ts';
 import { OidcError } from './errors.ts';
 import type { CookieSink, RequestView, ResponsePlan } from './http.ts';
 import type { LoginOptions } from './login/start-login.ts';
@@ -44,6 +45,18 @@ function userClaims(claims: Claims, userinfo: Record<string, unknown> | undefine
   return user as Claims;
 }
 
+/** A session's ID token claims, decoded, and the user claims made from them on first use. */
+interface DecodedSession {
+  readonly claims: Claims;
+  user: Claims | undefined;
+}
+
+/**
+ * Decoded claims of frozen (cached, shared) session data. Weak: an entry goes with its session data
+ * when the cookie cache lets it go; there are as many entries as open sessions, not requests.
+ */
+const decodedSessions = new WeakMap<SessionData, DecodedSession>();
+
 /** Per-request state shared between a context and the core that created it. @internal */
 export interface ContextState {
   readonly request: RequestView;
@@ -53,17 +66,17 @@ export interface ContextState {
   /** Set when the session could not be read (store down): protected routes answer 503. */
   readonly loadError: OidcError | undefined;
   /** The provider of a session that ended during this request (a failed refresh): log in there again. */
-  endedProvider?: string;
+  endedProvider: string | undefined;
   /** The bearer token this request was authenticated with (acceptToken, accessControl). */
-  token?: ValidatedToken;
+  token: ValidatedToken | undefined;
   /** Set once a bearer-token guard ran: the session then never stands in for a token. */
-  tokenRoute?: boolean;
+  tokenRoute: boolean | undefined;
   /** Who created this state, so a core accepts only its own contexts. */
   readonly owner: object;
   /** The context this state belongs to (set when the context is made). */
-  context?: RequestContext;
+  context: RequestContext | undefined;
   /** What the framework adapter keeps with the request (e.g. Express's req and res). */
-  native?: unknown;
+  native: unknown;
 }
 
 /** The core services a context calls back into. @internal */
@@ -93,9 +106,8 @@ export interface ContextHost {
 export class RequestContext {
   readonly #host: ContextHost;
   readonly #state: ContextState;
-  #claims: Claims | undefined;
-  #claimsOf: SessionData | undefined;
-  #user: Claims | undefined;
+  #decoded: DecodedSession | undefined;
+  #decodedOf: SessionData | undefined;
   #liveUserinfo: Promise<Record<string, unknown>> | undefined;
 
   constructor(host: ContextHost, state: ContextState) {
@@ -139,26 +151,39 @@ export class RequestContext {
 
   /**
    * Who the user is: UserInfo merged under the verified ID token's claims (which win), without the
-   * protocol claims (`aud`, `exp`, `nonce`, …; those stay in {@link idTokenClaims}).
+   * protocol claims (`aud`, `exp`, `nonce`, …; those stay in {@link idTokenClaims}). Read-only
+   * (frozen): the same object serves every request of the session.
    */
   get user(): Claims | undefined {
-    const claims = this.idTokenClaims;
-    if (claims === undefined) return undefined;
-    this.#user ??= userClaims(claims, this.#data?.userinfo);
-    return this.#user;
-  }
-
-  /** The claims of the ID token received at login (or at the last refresh). */
-  get idTokenClaims(): Claims | undefined {
     const data = this.#data;
     if (data === undefined) return undefined;
-    // Decoded once per session state: a refresh in this request replaces the data, and the cache.
-    if (this.#claimsOf !== data) {
-      this.#claims = decodeVerifiedJwtPayload(data.idToken);
-      this.#user = undefined;
-      this.#claimsOf = data;
+    const decoded = this.#decode(data);
+    decoded.user ??= deepFreeze(userClaims(decoded.claims, data.userinfo));
+    return decoded.user;
+  }
+
+  /** The claims of the ID token received at login (or at the last refresh). Read-only (frozen). */
+  get idTokenClaims(): Claims | undefined {
+    const data = this.#data;
+    return data === undefined ? undefined : this.#decode(data).claims;
+  }
+
+  /**
+   * The session's decoded claims. Decoded once per session state: a refresh in this request
+   * replaces the data, and so the claims. A session opened from the cookie cache is frozen and
+   * shared by the browser's requests, and so are its decoded claims (no base64 and JSON per request).
+   */
+  #decode(data: SessionData): DecodedSession {
+    if (this.#decodedOf === data && this.#decoded !== undefined) return this.#decoded;
+    const shared = Object.isFrozen(data);
+    let decoded = shared ? decodedSessions.get(data) : undefined;
+    if (decoded === undefined) {
+      decoded = { claims: deepFreeze(decodeVerifiedJwtPayload(data.idToken)), user: undefined };
+      if (shared) decodedSessions.set(data, decoded);
     }
-    return this.#claims;
+    this.#decoded = decoded;
+    this.#decodedOf = data;
+    return decoded;
   }
 
   /** The raw ID token (e.g. for `id_token_hint`). */

@@ -5,6 +5,7 @@ import type { Logger } from '../config/options.ts';
 import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import { ExpiringCache } from '../resource/expiring-cache.ts';
 
 /** Past this many bytes a cookie session risks the 16 KB request-header limit of Node's HTTP server. */
@@ -13,13 +14,18 @@ const LARGE_SESSION = 12 * 1024;
 /** Cookie values kept opened in memory: a few MB at most (a session cookie is a few KB). */
 const OPENED_SESSIONS = 1000;
 
-/** Freezes an object and everything in it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
+/**
+ * How many trailing characters of a sealed value key the opened-session cache. The tail is the
+ * AES-GCM tag (16 random-looking bytes), so distinct cookies have distinct tails; a hit is still
+ * confirmed against the whole value. Keying by the whole value would make V8 hash the full 3–4 KB
+ * string on every request.
+ */
+const FINGERPRINT_LENGTH = 24;
+
+/** An opened cookie value: the whole sealed string (to confirm a hit) and its frozen session. */
+interface OpenedCookie {
+  readonly sealed: string;
+  readonly envelope: SessionEnvelope;
 }
 
 /**
@@ -37,7 +43,7 @@ export class CookieSessionBackend implements SessionBackend {
   readonly #sealer: CookieSealer;
   readonly #logger: Logger;
   /** Recently opened cookies → their session; expiry is the session's own (checked by the manager). */
-  readonly #opened = new ExpiringCache<SessionEnvelope>(OPENED_SESSIONS);
+  readonly #opened = new ExpiringCache<OpenedCookie>(OPENED_SESSIONS);
 
   constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, logger: Logger) {
     this.#name = name;
@@ -55,12 +61,13 @@ export class CookieSessionBackend implements SessionBackend {
     if (sealed === undefined) return undefined;
     // The same cookie value opens to the same session every time (it is authenticated, and sealed
     // anew on every change): a browser's repeated requests skip the decryption and the parsing.
-    const opened = this.#opened.get(sealed, 0);
-    if (opened !== undefined) return { envelope: opened };
+    const fingerprint = sealed.slice(-FINGERPRINT_LENGTH);
+    const opened = this.#opened.get(fingerprint, 0);
+    if (opened !== undefined && opened.sealed === sealed) return { envelope: opened.envelope };
     const envelope = this.#sealer.openJson(sealed, this.#name);
     if (!isSessionEnvelope(envelope)) return undefined;
     // Frozen: one object now serves many requests, so nothing may change it in place.
-    this.#opened.set(sealed, deepFreeze(envelope), Number.POSITIVE_INFINITY);
+    this.#opened.set(fingerprint, { sealed, envelope: deepFreeze(envelope) }, Number.POSITIVE_INFINITY);
     return { envelope };
   }
 

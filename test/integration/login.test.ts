@@ -430,3 +430,44 @@ describe('server-side sessions', () => {
     assert.equal((await json(browser, `${bed.appUrl}/profile`)).body['sub'], 'alice', 'recovers with the session intact');
   });
 });
+
+describe('the user of a cookie session', () => {
+  let bed: Testbed;
+  let seen: unknown[] = [];
+  before(async () => {
+    bed = await startTestbed({
+      routes: (app, oidc) => {
+        app.get('/who', oidc.requireLogin(), (req, res) => {
+          const user = req.oidc.user!;
+          seen.push(user);
+          let mutation = 'allowed';
+          try {
+            (user as Record<string, unknown>)['sub'] = 'mallory';
+          } catch {
+            mutation = 'refused';
+          }
+          res.json({ sub: req.oidc.user?.sub, frozen: Object.isFrozen(user) && Object.isFrozen(req.oidc.idTokenClaims), mutation });
+        });
+      },
+    });
+  });
+  after(() => bed.close());
+
+  test('is read-only and shared by the browser\'s requests (decoded once, not per request); no request can change it for the next', async () => {
+    const browser = bed.browser();
+    await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'alice');
+    seen = [];
+    for (let i = 0; i < 3; i++) {
+      const { status, body } = await json(browser, `${bed.appUrl}/who`);
+      assert.equal(status, 200);
+      assert.deepEqual(body, { sub: 'alice', frozen: true, mutation: 'refused' });
+    }
+    assert.equal(seen.length, 3);
+    assert.ok(seen.every((user) => user === seen[0]), 'one decoded user object for the same session cookie');
+    // Another user's session gets its own.
+    const other = bed.browser();
+    await loginThroughProvider(other, `${bed.appUrl}/profile`, 'bob');
+    assert.equal((await json(other, `${bed.appUrl}/who`)).body['sub'], 'bob');
+    assert.notEqual(seen[3], seen[0]);
+  });
+});

@@ -137,3 +137,25 @@ test('BCP-16: server-side sessions are sealed in the store: no tokens in clear, 
   await store.set(`session:${created.id!}`, await store.get(`session:${other.id!}`), 100);
   assert.equal(await manager.read(cookies, () => undefined), undefined, 'a record is bound to its key');
 });
+
+test('the opened-cookie cache: a repeated cookie gives the same frozen session; a value that differs only before its tail is opened on its own (and refused when tampered)', () => {
+  const sealer = new CookieSealer(['k'.repeat(32)], 'session');
+  const backend = new CookieSessionBackend('s', attributes, sealer, { warn: () => {} });
+  const envelope = (sub: string) => ({ v: 1, data: { ...data, idToken: `h.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.s` }, createdAt: 1, touchedAt: 1 });
+  const sealedAlice = sealer.seal(JSON.stringify(envelope('alice')), 's');
+  const first = backend.loadNow(new Map([['s', sealedAlice]]));
+  const again = backend.loadNow(new Map([['s', `${sealedAlice}`]]));
+  assert.ok(first && again);
+  assert.equal(again.envelope, first.envelope, 'the same opened envelope serves the repeated cookie');
+  assert.ok(Object.isFrozen(first.envelope.data), 'shared, so frozen');
+
+  // The cache is keyed by the value's tail (the GCM tag); the whole value must still match. A value
+  // with the same tail and another middle is a tampered cookie: refused, not taken for Alice's.
+  const middle = Math.floor(sealedAlice.length / 2);
+  const flipped = sealedAlice.slice(0, middle) + (sealedAlice[middle] === 'A' ? 'B' : 'A') + sealedAlice.slice(middle + 1);
+  assert.equal(flipped.slice(-24), sealedAlice.slice(-24));
+  assert.equal(backend.loadNow(new Map([['s', flipped]])), undefined);
+  // And Alice's cookie still opens (from the cache or anew) to Alice.
+  const after = backend.loadNow(new Map([['s', sealedAlice]]));
+  assert.match(after!.envelope.data.idToken, new RegExp(Buffer.from('{"sub":"alice"}').toString('base64url')));
+});
