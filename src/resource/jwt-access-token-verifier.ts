@@ -2,12 +2,16 @@ import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions
 import { isCanonicalCompactJws } from '../provider/canonical-jws.ts';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
-import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
+import { deepFreeze } from '../deep-freeze.ts';
+import { type AccessTokenClaims, claimTypeProblem, scopesOf } from './access-token-claims.ts';
 import { ExpiringCache } from './expiring-cache.ts';
 import { TokenRejection } from './token-rejection.ts';
+import type { ValidatedToken } from './validated-token.ts';
 
 /** How JWT access tokens are checked; see `ResourceServerOptions`. */
 export interface JwtVerifierSettings {
+  /** The name of the provider whose tokens these are (it goes into every {@link ValidatedToken}). */
+  readonly provider: string;
   readonly algorithms: readonly string[];
   readonly strict: boolean;
   readonly cacheMaxEntries: number;
@@ -34,19 +38,20 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
  * token (`typ` claim other than `Bearer`), and a sender-constrained token (`cnf`: DPoP or mTLS,
  * which a bearer presentation cannot prove).
  *
- * Verified tokens are kept by the hash of the token until `exp`, so a repeated token costs a map
- * lookup ({@link cached}). Audience and scopes are checked per route, after this.
+ * Verified tokens are kept by the hash of the token until `exp`, as a frozen {@link ValidatedToken}
+ * that every later request with the token shares, so a repeated token costs a map lookup
+ * ({@link cached}). Audience and scopes are checked per route, after this.
  *
  * @example
  * ```ts
- * const verifier = new JwtAccessTokenVerifier(provider, { algorithms: ['RS256'], strict: false, cacheMaxEntries: 10_000 });
- * const claims = verifier.cached(key) ?? await verifier.verify(token, key);
+ * const verifier = new JwtAccessTokenVerifier(provider, { provider: 'default', algorithms: ['RS256'], strict: false, cacheMaxEntries: 10_000 });
+ * const { claims } = verifier.cached(key) ?? await verifier.verify(token, key);
  * ```
  */
 export class JwtAccessTokenVerifier {
   readonly #provider: ProviderClient;
   readonly #settings: JwtVerifierSettings;
-  readonly #cache: ExpiringCache<AccessTokenClaims>;
+  readonly #cache: ExpiringCache<ValidatedToken>;
 
   /** jwtVerify's options, made once (they are the same for every token). */
   readonly #options: JWTVerifyOptions;
@@ -63,8 +68,8 @@ export class JwtAccessTokenVerifier {
     };
   }
 
-  /** The claims of a token verified before and not yet expired, by its hash; no I/O, no crypto. */
-  cached(key: string): AccessTokenClaims | undefined {
+  /** A token verified before and not yet expired, by its hash; no I/O, no crypto. */
+  cached(key: string): ValidatedToken | undefined {
     return this.#cache.get(key, Date.now());
   }
 
@@ -72,7 +77,7 @@ export class JwtAccessTokenVerifier {
    * Verifies a token and caches the result. Throws a {@link TokenRejection} for a bad token, an
    * `OidcError` (502/503) when the provider's metadata or keys cannot be had.
    */
-  async verify(token: string, key: string): Promise<AccessTokenClaims> {
+  async verify(token: string, key: string): Promise<ValidatedToken> {
     const settings = this.#provider.settings;
     const tolerance = settings.clockTolerance;
     // The header is parsed once, by jwtVerify; its `typ` is checked right after (a token of the
@@ -101,8 +106,9 @@ export class JwtAccessTokenVerifier {
     if (exp === undefined) throw new TokenRejection('exp', 'The access token has no expiry.');
     // Kept until it expires, but never longer than MAX_CACHE_SECONDS: a token with an absurd exp
     // must not sit in memory for ever.
-    this.#cache.set(key, claims, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
-    return claims;
+    const validated: ValidatedToken = deepFreeze({ claims, scopes: scopesOf(claims), strategy: 'jwt', provider: this.#settings.provider });
+    this.#cache.set(key, validated, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
+    return validated;
   }
 }
 

@@ -23,10 +23,14 @@ const MAX_FORM_BYTES = 64 * 1024;
  * The bearer token of a request, from the `Authorization: Bearer` header, or — only when enabled —
  * a form-encoded POST body (`access_token`, §2.2) or the query string (§2.3). Returns `undefined`
  * when the request carries none; another scheme (`Basic …`) counts as none (§3.1). Throws an
- * `invalid_request` (400) `OidcError` for `Bearer` without a token, a value outside the b64token
- * syntax, two `Authorization` headers, two `access_token` parameters, or a token sent by two
+ * `invalid_request` (400) `OidcError` for `Bearer` without a token, two `Authorization` headers,
+ * two `access_token` parameters, a parameter outside the b64token syntax, or a token sent by two
  * methods at once (§2). A token in the query string while that is off is refused the same way,
  * with a description that says where it belongs.
+ *
+ * The header token's b64token syntax is left to {@link checkBearerSyntax}, which the caller runs
+ * before using the token for anything but an exact-match cache lookup: a token found in the cache
+ * passed it already, and the check is a regular expression over the whole token.
  *
  * Only small form bodies (a `Content-Length` of at most 64 KiB) are looked into: a token travels
  * in a small form, and a large upload is left whole for the route's own body parser.
@@ -85,10 +89,23 @@ function headerToken(request: RequestView, realm: string): string | undefined {
   if (scheme.toLowerCase() !== 'bearer') return undefined;
   const token = space === -1 ? '' : authorization.slice(space + 1);
   if (token === '') throw bearerError('invalid_request', 'The Authorization header says Bearer but carries no token.', { realm, reason: 'authorization_header' });
-  if (!B64TOKEN.test(token)) {
+  return token;
+}
+
+/**
+ * RFC 6750 §2.1: a header token must be a b64token. Throws the `invalid_request` (400) `OidcError`
+ * otherwise. (Form and query tokens were checked by {@link readBearerToken} already.)
+ *
+ * @example
+ * ```ts
+ * const found = readBearerToken(view, transports);
+ * if (found !== undefined) checkBearerSyntax(found, transports.realm);
+ * ```
+ */
+export function checkBearerSyntax(found: BearerToken, realm: string): void {
+  if (found.source === 'header' && !B64TOKEN.test(found.token)) {
     throw bearerError('invalid_request', 'The Authorization header is malformed: send Bearer, one space, then the token.', { realm, reason: 'authorization_header' });
   }
-  return token;
 }
 
 /**

@@ -5,11 +5,14 @@ import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import { capProviderAnswers } from '../provider/bounded-fetch.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
-import { type AccessTokenClaims, claimTypeProblem } from './access-token-claims.ts';
+import { deepFreeze } from '../deep-freeze.ts';
+import { type AccessTokenClaims, claimTypeProblem, scopesOf } from './access-token-claims.ts';
 import { ExpiringCache } from './expiring-cache.ts';
 import { TokenRejection } from './token-rejection.ts';
+import type { ValidatedToken } from './validated-token.ts';
 
-type Answer = { readonly active: true; readonly claims: AccessTokenClaims } | { readonly active: false; readonly rejection: TokenRejection };
+/** An active answer is kept as the frozen {@link ValidatedToken} every request with the token shares. */
+type Answer = { readonly active: true; readonly token: ValidatedToken } | { readonly active: false; readonly rejection: TokenRejection };
 /** An answer as kept in the shared store; `until` in ms since the epoch. */
 type SharedAnswer =
   | { readonly active: true; readonly claims: AccessTokenClaims; readonly until: number }
@@ -32,24 +35,29 @@ const SHARED_KEY_PREFIX = 'introspection:';
  *
  * @example
  * ```ts
- * const introspector = new TokenIntrospector(provider, config.resourceServer, logger);
- * const claims = await introspector.introspect(token, sha256(token));
+ * const introspector = new TokenIntrospector('default', provider, config.resourceServer, logger, sealer);
+ * const { claims } = await introspector.introspect(token, sha256(token));
  * ```
  */
 export class TokenIntrospector {
+  readonly #name: string;
   readonly #provider: ProviderClient;
   readonly #settings: ResourceServerSettings['introspection'];
   readonly #logger: Logger;
   readonly #cache: ExpiringCache<Answer>;
-  readonly #pending = new Map<string, Promise<AccessTokenClaims>>();
+  readonly #pending = new Map<string, Promise<ValidatedToken>>();
   #configuration: Promise<client.Configuration | undefined> | undefined;
   #warnedUnavailable = false;
   #warnedStore = false;
 
   readonly #sealer: CookieSealer;
 
-  /** @param sealer seals the answers kept in the shared store (`introspection.store`). */
-  constructor(provider: ProviderClient, settings: ResourceServerSettings, logger: Logger, sealer: CookieSealer) {
+  /**
+   * @param name the provider's name (it goes into every {@link ValidatedToken})
+   * @param sealer seals the answers kept in the shared store (`introspection.store`)
+   */
+  constructor(name: string, provider: ProviderClient, settings: ResourceServerSettings, logger: Logger, sealer: CookieSealer) {
+    this.#name = name;
     this.#sealer = sealer;
     this.#provider = provider;
     this.#settings = settings.introspection;
@@ -57,16 +65,16 @@ export class TokenIntrospector {
     this.#cache = new ExpiringCache(settings.cacheMaxEntries);
   }
 
-  /** A cached answer for the token with this hash: its claims, a rejection thrown, or `undefined` if none is cached. */
-  cached(key: string): AccessTokenClaims | undefined {
+  /** A cached answer for the token with this hash: the validated token, a rejection thrown, or `undefined` if none is cached. */
+  cached(key: string): ValidatedToken | undefined {
     const answer = this.#cache.get(key, Date.now());
     if (answer === undefined) return undefined;
     if (!answer.active) throw answer.rejection;
-    return answer.claims;
+    return answer.token;
   }
 
   /** Introspects (or reuses a cached or pending answer). Throws a {@link TokenRejection} or a 503 `OidcError`. */
-  introspect(token: string, key: string): Promise<AccessTokenClaims> {
+  introspect(token: string, key: string): Promise<ValidatedToken> {
     let pending = this.#pending.get(key);
     if (pending === undefined) {
       pending = this.#introspect(token, key).finally(() => this.#pending.delete(key));
@@ -75,14 +83,14 @@ export class TokenIntrospector {
     return pending;
   }
 
-  async #introspect(token: string, key: string): Promise<AccessTokenClaims> {
+  async #introspect(token: string, key: string): Promise<ValidatedToken> {
     const cached = this.cached(key);
     if (cached !== undefined) return cached;
     const shared = await this.#shared(key);
     if (shared !== undefined) {
       this.#cache.set(key, shared.answer, shared.until);
       if (!shared.answer.active) throw shared.answer.rejection;
-      return shared.answer.claims;
+      return shared.answer.token;
     }
     const configuration = await this.#configure();
     if (configuration === undefined) {
@@ -104,14 +112,14 @@ export class TokenIntrospector {
     return this.#remember(key, this.#judge(response));
   }
 
-  #remember(key: string, answer: Answer): AccessTokenClaims {
+  #remember(key: string, answer: Answer): ValidatedToken {
     const now = Date.now();
     if (answer.active) {
       const ttl = this.#settings.cacheTtl * 1000;
-      const exp = answer.claims.exp;
+      const exp = answer.token.claims.exp;
       const until = Math.min(now + ttl, exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000);
       if (ttl > 0 && until > now) this.#keep(key, answer, until);
-      return answer.claims;
+      return answer.token;
     }
     if (this.#settings.inactiveCacheTtl > 0) this.#keep(key, answer, now + this.#settings.inactiveCacheTtl * 1000);
     throw answer.rejection;
@@ -123,7 +131,7 @@ export class TokenIntrospector {
     const store = this.#settings.store;
     if (store === undefined) return;
     const record: SharedAnswer = answer.active
-      ? { active: true, claims: answer.claims, until }
+      ? { active: true, claims: answer.token.claims, until }
       : { active: false, reason: answer.rejection.reason, message: answer.rejection.message, until };
     // Sealed and bound to its key: whoever can write to the store still cannot make a token valid.
     const storeKey = SHARED_KEY_PREFIX + key;
@@ -148,7 +156,7 @@ export class TokenIntrospector {
     // The store's TTL is in whole seconds: the answer's own end is what counts.
     if (typeof r.until !== 'number' || r.until <= Date.now()) return undefined;
     if (r.active === true && typeof r.claims === 'object' && r.claims !== null) {
-      return { answer: { active: true, claims: r.claims }, until: r.until };
+      return { answer: this.#active(r.claims), until: r.until };
     }
     if (r.active === false && typeof r.reason === 'string' && typeof r.message === 'string') {
       return { answer: { active: false, rejection: new TokenRejection(r.reason, r.message) }, until: r.until };
@@ -181,7 +189,11 @@ export class TokenIntrospector {
     }
     const kind = claims['typ'];
     if (typeof kind === 'string' && kind.toLowerCase() !== 'bearer') return inactive('token_type');
-    return { active: true, claims: claims };
+    return this.#active(claims);
+  }
+
+  #active(claims: AccessTokenClaims): Answer {
+    return { active: true, token: deepFreeze({ claims, scopes: scopesOf(claims), strategy: 'introspection', provider: this.#name }) };
   }
 
   /** The configuration introspection runs on, or `undefined` when it cannot run (said once in the log). */

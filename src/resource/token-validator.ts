@@ -5,12 +5,15 @@ import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { audienceList } from '../config/resolve-options.ts';
 import type { OidcError } from '../errors.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
-import { type AccessTokenClaims, audienceMatches, scopesOf } from './access-token-claims.ts';
+import { audienceMatches } from './access-token-claims.ts';
 import { bearerError } from './bearer-error.ts';
 import { missingScopes } from './claim-checks.ts';
 import { JwtAccessTokenVerifier } from './jwt-access-token-verifier.ts';
 import { TokenRejection } from './token-rejection.ts';
 import { TokenIntrospector } from './token-introspector.ts';
+import type { ValidatedToken } from './validated-token.ts';
+
+export type { ValidatedToken } from './validated-token.ts';
 
 /** Per-route token requirements, as `acceptToken()` and `validateToken()` take them. */
 export interface TokenRequirements {
@@ -30,23 +33,6 @@ export interface TokenPolicy {
   readonly strategy: TokenValidationStrategy;
   readonly audience: readonly string[] | undefined;
   readonly scopes: readonly string[];
-}
-
-/**
- * A token that passed every check.
- *
- * @example
- * ```ts
- * const { claims, scopes, strategy } = validated; // strategy: 'jwt' | 'introspection'
- * ```
- */
-export interface ValidatedToken {
-  readonly claims: AccessTokenClaims;
-  readonly scopes: readonly string[];
-  /** How it was checked. */
-  readonly strategy: 'jwt' | 'introspection';
-  /** The provider that issued it. */
-  readonly provider: string;
 }
 
 /** Tokens longer than this are refused before any work (a cost bound; real tokens are far smaller). */
@@ -118,10 +104,31 @@ export class TokenValidator {
    */
   validate(token: string, policy: TokenPolicy): ValidatedToken | Promise<ValidatedToken> {
     if (token.length > MAX_TOKEN_LENGTH) throw this.#invalid(new TokenRejection('too_long', 'The access token is too long.'));
-    // One-shot hash: cheaper than createHash().update().digest() on this hot path.
-    const key = hash('sha256', token, 'base64url');
+    const key = tokenKey(token);
+    const found = this.#lookup(token, key, policy);
+    if (typeof found === 'object') return this.#checkRoute(found, policy);
+    const pending = found === 'jwt' ? this.#jwtVerifier(policy.provider).verify(token, key) : this.#introspector(policy.provider).introspect(token, key);
+    return pending.then((validated) => this.#checkRoute(validated, policy), (error: unknown) => {
+      throw this.#failure(error);
+    });
+  }
+
+  /**
+   * The cached verdict on a token, if there is one — checked against the route's policy (audience,
+   * scopes; those failures throw as in {@link validate}) — or `undefined` when it must be validated.
+   * No I/O, no signature check, no syntax check: a token is only ever cached after it passed all
+   * of them, so an exact match needs none again.
+   */
+  recall(token: string, policy: TokenPolicy): ValidatedToken | undefined {
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    const found = this.#lookup(token, tokenKey(token), policy);
+    return typeof found === 'object' ? this.#checkRoute(found, policy) : undefined;
+  }
+
+  /** The token's cached verdict or — when none is cached — the strategy it gets. A cached refusal throws. */
+  #lookup(token: string, key: string, policy: TokenPolicy): ValidatedToken | 'jwt' | 'introspection' {
     let strategy = policy.strategy;
-    let cached: AccessTokenClaims | undefined;
+    let cached: ValidatedToken | undefined;
     try {
       if (strategy === 'auto') {
         // A verified JWT is found in the JWT cache before its header is parsed again: the
@@ -134,14 +141,11 @@ export class TokenValidator {
     } catch (error) {
       throw this.#failure(error);
     }
-    if (cached !== undefined) return this.#checkRoute(cached, strategy, policy);
-    const pending = strategy === 'jwt' ? this.#jwtVerifier(policy.provider).verify(token, key) : this.#introspector(policy.provider).introspect(token, key);
-    return pending.then((claims) => this.#checkRoute(claims, strategy, policy), (error: unknown) => {
-      throw this.#failure(error);
-    });
+    return cached ?? strategy;
   }
 
-  #checkRoute(claims: AccessTokenClaims, strategy: 'jwt' | 'introspection', policy: TokenPolicy): ValidatedToken {
+  #checkRoute(validated: ValidatedToken, policy: TokenPolicy): ValidatedToken {
+    const { claims, strategy, scopes } = validated;
     if (policy.audience !== undefined && !audienceMatches(claims.aud, policy.audience)) {
       throw this.#invalid(new TokenRejection('aud', 'The access token is not meant for this API (aud).'));
     }
@@ -152,16 +156,14 @@ export class TokenValidator {
       claims['scope'] === undefined && claims['scp'] === undefined && claims.client_id === undefined) {
       throw this.#invalid(new TokenRejection('id_token', 'An ID token is not an access token.'));
     }
-    const scopes = scopesOf(claims);
-    const missing = missingScopes(scopes, policy.scopes);
-    if (missing.length > 0) {
+    if (policy.scopes.length > 0 && missingScopes(scopes, policy.scopes).length > 0) {
       throw bearerError('insufficient_scope', `The access token lacks the scope this needs: ${policy.scopes.join(' ')}.`, {
         realm: this.#settings.realm,
         reason: 'scope',
         scope: policy.scopes,
       });
     }
-    return { claims, scopes, strategy, provider: policy.provider };
+    return validated;
   }
 
   #failure(error: unknown): unknown {
@@ -177,6 +179,7 @@ export class TokenValidator {
     let verifier = this.#jwt.get(name);
     if (verifier === undefined) {
       verifier = new JwtAccessTokenVerifier(this.#provider(name), {
+        provider: name,
         algorithms: this.#settings.algorithms,
         strict: this.#settings.strictJwt,
         cacheMaxEntries: this.#settings.cacheMaxEntries,
@@ -189,7 +192,7 @@ export class TokenValidator {
   #introspector(name: string): TokenIntrospector {
     let introspector = this.#introspection.get(name);
     if (introspector === undefined) {
-      introspector = new TokenIntrospector(this.#provider(name), this.#settings, this.#logger, this.#sealer);
+      introspector = new TokenIntrospector(name, this.#provider(name), this.#settings, this.#logger, this.#sealer);
       this.#introspection.set(name, introspector);
     }
     return introspector;
@@ -208,6 +211,15 @@ export function scopeList(scopes: string | readonly string[] | undefined): reado
   const list = typeof scopes === 'string' ? scopes.split(/\s+/).filter((s) => s !== '') : [...scopes];
   if (list.some((s) => typeof s !== 'string' || s === '' || /\s/.test(s))) throw new TypeError('oidc-kit: scopes must be non-empty strings without spaces (or one space-separated string).');
   return list;
+}
+
+/**
+ * What the token caches are keyed by: the SHA-256 of the token, never the token itself (a heap
+ * dump of the caches gives away no credential). One-shot `hash()`: cheaper than
+ * `createHash().update().digest()` on this hot path.
+ */
+function tokenKey(token: string): string {
+  return hash('sha256', token, 'base64url');
 }
 
 /** Three dot-separated segments, the first non-empty: the shape of a compact JWS (JWE has five). */

@@ -224,6 +224,16 @@ describe('RFC 9068 JWT access tokens', () => {
     assertBearerError(await lenient.bearer(await lab.mint({ scope: 'write' }), '/read-write'), { status: 403, error: 'insufficient_scope', scope: 'read write' });
   });
 
+  test('a cached token is still judged per route: scopes on every request, and a header that differs from it by one character gets the full checks (syntax first)', async () => {
+    const token = await lab.mint({ scope: 'read' });
+    assertAccepted(await lenient.bearer(token, '/api'));
+    assertBearerError(await lenient.bearer(token, '/admin'), { status: 403, error: 'insufficient_scope', reason: 'scope', scope: 'admin' });
+    assertAccepted(await lenient.bearer(token, '/api'));
+    // Not the cached string, so not a cache hit: the b64token syntax is checked, then the signature.
+    assertBearerError(await lenient.bearer(`${token}!`, '/api'), { status: 400, error: 'invalid_request', reason: 'authorization_header' });
+    assertBearerError(await lenient.bearer(`${token}A`, '/api'), { status: 401, error: 'invalid_token' });
+  });
+
   test('AT-15: every token refusal in this suite carried error="invalid_token" (never a bare 401)', () => {
     const refusals = [lenient, strict, rs256, tight].flatMap((app) => app.responses.filter((r) => r.status === 401));
     assert.ok(refusals.length > 50, `only ${refusals.length} refusals seen`);

@@ -4,7 +4,7 @@ import { audienceMatches, claimTypeProblem, scopesOf } from '../../src/resource/
 import { bearerError } from '../../src/resource/bearer-error.ts';
 import { claimIncludes, failedClaim, hasRole, keycloakClientRoles, keycloakRealmRoles, missingScopes } from '../../src/resource/claim-checks.ts';
 import { ExpiringCache } from '../../src/resource/expiring-cache.ts';
-import { readBearerToken } from '../../src/resource/read-bearer-token.ts';
+import { checkBearerSyntax, readBearerToken } from '../../src/resource/read-bearer-token.ts';
 import type { RequestView } from '../../src/http.ts';
 import { OidcError } from '../../src/errors.ts';
 
@@ -112,17 +112,28 @@ function refusedWith(run: () => unknown, reason: string): void {
   assert.throws(run, (error: unknown) => error instanceof OidcError && error.code === 'invalid_request' && error.reason === reason);
 }
 
-test('readBearerToken: the header, case-insensitive scheme; other schemes are no credentials; malformed headers refused', () => {
+/** readBearerToken, then the header syntax check the core runs before using a token it has not cached. */
+function readChecked(request: RequestView): ReturnType<typeof readBearerToken> {
+  const found = readBearerToken(request, transports);
+  if (found !== undefined && !(found instanceof Promise)) checkBearerSyntax(found, transports.realm);
+  return found;
+}
+
+test('readBearerToken + checkBearerSyntax: the header, case-insensitive scheme; other schemes are no credentials; malformed headers refused', () => {
   assert.deepEqual(readBearerToken(view('/', { authorization: 'Bearer abc.DEF-_~+/==' }), transports), { token: 'abc.DEF-_~+/==', source: 'header' });
   assert.deepEqual(readBearerToken(view('/', { authorization: 'bearer t' }), transports), { token: 't', source: 'header' });
   assert.deepEqual(readBearerToken(view('/', { authorization: 'BEARER t' }), transports), { token: 't', source: 'header' });
   assert.equal(readBearerToken(view('/', { authorization: 'Basic dXNlcjpwYXNz' }), transports), undefined);
   assert.equal(readBearerToken(view('/', {}), transports), undefined);
   refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer' }), transports), 'authorization_header');
-  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a b' }), transports), 'authorization_header');
-  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer  a' }), transports), 'authorization_header');
-  refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a=b' }), transports), 'authorization_header');
+  refusedWith(() => readChecked(view('/', { authorization: 'Bearer a b' })), 'authorization_header');
+  refusedWith(() => readChecked(view('/', { authorization: 'Bearer  a' })), 'authorization_header');
+  refusedWith(() => readChecked(view('/', { authorization: 'Bearer a=b' })), 'authorization_header');
   refusedWith(() => readBearerToken(view('/', { authorization: 'Bearer a' }, { count: 2 }), transports), 'authorization_headers');
+  // The syntax is checked apart (a cached token skips it): readBearerToken alone hands it over.
+  assert.deepEqual(readBearerToken(view('/', { authorization: 'Bearer a b' }), transports), { token: 'a b', source: 'header' });
+  checkBearerSyntax({ token: 'abc.DEF-_~+/==', source: 'header' }, 'api');
+  checkBearerSyntax({ token: 'a b', source: 'query' }, 'api'); // query and form tokens were checked by readBearerToken
 });
 
 test('readBearerToken: query tokens only when enabled (escaped names too), never two methods, form bodies only on small urlencoded non-GET requests', async () => {
