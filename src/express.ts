@@ -3,9 +3,9 @@
  * It only translates between Express and the core; every decision is the core's.
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { OpenIDConnectOptions } from './config/options.ts';
+import type { Logger, OpenIDConnectOptions } from './config/options.ts';
 import { OidcError } from './errors.ts';
-import type { ResponsePlan, RequestView } from './http.ts';
+import type { CookieSink, ResponsePlan, RequestView } from './http.ts';
 import {
   type AcceptTokenOptions, type AuthorizationRule, OpenIDConnect as CoreOpenIDConnect, type LoginResult, type RequireLoginOptions,
 } from './openid-connect.ts';
@@ -108,13 +108,13 @@ export class OpenIDConnect extends CoreOpenIDConnect {
       // The common case without promises: an API request, or one without cookies, to a route of the app.
       const ready = this.ownsRoute(view) ? undefined : this.contextNow(view, io);
       if (ready !== undefined) {
-        attach(req, res, ready);
+        attach(req, ready);
         next();
         return;
       }
       this.createContext(view, io)
         .then(async (context) => {
-          attach(req, res, context);
+          attach(req, context);
           const plan = await this.handleRoute(context);
           if (plan === undefined) next();
           else writePlan(res, plan);
@@ -184,7 +184,7 @@ export class OpenIDConnect extends CoreOpenIDConnect {
           next(new Error('oidc-kit: acceptToken() needs app.use(oidc.middleware()) before the route (or resourceServerOnly: true).'));
           return;
         }
-        attach(req, res, this.contextNow(requestView(req), this.#responseIO(res))!);
+        attach(req, this.contextNow(requestView(req), this.#responseIO(res))!);
       }
       // An API route: every answer is JSON, whatever the Accept header says.
       this.#finish(this.guardToken(req.oidc, policy, required), req, res, next, render, true);
@@ -384,16 +384,7 @@ export class OpenIDConnect extends CoreOpenIDConnect {
   }
 
   #responseIO(res: Response): ResponseIO {
-    return {
-      setCookie: (cookie) => {
-        if (!res.headersSent) res.appendHeader('set-cookie', cookie);
-        else this.config.logger.warn('the session changed after the response was sent, so its cookie could not be updated; finish session work (e.g. await req.oidc.accessToken()) before sending');
-      },
-      send: (plan) => writePlan(res, plan),
-      setHeader: (name, value) => {
-        if (!res.headersSent) res.setHeader(name, value);
-      },
-    };
+    return new ExpressResponseIO(res, this.config.logger);
   }
 }
 
@@ -412,30 +403,85 @@ interface NativeRequest {
 }
 
 /** Puts the context on the request, and the request on the context (for the adapter's own use). */
-function attach(req: Request, res: Response, context: RequestContext): void {
+function attach(req: Request, context: RequestContext): void {
   req.oidc = context;
-  RequestContext.stateOf(context).native = { req, res } satisfies NativeRequest;
+  // Only req: Express links the response to it (req.res), one object less per request.
+  RequestContext.stateOf(context).native = req;
 }
 
 function nativeOf(context: RequestContext): NativeRequest | undefined {
-  return RequestContext.stateOf(context).native as NativeRequest | undefined;
+  const req = RequestContext.stateOf(context).native as Request | undefined;
+  return req === undefined ? undefined : { req, res: req.res! };
 }
 
 function requestView(req: Request): RequestView {
-  return {
-    method: req.method,
-    url: req.originalUrl,
-    header(name) {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-    headerCount(name) {
-      let count = 0;
-      for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]?.toLowerCase() === name) count += 1;
-      return count;
-    },
-    readBody: (maxBytes) => readBody(req, maxBytes),
-  };
+  return new ExpressRequestView(req);
+}
+
+/**
+ * The core's view of an Express request. A class rather than an object of closures: one small
+ * allocation per request on the hot path.
+ */
+class ExpressRequestView implements RequestView {
+  readonly #req: Request;
+
+  constructor(req: Request) {
+    this.#req = req;
+  }
+
+  get method(): string {
+    return this.#req.method;
+  }
+
+  get url(): string {
+    return this.#req.originalUrl;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.#req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  headerCount(name: string): number {
+    const raw = this.#req.rawHeaders;
+    let count = 0;
+    // Lengths first: most headers are skipped without making a lower-case copy of their name.
+    for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) count += 1;
+    return count;
+  }
+
+  readBody(maxBytes: number): Promise<string | undefined> {
+    return readBody(this.#req, maxBytes);
+  }
+}
+
+/** How the core writes to an Express response; one object per request, like {@link ExpressRequestView}. */
+class ExpressResponseIO implements ResponseIO {
+  readonly #res: Response;
+  readonly #logger: Logger;
+  #sink: CookieSink | undefined;
+
+  constructor(res: Response, logger: Logger) {
+    this.#res = res;
+    this.#logger = logger;
+  }
+
+  /** A function (the core passes it on as a sink), made on first use: most requests set no cookie. */
+  get setCookie(): CookieSink {
+    this.#sink ??= (cookie) => {
+      if (!this.#res.headersSent) this.#res.appendHeader('set-cookie', cookie);
+      else this.#logger.warn('the session changed after the response was sent, so its cookie could not be updated; finish session work (e.g. await req.oidc.accessToken()) before sending');
+    };
+    return this.#sink;
+  }
+
+  send(plan: ResponsePlan): void {
+    writePlan(this.#res, plan);
+  }
+
+  setHeader(name: string, value: string): void {
+    if (!this.#res.headersSent) this.#res.setHeader(name, value);
+  }
 }
 
 /**
