@@ -75,7 +75,7 @@ export interface ContextState {
   readonly owner: object;
   /** The context this state belongs to (set when the context is made). */
   context: RequestContext | undefined;
-  /** What the framework adapter keeps with the request (e.g. Express's req and res). */
+  /** What the framework adapter keeps with the request (Express: req, which links to res). */
   native: unknown;
 }
 
