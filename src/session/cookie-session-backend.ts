@@ -6,27 +6,13 @@ import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
 import { deepFreeze } from '../deep-freeze.ts';
-import { ExpiringCache } from '../resource/expiring-cache.ts';
+import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
 
 /** Past this many bytes a cookie session risks the 16 KB request-header limit of Node's HTTP server. */
 const LARGE_SESSION = 12 * 1024;
 
 /** Cookie values kept opened in memory: a few MB at most (a session cookie is a few KB). */
 const OPENED_SESSIONS = 1000;
-
-/**
- * How many trailing characters of a sealed value key the opened-session cache. The tail is the
- * AES-GCM tag (16 random-looking bytes), so distinct cookies have distinct tails; a hit is still
- * confirmed against the whole value. Keying by the whole value would make V8 hash the full 3–4 KB
- * string on every request.
- */
-const FINGERPRINT_LENGTH = 24;
-
-/** An opened cookie value: the whole sealed string (to confirm a hit) and its frozen session. */
-interface OpenedCookie {
-  readonly sealed: string;
-  readonly envelope: SessionEnvelope;
-}
 
 /**
  * Sessions kept entirely in an encrypted cookie (chunked past ~4 KB). Stateless: any instance with
@@ -42,8 +28,8 @@ export class CookieSessionBackend implements SessionBackend {
   readonly #attributes: CookieAttributes;
   readonly #sealer: CookieSealer;
   readonly #logger: Logger;
-  /** Recently opened cookies → their session; expiry is the session's own (checked by the manager). */
-  readonly #opened = new ExpiringCache<OpenedCookie>(OPENED_SESSIONS);
+  /** Recently opened cookie values → their frozen session; expiry is the session's own (checked by the manager). */
+  readonly #opened = new OpenedSealCache<SessionEnvelope>(OPENED_SESSIONS);
 
   constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, logger: Logger) {
     this.#name = name;
@@ -61,13 +47,12 @@ export class CookieSessionBackend implements SessionBackend {
     if (sealed === undefined) return undefined;
     // The same cookie value opens to the same session every time (it is authenticated, and sealed
     // anew on every change): a browser's repeated requests skip the decryption and the parsing.
-    const fingerprint = sealed.slice(-FINGERPRINT_LENGTH);
-    const opened = this.#opened.get(fingerprint, 0);
-    if (opened !== undefined && opened.sealed === sealed) return { envelope: opened.envelope };
+    const opened = this.#opened.get(sealed, this.#name);
+    if (opened !== undefined) return { envelope: opened };
     const envelope = this.#sealer.openJson(sealed, this.#name);
     if (!isSessionEnvelope(envelope)) return undefined;
     // Frozen: one object now serves many requests, so nothing may change it in place.
-    this.#opened.set(fingerprint, { sealed, envelope: deepFreeze(envelope) }, Number.POSITIVE_INFINITY);
+    this.#opened.set(sealed, this.#name, deepFreeze(envelope));
     return { envelope };
   }
 

@@ -103,21 +103,31 @@ export class RedisStore implements SessionStore {
     return reply === 'OK';
   }
 
-  /** Runs one command, failing fast while disconnected and after `commandTimeout`. */
-  async #run<T>(command: string, call: () => Promise<T>): Promise<T> {
-    if (this.#client.isReady === false) throw new RedisStoreError(`Redis is not connected (${command} not sent).`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer ${command} within ${this.#timeout} ms.`)), this.#timeout);
+  /**
+   * Runs one command, failing fast while disconnected and after `commandTimeout`. One timer and
+   * one promise per command (not `Promise.race`): this runs on every request of a store session.
+   */
+  #run<T>(command: string, call: () => Promise<T>): Promise<T> {
+    if (this.#client.isReady === false) return Promise.reject(new RedisStoreError(`Redis is not connected (${command} not sent).`));
+    return new Promise<T>((resolve, reject) => {
+      const failed = (error: unknown): void => {
+        clearTimeout(timer);
+        reject(new RedisStoreError(`Redis ${command} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      };
+      // After the timeout, a late answer or failure settles nothing: the request has had its 503.
+      const timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer ${command} within ${this.#timeout} ms.`)), this.#timeout);
+      let pending: Promise<T>;
+      try {
+        pending = call();
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      pending.then((value) => {
+        clearTimeout(timer);
+        resolve(value);
+      }, failed);
     });
-    try {
-      return await Promise.race([call(), timeout]);
-    } catch (error) {
-      if (error instanceof RedisStoreError) throw error;
-      throw new RedisStoreError(`Redis ${command} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }
 

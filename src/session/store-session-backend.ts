@@ -3,6 +3,8 @@ import { clearChunkedCookie, readChunkedCookie } from '../cookies/chunked-cookie
 import { type CookieAttributes, serializeCookie } from '../cookies/cookie-header.ts';
 import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import { OidcError } from '../errors.ts';
+import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
+import { deepFreeze } from '../deep-freeze.ts';
 import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
@@ -12,6 +14,8 @@ import type { SessionStore } from './session-store.ts';
 export const SESSION_KEY_PREFIX = 'session:';
 /** Store keys of the per-session locks: `session-lock:<id>`. */
 const LOCK_KEY_PREFIX = 'session-lock:';
+/** Session cookies and store records kept opened in memory: a few MB at most. */
+const OPENED_SESSIONS = 1000;
 
 /**
  * Sessions kept server-side in a {@link SessionStore}; the cookie holds only the session id,
@@ -31,6 +35,14 @@ export class StoreSessionBackend implements SessionBackend {
   readonly #store: SessionStore;
 
   readonly #lockSeconds: number;
+  /** Session cookie values → the session id they hold. */
+  readonly #openedIds = new OpenedSealCache<string>(OPENED_SESSIONS);
+  /**
+   * Store records → their frozen session. The store is still read on every request (a session
+   * deleted or changed by another instance is seen at once); only an unchanged record skips the
+   * decryption and the parsing.
+   */
+  readonly #openedRecords = new OpenedSealCache<SessionEnvelope>(OPENED_SESSIONS);
 
   /** @param lockSeconds how long a session's lock lasts if its holder dies (longer than a refresh may take). */
   constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lockSeconds = 15) {
@@ -44,8 +56,12 @@ export class StoreSessionBackend implements SessionBackend {
   async load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
     const sealed = readChunkedCookie(cookies, this.#name);
     if (sealed === undefined) return undefined;
-    const id = this.#sealer.open(sealed, this.#name);
-    if (id === undefined) return undefined;
+    let id = this.#openedIds.get(sealed, this.#name);
+    if (id === undefined) {
+      id = this.#sealer.open(sealed, this.#name);
+      if (id === undefined) return undefined;
+      this.#openedIds.set(sealed, this.#name, id);
+    }
     return this.reload(id);
   }
 
@@ -73,9 +89,15 @@ export class StoreSessionBackend implements SessionBackend {
   async reload(id: string): Promise<LoadedSession | undefined> {
     const key = SESSION_KEY_PREFIX + id;
     const record = await this.#call(() => this.#store.get(key));
+    if (typeof record !== 'string') return undefined;
+    const opened = this.#openedRecords.get(record, key);
+    if (opened !== undefined) return { envelope: opened, id };
     // Sealed and bound to its key: whoever can write to the store still cannot forge or move a session.
     const envelope = this.#sealer.openJson(record, key);
-    return isSessionEnvelope(envelope) ? { envelope, id } : undefined;
+    if (!isSessionEnvelope(envelope)) return undefined;
+    // Frozen: one object now serves every request that reads this record, so nothing may change it in place.
+    this.#openedRecords.set(record, key, deepFreeze(envelope));
+    return { envelope, id };
   }
 
   async exclusive<T>(id: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
