@@ -1,26 +1,28 @@
 /**
  * The load generator, in a process of its own (pinned to its own core by the runner): autocannon
- * against one URL, every request with the same headers, or — with a tokens file — a different
- * bearer token on every request, cycling through the file. Prints autocannon's result as JSON.
+ * against one URL, every request with the same headers, or — with a variants file — one header
+ * (a bearer token, a session cookie) different on every request, cycling through the file's lines.
+ * Prints autocannon's result as JSON.
  *
- *   node bench/loadgen.ts '{"url":…,"connections":50,"duration":10,"headers":{…},"tokensFile":…}'
+ *   node bench/loadgen.ts '{"url":…,"connections":50,"duration":10,"headers":{…},"variants":{"header":"authorization","file":…}}'
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as {
-  url: string; connections: number; duration: number; headers: Record<string, string>; tokensFile?: string;
+  url: string; connections: number; duration: number; headers: Record<string, string>; variants?: { header: string; file: string };
 };
-const tokens = options.tokensFile === undefined ? undefined : readFileSync(options.tokensFile, 'utf8').split('\n').filter(Boolean);
+const variants = options.variants;
+const values = variants === undefined ? undefined : readFileSync(variants.file, 'utf8').split('\n').filter(Boolean);
 let next = 0;
 const result = await autocannon({
   url: options.url,
   connections: options.connections,
   duration: options.duration,
   headers: options.headers,
-  ...(tokens === undefined ? {} : {
+  ...(variants === undefined || values === undefined ? {} : {
     requests: [{
-      setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]!}` } }),
+      setupRequest: (request) => ({ ...request, headers: { ...request.headers, [variants.header]: values[next++ % values.length]! } }),
     }],
   }),
 });

@@ -17,12 +17,13 @@
  * quick.json and quick.md instead (git-ignored), so a smoke run never replaces a full run's record.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { loginThroughProvider, TestBrowser } from '../test/support/browser.ts';
+import { distinctCookieSessions, distinctStoreSessions } from './distinct-sessions.ts';
 import { CookieJar } from '../test/support/cookie-jar.ts';
 import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
 import { API_JWT, API_OPAQUE, APPS, appUrl, CLIENT_ID, CLIENT_SECRET, HOST, ISSUER, OP_STATS_PORT } from './config.ts';
@@ -35,6 +36,11 @@ const CONNECTIONS = Number(process.env['CONNECTIONS'] ?? 50);
 const LOGINS = QUICK ? 3 : Number(process.env['LOGINS'] ?? 30);
 /** Distinct JWTs for the unique runs: more than oidc-kit's verified-token cache holds (10 000), so none is found there again. */
 const UNIQUE_TOKENS = QUICK ? 12_000 : 30_000;
+/** Distinct sessions for the churn runs: many times the 1 000 opened sessions oidc-kit keeps. */
+const UNIQUE_SESSIONS = QUICK ? 3_000 : 30_000;
+/** Memory under churn: seconds of load per app with a different session or token on every request, and how often RSS is sampled. */
+const CHURN_SECONDS = QUICK ? 3 : Number(process.env['CHURN'] ?? 60);
+const CHURN_SAMPLE_SECONDS = QUICK ? 1 : 5;
 const DIR = import.meta.dirname;
 const RESULTS = join(DIR, 'results');
 const hasTaskset = (() => {
@@ -49,8 +55,11 @@ const PIN = process.env['PIN'] === undefined ? hasTaskset && availableParallelis
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const children = new Set<ChildProcess>();
+/** The token and session lists handed to the load generator, deleted at the end. */
+const temporaryFiles: string[] = [];
 const stopAll = (): void => {
   for (const child of children) child.kill('SIGTERM');
+  for (const file of temporaryFiles) rmSync(file, { force: true });
 };
 process.on('exit', stopAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -105,8 +114,11 @@ async function providerCalls(reset: boolean): Promise<number> {
 
 interface LoadResult { rps: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
 
-function load(url: string, headers: Record<string, string>, duration: number, tokensFile?: string): Promise<LoadResult> {
-  const child = node('1', [join(DIR, 'loadgen.ts'), JSON.stringify({ url, connections: CONNECTIONS, duration, headers, tokensFile })]);
+/** A header that differs on every request: its values, one per line of `file`, cycled through. */
+interface Variants { header: string; file: string }
+
+function load(url: string, headers: Record<string, string>, duration: number, variants?: Variants): Promise<LoadResult> {
+  const child = node('1', [join(DIR, 'loadgen.ts'), JSON.stringify({ url, connections: CONNECTIONS, duration, headers, variants })]);
   let output = '';
   let errors = '';
   child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -186,7 +198,7 @@ for (const name of names) {
 // Credentials.
 const headers: Record<string, Record<string, string>> = {};
 const bad: Record<string, Record<string, string>> = {};
-let tokensFile: string | undefined;
+let uniqueTokens: Variants | undefined;
 const jwt = names.some((n) => APPS[n]!.credentials === 'jwt') ? await clientCredentials(API_JWT) : undefined;
 const opaque = names.some((n) => APPS[n]!.credentials === 'opaque') ? await clientCredentials(API_OPAQUE) : undefined;
 if (names.some((n) => APPS[n]!.credentials === 'jwt-unique')) {
@@ -199,8 +211,9 @@ if (names.some((n) => APPS[n]!.credentials === 'jwt-unique')) {
       .setIssuedAt(now).setExpirationTime(now + 3600)
       .sign(es.privateKey));
   }
-  tokensFile = join(tmpdir(), `oidc-kit-bench-tokens-${process.pid}.txt`);
-  writeFileSync(tokensFile, tokens.join('\n'));
+  uniqueTokens = { header: 'authorization', file: join(tmpdir(), `oidc-kit-bench-tokens-${process.pid}.txt`) };
+  temporaryFiles.push(uniqueTokens.file);
+  writeFileSync(uniqueTokens.file, tokens.map((token) => `Bearer ${token}`).join('\n'));
   headers['__first-unique'] = { authorization: `Bearer ${tokens[0]!}` };
 }
 for (const name of names) {
@@ -237,7 +250,7 @@ for (const name of names) {
 
 // Warm-up, then interleaved rounds.
 const loadFor = (name: string, duration: number): Promise<LoadResult> =>
-  load(`${appUrl(name)}/protected`, APPS[name]!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, APPS[name]!.credentials === 'jwt-unique' ? tokensFile : undefined);
+  load(`${appUrl(name)}/protected`, APPS[name]!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, APPS[name]!.credentials === 'jwt-unique' ? uniqueTokens : undefined);
 if (WARMUP > 0) {
   console.log(`\nwarm-up ${WARMUP}s each`);
   for (const name of names) await loadFor(name, WARMUP);
@@ -271,6 +284,41 @@ for (let round = 1; round <= ROUNDS; round++) {
     const entry: Round = { ...result, round, cpuUsPerRequest: (cpu / Math.max(1, result.total)) * 1e6, providerCalls: await providerCalls(false), rssMb: rssMb(pid) };
     rounds[name]!.push(entry);
     console.log(`round ${round} ${name.padEnd(28)} ${fixed(entry.rps).padStart(6)} req/s  p99 ${entry.p99} ms  cpu ${fixed(entry.cpuUsPerRequest)} µs/req  provider calls ${entry.providerCalls}  rss ${fixed(entry.rssMb, 1)} MB  non-2xx ${entry.non2xx} errors ${entry.errors}`);
+  }
+}
+
+// Memory under churn: a longer run per app in which every request carries a session or token the
+// app has not seen before (cycling through many more than its caches hold), RSS sampled as it runs.
+// Bare Express gets the cookie sessions too (it ignores them): the reference for the RSS.
+interface Churn { variants: Variants; distinct: number; rps: number; failed: number; rss: number[] }
+const churn: Record<string, Churn> = {};
+if (CHURN_SECONDS > 0) {
+  const variantsFile = (label: string, values: string[], header: string): Variants => {
+    const file = join(tmpdir(), `oidc-kit-bench-${label}-${process.pid}.txt`);
+    writeFileSync(file, values.join('\n'));
+    temporaryFiles.push(file);
+    return { header, file };
+  };
+  const churnRuns: Array<[string, Variants, number]> = [];
+  if (names.includes('oidc-kit-session')) {
+    const cookieSessions = variantsFile('cookie-sessions', distinctCookieSessions(headers['oidc-kit-session']!['cookie']!, UNIQUE_SESSIONS), 'cookie');
+    churnRuns.push(['bare-express', cookieSessions, UNIQUE_SESSIONS], ['oidc-kit-session', cookieSessions, UNIQUE_SESSIONS]);
+  }
+  if (names.includes('oidc-kit-session-redis') && redis !== undefined) {
+    churnRuns.push(['oidc-kit-session-redis', variantsFile('store-sessions', await distinctStoreSessions(headers['oidc-kit-session-redis']!['cookie']!, UNIQUE_SESSIONS, redis.url), 'cookie'), UNIQUE_SESSIONS]);
+  }
+  if (names.includes('oidc-kit-bearer-jwt-unique') && uniqueTokens !== undefined) churnRuns.push(['oidc-kit-bearer-jwt-unique', uniqueTokens, UNIQUE_TOKENS]);
+  console.log(`\nmemory under churn: ${CHURN_SECONDS}s each, RSS every ${CHURN_SAMPLE_SECONDS}s`);
+  for (const [name, variants, distinct] of churnRuns) {
+    await sleep(500);
+    const pid = servers[name]!.pid!;
+    const rss = [rssMb(pid)];
+    const sampler = setInterval(() => rss.push(rssMb(pid)), CHURN_SAMPLE_SECONDS * 1000);
+    const result = await load(`${appUrl(name)}/protected`, {}, CHURN_SECONDS, variants);
+    clearInterval(sampler);
+    rss.push(rssMb(pid));
+    churn[name] = { variants, distinct, rps: result.rps, failed: result.non2xx + result.errors + result.timeouts, rss };
+    console.log(`churn ${name.padEnd(28)} ${fixed(result.rps).padStart(6)} req/s  ${distinct} distinct  failed ${churn[name].failed}  rss ${rss.map((r) => fixed(r)).join(' ')} MB`);
   }
 }
 
@@ -328,8 +376,12 @@ for (const s of summary.filter((x) => x.name.startsWith('oidc-kit'))) {
   targetLines.push(`- ${s.name}: p99 ${s.p99_ms} ms vs bare ${bareP99} ms (${s.p99_ms <= bareP99 * 1.2 ? 'within' : 'over'} 1.2×), RSS ${s.rss_mb} MB vs bare ${fixed(bareRss, 1)} MB (${s.rss_mb - bareRss <= 30 ? 'within' : 'over'} +30 MB), provider calls ${s.provider_calls}`);
 }
 for (const [name, s] of Object.entries(preflight)) if (name.startsWith('oidc-kit-session') && s.setCookie) targetLines.push(`- ${name}: a request that changes nothing carried Set-Cookie (missed)`);
-// Memory under churn: RSS after each round (the unique-token app sees 30 000 distinct tokens a round).
+// RSS after each round (the unique-token app sees 30 000 distinct tokens a round), and during the churn runs.
 const rssLines = summary.filter((s) => !s.anchor).map((s) => `| ${s.name} | ${rounds[s.name]!.map((r) => fixed(r.rssMb, 1)).join(' → ')} |`);
+/** RSS growth over the second half of a churn run: near zero when the caches are bounded. */
+const secondHalfGrowth = (rss: number[]): number => rss.at(-1)! - rss[Math.floor((rss.length - 1) / 2)]!;
+const churnLines = Object.entries(churn).map(([name, c]) =>
+  `| ${name} | ${c.variants.header === 'cookie' ? 'sessions' : 'tokens'}, ${c.distinct} distinct | ${fixed(c.rps)} | ${c.failed} | ${c.rss.map((r) => fixed(r)).join(' → ')} | ${secondHalfGrowth(c.rss) >= 0 ? '+' : ''}${fixed(secondHalfGrowth(c.rss), 1)} |`);
 const loginLines = Object.entries(loginCost).map(([name, c]) => `| ${name} | ${fixed(c.perSecond, 1)} | ${fixed(c.appCpuMs, 2)} |`);
 const markdown = `# Benchmark run ${new Date().toISOString()}${QUICK ? ' (quick: one short round, not a measurement)' : ''}
 
@@ -341,12 +393,18 @@ ${table}
 Targets (on the medians; timing is never asserted):
 ${targetLines.join('\n')}
 
-RSS after each round, MB (bounded caches: it levels off under churn):
+RSS after each round, MB:
 
 | app | RSS per round |
 | --- | --- |
 ${rssLines.join('\n')}
+${churnLines.length === 0 ? '' : `
+Memory under churn: ${CHURN_SECONDS} s per app, every request with a session or token the app has not opened recently (cycling through many more than its caches hold: 1 000 opened sessions, 10 000 verified tokens), RSS sampled every ${CHURN_SAMPLE_SECONDS} s. Bounded caches show as RSS that levels off: the last column is the growth over the second half of the run. Bare Express gets the same session cookies (and ignores them).
 
+| app | requests carry | req/s | failed | RSS, MB | 2nd-half growth, MB |
+| --- | --- | ---: | ---: | --- | ---: |
+${churnLines.join('\n')}
+`}
 Cost of a login (sequential, end to end through the provider's form; app CPU per login, /login + /callback):
 
 | app | logins/s | app CPU ms/login |
