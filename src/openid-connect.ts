@@ -518,10 +518,11 @@ export class OpenIDConnect {
     let validated;
     try {
       // A token seen before: its cached verdict, with no syntax check, crypto or I/O again.
-      validated = this.#tokens.recall(found.token, policy);
+      const key = this.#tokens.keyFor(found.token);
+      validated = this.#tokens.recall(found.token, policy, key);
       if (validated === undefined) {
         checkBearerSyntax(found, this.config.resourceServer.realm);
-        validated = this.#tokens.validate(found.token, policy);
+        validated = this.#tokens.validate(found.token, policy, key);
       }
     } catch (error) {
       return asOidcError(error);

@@ -102,9 +102,9 @@ export class TokenValidator {
    * (or rejects with) an `OidcError`: `invalid_token` 401, `insufficient_scope` 403, or the
    * provider's 502/503.
    */
-  validate(token: string, policy: TokenPolicy): ValidatedToken | Promise<ValidatedToken> {
+  validate(token: string, policy: TokenPolicy, key?: string): ValidatedToken | Promise<ValidatedToken> {
     if (token.length > MAX_TOKEN_LENGTH) throw this.#invalid(new TokenRejection('too_long', 'The access token is too long.'));
-    const key = tokenKey(token);
+    key ??= tokenKey(token);
     const found = this.#lookup(token, key, policy);
     if (typeof found === 'object') return this.#checkRoute(found, policy);
     const pending = found === 'jwt' ? this.#jwtVerifier(policy.provider).verify(token, key) : this.#introspector(policy.provider).introspect(token, key);
@@ -117,12 +117,19 @@ export class TokenValidator {
    * The cached verdict on a token, if there is one — checked against the route's policy (audience,
    * scopes; those failures throw as in {@link validate}) — or `undefined` when it must be validated.
    * No I/O, no signature check, no syntax check: a token is only ever cached after it passed all
-   * of them, so an exact match needs none again.
+   * of them, so an exact match needs none again. Give {@link validate} the same `key` (from
+   * {@link keyFor}) after a miss, so that a new token is hashed once.
    */
-  recall(token: string, policy: TokenPolicy): ValidatedToken | undefined {
+  recall(token: string, policy: TokenPolicy, key?: string): ValidatedToken | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
-    const found = this.#lookup(token, tokenKey(token), policy);
+    key ??= tokenKey(token);
+    const found = this.#lookup(token, key, policy);
     return typeof found === 'object' ? this.#checkRoute(found, policy) : undefined;
+  }
+
+  /** The token's cache key, or `undefined` for a token too long to be one (never hashed: it is refused). */
+  keyFor(token: string): string | undefined {
+    return token.length > MAX_TOKEN_LENGTH ? undefined : tokenKey(token);
   }
 
   /** The token's cached verdict or — when none is cached — the strategy it gets. A cached refusal throws. */

@@ -40,3 +40,31 @@ test('sealed cookies: a re-spelled value does not open', () => {
   assert.equal(sealer.open(respelled(sealed), 'oidc_session'), undefined);
   assert.equal(sealer.open(`${sealed.slice(0, 5)}.${sealed.slice(5)}`, 'oidc_session'), undefined, 'a character the decoder skips');
 });
+
+test('compact JWS: the string check agrees with decoding and re-encoding, on random parts of every length and alphabet', () => {
+  // The reference definition: a part is canonical when decoding and encoding it again gives it back.
+  const reference = (token: string): boolean => {
+    const parts = token.split('.');
+    return parts.length === 3 && parts.every((part) => /^[A-Za-z0-9_-]*$/.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part);
+  };
+  const characters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.* ';
+  let seed = 12345;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const part = (): string => Array.from({ length: random(12) }, () => characters[random(random(4) === 0 ? characters.length : 64)]).join('');
+  let canonical = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const token = random(3) === 0 ? `${part()}.${part()}` : `${part()}.${part()}.${part()}`;
+    assert.equal(isCanonicalCompactJws(token), reference(token), JSON.stringify(token));
+    if (reference(token)) canonical++;
+  }
+  assert.ok(canonical > 1000, 'the sample holds canonical tokens too');
+  // Real tokens: every length of signature, canonical or re-spelled.
+  for (let bytes = 1; bytes < 70; bytes++) {
+    const signature = Buffer.alloc(bytes, bytes * 37).toString('base64url');
+    assert.equal(isCanonicalCompactJws(`eyJhbGciOiJFUzI1NiJ9.e30.${signature}`), true);
+    if (bytes % 3 !== 0) assert.equal(isCanonicalCompactJws(`eyJhbGciOiJFUzI1NiJ9.e30.${respelled(signature)}`), false);
+  }
+});
