@@ -53,7 +53,8 @@ interface DecodedSession {
 
 /**
  * Decoded claims of frozen (cached, shared) session data. Weak: an entry goes with its session data
- * when the cookie cache lets it go; there are as many entries as open sessions, not requests.
+ * when the cache of opened sessions (cookie values or store records) lets it go; there are as many
+ * entries as open sessions, not requests.
  */
 const decodedSessions = new WeakMap<SessionData, DecodedSession>();
 
@@ -170,8 +171,9 @@ export class RequestContext {
 
   /**
    * The session's decoded claims. Decoded once per session state: a refresh in this request
-   * replaces the data, and so the claims. A session opened from the cookie cache is frozen and
-   * shared by the browser's requests, and so are its decoded claims (no base64 and JSON per request).
+   * replaces the data, and so the claims. A session that comes from a cache of opened sessions
+   * (cookie values, store records) is frozen and shared by the browser's requests, and so are its
+   * decoded claims (no base64 and JSON per request).
    */
   #decode(data: SessionData): DecodedSession {
     if (this.#decodedOf === data && this.#decoded !== undefined) return this.#decoded;
