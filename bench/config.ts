@@ -22,6 +22,8 @@ export interface AppSpec {
   readonly anchor?: boolean;
   /** Needs a redis-server (skipped with a note when there is none). */
   readonly redis?: boolean;
+  /** Runs the library as it was at `BASELINE` (an A/B run; see run.ts). */
+  readonly baseline?: boolean;
 }
 
 export const APPS: Readonly<Record<string, AppSpec>> = {
@@ -37,4 +39,27 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   'introspection-uncached': { port: 4310, file: 'apps/introspection-uncached.ts', credentials: 'opaque', anchor: true },
 };
 
-export const appUrl = (name: string): string => `http://${HOST}:${APPS[name]!.port}`;
+/**
+ * `BASELINE=<git ref> npm run bench` runs every oidc-kit app twice: as this checkout has it, and as
+ * `<app>@baseline`, the same app file with the library as it was at the ref, on its own port.
+ */
+export const BASELINE_SUFFIX = '@baseline';
+const BASELINE_PORT_OFFSET = 100;
+
+/**
+ * An app's spec by name, baseline variants included (undefined for an unknown name; anchors and
+ * bare Express have no baseline variant: they do not use the library).
+ *
+ * @example
+ * ```ts
+ * appSpec('oidc-kit-session@baseline'); // { port: 4402, file: 'apps/oidc-kit-session.ts', …, baseline: true }
+ * ```
+ */
+export function appSpec(name: string): AppSpec | undefined {
+  if (!name.endsWith(BASELINE_SUFFIX)) return APPS[name];
+  const spec = APPS[name.slice(0, -BASELINE_SUFFIX.length)];
+  if (spec === undefined || spec.anchor === true || spec.credentials === 'none') return undefined;
+  return { ...spec, port: spec.port + BASELINE_PORT_OFFSET, baseline: true };
+}
+
+export const appUrl = (name: string): string => `http://${HOST}:${appSpec(name)!.port}`;

@@ -8,14 +8,17 @@ import { createServer } from 'node:http';
 import type { JWK } from 'jose';
 import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
 import { startDevProvider } from '../examples/dev-provider/dev-provider.ts';
-import { API_JWT, API_OPAQUE, APPS, CLIENT_ID, CLIENT_SECRET, HOST, OP_PORT, OP_STATS_PORT, appUrl } from './config.ts';
+import { API_JWT, API_OPAQUE, APPS, BASELINE_SUFFIX, CLIENT_ID, CLIENT_SECRET, HOST, OP_PORT, OP_STATS_PORT, appSpec, appUrl } from './config.ts';
 
 // The access tokens' key (the runner mints the unique JWTs with it) and the ID tokens' (RS256).
 const signingKey = JSON.parse(process.env['OP_SIGNING_JWK'] ?? 'null') as JWK | null;
 const idTokenKey = JSON.parse(process.env['OP_EXTRA_JWK'] ?? 'null') as JWK | null;
 if (signingKey === null || idTokenKey === null) throw new Error('OP_SIGNING_JWK and OP_EXTRA_JWK are required');
 
-const loginApps = Object.keys(APPS).filter((name) => ['oidc-kit-session', 'eoc-session'].includes(APPS[name]!.credentials));
+// Every app that logs in, and the baseline variant of each that has one (an A/B run logs in both).
+const loginApps = Object.keys(APPS)
+  .flatMap((name) => [name, `${name}${BASELINE_SUFFIX}`])
+  .filter((name) => ['oidc-kit-session', 'eoc-session'].includes(appSpec(name)?.credentials ?? 'none'));
 const client: ClientMetadata = {
   client_id: CLIENT_ID,
   client_secret: CLIENT_SECRET,

@@ -11,22 +11,25 @@
  *   npm run bench                    # ROUNDS=3 DURATION=10 CONNECTIONS=50 WARMUP=3
  *   npm run bench -- --quick         # one short round: proves the harness works (CI); no timing asserted
  *   APPS=bare-express,oidc-kit-session npm run bench
+ *   BASELINE=HEAD~1 npm run bench    # A/B: each oidc-kit app also runs with the library at HEAD~1
  *
  * Writes bench/results/latest.json ([{ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }])
  * and bench/results/latest.md (the table, the login cost, the machine and versions); --quick writes
- * quick.json and quick.md instead (git-ignored), so a smoke run never replaces a full run's record.
+ * quick.json and quick.md instead (git-ignored), so a smoke run never replaces a full run's record;
+ * an A/B run writes baseline.json and baseline.md (git-ignored), with the per-round ratios.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { loginThroughProvider, TestBrowser } from '../test/support/browser.ts';
 import { distinctCookieSessions, distinctStoreSessions } from './distinct-sessions.ts';
 import { CookieJar } from '../test/support/cookie-jar.ts';
 import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
-import { API_JWT, API_OPAQUE, APPS, appUrl, CLIENT_ID, CLIENT_SECRET, HOST, ISSUER, OP_STATS_PORT } from './config.ts';
+import { API_JWT, API_OPAQUE, APPS, appSpec, appUrl, BASELINE_SUFFIX, CLIENT_ID, CLIENT_SECRET, HOST, ISSUER, OP_STATS_PORT } from './config.ts';
 
 const QUICK = process.argv.includes('--quick');
 const ROUNDS = QUICK ? 1 : Number(process.env['ROUNDS'] ?? 3);
@@ -41,6 +44,8 @@ const UNIQUE_SESSIONS = QUICK ? 3_000 : 30_000;
 /** Memory under churn: seconds of load per app with a different session or token on every request, and how often RSS is sampled. */
 const CHURN_SECONDS = QUICK ? 3 : Number(process.env['CHURN'] ?? 60);
 const CHURN_SAMPLE_SECONDS = QUICK ? 1 : 5;
+/** A/B run: the git ref whose library the `@baseline` apps run (see extractBaseline). */
+const BASELINE = process.env['BASELINE'] || undefined;
 const DIR = import.meta.dirname;
 const RESULTS = join(DIR, 'results');
 const hasTaskset = (() => {
@@ -55,11 +60,11 @@ const PIN = process.env['PIN'] === undefined ? hasTaskset && availableParallelis
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const children = new Set<ChildProcess>();
-/** The token and session lists handed to the load generator, deleted at the end. */
+/** The token and session lists handed to the load generator, and the baseline's copy of src/: deleted at the end. */
 const temporaryFiles: string[] = [];
 const stopAll = (): void => {
   for (const child of children) child.kill('SIGTERM');
-  for (const file of temporaryFiles) rmSync(file, { force: true });
+  for (const file of temporaryFiles) rmSync(file, { force: true, recursive: true });
 };
 process.on('exit', stopAll);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -152,6 +157,27 @@ async function login(app: string): Promise<string> {
   return cookie;
 }
 
+/**
+ * The library's src/ as it was at `ref`, extracted (git archive) into bench/results/baseline/<commit>/
+ * — inside the project, so that it resolves the same node_modules as the checkout — for the length
+ * of the run. Returns the commit and the folder's file URL for BENCH_LIBRARY (bench/apps/library.ts).
+ */
+function extractBaseline(ref: string): { commit: string; library: string } {
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: DIR, encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(`BASELINE=${ref} is not a commit of this repository (try BASELINE=HEAD or BASELINE=HEAD~1).`);
+  }
+  const folder = join(RESULTS, 'baseline', commit);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const archive = execFileSync('git', ['archive', '--format=tar', commit, 'src'], { cwd: join(DIR, '..'), maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', folder], { input: archive });
+  temporaryFiles.push(folder);
+  return { commit, library: pathToFileURL(join(folder, 'src') + '/').href };
+}
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -163,6 +189,14 @@ const fixed = (value: number, digits = 0): string => (Number.isFinite(value) ? v
 const requested = (process.env['APPS'] ?? Object.keys(APPS).join(',')).split(',').filter(Boolean);
 for (const name of requested) if (APPS[name] === undefined) throw new Error(`unknown app ${name}; known: ${Object.keys(APPS).join(', ')}`);
 if (!requested.includes('bare-express')) requested.unshift('bare-express');
+const baseline = BASELINE === undefined ? undefined : extractBaseline(BASELINE);
+if (baseline !== undefined) {
+  // Each oidc-kit app is followed by its baseline variant, so the two run back to back in every round.
+  for (let i = requested.length - 1; i >= 0; i--) {
+    const variant = `${requested[i]!}${BASELINE_SUFFIX}`;
+    if (appSpec(variant) !== undefined) requested.splice(i + 1, 0, variant);
+  }
+}
 console.log(`node ${process.version}, ${availableParallelism()} CPUs, pinned=${PIN}; rounds=${ROUNDS} duration=${DURATION}s connections=${CONNECTIONS} warm-up=${WARMUP}s${QUICK ? ' (quick)' : ''}`);
 
 // Keys: RS256 signs ID tokens, ES256 the JWT access tokens (the OP's and the unique ones minted here).
@@ -174,9 +208,9 @@ const op = await startServer('op', [join(DIR, 'op.ts')], { NODE_ENV: 'developmen
 
 let redis: RedisServer | undefined;
 const notes: string[] = [];
-const names = [];
+const names: string[] = [];
 for (const name of requested) {
-  if (APPS[name]!.redis === true) {
+  if (appSpec(name)!.redis === true) {
     try {
       redis ??= await startRedis();
     } catch (error) {
@@ -189,19 +223,20 @@ for (const name of requested) {
 const servers: Record<string, ChildProcess> = {};
 for (const name of names) {
   const env: Record<string, string> = { NODE_ENV: 'production' };
-  if (APPS[name]!.redis === true && redis !== undefined) env['REDIS_URL'] = redis.url;
+  if (appSpec(name)!.redis === true && redis !== undefined) env['REDIS_URL'] = redis.url;
+  if (appSpec(name)!.baseline === true) env['BENCH_LIBRARY'] = baseline!.library;
   // PROFILE=<app>: that app runs under node --cpu-prof (the profile is written at exit, into bench/results/profiles).
   const profile = process.env['PROFILE'] === name ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
-  servers[name] = await startServer(name, [...profile, join(DIR, APPS[name]!.file), name], env);
+  servers[name] = await startServer(name, [...profile, join(DIR, appSpec(name)!.file), name], env);
 }
 
 // Credentials.
 const headers: Record<string, Record<string, string>> = {};
 const bad: Record<string, Record<string, string>> = {};
 let uniqueTokens: Variants | undefined;
-const jwt = names.some((n) => APPS[n]!.credentials === 'jwt') ? await clientCredentials(API_JWT) : undefined;
-const opaque = names.some((n) => APPS[n]!.credentials === 'opaque') ? await clientCredentials(API_OPAQUE) : undefined;
-if (names.some((n) => APPS[n]!.credentials === 'jwt-unique')) {
+const jwt = names.some((n) => appSpec(n)!.credentials === 'jwt') ? await clientCredentials(API_JWT) : undefined;
+const opaque = names.some((n) => appSpec(n)!.credentials === 'opaque') ? await clientCredentials(API_OPAQUE) : undefined;
+if (names.some((n) => appSpec(n)!.credentials === 'jwt-unique')) {
   const now = Math.floor(Date.now() / 1000);
   const tokens: string[] = [];
   for (let i = 0; i < UNIQUE_TOKENS; i++) {
@@ -217,7 +252,7 @@ if (names.some((n) => APPS[n]!.credentials === 'jwt-unique')) {
   headers['__first-unique'] = { authorization: `Bearer ${tokens[0]!}` };
 }
 for (const name of names) {
-  const kind = APPS[name]!.credentials;
+  const kind = appSpec(name)!.credentials;
   if (kind === 'none') headers[name] = {};
   if (kind === 'oidc-kit-session' || kind === 'eoc-session') {
     headers[name] = { cookie: await login(name) };
@@ -250,7 +285,7 @@ for (const name of names) {
 
 // Warm-up, then interleaved rounds.
 const loadFor = (name: string, duration: number): Promise<LoadResult> =>
-  load(`${appUrl(name)}/protected`, APPS[name]!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, APPS[name]!.credentials === 'jwt-unique' ? uniqueTokens : undefined);
+  load(`${appUrl(name)}/protected`, appSpec(name)!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, appSpec(name)!.credentials === 'jwt-unique' ? uniqueTokens : undefined);
 if (WARMUP > 0) {
   console.log(`\nwarm-up ${WARMUP}s each`);
   for (const name of names) await loadFor(name, WARMUP);
@@ -324,7 +359,7 @@ if (CHURN_SECONDS > 0) {
 
 // The cost of a login: sequential logins through the app and the provider, end to end.
 const loginCost: Record<string, { perSecond: number; appCpuMs: number }> = {};
-for (const name of names.filter((n) => ['oidc-kit-session', 'eoc-session'].includes(APPS[n]!.credentials) && APPS[n]!.redis !== true)) {
+for (const name of names.filter((n) => ['oidc-kit-session', 'eoc-session'].includes(appSpec(n)!.credentials) && appSpec(n)!.redis !== true)) {
   const pid = servers[name]!.pid!;
   const cpu0 = cpuSeconds(pid);
   const started = performance.now();
@@ -354,7 +389,7 @@ const summary = names.map((name) => {
     provider_calls: rs_.reduce((a, r) => a + r.providerCalls, 0),
     cpu_us_per_request: Math.round(median(rs_.map((r) => r.cpuUsPerRequest))),
     failed: rs_.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
-    anchor: APPS[name]!.anchor === true,
+    anchor: appSpec(name)!.anchor === true,
   };
 });
 const versions = Object.fromEntries(['express', 'express-openid-connect', 'express-oauth2-jwt-bearer', 'jose', 'openid-client', 'oidc-provider', 'autocannon', 'redis']
@@ -382,6 +417,17 @@ const rssLines = summary.filter((s) => !s.anchor).map((s) => `| ${s.name} | ${ro
 const secondHalfGrowth = (rss: number[]): number => rss.at(-1)! - rss[Math.floor((rss.length - 1) / 2)]!;
 const churnLines = Object.entries(churn).map(([name, c]) =>
   `| ${name} | ${c.variants.header === 'cookie' ? 'sessions' : 'tokens'}, ${c.distinct} distinct | ${fixed(c.rps)} | ${c.failed} | ${c.rss.map((r) => fixed(r)).join(' → ')} | ${secondHalfGrowth(c.rss) >= 0 ? '+' : ''}${fixed(secondHalfGrowth(c.rss), 1)} |`);
+/**
+ * A/B: each app against its baseline variant, round by round. The two ran back to back in every
+ * round, so the per-round ratio cancels most of the machine's drift; its median is the verdict.
+ */
+const abLines = baseline === undefined ? [] : names.filter((n) => appSpec(`${n}${BASELINE_SUFFIX}`) !== undefined && names.includes(`${n}${BASELINE_SUFFIX}`)).map((name) => {
+  const now = rounds[name]!;
+  const before = rounds[`${name}${BASELINE_SUFFIX}`]!;
+  const rpsRatios = now.map((r, i) => r.rps / before[i]!.rps);
+  const cpuRatios = now.map((r, i) => r.cpuUsPerRequest / before[i]!.cpuUsPerRequest);
+  return `| ${name} | ${fixed(median(rpsRatios), 3)} | ${rpsRatios.map((x) => fixed(x, 2)).join(', ')} | ${fixed(median(cpuRatios), 3)} | ${fixed(median(before.map((r) => r.cpuUsPerRequest)))} → ${fixed(median(now.map((r) => r.cpuUsPerRequest)))} |`;
+});
 const loginLines = Object.entries(loginCost).map(([name, c]) => `| ${name} | ${fixed(c.perSecond, 1)} | ${fixed(c.appCpuMs, 2)} |`);
 const markdown = `# Benchmark run ${new Date().toISOString()}${QUICK ? ' (quick: one short round, not a measurement)' : ''}
 
@@ -410,11 +456,18 @@ Cost of a login (sequential, end to end through the provider's form; app CPU per
 | app | logins/s | app CPU ms/login |
 | --- | ---: | ---: |
 ${loginLines.join('\n')}
-${notes.length === 0 ? '' : `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`}`;
+${abLines.length === 0 ? '' : `
+A/B against the baseline (\`BASELINE=${BASELINE!}\`, commit ${baseline!.commit.slice(0, 12)}): this checkout's library ÷ the baseline's, same app, round by round (the two run back to back in each round). Above 1 for req/s, below 1 for CPU, is better.
+
+| app | req/s ratio (median) | per round | CPU/req ratio (median) | CPU µs/req, baseline → now |
+| --- | ---: | --- | ---: | --- |
+${abLines.join('\n')}
+`}${notes.length === 0 ? '' : `\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}\n`}`;
 console.log(`\n${markdown}`);
 mkdirSync(RESULTS, { recursive: true });
-// A quick run proves the harness; it does not replace the recorded results of a full one.
-const base = QUICK ? 'quick' : 'latest';
+// A quick run proves the harness, an A/B run compares two versions: neither replaces the recorded
+// results of a full run.
+const base = QUICK ? 'quick' : baseline !== undefined ? 'baseline' : 'latest';
 writeFileSync(join(RESULTS, `${base}.json`), `${JSON.stringify(summary.map(({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }) => ({ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls })), null, 2)}\n`);
 writeFileSync(join(RESULTS, `${base}.md`), markdown);
 console.log(`wrote bench/results/${base}.json and bench/results/${base}.md`);

@@ -1,10 +1,12 @@
 /** What every benchmark app shares: its name (argv), its port, and a listen that reports readiness. */
 import type { Server } from 'node:http';
-import { APPS, HOST } from '../config.ts';
+import { appSpec, HOST } from '../config.ts';
 
 export const NAME = process.argv[2] ?? '';
-const spec = APPS[NAME];
+const spec = appSpec(NAME);
 if (spec === undefined) throw new Error(`unknown app "${NAME}"`);
+/** This app's spec (a baseline variant's included). */
+export const SPEC = spec;
 export const PORT = spec.port;
 export const BASE_URL = `http://${HOST}:${PORT}`;
 

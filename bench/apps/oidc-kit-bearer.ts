@@ -2,11 +2,12 @@
 // token until exp); opaque tokens are introspected (answers cached by hash).
 import { createServer } from 'node:http';
 import express from 'express';
-import { OpenIDConnect } from '../../src/express.ts';
-import { API_JWT, API_OPAQUE, APPS, CLIENT_ID, CLIENT_SECRET, ISSUER } from '../config.ts';
-import { NAME, listen } from './common.ts';
+import { expressAdapter } from './library.ts';
+import { API_JWT, API_OPAQUE, CLIENT_ID, CLIENT_SECRET, ISSUER } from '../config.ts';
+import { SPEC, listen } from './common.ts';
 
-const opaque = APPS[NAME]!.credentials === 'opaque';
+const { OpenIDConnect } = await expressAdapter();
+const opaque = SPEC.credentials === 'opaque';
 const oidc = new OpenIDConnect({
   resourceServerOnly: true,
   issuer: ISSUER,

@@ -2,13 +2,13 @@
 // Redis (oidc-kit-session-redis, REDIS_URL).
 import { createServer } from 'node:http';
 import express from 'express';
-import { OpenIDConnect } from '../../src/express.ts';
-import { createRedisStore } from '../../src/redis.ts';
+import { expressAdapter, redisStore } from './library.ts';
 import { CLIENT_ID, CLIENT_SECRET, ISSUER, SESSION_SECRET } from '../config.ts';
 import { BASE_URL, listen } from './common.ts';
 
+const { OpenIDConnect } = await expressAdapter();
 const redisUrl = process.env['REDIS_URL'];
-const store = redisUrl === undefined ? undefined : createRedisStore({ url: redisUrl });
+const store = redisUrl === undefined ? undefined : (await redisStore()).createRedisStore({ url: redisUrl });
 if (store !== undefined) await store.ready();
 const oidc = new OpenIDConnect({
   baseUrl: BASE_URL,

@@ -1,0 +1,17 @@
+/**
+ * The library under test, for the oidc-kit apps: this checkout's src/, or — for an `@baseline` app
+ * of an A/B run (`BASELINE=<git ref> npm run bench`) — the copy of src/ at that ref that the runner
+ * extracted and named in BENCH_LIBRARY. Both are imported the same way, so the two apps differ only
+ * in the library's code. Each entry point is loaded on demand, so an app loads no more of the
+ * library (the Redis client, say) than it did with static imports.
+ */
+import type * as ExpressAdapter from '../../src/express.ts';
+import type * as RedisStore from '../../src/redis.ts';
+
+const root = process.env['BENCH_LIBRARY'] ?? new URL('../../src/', import.meta.url).href;
+
+/** `oidc-kit/express`. */
+export const expressAdapter = async (): Promise<typeof ExpressAdapter> => await import(new URL('express.ts', root).href) as typeof ExpressAdapter;
+
+/** `oidc-kit/redis`. */
+export const redisStore = async (): Promise<typeof RedisStore> => await import(new URL('redis.ts', root).href) as typeof RedisStore;
