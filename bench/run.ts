@@ -421,7 +421,7 @@ const churnLines = Object.entries(churn).map(([name, c]) =>
  * A/B: each app against its baseline variant, round by round. The two ran back to back in every
  * round, so the per-round ratio cancels most of the machine's drift; its median is the verdict.
  */
-const abLines = baseline === undefined ? [] : names.filter((n) => appSpec(`${n}${BASELINE_SUFFIX}`) !== undefined && names.includes(`${n}${BASELINE_SUFFIX}`)).map((name) => {
+const abLines = baseline === undefined ? [] : names.filter((n) => names.includes(`${n}${BASELINE_SUFFIX}`)).map((name) => {
   const now = rounds[name]!;
   const before = rounds[`${name}${BASELINE_SUFFIX}`]!;
   const rpsRatios = now.map((r, i) => r.rps / before[i]!.rps);
