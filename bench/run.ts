@@ -12,6 +12,7 @@
  *   npm run bench -- --quick         # one short round: proves the harness works (CI); no timing asserted
  *   APPS=bare-express,oidc-kit-session npm run bench
  *   BASELINE=HEAD~1 npm run bench    # A/B: each oidc-kit app also runs with the library at HEAD~1
+ *   PERF=oidc-kit-session npm run bench   # Linux perf samples that app, kernel included (perf-record.ts)
  *
  * Writes bench/results/latest.json ([{ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }])
  * and bench/results/latest.md (the table, the login cost, the machine and versions); --quick writes
@@ -26,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { loginThroughProvider, TestBrowser } from '../test/support/browser.ts';
+import { checkPerf, kernelSendCost, startPerfRecord } from './perf-record.ts';
 import { distinctCookieSessions, distinctStoreSessions } from './distinct-sessions.ts';
 import { CookieJar } from '../test/support/cookie-jar.ts';
 import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
@@ -46,6 +48,8 @@ const CHURN_SECONDS = QUICK ? 3 : Number(process.env['CHURN'] ?? 60);
 const CHURN_SAMPLE_SECONDS = QUICK ? 1 : 5;
 /** A/B run: the git ref whose library the `@baseline` apps run (see extractBaseline). */
 const BASELINE = process.env['BASELINE'] || undefined;
+/** Apps that Linux perf samples during their rounds (PERF=<app>[,<app>…]; see perf-record.ts). */
+const PERF = new Set((process.env['PERF'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
 const DIR = import.meta.dirname;
 const RESULTS = join(DIR, 'results');
 const hasTaskset = (() => {
@@ -197,6 +201,11 @@ if (baseline !== undefined) {
     if (appSpec(variant) !== undefined) requested.splice(i + 1, 0, variant);
   }
 }
+for (const name of PERF) if (!requested.includes(name)) throw new Error(`PERF=${name} is not an app of this run; name one of ${requested.join(', ')}.`);
+if (PERF.size > 0) {
+  checkPerf();
+  mkdirSync(join(RESULTS, 'profiles'), { recursive: true });
+}
 console.log(`node ${process.version}, ${availableParallelism()} CPUs, pinned=${PIN}; rounds=${ROUNDS} duration=${DURATION}s connections=${CONNECTIONS} warm-up=${WARMUP}s${QUICK ? ' (quick)' : ''}`);
 
 // Keys: RS256 signs ID tokens, ES256 the JWT access tokens (the OP's and the unique ones minted here).
@@ -227,6 +236,8 @@ for (const name of names) {
   if (appSpec(name)!.baseline === true) env['BENCH_LIBRARY'] = baseline!.library;
   // PROFILE=<app>: that app runs under node --cpu-prof (the profile is written at exit, into bench/results/profiles).
   const profile = process.env['PROFILE'] === name ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+  // PERF=<app>: V8 names its compiled functions in /tmp/perf-<pid>.map, for perf's report.
+  if (PERF.has(name)) profile.push('--perf-basic-prof');
   servers[name] = await startServer(name, [...profile, join(DIR, appSpec(name)!.file), name], env);
 }
 
@@ -313,12 +324,23 @@ for (let round = 1; round <= ROUNDS; round++) {
     await sleep(500);
     await providerCalls(true);
     const pid = servers[name]!.pid!;
+    const recording = PERF.has(name) ? startPerfRecord(pid, join(RESULTS, 'profiles', `${name}.round${round}.perf.data`)) : undefined;
     const cpu0 = cpuSeconds(pid);
     const result = await loadFor(name, DURATION);
     const cpu = cpuSeconds(pid) - cpu0;
+    await recording?.stop();
     const entry: Round = { ...result, round, cpuUsPerRequest: (cpu / Math.max(1, result.total)) * 1e6, providerCalls: await providerCalls(false), rssMb: rssMb(pid) };
     rounds[name]!.push(entry);
     console.log(`round ${round} ${name.padEnd(28)} ${fixed(entry.rps).padStart(6)} req/s  p99 ${entry.p99} ms  cpu ${fixed(entry.cpuUsPerRequest)} µs/req  provider calls ${entry.providerCalls}  rss ${fixed(entry.rssMb, 1)} MB  non-2xx ${entry.non2xx} errors ${entry.errors}`);
+    if (recording !== undefined) {
+      const send = kernelSendCost(recording.file);
+      const where = recording.file.slice(DIR.length + 1);
+      const line = send.writev === 0
+        ? `perf, ${name}, round ${round}: no writev in the samples, so kernel symbols are hidden here (/proc/sys/kernel/kptr_restrict) or perf saw nothing (${where})`
+        : `perf, ${name}, round ${round}: of ${fixed(entry.cpuUsPerRequest)} µs of CPU per request, ${fixed(send.writev * entry.cpuUsPerRequest, 1)} µs in writev, ${fixed(send.wake * entry.cpuUsPerRequest, 1)} µs of it handing the response to the load generator's socket (${where})`;
+      console.log(`  ${line}`);
+      notes.push(line);
+    }
   }
 }
 
