@@ -2,8 +2,8 @@
  * `PERF=<app>[,<app>…] npm run bench`: Linux `perf` samples the app (the kernel included, and V8's
  * JIT-compiled functions by name through node's `--perf-basic-prof`) during each of its rounds.
  * `node --cpu-prof` sees only JavaScript and shows a system call as one opaque frame; perf shows
- * what the kernel does inside it, which is where most of the gap to bare Express turned out to be
- * (bench/README.md, fix 14). Software clock sampling (`cpu-clock`) works in virtual machines that
+ * what the kernel does inside it, which is where a part of the gap to bare Express turned out to
+ * be (bench/README.md, fix 14). Software clock sampling (`cpu-clock`) works in virtual machines that
  * have no hardware counters.
  *
  * @example
@@ -47,10 +47,9 @@ export function startPerfRecord(pid: number, file: string): PerfRecording {
 
 /**
  * Shares of the app's samples spent sending responses: `writev` with everything under it, and
- * the part of that in `sock_def_readable`, the kernel waking the reader of the other end. On
- * loopback the sender's system call delivers the packet to the receiving socket itself, so waking
- * the load generator (an inter-processor interrupt when it sleeps on the other CPU; in a virtual
- * machine, an exit to the hypervisor) is charged to the app.
+ * the part of that in `sock_def_readable`, the kernel telling the other end's reader (the load
+ * generator's epoll, on the other CPU) that data has come. On loopback the sender's system call
+ * delivers the packet to the receiving socket itself, so that work is charged to the app.
  */
 export function kernelSendCost(file: string): { writev: number; wake: number } {
   const report = execFileSync('perf', ['report', '-i', file, '--children', '--sort', 'sym', '-g', 'none', '-q', '--stdio'], { maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
