@@ -144,7 +144,12 @@ describe('sessions on Redis, shared by app processes', { skip: unavailable }, ()
       const keys = await peek.keys('oidc-kit:session:*');
       assert.ok(keys.length > 0);
       for (const key of keys) {
-        assert.doesNotMatch(String(await peek.get(key)), /eyJ|alice/);
+        // Sealed: one base64url string, so no JSON fields and no JWT (a JWT needs dots) can show.
+        // Not /eyJ/: random ciphertext contains any three base64url characters now and then.
+        const sealed = JSON.parse(String(await peek.get(key))) as unknown;
+        assert.equal(typeof sealed, 'string');
+        assert.match(sealed as string, /^[A-Za-z0-9_-]{200,}$/);
+        assert.doesNotMatch(sealed as string, /alice/);
         assert.ok(await peek.ttl(key) > 0, 'expires with the session');
       }
     } finally {
