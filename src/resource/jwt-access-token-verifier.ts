@@ -4,6 +4,7 @@ import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { type AccessTokenClaims, claimTypeProblem, scopesOf } from './access-token-claims.ts';
+import { AdmissionFilter } from './admission-filter.ts';
 import { ExpiringCache } from './expiring-cache.ts';
 import { TokenRejection } from './token-rejection.ts';
 import type { ValidatedToken } from './validated-token.ts';
@@ -40,7 +41,9 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash'];
  *
  * Verified tokens are kept by the hash of the token until `exp`, as a frozen {@link ValidatedToken}
  * that every later request with the token shares, so a repeated token costs a map lookup
- * ({@link cached}). Audience and scopes are checked per route, after this.
+ * ({@link cached}). A token is cached from its second verification on ({@link AdmissionFilter}):
+ * one used once would only take an entry that is never read. Audience and scopes are checked per
+ * route, after this.
  *
  * @example
  * ```ts
@@ -52,6 +55,8 @@ export class JwtAccessTokenVerifier {
   readonly #provider: ProviderClient;
   readonly #settings: JwtVerifierSettings;
   readonly #cache: ExpiringCache<ValidatedToken>;
+  /** Which verified tokens are cached: those verified a second time, recently ({@link AdmissionFilter}). */
+  readonly #admission: AdmissionFilter;
 
   /** jwtVerify's options, made once (they are the same for every token). */
   readonly #options: JWTVerifyOptions;
@@ -60,6 +65,7 @@ export class JwtAccessTokenVerifier {
     this.#provider = provider;
     this.#settings = settings;
     this.#cache = new ExpiringCache(settings.cacheMaxEntries);
+    this.#admission = new AdmissionFilter(settings.cacheMaxEntries);
     this.#options = {
       issuer: provider.settings.issuer,
       algorithms: [...settings.algorithms],
@@ -107,7 +113,8 @@ export class JwtAccessTokenVerifier {
     // Kept until it expires, but never longer than MAX_CACHE_SECONDS: a token with an absurd exp
     // must not sit in memory for ever.
     const validated: ValidatedToken = deepFreeze({ claims, scopes: scopesOf(claims), strategy: 'jwt', provider: this.#settings.provider });
-    this.#cache.set(key, validated, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
+    // Cached from its second use on: a token used once would only take an entry that is never read.
+    if (this.#admission.admit(key)) this.#cache.set(key, validated, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
     return validated;
   }
 }

@@ -379,3 +379,59 @@ describe('JWKS caching and failures', () => {
     assertAccepted(await app.bearer(token));
   });
 });
+
+describe('The verified-token cache: a token is cached from its second use', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  after(async () => {
+    for (const close of cleanup) await close();
+  });
+  const start = async (options: Parameters<typeof startBearerApp>[0] = {}): Promise<BearerApp> => {
+    const app = await startBearerApp(options);
+    cleanup.push(() => app.close());
+    return app;
+  };
+  /**
+   * Withdraws the signing key the tokens so far were signed with: the app refetches the JWKS for a
+   * token with the new key, and then knows only the new one. A token the app still accepts after
+   * that was answered from the cache (a hit needs no key); one it refuses (reason kid) was not cached.
+   */
+  const withdrawSigningKey = async (app: BearerApp): Promise<void> => {
+    mock.timers.tick(31_000); // past jose's refetch cooldown
+    await app.lab.rotateKeys();
+    assertAccepted(await app.bearer(await app.lab.mint({ jti: 'signed-with-the-new-key' })));
+  };
+
+  test('a token used once is not cached; a token used twice is (seen after its signing key is withdrawn: 401 kid against 200)', async () => {
+    const app = await start();
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      const once = await app.lab.mint({ jti: 'once' });
+      const twice = await app.lab.mint({ jti: 'twice' });
+      assertAccepted(await app.bearer(once));
+      assertAccepted(await app.bearer(twice));
+      assertAccepted(await app.bearer(twice));
+      await withdrawSigningKey(app);
+      assertAccepted(await app.bearer(twice));
+      assertBearerError(await app.bearer(once), { status: 401, error: 'invalid_token', reason: 'kid' });
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  test('a flood of one-shot tokens does not push a reused token out of a full-size cache (cacheMaxEntries 16, 100 one-shot tokens)', async () => {
+    const app = await start({ resourceServer: { cacheMaxEntries: 16 } });
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      const reused = await app.lab.mint({ jti: 'reused' });
+      assertAccepted(await app.bearer(reused));
+      assertAccepted(await app.bearer(reused));
+      // Each is verified in full and accepted; none takes a cache entry (caching them all would
+      // have evicted `reused` six times over).
+      for (let i = 0; i < 100; i += 1) assertAccepted(await app.bearer(await app.lab.mint({ jti: `one-shot-${i}` })));
+      await withdrawSigningKey(app);
+      assertAccepted(await app.bearer(reused));
+    } finally {
+      mock.timers.reset();
+    }
+  });
+});

@@ -367,7 +367,7 @@ describe('resource server (real provider)', () => {
       assert.match(down.headers.get('content-type') ?? '', /^application\/json/);
       assert.equal((down.body as { error?: string }).error, 'provider_unavailable');
       assert.equal(down.headers.get('www-authenticate'), null, 'not a verdict on the token');
-      // A JWT verified before the outage is still accepted, from the cache.
+      // A JWT is still accepted: its keys were fetched before the outage, and a JWT needs nothing else.
       assert.equal((await get(`${bed.appUrl}/api/jwt`, { token: cc })).status, 200);
     });
   });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { hash } from 'node:crypto';
 import { test } from 'node:test';
 import { audienceMatches, claimTypeProblem, scopesOf } from '../../src/resource/access-token-claims.ts';
 import { bearerError } from '../../src/resource/bearer-error.ts';
 import { claimIncludes, failedClaim, hasRole, keycloakClientRoles, keycloakRealmRoles, missingScopes } from '../../src/resource/claim-checks.ts';
+import { AdmissionFilter } from '../../src/resource/admission-filter.ts';
 import { ExpiringCache } from '../../src/resource/expiring-cache.ts';
 import { checkBearerSyntax, readBearerToken } from '../../src/resource/read-bearer-token.ts';
 import type { RequestView } from '../../src/http.ts';
@@ -157,4 +159,36 @@ test('readBearerToken: query tokens only when enabled (escaped names too), never
   await assert.rejects(Promise.resolve(readBearerToken(post('access_token=f', { authorization: 'Bearer t' }), form)),
     (error: unknown) => error instanceof OidcError && error.reason === 'two_methods');
   assert.deepEqual(await readBearerToken(post('x=1', { authorization: 'Bearer t' }), form), { token: 't', source: 'header' });
+});
+
+/** Cache keys as the token validator makes them: the base64url SHA-256 of a token. */
+const keyOf = (i: number): string => hash('sha256', `token-${i}`, 'base64url');
+
+test('AdmissionFilter: a key is admitted on its second sighting, and only then', () => {
+  const admission = new AdmissionFilter(10_000);
+  assert.equal(admission.admit(keyOf(0)), false, 'first sighting');
+  assert.equal(admission.admit(keyOf(0)), true, 'second');
+  assert.equal(admission.admit(keyOf(0)), true, 'and after');
+  // 5 000 other keys, each seen once: none is taken for another (32-bit fingerprints).
+  for (let i = 1; i <= 5_000; i += 1) assert.equal(admission.admit(keyOf(i)), false, `key ${i} on its first sighting`);
+});
+
+test('AdmissionFilter: sightings are remembered across about `window` other keys, and forgotten long after', () => {
+  const admission = new AdmissionFilter(65_536);
+  for (let i = 0; i < 1_000; i += 1) admission.admit(keyOf(i));
+  let admitted = 0;
+  for (let i = 0; i < 1_000; i += 1) if (admission.admit(keyOf(i))) admitted += 1;
+  assert.ok(admitted >= 950, `${admitted} of 1 000 keys seen again after 1 000 others were admitted`);
+
+  const small = new AdmissionFilter(64);
+  small.admit(keyOf(0));
+  for (let i = 1; i <= 64 * 20; i += 1) small.admit(keyOf(i));
+  assert.equal(small.admit(keyOf(0)), false, 'forgotten after 20 windows of other keys: a token reused that late is verified again');
+});
+
+test('AdmissionFilter: memory is bounded whatever the window (cacheMaxEntries may be huge)', () => {
+  // Unbounded, 2^40 slots would throw a RangeError here.
+  const huge = new AdmissionFilter(1e12);
+  assert.equal(huge.admit(keyOf(1)), false);
+  assert.equal(huge.admit(keyOf(1)), true);
 });
