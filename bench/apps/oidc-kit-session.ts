@@ -1,5 +1,5 @@
 // oidc-kit: requireLogin() on a route, the session in an encrypted cookie (oidc-kit-session) or in
-// Redis (oidc-kit-session-redis, REDIS_URL).
+// Redis (oidc-kit-session-redis, REDIS_URL). UserInfo is not called at login unless BENCH_USERINFO=on.
 import { createServer } from 'node:http';
 import express from 'express';
 import { expressAdapter, redisStore } from './library.ts';
@@ -17,6 +17,10 @@ const oidc = new OpenIDConnect({
   clientId: CLIENT_ID,
   clientSecret: CLIENT_SECRET,
   scope: 'openid email profile',
+  // express-openid-connect does not call UserInfo at login; oidc-kit does by default (as Flask-OIDC
+  // does). Off here, so that the cost of a login compares the same work; BENCH_USERINFO=on measures
+  // the default (one more round trip to the provider per login).
+  userInfo: process.env['BENCH_USERINFO'] === 'on',
   ...(store === undefined ? {} : { session: { store } }),
 });
 const app = express();

@@ -4,8 +4,9 @@ const MAX_SLOTS = 2 ** 20;
 /**
  * Which verified JWTs go into the cache: those verified before, recently. A token is admitted on
  * its second verification, if no more than about `window` other new tokens were verified in
- * between. The verifier gives the cache's size as the window: a token reused later than that
- * would have left the cache (oldest first) before its next use anyway.
+ * between. The verifier gives the cache's size as the window, so that the filter remembers about
+ * as many tokens as the cache holds; a token reused later than that is verified once more, as it
+ * would be once it had left the cache.
  *
  * Why not cache every token: tokens used once (a client that mints one per call, a flood of fresh
  * tokens, a cycle through more tokens than the cache holds) would each take an entry that is never
