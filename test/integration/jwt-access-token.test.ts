@@ -244,16 +244,21 @@ describe('RFC 9068 JWT access tokens', () => {
   });
 });
 
-describe('JWKS caching and failures', () => {
+/** Starts bearer apps (each with its own lab) for the describe block it is called in, and closes them after it. */
+function bearerApps(): (options?: Parameters<typeof startBearerApp>[0]) => Promise<BearerApp> {
   const cleanup: Array<() => Promise<void>> = [];
   after(async () => {
     for (const close of cleanup) await close();
   });
-  const start = async (options: Parameters<typeof startBearerApp>[0] = {}): Promise<BearerApp> => {
+  return async (options = {}) => {
     const app = await startBearerApp(options);
     cleanup.push(() => app.close());
     return app;
   };
+}
+
+describe('JWKS caching and failures', () => {
+  const start = bearerApps();
 
   test('the same valid token 20 times (and 20 other valid tokens) → one /jwks fetch and one discovery', async () => {
     const app = await start();
@@ -381,15 +386,7 @@ describe('JWKS caching and failures', () => {
 });
 
 describe('The verified-token cache: a token is cached from its second use', () => {
-  const cleanup: Array<() => Promise<void>> = [];
-  after(async () => {
-    for (const close of cleanup) await close();
-  });
-  const start = async (options: Parameters<typeof startBearerApp>[0] = {}): Promise<BearerApp> => {
-    const app = await startBearerApp(options);
-    cleanup.push(() => app.close());
-    return app;
-  };
+  const start = bearerApps();
   /**
    * Withdraws the signing key the tokens so far were signed with: the app refetches the JWKS for a
    * token with the new key, and then knows only the new one. A token the app still accepts after
