@@ -415,7 +415,7 @@ describe('The verified-token cache: a token is cached from its second use', () =
     }
   });
 
-  test('a flood of one-shot tokens does not push a reused token out of a full-size cache (cacheMaxEntries 16, 100 one-shot tokens)', async () => {
+  test('a flood of one-shot tokens does not push a reused token out of a small cache (cacheMaxEntries 16, 100 one-shot tokens)', async () => {
     const app = await start({ resourceServer: { cacheMaxEntries: 16 } });
     mock.timers.enable({ apis: ['Date'], now: Date.now() });
     try {
