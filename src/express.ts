@@ -466,13 +466,21 @@ class ExpressResponseIO implements ResponseIO {
     this.#logger = logger;
   }
 
-  /** A function (the core passes it on as a sink), made on first use: most requests set no cookie. */
+  /**
+   * A function (the core passes it on as a sink), made on first use: most requests set no cookie.
+   * A bound method, not an arrow function: with a per-request closure kept in this field, V8 began
+   * to allocate request objects straight in the old generation (allocation-site pretenuring) once
+   * requests waited on a session store, and every request's objects then outlived the young
+   * generation's collections (bench/README.md, fix 17).
+   */
   get setCookie(): CookieSink {
-    this.#sink ??= (cookie) => {
-      if (!this.#res.headersSent) this.#res.appendHeader('set-cookie', cookie);
-      else this.#logger.warn('the session changed after the response was sent, so its cookie could not be updated; finish session work (e.g. await req.oidc.accessToken()) before sending');
-    };
+    this.#sink ??= this.#appendCookie.bind(this);
     return this.#sink;
+  }
+
+  #appendCookie(cookie: string): void {
+    if (!this.#res.headersSent) this.#res.appendHeader('set-cookie', cookie);
+    else this.#logger.warn('the session changed after the response was sent, so its cookie could not be updated; finish session work (e.g. await req.oidc.accessToken()) before sending');
   }
 
   send(plan: ResponsePlan): void {
