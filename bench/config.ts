@@ -13,13 +13,18 @@ export const SESSION_SECRET = 'bench-session-secret-0123456789-abcdefghijklmnop'
 export const API_JWT = `http://${HOST}:4300/api`;
 export const API_OPAQUE = `http://${HOST}:4300/api-opaque`;
 
-/** One app under test: its port and file; `anchor` apps are the other libraries, for comparison. */
+/**
+ * One app under test: its port and file; `anchor` apps are the other libraries, for comparison;
+ * `reference` apps are hand-written floors, the least a correct check does.
+ */
 export interface AppSpec {
   readonly port: number;
   readonly file: string;
   /** Which credentials its requests carry. */
   readonly credentials: 'none' | 'oidc-kit-session' | 'eoc-session' | 'jwt' | 'jwt-unique' | 'opaque';
   readonly anchor?: boolean;
+  /** A hand-written floor for the oidc-kit apps named (not a library). */
+  readonly reference?: { readonly floorOf: readonly string[] };
   /** Needs a redis-server (skipped with a note when there is none). */
   readonly redis?: boolean;
   /** Runs the library as it was at `BASELINE` (an A/B run; see run.ts). */
@@ -37,6 +42,10 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   'express-oauth2-jwt-bearer': { port: 4308, file: 'apps/jwt-bearer.ts', credentials: 'jwt', anchor: true },
   'jose-direct': { port: 4309, file: 'apps/jose-direct.ts', credentials: 'jwt-unique', anchor: true },
   'introspection-uncached': { port: 4310, file: 'apps/introspection-uncached.ts', credentials: 'opaque', anchor: true },
+  // References, not libraries: the least a correct cached check does, written by hand (the second
+  // also reads Redis on every request, as a session store does).
+  'minimal-cached-check': { port: 4311, file: 'apps/minimal-cached-check.ts', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session', 'oidc-kit-bearer-jwt', 'oidc-kit-introspection'] } },
+  'minimal-cached-check-redis': { port: 4312, file: 'apps/minimal-cached-check.ts', credentials: 'jwt', redis: true, reference: { floorOf: ['oidc-kit-session-redis'] } },
 };
 
 /**
@@ -47,8 +56,8 @@ export const BASELINE_SUFFIX = '@baseline';
 const BASELINE_PORT_OFFSET = 100;
 
 /**
- * An app's spec by name, baseline variants included (undefined for an unknown name; anchors and
- * bare Express have no baseline variant: they do not use the library).
+ * An app's spec by name, baseline variants included (undefined for an unknown name; anchors,
+ * references and bare Express have no baseline variant: they do not use the library).
  *
  * @example
  * ```ts
@@ -58,7 +67,7 @@ const BASELINE_PORT_OFFSET = 100;
 export function appSpec(name: string): AppSpec | undefined {
   if (!name.endsWith(BASELINE_SUFFIX)) return APPS[name];
   const spec = APPS[name.slice(0, -BASELINE_SUFFIX.length)];
-  if (spec === undefined || spec.anchor === true || spec.credentials === 'none') return undefined;
+  if (spec === undefined || spec.anchor === true || spec.reference !== undefined || spec.credentials === 'none') return undefined;
   return { ...spec, port: spec.port + BASELINE_PORT_OFFSET, baseline: true };
 }
 
