@@ -106,10 +106,19 @@ export class OpenIDConnect extends CoreOpenIDConnect {
       const view = requestView(req);
       const io = this.#responseIO(res);
       // The common case without promises: an API request, or one without cookies, to a route of the app.
-      const ready = this.ownsRoute(view) ? undefined : this.contextNow(view, io);
+      const owned = this.ownsRoute(view);
+      const ready = owned ? undefined : this.contextNow(view, io);
       if (ready !== undefined) {
         attach(req, ready);
         next();
+        return;
+      }
+      if (!owned) {
+        // A route of the app whose session must be awaited (a store, a touch): one step, no more.
+        this.createContext(view, io).then((context) => {
+          attach(req, context);
+          next();
+        }, next);
         return;
       }
       this.createContext(view, io)

@@ -77,59 +77,67 @@ export class RedisStore implements SessionStore {
     this.#timeout = timeout;
   }
 
-  async get(key: string): Promise<unknown> {
-    const reply = await this.#run('GET', () => this.#client.get(this.#prefix + key));
-    // A string by default; a Buffer if the client maps replies so.
-    const json = typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : undefined;
-    if (json === undefined) return undefined;
-    try {
-      return JSON.parse(json) as unknown;
-    } catch {
-      return undefined; // not ours (another program wrote the key): as good as absent
-    }
+  get(key: string): Promise<unknown> {
+    return this.#run('GET', () => this.#client.get(this.#prefix + key), parseReply);
   }
 
-  async set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
-    await this.#run('SET', () => this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) } }));
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    return this.#run('SET', () => this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) } }), nothing);
   }
 
-  async delete(key: string): Promise<void> {
-    await this.#run('DEL', () => this.#client.del(this.#prefix + key));
+  delete(key: string): Promise<void> {
+    return this.#run('DEL', () => this.#client.del(this.#prefix + key), nothing);
   }
 
-  async add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
-    const reply = await this.#run('SET NX', () =>
-      this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) }, condition: 'NX' }));
-    return reply === 'OK';
+  add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
+    return this.#run('SET NX', () =>
+      this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) }, condition: 'NX' }),
+    (reply) => reply === 'OK');
   }
 
   /**
-   * Runs one command, failing fast while disconnected and after `commandTimeout`. One timer and
-   * one promise per command (not `Promise.race`): this runs on every request of a store session.
+   * Runs one command and turns its reply into the result (`settle`, which must not throw), failing
+   * fast while disconnected and after `commandTimeout`. One timer and one promise per command (not
+   * `Promise.race`, no async wrapper): this runs on every request of a store session, and each
+   * promise a request waits on stays alive, and is copied by the garbage collector, until Redis answers.
    */
-  #run<T>(command: string, call: () => Promise<T>): Promise<T> {
+  #run<R>(command: string, call: () => Promise<unknown>, settle: (reply: unknown) => R): Promise<R> {
     if (this.#client.isReady === false) return Promise.reject(new RedisStoreError(`Redis is not connected (${command} not sent).`));
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       const failed = (error: unknown): void => {
         clearTimeout(timer);
         reject(new RedisStoreError(`Redis ${command} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       };
       // After the timeout, a late answer or failure settles nothing: the request has had its 503.
       const timer = setTimeout(() => reject(new RedisStoreError(`Redis did not answer ${command} within ${this.#timeout} ms.`)), this.#timeout);
-      let pending: Promise<T>;
+      let pending: Promise<unknown>;
       try {
         pending = call();
       } catch (error) {
         failed(error);
         return;
       }
-      pending.then((value) => {
+      pending.then((reply) => {
         clearTimeout(timer);
-        resolve(value);
+        resolve(settle(reply));
       }, failed);
     });
   }
 }
+
+/** A GET's reply as the stored value: a string by default, a Buffer if the client maps replies so; anything else, or text that is not JSON (another program wrote the key), is as good as absent. */
+function parseReply(reply: unknown): unknown {
+  const json = typeof reply === 'string' ? reply : Buffer.isBuffer(reply) ? reply.toString('utf8') : undefined;
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The result of a command whose reply means nothing once it succeeded (SET, DEL). */
+function nothing(): void {}
 
 /** Redis wants whole seconds of at least 1. */
 function seconds(ttl: number): number {

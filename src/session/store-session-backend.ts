@@ -16,6 +16,8 @@ export const SESSION_KEY_PREFIX = 'session:';
 const LOCK_KEY_PREFIX = 'session-lock:';
 /** Session cookies and store records kept opened in memory: a few MB at most. */
 const OPENED_SESSIONS = 1000;
+/** What loading a request without a session cookie gives: one settled promise, shared. */
+const NO_SESSION: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * Sessions kept server-side in a {@link SessionStore}; the cookie holds only the session id,
@@ -53,13 +55,16 @@ export class StoreSessionBackend implements SessionBackend {
     this.#lockSeconds = lockSeconds;
   }
 
-  async load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
+  // load and reload are plain functions returning the store's promise with one step after it, not
+  // async functions awaiting one another: a request waiting for the store keeps every promise and
+  // suspended function of its chain alive, and the garbage collector copies them all.
+  load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
     const sealed = readChunkedCookie(cookies, this.#name);
-    if (sealed === undefined) return undefined;
+    if (sealed === undefined) return NO_SESSION;
     let id = this.#openedIds.get(sealed, this.#name);
     if (id === undefined) {
       id = this.#sealer.open(sealed, this.#name);
-      if (id === undefined) return undefined;
+      if (id === undefined) return NO_SESSION;
       this.#openedIds.set(sealed, this.#name, id);
     }
     return this.reload(id);
@@ -75,7 +80,7 @@ export class StoreSessionBackend implements SessionBackend {
     // A login (no previous id) always gets a fresh id, so a planted id cannot be fixed on a user.
     const id = previous?.id ?? randomBytes(32).toString('base64url');
     const key = SESSION_KEY_PREFIX + id;
-    await this.#call(() => this.#store.set(key, this.#sealer.seal(JSON.stringify(envelope), key), Math.ceil(maxAge)));
+    await this.#call(() => this.#store.set(key, this.#sealer.seal(JSON.stringify(envelope), key), Math.ceil(maxAge)), ignore);
     sink(serializeCookie(this.#name, this.#sealer.seal(id, this.#name), { ...this.#attributes, maxAge }));
     return { envelope, id };
   }
@@ -83,12 +88,16 @@ export class StoreSessionBackend implements SessionBackend {
   async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
     const id = session?.id;
-    if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id));
+    if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id), ignore);
   }
 
-  async reload(id: string): Promise<LoadedSession | undefined> {
+  reload(id: string): Promise<LoadedSession | undefined> {
     const key = SESSION_KEY_PREFIX + id;
-    const record = await this.#call(() => this.#store.get(key));
+    return this.#call(() => this.#store.get(key), (record) => this.#open(record, key, id));
+  }
+
+  /** A store record as the session it holds, or `undefined` if it holds none of ours. */
+  #open(record: unknown, key: string, id: string): LoadedSession | undefined {
     if (typeof record !== 'string') return undefined;
     const opened = this.#openedRecords.get(record, key);
     if (opened !== undefined) return { envelope: opened, id };
@@ -105,7 +114,7 @@ export class StoreSessionBackend implements SessionBackend {
     // A store without `add` cannot lock: the work runs, as it did before locks existed.
     if (add === undefined) return { ran: true, value: await work() };
     const lock = `${LOCK_KEY_PREFIX}${id}`;
-    if (!(await this.#call(() => add(lock, { at: Date.now() }, this.#lockSeconds)))) return { ran: false };
+    if (!(await this.#call(() => add(lock, { at: Date.now() }, this.#lockSeconds), (added) => added))) return { ran: false };
     try {
       return { ran: true, value: await work() };
     } finally {
@@ -114,11 +123,26 @@ export class StoreSessionBackend implements SessionBackend {
     }
   }
 
-  async #call<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store operation and `then` on its result, in one step; a store that throws or rejects
+   * becomes 503 `session_store_unavailable`. Errors of `then` itself pass unchanged.
+   */
+  #call<T, R>(operation: () => Promise<T>, then: (value: T) => R): Promise<R> {
+    let pending: Promise<T>;
     try {
-      return await operation();
+      pending = operation();
     } catch (cause) {
-      throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
+      return Promise.reject(storeUnavailable(cause));
     }
+    return pending.then(then, (cause: unknown) => {
+      throw storeUnavailable(cause);
+    });
   }
 }
+
+function storeUnavailable(cause: unknown): OidcError {
+  return new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
+}
+
+/** For store writes, whose result means nothing once they succeeded. */
+function ignore(): void {}
