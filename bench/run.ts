@@ -13,6 +13,7 @@
  *   APPS=bare-express,oidc-kit-session npm run bench
  *   BASELINE=HEAD~1 npm run bench    # A/B: each oidc-kit app also runs with the library at HEAD~1
  *   PERF=oidc-kit-session npm run bench   # Linux perf samples that app, kernel included (perf-record.ts)
+ *   APP_NODE_FLAGS=--max-semi-space-size=4 npm run bench   # node flags for the apps only (not the provider or load generator)
  *
  * Writes bench/results/latest.json ([{ name, rps, p99_ms, rss_mb, ratio_to_bare, provider_calls }])
  * and bench/results/latest.md (the table, the login cost, the machine and versions); --quick writes
@@ -51,6 +52,8 @@ const CHURN_SAMPLE_SECONDS = QUICK ? 1 : 5;
 const BASELINE = process.env['BASELINE'] || undefined;
 /** Apps that Linux perf samples during their rounds (PERF=<app>[,<app>…]; see perf-record.ts). */
 const PERF = new Set((process.env['PERF'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
+/** Node flags for the app processes only, e.g. a V8 heap setting to measure (NODE_OPTIONS would reach the load generator too). */
+const APP_NODE_FLAGS = (process.env['APP_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
 const DIR = import.meta.dirname;
 const RESULTS = join(DIR, 'results');
 const hasTaskset = (() => {
@@ -239,7 +242,7 @@ for (const name of names) {
   const profile = process.env['PROFILE'] === name ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
   // PERF=<app>: V8 names its compiled functions in /tmp/perf-<pid>.map, for perf's report.
   if (PERF.has(name)) profile.push('--perf-basic-prof');
-  servers[name] = await startServer(name, [...profile, join(DIR, appSpec(name)!.file), name], env);
+  servers[name] = await startServer(name, [...APP_NODE_FLAGS, ...profile, join(DIR, appSpec(name)!.file), name], env);
 }
 
 // Credentials.
@@ -472,7 +475,7 @@ const loginLines = Object.entries(loginCost).map(([name, c]) =>
   `| ${name} | ${fixed(median(c.perSecond), 1)} | ${fixed(Math.min(...c.perSecond), 1)}–${fixed(Math.max(...c.perSecond), 1)} | ${fixed(c.appCpuMs, 2)} |`);
 const markdown = `# Benchmark run ${new Date().toISOString()}${QUICK ? ' (quick: one short round, not a measurement)' : ''}
 
-Machine: ${machine}. Rounds: ${ROUNDS} × ${DURATION} s, ${CONNECTIONS} connections, ${WARMUP} s warm-up per app, interleaved.
+Machine: ${machine}. Rounds: ${ROUNDS} × ${DURATION} s, ${CONNECTIONS} connections, ${WARMUP} s warm-up per app, interleaved.${APP_NODE_FLAGS.length > 0 ? ` Apps ran with \`${APP_NODE_FLAGS.join(' ')}\`.` : ''}
 Versions: ${Object.entries(versions).map(([p, v]) => `${p} ${v}`).join(', ')}.
 
 ${table}
