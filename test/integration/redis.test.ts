@@ -286,6 +286,15 @@ describe('RedisStore against redis-server', { skip: unavailable }, () => {
     assert.ok(await client.ttl('test:short') >= 1, 'fractions round up to Redis\'s whole seconds');
     await client.set('test:foreign', 'not json');
     assert.equal(await store.get('foreign'), undefined, 'a value oidc-kit did not write reads as absent');
+    // Strings (sealed records are strings) come back exactly, escapes and all; text that is not JSON does not.
+    for (const value of ['AbC-_0123'.repeat(400), '', 'say "hi"', 'back\\slash', 'line\nbreak', 'é ☃ 😀', '"', '\\']) {
+      await store.set('string', value, 60);
+      assert.equal(await store.get('string'), value, `round trip of ${JSON.stringify(value.slice(0, 20))}`);
+    }
+    for (const foreign of ['"unterminated', '"', '"a"b"', '"bad \\escape"', '"tail\\"']) {
+      await client.set('test:foreign', foreign);
+      assert.equal(await store.get('foreign'), undefined, `${foreign} is not JSON: absent`);
+    }
   });
 
   test('a stuck Redis fails the command after commandTimeout; a disconnected client fails at once', async () => {
