@@ -98,8 +98,8 @@ export class RedisStore implements SessionStore {
   /**
    * Runs one command and turns its reply into the result (`settle`, which must not throw), failing
    * fast while disconnected and after `commandTimeout`. One timer and one promise per command (not
-   * `Promise.race`, no async wrapper): this runs on every request of a store session, and each
-   * promise a request waits on stays alive, and is copied by the garbage collector, until Redis answers.
+   * `Promise.race`, no async wrapper around it): this runs on every request of a store session
+   * (bench/README.md, fixes 17 and 19).
    */
   #run<R>(command: string, call: () => Promise<unknown>, settle: (reply: unknown) => R): Promise<R> {
     if (this.#client.isReady === false) return Promise.reject(new RedisStoreError(`Redis is not connected (${command} not sent).`));

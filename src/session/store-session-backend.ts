@@ -56,8 +56,8 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   // load and reload are plain functions returning the store's promise with one step after it, not
-  // async functions awaiting one another: a request waiting for the store keeps every promise and
-  // suspended function of its chain alive, and the garbage collector copies them all.
+  // async functions awaiting one another: every request of a store session goes through them, and
+  // each async layer is one more promise and microtask turn (bench/README.md, fix 19).
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
     const sealed = readChunkedCookie(cookies, this.#name);
     if (sealed === undefined) return NO_SESSION;
