@@ -82,11 +82,11 @@ export class RedisStore implements SessionStore {
   }
 
   set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
-    return this.#run('SET', () => this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) } }), nothing);
+    return this.#run('SET', () => this.#client.set(this.#prefix + key, JSON.stringify(value), { expiration: { type: 'EX', value: seconds(ttlSeconds) } }), () => undefined);
   }
 
   delete(key: string): Promise<void> {
-    return this.#run('DEL', () => this.#client.del(this.#prefix + key), nothing);
+    return this.#run('DEL', () => this.#client.del(this.#prefix + key), () => undefined);
   }
 
   add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
@@ -135,9 +135,6 @@ function parseReply(reply: unknown): unknown {
     return undefined;
   }
 }
-
-/** The result of a command whose reply means nothing once it succeeded (SET, DEL). */
-function nothing(): void {}
 
 /** Redis wants whole seconds of at least 1. */
 function seconds(ttl: number): number {

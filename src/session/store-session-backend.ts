@@ -80,7 +80,7 @@ export class StoreSessionBackend implements SessionBackend {
     // A login (no previous id) always gets a fresh id, so a planted id cannot be fixed on a user.
     const id = previous?.id ?? randomBytes(32).toString('base64url');
     const key = SESSION_KEY_PREFIX + id;
-    await this.#call(() => this.#store.set(key, this.#sealer.seal(JSON.stringify(envelope), key), Math.ceil(maxAge)), ignore);
+    await this.#call(() => this.#store.set(key, this.#sealer.seal(JSON.stringify(envelope), key), Math.ceil(maxAge)), () => undefined);
     sink(serializeCookie(this.#name, this.#sealer.seal(id, this.#name), { ...this.#attributes, maxAge }));
     return { envelope, id };
   }
@@ -88,7 +88,7 @@ export class StoreSessionBackend implements SessionBackend {
   async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
     const id = session?.id;
-    if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id), ignore);
+    if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id), () => undefined);
   }
 
   reload(id: string): Promise<LoadedSession | undefined> {
@@ -143,6 +143,3 @@ export class StoreSessionBackend implements SessionBackend {
 function storeUnavailable(cause: unknown): OidcError {
   return new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
 }
-
-/** For store writes, whose result means nothing once they succeeded. */
-function ignore(): void {}
