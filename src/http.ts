@@ -100,3 +100,16 @@ export function pathOf(url: string): string {
 export function seeOther(location: string): ResponsePlan {
   return { status: 303, headers: { location, 'cache-control': 'no-store' } };
 }
+
+/**
+ * A GET or HEAD a browser navigates with (not an API call that wants JSON): it can follow a
+ * redirect to the provider and come back.
+ *
+ * @example
+ * ```ts
+ * isBrowserNavigation({ method: 'GET', header: () => undefined }); // true
+ * ```
+ */
+export function isBrowserNavigation(request: Pick<RequestView, 'method' | 'header'>): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && !wantsJson(request);
+}

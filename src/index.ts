@@ -2,9 +2,17 @@
  * oidc-kit: OpenID Connect for TypeScript web servers. This entry point is the framework-neutral
  * core; applications import their framework's adapter, e.g. `oidc-kit/express`.
  */
-export {
-  OpenIDConnect, type RequireLoginOptions, type LoginResult, type AcceptTokenOptions, type TokenValidationResult, type AuthorizationRule,
-} from './openid-connect.ts';
+export { OidcCore } from './core/oidc-core.ts';
+export type { CoreHooks } from './core/core-services.ts';
+export type { Guard, Verdict } from './core/guards/guard.ts';
+export type { OidcRoute, OidcRouteName } from './core/route-table.ts';
+export { PendingWrites } from './core/pending-writes.ts';
+export { FetchRequestView } from './core/fetch-request-view.ts';
+export type {
+  RequireLoginOptions, AcceptTokenOptions, AccessControlOptions, AuthorizationOptions, RequireRoleOptions, AuthorizationRule,
+} from './core/guard-options.ts';
+export type { LoginResult } from './core/login-result.ts';
+export type { TokenValidationResult } from './core/token-validation-result.ts';
 export type {
   OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
   ResourceServerOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
@@ -28,7 +36,7 @@ export type { TestSessionTokens } from './testing/test-session-data.ts';
 export type { LoginOptions } from './login/start-login.ts';
 export type { Claims } from './claims.ts';
 export type { RequestView, ResponsePlan, CookieSink } from './http.ts';
-export { wantsJson } from './http.ts';
+export { wantsJson, isBrowserNavigation } from './http.ts';
 export type { SessionStore } from './session/session-store.ts';
 export type { SessionData, SessionEnvelope } from './session/session-data.ts';
 export { MemoryStore } from './session/memory-store.ts';

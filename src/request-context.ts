@@ -8,12 +8,27 @@ import type { ValidatedToken } from './resource/token-validator.ts';
 import type { LoadedSession } from './session/session-backend.ts';
 import type { SessionData } from './session/session-data.ts';
 
-/** How an adapter lets the core answer: append cookies, or send a whole response. */
+/**
+ * Where the core writes to the response of one request: `Set-Cookie`s and headers for the answer,
+ * whoever sends it (a route of oidc-kit's or the application's handler). An adapter either writes
+ * them to its framework's response at once (Express) or collects them as data and flushes them into
+ * the answer afterwards ({@link PendingWrites}: fetch handlers, Hono).
+ *
+ * @example
+ * ```ts
+ * const io: ResponseIO = { setCookie: (cookie) => res.appendHeader('set-cookie', cookie) };
+ * ```
+ */
 export interface ResponseIO {
   readonly setCookie: CookieSink;
-  readonly send: (plan: ResponsePlan) => void;
   /** Sets a header on the response the application will send (e.g. `Cache-Control: private` for a query-string token). Optional. */
   readonly setHeader?: (name: string, value: string) => void;
+  /**
+   * Sends a whole answer now. Optional: with it, `context.login()` and `context.logout()` send
+   * their answer as well as return it (Express's `req.oidc.login()`); without it they only
+   * return it, for the handler to answer with.
+   */
+  readonly send?: (plan: ResponsePlan) => void;
 }
 
 /** Options of {@link RequestContext.logout}. */
@@ -83,8 +98,8 @@ export interface ContextState {
 /** The core services a context calls back into. @internal */
 export interface ContextHost {
   sessionExpiresAt(state: ContextState): number | undefined;
-  login(state: ContextState, options: LoginOptions): Promise<void>;
-  logout(state: ContextState, options: LogoutOptions): Promise<void>;
+  login(state: ContextState, options: LoginOptions): Promise<ResponsePlan>;
+  logout(state: ContextState, options: LogoutOptions): Promise<ResponsePlan>;
   /** A valid access token, refreshed if due; ends the session and throws `session_expired` when it cannot be. */
   accessToken(state: ContextState, options: AccessTokenOptions): Promise<string | undefined>;
   fetchUserInfo(state: ContextState): Promise<Record<string, unknown>>;
@@ -273,18 +288,20 @@ export class RequestContext {
   /**
    * Sends the user to the provider to log in, then back to `returnTo` (Flask-OIDC:
    * redirect_to_auth_server). `state` travels with the login to your `onCallback` handler;
-   * `provider` picks one of several providers. The response is sent; do not send another.
+   * `provider` picks one of several providers. Resolves to the answer (a redirect) — in Express it
+   * is also sent, so do not send another; elsewhere answer with it.
    */
-  login(options: LoginOptions = {}): Promise<void> {
+  login(options: LoginOptions = {}): Promise<ResponsePlan> {
     return this.#host.login(this.#state, options);
   }
 
   /**
    * Ends the session (cookies cleared, server-side record deleted), then — unless `atProvider` is
    * false or the provider has no `end_session_endpoint` — sends the user to the provider to end
-   * their session there too, and finally to `returnTo`. The response is sent.
+   * their session there too, and finally to `returnTo`. Resolves to the answer (a redirect); in
+   * Express it is also sent.
    */
-  logout(options: LogoutOptions = {}): Promise<void> {
+  logout(options: LogoutOptions = {}): Promise<ResponsePlan> {
     return this.#host.logout(this.#state, options);
   }
 

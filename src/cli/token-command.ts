@@ -1,5 +1,5 @@
 import type { OpenIDConnectOptions } from '../config/options.ts';
-import { OpenIDConnect } from '../openid-connect.ts';
+import { OidcCore } from '../core/oidc-core.ts';
 import { milliseconds, parseCommandLine, reaching, UsageError, type CliCommand } from './cli-io.ts';
 
 const HELP = `Usage: oidc-kit token (--client-secrets <file> | --issuer <url> --client-id <id>) [options]
@@ -67,7 +67,7 @@ export const tokenCommand: CliCommand = {
     if (values['client-id'] !== undefined) options.clientId = values['client-id'];
     if (secret !== undefined) options.clientSecret = secret;
     if (method !== undefined) options.tokenEndpointAuthMethod = method;
-    const oidc = new OpenIDConnect(options);
+    const oidc = new OidcCore(options);
     if (oidc.config.provider.clientSecret === undefined) {
       throw new UsageError('no client secret: give it in the file, with --client-secret, or in OIDC_CLIENT_SECRET', 'token');
     }

@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
+import { isFormContentType, readForm } from '../form-body.ts';
 import { OidcError } from '../errors.ts';
 import { claimTypeProblem } from '../resource/access-token-claims.ts';
 import { type CookieSink, type RequestView, type ResponsePlan, seeOther } from '../http.ts';
@@ -121,14 +122,12 @@ async function responseParameters(request: RequestView): Promise<{ params: URLSe
   if (request.method !== 'POST') {
     throw new OidcError('invalid_request', 'The login response must arrive with GET or POST.', { reason: 'method' });
   }
-  const type = request.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
+  if (!isFormContentType(request.header('content-type'))) {
     throw new OidcError('invalid_request', 'A login response POST must be application/x-www-form-urlencoded.', { reason: 'content_type' });
   }
-  if (request.readBody === undefined) throw new TypeError('oidc-kit: this adapter cannot read request bodies, which responseMode "form_post" needs.');
-  const body = await request.readBody(MAX_FORM_POST_BYTES);
-  if (body === undefined) throw new OidcError('invalid_request', 'The login response is too large.', { reason: 'body_size' });
-  return { params: new URLSearchParams(body), mode: 'form_post' };
+  const params = await readForm(request, MAX_FORM_POST_BYTES, 'responseMode "form_post"');
+  if (params === undefined) throw new OidcError('invalid_request', 'The login response is too large.', { reason: 'body_size' });
+  return { params, mode: 'form_post' };
 }
 
 function takeTransaction(

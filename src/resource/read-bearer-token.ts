@@ -1,3 +1,4 @@
+import { isFormContentType, readForm } from '../form-body.ts';
 import type { RequestView } from '../http.ts';
 import { bearerError } from './bearer-error.ts';
 
@@ -128,10 +129,9 @@ function queryToken(request: RequestView, transports: TokenTransports): string |
 }
 
 async function formToken(request: RequestView, realm: string): Promise<string | undefined> {
-  if (request.readBody === undefined) throw new TypeError('oidc-kit: this adapter cannot read request bodies, which allowFormToken needs.');
-  const body = await request.readBody(MAX_FORM_BYTES);
-  if (body === undefined) throw bearerError('invalid_request', 'The request body is too large.', { realm, reason: 'body_too_large' });
-  const values = new URLSearchParams(body).getAll('access_token');
+  const form = await readForm(request, MAX_FORM_BYTES, 'allowFormToken');
+  if (form === undefined) throw bearerError('invalid_request', 'The request body is too large.', { realm, reason: 'body_too_large' });
+  const values = form.getAll('access_token');
   return values.length === 0 ? undefined : singleToken(values, realm);
 }
 
@@ -148,7 +148,7 @@ function singleToken(values: readonly string[], realm: string): string {
  */
 function isSmallFormPost(request: RequestView): boolean {
   if (request.method === 'GET' || request.method === 'HEAD') return false;
-  if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(request.header('content-type') ?? '')) return false;
+  if (!isFormContentType(request.header('content-type'))) return false;
   const length = Number(request.header('content-length') ?? Number.NaN);
   return Number.isInteger(length) && length >= 0 && length <= MAX_FORM_BYTES;
 }

@@ -4,11 +4,11 @@
  * (or it sends nothing), and the error view (Express `onError`, the core `onError`, the default page).
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { ResponsePlan } from '../../src/http.ts';
-import { OpenIDConnect as CoreOpenIDConnect } from '../../src/openid-connect.ts';
+import { OidcCore } from '../../src/index.ts';
+import { listener } from '../../examples/node-http/adapter.ts';
 import type { LoginResult } from '../../src/express.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { CLIENT_SECRET, SECRET, startTestbed, withTestbed, type TestApp, type Testbed } from '../support/testbed.ts';
@@ -318,39 +318,18 @@ describe('default error page', () => {
 
 describe('error view (core onError)', () => {
   let bed: Testbed;
-  let core: CoreOpenIDConnect;
+  let core: OidcCore<IncomingMessage>;
   let server: Server;
   let coreUrl: string;
   const seen: Array<{ code: string; path: string }> = [];
 
-  /** A minimal adapter of the framework-neutral core on node:http, as an adapter author would write it. */
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const cookies: string[] = [];
-    const send = (plan: ResponsePlan): void => {
-      if (res.headersSent) return;
-      res.writeHead(plan.status, { ...plan.headers, 'set-cookie': cookies });
-      res.end(plan.body);
-    };
-    const view = {
-      method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      header: (name: string): string | undefined => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value.join(', ') : value;
-      },
-    };
-    core.createContext(view, { setCookie: (cookie) => cookies.push(cookie), send })
-      .then((context) => core.handleRoute(context))
-      .then((plan) => send(plan ?? { status: 404, headers: {} }))
-      .catch(() => send({ status: 500, headers: {} }));
-  }
-
   before(async () => {
     bed = await startTestbed();
-    server = createServer(handle);
+    // The example node:http adapter (examples/node-http), as an adapter author would write it.
+    server = createServer((req, res) => void listener(core, (_req, response) => response.writeHead(404).end())(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     coreUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    core = new CoreOpenIDConnect({
+    core = new OidcCore<IncomingMessage>({
       baseUrl: coreUrl,
       secret: SECRET,
       issuer: bed.op.issuer,

@@ -12,17 +12,19 @@ const script = `
   const adapter = await import('oidc-kit/express');
   const redis = await import('oidc-kit/redis');
   if (typeof redis.RedisStore !== 'function' || typeof redis.createRedisStore !== 'function') throw new Error('oidc-kit/redis exports');
-  const names = ['OpenIDConnect', 'OidcError', 'ConfigurationError', 'MemoryStore', 'RequestContext', 'loadClientSecrets',
+  const names = ['OidcCore', 'PendingWrites', 'FetchRequestView', 'OidcError', 'ConfigurationError', 'MemoryStore', 'RequestContext', 'loadClientSecrets',
     'discover', 'findIssuer', 'registerClient', 'checkRedirectUris', 'RegistrationError', 'clientSecretsFor', 'fromFlaskSettings'];
   const missing = names.filter((n) => typeof core[n] !== 'function');
   const oidc = new adapter.OpenIDConnect({ baseUrl: 'http://localhost:3000', secret: 's'.repeat(32), issuer: 'https://op.example', clientId: 'a', clientSecret: 'b' });
-  console.log(JSON.stringify({ missing, middleware: typeof oidc.middleware(), isCore: oidc instanceof core.OpenIDConnect }));
+  // Composition: the adapter holds a core; the core's plumbing is not on the user's object.
+  const plumbing = ['open', 'route', 'answer', 'recover', 'handle', 'createContext', 'handleRoute', 'guardLogin'].filter((n) => n in oidc);
+  console.log(JSON.stringify({ missing, middleware: typeof oidc.middleware(), isCore: oidc instanceof core.OidcCore, plumbing }));
 `;
 
 test('oidc-kit, oidc-kit/express and oidc-kit/redis load from dist through the exports map', () => {
   assert.ok(existsSync('dist/index.js') && existsSync('dist/express.js') && existsSync('dist/redis.js'), 'run `npm run build` first (npm test does)');
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(out), { missing: [], middleware: 'function', isCore: true });
+  assert.deepEqual(JSON.parse(out), { missing: [], middleware: 'function', isCore: false, plumbing: [] });
 });
 
 test('type declarations ship for both entry points, and the Express adapter augments Request', () => {
@@ -31,7 +33,9 @@ test('type declarations ship for both entry points, and the Express adapter augm
     const types = pkg.exports[entry]?.types;
     assert.ok(types && existsSync(types), `${entry} has ${types}`);
   }
-  assert.match(readFileSync('dist/express.d.ts', 'utf8'), /interface Request[\s\S]*oidc: RequestContext/);
+  // The entry re-exports the adapter, whose declarations carry the augmentation of Express's Request.
+  assert.match(readFileSync('dist/express.d.ts', 'utf8'), /from '\.\/adapters\/express\/openid-connect\.[jt]s'/);
+  assert.match(readFileSync('dist/adapters/express/openid-connect.d.ts', 'utf8'), /interface Request[\s\S]*oidc: RequestContext/);
 });
 
 test('the oidc-kit command ships as the package\'s bin, compiled, with a shebang', () => {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 
 import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
-import { OpenIDConnect } from '../../src/index.ts';
+import { OidcCore } from '../../src/index.ts';
 import { createRedisStore, RedisStore, RedisStoreError } from '../../src/redis.ts';
 import { startTokenLab } from '../support/token-lab.ts';
 import { loginThroughProvider, parseForms, TestBrowser } from '../support/browser.ts';
@@ -330,7 +330,7 @@ describe('the introspection cache shared through Redis', { skip: unavailable }, 
     const lab = await startTokenLab();
     const store = createRedisStore({ url: redis.url, logger: { warn() {} } });
     const warnings: string[] = [];
-    const api = (): OpenIDConnect => new OpenIDConnect({
+    const api = (): OidcCore => new OidcCore({
       resourceServerOnly: true, issuer: lab.issuer, clientId: 'api', clientSecret: 'api-secret', secret: SECRET,
       resourceServer: { strategy: 'introspection', introspection: { store, cacheTtl: 60 } },
       logger: { warn: (message) => warnings.push(message) },

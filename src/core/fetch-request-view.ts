@@ -1,0 +1,66 @@
+import type { RequestView } from '../http.ts';
+
+/**
+ * The core's view of a Web-standard `Request` (fetch handlers, Hono, Bun, Deno, Workers). The URL
+ * is the path and query only: the core resolves it against the configured `baseUrl`, never the
+ * request's own host. A `Headers` object joins repeated headers, so there is no `headerCount`: two
+ * `Authorization` headers arrive as one malformed value, which is refused all the same.
+ *
+ * @example
+ * ```ts
+ * const view = new FetchRequestView(new Request('https://app.example/callback?code=x&state=y'));
+ * view.url; // '/callback?code=x&state=y'
+ * ```
+ */
+export class FetchRequestView implements RequestView {
+  readonly #request: Request;
+  #url: string | undefined;
+
+  constructor(request: Request) {
+    this.#request = request;
+  }
+
+  get method(): string {
+    return this.#request.method;
+  }
+
+  get url(): string {
+    if (this.#url === undefined) {
+      const url = this.#request.url;
+      // `scheme://host` is followed by the path; find its first slash without parsing a URL object.
+      const start = url.indexOf('/', url.indexOf('//') + 2);
+      this.#url = start === -1 ? '/' : url.slice(start);
+    }
+    return this.#url;
+  }
+
+  header(name: string): string | undefined {
+    return this.#request.headers.get(name) ?? undefined;
+  }
+
+  /** The body as text, read no further than `maxBytes` (a larger body: `undefined`, the rest is not read). */
+  async readBody(maxBytes: number): Promise<string | undefined> {
+    const stream = this.#request.body;
+    if (stream === null) return '';
+    const reader = stream.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        return undefined;
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return new TextDecoder().decode(bytes);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Starting a login (interactive, silent or in test mode) and finishing one at the callback.
+ */
+import type { Claims } from '../claims.ts';
+import { type ResponsePlan, seeOther } from '../http.ts';
+import { handleCallback } from '../login/handle-callback.ts';
+import { safeReturnTo } from '../login/return-to.ts';
+import { assertOwnParametersUntouched, checkAppState, type LoginOptions, startLogin } from '../login/start-login.ts';
+import { toOidcError } from '../provider/provider-error.ts';
+import type { ContextState } from '../request-context.ts';
+import type { SessionData } from '../session/session-data.ts';
+import { testSessionData, type TestSessionTokens } from '../testing/test-session-data.ts';
+import { type CoreServices, now } from './core-services.ts';
+
+/** Login options and oidc-kit's own `silent` (prompt=none re-authentication), never the application's. */
+export type LoginRequest = LoginOptions & { silent?: boolean };
+
+/**
+ * The answer that starts a login: a redirect to the provider with the transaction cookie set (in
+ * test mode, a session at once and a redirect back). Throws an `OidcError` when it cannot start.
+ *
+ * @example
+ * ```ts
+ * const plan = await beginLogin(services, state, { returnTo: '/profile' });
+ * ```
+ */
+export async function beginLogin(services: CoreServices, state: ContextState, options: LoginRequest): Promise<ResponsePlan> {
+  const { config } = services;
+  const returnTo = safeReturnTo(options.returnTo, config.baseUrl, config.baseUrl.href);
+  assertOwnParametersUntouched(options.authorizationParams);
+  checkAppState(options.state);
+  if (options.provider !== undefined) services.login.provider(options.provider);
+  if (config.testMode !== undefined) return testLogin(services, state, returnTo, options);
+  try {
+    return await startLogin(services.login, state.cookies, state.io.setCookie, returnTo, options);
+  } catch (error) {
+    throw toOidcError(error, 'discovery');
+  }
+}
+
+/**
+ * The callback route: checks the authorization response, makes the session, and answers with the
+ * redirect back (or what the application's login hook returns). A failed silent re-authentication
+ * ends the session and goes back to the page.
+ *
+ * @example
+ * ```ts
+ * const plan = await finishLogin(services, state);
+ * ```
+ */
+export async function finishLogin(services: CoreServices, state: ContextState): Promise<ResponsePlan> {
+  if (state.loadError) throw state.loadError;
+  const outcome = await handleCallback(services.login, state.request, state.cookies, state.io.setCookie, state.session);
+  if (outcome.kind === 'silent_failed') {
+    // The provider needs the user (logged out there, consent…): end this session cleanly and go
+    // back to the page, which starts an interactive login if it needs one.
+    services.config.logger.warn(`silent re-authentication ended the session: ${outcome.error.oauthError ?? ''}`, { code: outcome.error.code, oauthError: outcome.error.oauthError });
+    const session = state.session;
+    state.session = undefined;
+    await services.sessions.destroy(session, state.cookies, state.io.setCookie);
+    return seeOther(outcome.transaction.returnTo);
+  }
+  state.session = outcome.session;
+  const { transaction } = outcome;
+  return afterLogin(services, state, transaction.appState, transaction.returnTo, transaction.provider, outcome.plan);
+}
+
+async function afterLogin(services: CoreServices, state: ContextState, appState: unknown, returnTo: string, provider: string, plan: ResponsePlan): Promise<ResponsePlan> {
+  const context = state.context;
+  const user = context?.user;
+  const hook = services.hooks.onLoginComplete;
+  if (context === undefined || user === undefined || hook === undefined) return plan;
+  // `native` is what the adapter passed to open(): its own request type.
+  const custom = await hook(context, { state: appState, returnTo, provider, user }, state.native as never);
+  return custom ?? plan;
+}
+
+async function testLogin(services: CoreServices, state: ContextState, returnTo: string, options: LoginOptions): Promise<ResponsePlan> {
+  const { testMode } = services.config;
+  if (testMode === undefined) throw new TypeError('test mode is off');
+  const provider = options.provider ?? services.config.provider.name;
+  const previous = state.session;
+  state.session = await services.sessions.create(testData(services, testMode.user, {}, provider), state.cookies, state.io.setCookie, previous);
+  return afterLogin(services, state, options.state, returnTo, provider, seeOther(returnTo));
+}
+
+/**
+ * Test mode's session data for `user` at a provider (the default one unless named).
+ *
+ * @example
+ * ```ts
+ * const data = testData(services, { sub: 'alice' }, {});
+ * ```
+ */
+export function testData(services: CoreServices, user: Claims, tokens: TestSessionTokens, provider = services.config.provider.name): SessionData {
+  const { testMode } = services.config;
+  if (testMode === undefined) throw new TypeError('test mode is off');
+  const settings = services.config.providers.get(provider) ?? services.config.provider;
+  return testSessionData(user, provider, settings.clientId, now(), { ...tokens, accessToken: tokens.accessToken ?? testMode.accessToken });
+}

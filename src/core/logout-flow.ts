@@ -1,0 +1,128 @@
+/**
+ * Ending a session: the logout route (with its cross-site rules), RP-initiated logout at the
+ * provider, and the route the provider sends the browser back to.
+ */
+import * as client from 'openid-client';
+import { OidcError } from '../errors.ts';
+import { type RequestView, type ResponsePlan, seeOther } from '../http.ts';
+import { safeReturnTo } from '../login/return-to.ts';
+import { logoutConfirmation } from '../render/logout-confirmation.ts';
+import type { ContextState, LogoutOptions } from '../request-context.ts';
+import { type CoreServices, now } from './core-services.ts';
+
+/**
+ * Ends the request's session here (cookies cleared, record deleted) and answers with the redirect
+ * onward: to the provider's end-session endpoint when logging out there too, else to `returnTo`.
+ *
+ * @example
+ * ```ts
+ * const plan = await endSession(services, state, { returnTo: '/bye' });
+ * ```
+ */
+export async function endSession(services: CoreServices, state: ContextState, options: LogoutOptions): Promise<ResponsePlan> {
+  const { config } = services;
+  // The session could not be read (store down): it cannot be ended either, and answering as if it
+  // had been would leave it alive in the store, valid again once the store is back.
+  if (state.loadError) throw state.loadError;
+  const returnTo = safeReturnTo(options.returnTo, config.baseUrl, config.postLogoutRedirect);
+  const session = state.session;
+  state.session = undefined;
+  await services.sessions.destroy(session, state.cookies, state.io.setCookie);
+  const local: ResponsePlan = seeOther(returnTo);
+  const atProvider = options.atProvider ?? config.logoutAtProvider;
+  if (session === undefined || !atProvider || config.testMode !== undefined) return local;
+
+  const provider = services.providers.get(session.envelope.data.provider);
+  if (provider === undefined) return local;
+  let configuration: client.Configuration;
+  try {
+    configuration = await provider.configuration();
+  } catch (error) {
+    // The local session is over either way; the provider's cannot be ended now.
+    config.logger.warn('logout at the provider skipped: its metadata is unavailable', { code: error instanceof OidcError ? error.code : 'unknown' });
+    return local;
+  }
+  if (configuration.serverMetadata().end_session_endpoint === undefined) return local;
+  const logoutState = client.randomState();
+  services.logoutTransactions.save({ state: logoutState, returnTo, createdAt: now() }, state.io.setCookie);
+  const url = client.buildEndSessionUrl(configuration, {
+    id_token_hint: session.envelope.data.idToken,
+    post_logout_redirect_uri: provider.settings.postLogoutRedirectUri,
+    state: logoutState,
+    client_id: provider.client.clientId,
+  });
+  return seeOther(url.href);
+}
+
+/**
+ * The logout route. A POST logs out unless it comes from another site; a GET logs out only when
+ * the browser vouches that it comes from this site (a link, a typed URL) — anything else gets a
+ * button that POSTs, which a foreign page cannot forge (RPL-04).
+ *
+ * @example
+ * ```ts
+ * const plan = await logoutRoute(services, state);
+ * ```
+ */
+export async function logoutRoute(services: CoreServices, state: ContextState): Promise<ResponsePlan> {
+  const { request } = state;
+  const { config } = services;
+  if (state.loadError) throw state.loadError;
+  const returnTo = queryOf(services, request).get('returnTo') ?? undefined;
+  if (request.method === 'POST') {
+    if (isCrossSite(services, request)) {
+      throw new OidcError('cross_site_request', 'This logout request came from another site and was refused.', { reason: 'origin' });
+    }
+    return endSession(services, state, { returnTo });
+  }
+  if (state.session === undefined) {
+    return seeOther(safeReturnTo(returnTo, config.baseUrl, config.postLogoutRedirect));
+  }
+  const site = request.header('sec-fetch-site');
+  if (request.method === 'GET' && (site === 'same-origin' || site === 'none')) return endSession(services, state, { returnTo });
+  return logoutConfirmation(request.url, config.baseUrl.href);
+}
+
+/**
+ * Where the provider sends the browser after RP-initiated logout: only a matching state restores
+ * `returnTo` (RPI-02/03); anything else shows the default page.
+ *
+ * @example
+ * ```ts
+ * const plan = postLogoutRoute(services, state);
+ * ```
+ */
+export function postLogoutRoute(services: CoreServices, state: ContextState): ResponsePlan {
+  const { config } = services;
+  const pending = services.logoutTransactions.take(state.cookies, state.io.setCookie, now());
+  const returned = queryOf(services, state.request).get('state');
+  let location = config.postLogoutRedirect;
+  if (pending !== undefined && returned !== null && returned === pending.state) location = pending.returnTo;
+  else config.logger.warn('post-logout redirect without a matching state; showing the default page', { reason: returned === null ? 'state_missing' : 'state_mismatch' });
+  return seeOther(location);
+}
+
+/**
+ * Whether a state-changing request comes from another site. Fetch Metadata decides when the
+ * browser sends it: a page with `Referrer-Policy: no-referrer` makes browsers send `Origin: null`
+ * even on its own forms, so Origin alone would refuse them. Without Sec-Fetch-Site (older
+ * browsers), Origin must be this app's when present (`null` included: refused).
+ */
+function isCrossSite(services: CoreServices, request: RequestView): boolean {
+  const site = request.header('sec-fetch-site');
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = request.header('origin');
+  return origin !== undefined && origin !== services.config.baseUrl.origin;
+}
+
+/**
+ * The query parameters of a request, resolved against the configured base URL (never the request's own host).
+ *
+ * @example
+ * ```ts
+ * queryOf(services, request).get('returnTo');
+ * ```
+ */
+export function queryOf(services: CoreServices, request: RequestView): URLSearchParams {
+  return new URL(request.url, services.config.baseUrl).searchParams;
+}
