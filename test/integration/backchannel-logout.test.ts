@@ -12,7 +12,7 @@ import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, UnsecuredJWT
 import { MemoryStore, type SessionStore } from '../../src/index.ts';
 import { loginThroughProvider, parseForms, type TestBrowser } from '../support/browser.ts';
 import { makeProviderKeys, type ProviderKeys } from '../support/provider-keys.ts';
-import { EXPRESS_FLAVORS, startTestbed, type ExpressFlavor, type Testbed } from '../support/testbed.ts';
+import { ADAPTERS, startTestbed, type AdapterName, type Testbed } from '../support/testbed.ts';
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 const now = (): number => Math.floor(Date.now() / 1000);
@@ -323,14 +323,14 @@ const INVALID_TOKENS: Array<{ rows?: string; name: string; reason: string; token
   },
 ];
 
-function backchannelSuite(flavor: ExpressFlavor): void {
+function backchannelSuite(flavor: AdapterName): void {
   describe(`back-channel logout, cookie sessions (${flavor})`, () => {
     let bed: Testbed;
     let keys: ProviderKeys;
     before(async () => {
       keys = await makeProviderKeys();
       bed = await startTestbed({
-        express: flavor,
+        adapter: flavor,
         providerConfiguration: { jwks: keys.jwks },
         oidc: { routes: { backchannelLogout: '/backchannel-logout' } },
       });
@@ -501,7 +501,7 @@ function backchannelSuite(flavor: ExpressFlavor): void {
   });
 }
 
-for (const flavor of EXPRESS_FLAVORS) backchannelSuite(flavor);
+for (const flavor of ADAPTERS) backchannelSuite(flavor);
 
 describe('back-channel logout, server-side sessions (session.store)', () => {
   let bed: Testbed;

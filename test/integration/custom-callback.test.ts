@@ -11,7 +11,7 @@ import { OidcCore } from '../../src/index.ts';
 import { listener } from '../../examples/node-http/adapter.ts';
 import type { LoginResult } from '../../src/express.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
-import { CLIENT_SECRET, SECRET, startTestbed, withTestbed, type TestApp, type Testbed } from '../support/testbed.ts';
+import { CLIENT_SECRET, expressOidc, SECRET, startTestbed, withTestbed, type TestApp, type Testbed } from '../support/testbed.ts';
 
 const isCallback = (url: URL): boolean => url.pathname === '/callback';
 const HOSTILE = '<script>alert(1)</script>';
@@ -189,7 +189,7 @@ describe('custom state and onCallback', () => {
   });
 
   test('onCallback() refuses what is not a function', () => {
-    assert.throws(() => bed.oidc.onCallback('nope' as never), TypeError);
+    assert.throws(() => expressOidc(bed.oidc).onCallback('nope' as never), TypeError);
   });
 });
 

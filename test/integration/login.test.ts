@@ -1,5 +1,6 @@
 /**
- * The login contract, over real HTTP against the in-process provider, for Express 5 and Express 4:
+ * The login contract, over real HTTP against the in-process provider, on every adapter (Express 5,
+ * Express 4, node:http):
  * code flow with PKCE, returnTo, parallel tabs, tampered and replayed callbacks, provider errors,
  * cookies (tampered, expired, chunked, rotated secrets), JSON clients, logout, server-side sessions.
  */
@@ -8,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { CookieSealer } from '../../src/cookies/cookie-sealer.ts';
 import { MemoryStore, type SessionEnvelope, type SessionStore } from '../../src/index.ts';
 import { loginThroughProvider, type NavigateResult, type TestBrowser } from '../support/browser.ts';
-import { EXPRESS_FLAVORS, SECRET, startTestbed, type Testbed } from '../support/testbed.ts';
+import { ADAPTERS, SECRET, startTestbed, type Testbed } from '../support/testbed.ts';
 
 const isCallback = (url: URL): boolean => url.pathname === '/callback';
 
@@ -38,11 +39,11 @@ async function callbackUrl(bed: Testbed, browser: TestBrowser, returnTo = '/prof
   return result.stoppedAt;
 }
 
-for (const flavor of EXPRESS_FLAVORS) {
+for (const flavor of ADAPTERS) {
   describe(`login (${flavor})`, () => {
     let bed: Testbed;
     before(async () => {
-      bed = await startTestbed({ express: flavor });
+      bed = await startTestbed({ adapter: flavor });
     });
     after(() => bed.close());
 

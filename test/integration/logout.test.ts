@@ -8,17 +8,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MemoryStore } from '../../src/index.ts';
 import { loginThroughProvider, parseForms, type BrowserResponse, type NavigateResult, type TestBrowser } from '../support/browser.ts';
-import { EXPRESS_FLAVORS, startTestbed, withTestbed, type TestApp, type Testbed } from '../support/testbed.ts';
+import { ADAPTERS, startTestbed, withTestbed, type Testbed } from '../support/testbed.ts';
+import { get, type TestRoute } from '../support/test-routes.ts';
 
 /** A page to come back to after logout, and a route that logs out here only. */
-function routes(app: TestApp): void {
-  app.get('/bye', (_req, res) => {
-    res.type('text/plain').send('bye');
-  });
-  app.get('/local-logout', (req, _res, next) => {
-    req.oidc.logout({ returnTo: '/bye', atProvider: false }).catch(next);
-  });
-}
+const appRoutes: readonly TestRoute[] = [
+  get('/bye', [], () => ({ text: 'bye' })),
+  get('/local-logout', [], ({ oidc }) => oidc.logout({ returnTo: '/bye', atProvider: false })),
+];
 
 /** A click on a logout link inside the app: the browser vouches for the origin. */
 const SAME_ORIGIN = { headers: { 'sec-fetch-site': 'same-origin' } };
@@ -79,11 +76,11 @@ async function logOutEverywhere(bed: Testbed, browser: TestBrowser, path: string
 
 const isPostLogout = (url: URL): boolean => url.pathname === '/logout/callback';
 
-for (const flavor of EXPRESS_FLAVORS) {
+for (const flavor of ADAPTERS) {
   describe(`RP-initiated logout (${flavor})`, () => {
     let bed: Testbed;
     before(async () => {
-      bed = await startTestbed({ express: flavor, routes });
+      bed = await startTestbed({ adapter: flavor, appRoutes });
     });
     after(() => bed.close());
 
@@ -296,7 +293,7 @@ for (const flavor of EXPRESS_FLAVORS) {
 
 describe('local-only logout', () => {
   test('logoutAtProvider: false: GET /logout is a 303 to returnTo, the provider is not contacted and keeps its session', async () => {
-    await withTestbed({ routes, oidc: { logoutAtProvider: false } }, async (bed) => {
+    await withTestbed({ appRoutes, oidc: { logoutAtProvider: false } }, async (bed) => {
       const browser = await logIn(bed);
       const before = bed.op.requests.length;
       const done = await browser.navigate(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('/bye')}`);
@@ -312,7 +309,7 @@ describe('local-only logout', () => {
   });
 
   test('RPL-01: a provider without end_session_endpoint: logout is local, 303 to returnTo', async () => {
-    await withTestbed({ routes, providerConfiguration: { features: { rpInitiatedLogout: { enabled: false } } } }, async (bed) => {
+    await withTestbed({ appRoutes, providerConfiguration: { features: { rpInitiatedLogout: { enabled: false } } } }, async (bed) => {
       assert.equal(await endSessionEndpoint(bed), undefined, 'the provider publishes no end_session_endpoint');
       const browser = await logIn(bed);
       const out = await browser.request(`${bed.appUrl}/logout?returnTo=${encodeURIComponent('/bye')}`, SAME_ORIGIN);
@@ -328,7 +325,7 @@ describe('what logout clears', () => {
   test('every chunk of a chunked session cookie is deleted in the response that leaves for the provider', async () => {
     // About 6 KB of claims: more than one cookie holds.
     const groups = Array.from({ length: 200 }, (_, i) => `group-with-a-long-name-${i}`);
-    await withTestbed({ routes, accountClaims: () => ({ groups }) }, async (bed) => {
+    await withTestbed({ appRoutes, accountClaims: () => ({ groups }) }, async (bed) => {
       const browser = bed.browser();
       const { url, visited } = await loginThroughProvider(browser, `${bed.appUrl}/login`, 'alice');
       assert.equal(url.href, `${bed.appUrl}/`);
@@ -348,7 +345,7 @@ describe('what logout clears', () => {
 
   test('a server-side session is deleted from the store by the response that leaves for the provider; its cookie is then worthless', async () => {
     const store = new MemoryStore();
-    await withTestbed({ routes, oidc: { session: { store } } }, async (bed) => {
+    await withTestbed({ appRoutes, oidc: { session: { store } } }, async (bed) => {
       const browser = await logIn(bed);
       assert.equal(store.size, 1);
       const stolen = browser.clone();

@@ -24,7 +24,7 @@ import type { Request, Response } from 'express';
 import type { Configuration } from 'oidc-provider';
 import { claimIncludes, keycloakRealmRoles, OidcError, OpenIDConnect } from '../../src/express.ts';
 import { loginThroughProvider, type TestBrowser } from '../support/browser.ts';
-import { CLIENT_SECRET, withTestbed, type ExpressFlavor, type Testbed, type TestbedOptions } from '../support/testbed.ts';
+import { CLIENT_SECRET, expressOidc, withTestbed, type ExpressFlavor, type Testbed, type TestbedOptions } from '../support/testbed.ts';
 
 const API = 'https://api.example.test/';
 const OTHER_API = 'https://other.example.test/';
@@ -536,7 +536,7 @@ describe('resource server (real provider)', () => {
       app.get('/api/admin', rs.acceptToken(), rs.requireScopes('admin'), (req, res) => res.json(view(req)));
       app.use(rs.errorHandler());
       const withLogins = express();
-      withLogins.get('/api/jwt', bed.oidc.acceptToken({ audience: API }), (_req, res) => res.json({ reached: true }));
+      withLogins.get('/api/jwt', expressOidc(bed.oidc).acceptToken({ audience: API }), (_req, res) => res.json({ reached: true }));
       withLogins.use((error: Error, _req: Request, res: Response, _next: unknown) => void res.status(500).json({ message: error.message }));
       const servers = [createServer(app), createServer(withLogins)];
       const urls: string[] = [];
@@ -591,7 +591,7 @@ describe('resource server (real provider)', () => {
 
   for (const flavor of ['express4'] as ExpressFlavor[]) {
     test(`acceptToken() on ${flavor}: accepts the provider's JWT, refuses none, an ID token and a missing scope`, async () => {
-      await withTestbed(options({ express: flavor }), async (bed) => {
+      await withTestbed(options({ adapter: flavor }), async (bed) => {
         const { idToken } = await login(bed, 'alice');
         const jwt = (await bed.oidc.clientCredentials({ resource: API, scope: 'read' })).accessToken;
         const ok = await get(`${bed.appUrl}/api/jwt`, { token: jwt });

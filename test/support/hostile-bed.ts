@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
+import type { ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { TestBrowser, type NavigateResult } from './browser.ts';
 import { startHostileProvider, type HostileProvider } from './hostile-provider.ts';
-import { SECRET, testApp, type TestbedOptions } from './testbed.ts';
+import { type AdapterName, buildTestApp, type TestOidc } from './test-app.ts';
+import { SECRET, type TestbedOptions } from './testbed.ts';
 
 /** What a hostile bed is started with. */
 export interface HostileBedOptions {
@@ -15,6 +16,9 @@ export interface HostileBedOptions {
   oidc?: Partial<ExpressOpenIDConnectOptions> | ((urls: { issuer: string; appUrl: string }) => Partial<ExpressOpenIDConnectOptions>);
   /** Options of the provider (its host, a path issuer). */
   provider?: Parameters<typeof startHostileProvider>[0];
+  /** The adapter the app runs on (default Express 5). */
+  adapter?: AdapterName;
+  appRoutes?: TestbedOptions['appRoutes'];
   routes?: TestbedOptions['routes'];
 }
 
@@ -22,7 +26,7 @@ export interface HostileBedOptions {
 export interface HostileBed {
   appUrl: string;
   op: HostileProvider;
-  oidc: OpenIDConnect;
+  oidc: TestOidc;
   /** Warnings oidc-kit logged (never printed). */
   warnings: Array<{ message: string; details: Record<string, unknown> | undefined }>;
   browser(): TestBrowser;
@@ -37,7 +41,7 @@ export interface HostileBed {
 }
 
 /**
- * Starts the hostile provider and an Express app (testbed.ts's routes: /, /profile, /tokens, /api/token…)
+ * Starts the hostile provider and an app on the chosen adapter (the standard test routes: /, /profile, /tokens, /api/token…)
  * whose oidc-kit logs into it with client_secret_basic. The provider only accepts the app's
  * /callback and its / and /logout/callback as post-logout targets.
  *
@@ -58,9 +62,9 @@ export async function startHostileBed(options: HostileBedOptions = {}): Promise<
   op.client.redirectUris = [`${appUrl}/callback`];
   op.client.postLogoutRedirectUris = [`${appUrl}/`, `${appUrl}/logout/callback`];
   const warnings: HostileBed['warnings'] = [];
-  const build = (oidcOptions: HostileBedOptions['oidc']): OpenIDConnect => {
+  const build = (oidcOptions: HostileBedOptions['oidc']): TestOidc => {
     const extra = typeof oidcOptions === 'function' ? oidcOptions({ issuer: op.issuer, appUrl }) : oidcOptions ?? {};
-    return new OpenIDConnect({
+    const app = buildTestApp(options.adapter ?? 'express5', {
       baseUrl: appUrl,
       secret: SECRET,
       issuer: op.issuer,
@@ -69,11 +73,10 @@ export async function startHostileBed(options: HostileBedOptions = {}): Promise<
       scope: 'openid email profile',
       logger: { warn: (message, details) => warnings.push({ message, details }) },
       ...extra,
-    });
-  };
-  const mount = (oidc: OpenIDConnect): void => {
+    }, { routes: options.appRoutes ?? [], expressRoutes: options.routes });
     server.removeAllListeners('request');
-    server.on('request', testApp(oidc, 'express5', options.routes));
+    server.on('request', app.listener);
+    return app.oidc;
   };
   const bed: HostileBed = {
     appUrl,
@@ -89,7 +92,6 @@ export async function startHostileBed(options: HostileBedOptions = {}): Promise<
     },
     reconfigure(oidcOptions) {
       bed.oidc = build(oidcOptions);
-      mount(bed.oidc);
     },
     async close() {
       server.closeAllConnections();
@@ -97,7 +99,6 @@ export async function startHostileBed(options: HostileBedOptions = {}): Promise<
       await op.close();
     },
   };
-  mount(bed.oidc);
   return bed;
 }
 

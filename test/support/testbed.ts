@@ -1,39 +1,39 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express5 from 'express';
-import express4 from 'express4';
 import type { ClientMetadata, Configuration } from 'oidc-provider';
 import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
 
-import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
+import type { ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { TestBrowser } from './browser.ts';
+import { type AdapterName, buildTestApp, type ExpressRoutes, type TestOidc } from './test-app.ts';
+import type { TestRoute } from './test-routes.ts';
 
-export type ExpressFlavor = 'express5' | 'express4';
-export const EXPRESS_FLAVORS: ExpressFlavor[] = ['express5', 'express4'];
+export { ADAPTERS, EXPRESS_FLAVORS, expressOidc, type AdapterName, type ExpressFlavor, type TestApp, type TestOidc } from './test-app.ts';
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const CLIENT_SECRET = 'test-client-secret-0123456789-abcdefgh';
 
 /** What a testbed is started with. */
 export interface TestbedOptions {
-  express?: ExpressFlavor;
+  /** The adapter the app runs on (default Express 5). */
+  adapter?: AdapterName;
   /** oidc-kit options over the defaults (issuer, client, baseUrl, secret); a function sees the URLs. */
   oidc?: Partial<ExpressOpenIDConnectOptions> | ((urls: { issuer: string; appUrl: string }) => Partial<ExpressOpenIDConnectOptions>);
   accountClaims?: (accountId: string) => Record<string, unknown>;
   providerConfiguration?: Partial<Configuration>;
   /** Client registration overrides; a function sees the app's URL. */
   client?: Partial<ClientMetadata> | ((urls: { appUrl: string }) => Partial<ClientMetadata>);
-  /** Extra routes for one test file, mounted after the middleware and before the built-in test routes. */
-  routes?: (app: TestApp, oidc: OpenIDConnect) => void;
+  /** Extra routes for one test file, as data (every adapter), mounted before the standard test routes. */
+  appRoutes?: readonly TestRoute[];
+  /** Extra routes in Express's own terms (Express adapters only), mounted after the middleware. */
+  routes?: ExpressRoutes;
 }
 
-/** The Express app of a testbed (Express 4 or 5; their route APIs are the same here). */
-export type TestApp = ReturnType<typeof express5>;
-
-/** A running provider and Express app on 127.0.0.1, with the test routes below. */
+/** A running provider and app on 127.0.0.1, with the standard test routes (test-routes.ts). */
 export interface Testbed {
   appUrl: string;
   op: DevProvider;
-  oidc: OpenIDConnect;
+  /** oidc-kit: the Express object (`expressOidc(bed.oidc)` for Express's own API), or the core (node-http). */
+  oidc: TestOidc;
   /** Warnings oidc-kit logged (never printed). */
   warnings: Array<{ message: string; details: Record<string, unknown> | undefined }>;
   browser(): TestBrowser;
@@ -43,11 +43,11 @@ export interface Testbed {
 }
 
 /**
- * Starts the dev provider and an Express app using oidc-kit, wired to each other over real HTTP.
+ * Starts the dev provider and an app using oidc-kit on the chosen adapter, wired to each other over real HTTP.
  *
  * @example
  * ```ts
- * const bed = await startTestbed({ express: 'express4' });
+ * const bed = await startTestbed({ adapter: 'node-http' });
  * const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'alice');
  * ```
  */
@@ -70,9 +70,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     ...(options.providerConfiguration ? { configuration: options.providerConfiguration } : {}),
   });
   const warnings: Testbed['warnings'] = [];
-  const build = (oidcOptions: TestbedOptions['oidc']): OpenIDConnect => {
+  const build = (oidcOptions: TestbedOptions['oidc']): TestOidc => {
     const extra = typeof oidcOptions === 'function' ? oidcOptions({ issuer: op.issuer, appUrl }) : oidcOptions ?? {};
-    return new OpenIDConnect({
+    const app = buildTestApp(options.adapter ?? 'express5', {
       baseUrl: appUrl,
       secret: SECRET,
       issuer: op.issuer,
@@ -81,7 +81,9 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       scope: 'openid email profile',
       logger: { warn: (message, details) => warnings.push({ message, details }) },
       ...extra,
-    });
+    }, { routes: options.appRoutes ?? [], expressRoutes: options.routes });
+    mount(server, app.listener);
+    return app.oidc;
   };
   const bed: Testbed = {
     appUrl,
@@ -91,7 +93,6 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     browser: () => new TestBrowser(),
     reconfigure(oidcOptions) {
       bed.oidc = build(oidcOptions);
-      mount(server, testApp(bed.oidc, options.express ?? 'express5', options.routes));
     },
     async close() {
       server.closeAllConnections();
@@ -99,85 +100,12 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       await op.close();
     },
   };
-  mount(server, testApp(bed.oidc, options.express ?? 'express5', options.routes));
   return bed;
 }
 
 function mount(server: Server, app: (req: IncomingMessage, res: ServerResponse) => void): void {
   server.removeAllListeners('request');
   server.on('request', app);
-}
-
-/**
- * The application the integration tests log into: oidc-kit's middleware, the test's own routes, and
- * /, /profile, /tokens, /live, /api/strict, /always-redirect, /custom-login, /bad-login,
- * /custom-logout, /api/token, then the error handler.
- *
- * @example
- * ```ts
- * server.on('request', testApp(new OpenIDConnect(options), 'express5', undefined));
- * ```
- */
-export function testApp(oidc: OpenIDConnect, flavor: ExpressFlavor, routes: TestbedOptions['routes']) {
-  const express = flavor === 'express4' ? express4 : express5;
-  const app = express();
-  app.use(oidc.middleware());
-  routes?.(app, oidc);
-  app.get('/', (req, res) => {
-    res.json({ authenticated: req.oidc.isAuthenticated, sub: req.oidc.user?.sub ?? null });
-  });
-  app.get('/profile', oidc.requireLogin(), async (req, res, next) => {
-    try {
-      res.json({ sub: req.oidc.user?.sub, claims: req.oidc.user, email: await req.oidc.getField('email') });
-    } catch (error) {
-      next(error);
-    }
-  });
-  app.get('/tokens', oidc.requireLogin(), async (req, res) => {
-    res.json({
-      idToken: req.oidc.idToken,
-      accessToken: await req.oidc.accessToken(),
-      refreshToken: req.oidc.refreshToken ?? null,
-      accessTokenExpiresAt: req.oidc.accessTokenExpiresAt?.toISOString() ?? null,
-      sessionExpiresAt: req.oidc.sessionExpiresAt?.toISOString() ?? null,
-      scope: req.oidc.scope ?? null,
-      provider: req.oidc.provider ?? null,
-    });
-  });
-  app.get('/live', oidc.requireLogin(), async (req, res, next) => {
-    try {
-      res.json(await req.oidc.getInfo(['email', 'name', 'missing_claim'], { live: true }));
-    } catch (error) {
-      next(error);
-    }
-  });
-  app.get('/api/strict', oidc.requireLogin({ unauthenticated: 'status' }), (req, res) => {
-    res.json({ sub: req.oidc.user?.sub });
-  });
-  app.get('/always-redirect', oidc.requireLogin({ unauthenticated: 'redirect' }), (_req, res) => {
-    res.send('ok');
-  });
-  app.get('/custom-login', (req, res, next) => {
-    req.oidc.login({ returnTo: '/profile', authorizationParams: { login_hint: 'hinted-user' } }).catch(next);
-  });
-  app.get('/bad-login', (req, res) => {
-    req.oidc.login({ authorizationParams: { state: 'chosen-by-the-app' } }).catch((error: unknown) => {
-      res.status(500).json({ name: (error as Error).name, message: (error as Error).message });
-    });
-  });
-  app.get('/custom-logout', (req, res, next) => {
-    req.oidc.logout({ returnTo: '/bye' }).catch(next);
-  });
-  // A route that needs a valid access token: refreshes it when due, 401/redirect when it cannot.
-  app.get('/api/token', oidc.requireLogin(), async (req, res, next) => {
-    try {
-      res.json({ accessToken: await req.oidc.accessToken({ forceRefresh: req.query['force'] === '1' }), refreshToken: req.oidc.refreshToken ?? null });
-    } catch (error) {
-      next(error);
-    }
-  });
-  app.use(oidc.errorHandler());
-  return app;
 }
 
 /**

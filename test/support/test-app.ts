@@ -1,0 +1,125 @@
+/**
+ * The test app on every adapter of the contract suite: Express 5, Express 4 and the example
+ * `node:http` adapter (examples/node-http). Each maps the same route data (test-routes.ts) onto its
+ * framework; the assertions stay the same for all.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express5, { type RequestHandler, type Response } from 'express';
+import express4 from 'express4';
+import { guarded, listener } from '../../examples/node-http/adapter.ts';
+import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
+import { OidcCore, type Guard } from '../../src/index.ts';
+import { type GuardSpec, STANDARD_ROUTES, type TestAnswer, type TestRoute } from './test-routes.ts';
+
+/** The adapters the contract suite runs on. */
+export type AdapterName = 'express5' | 'express4' | 'node-http';
+export const ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'node-http'];
+export type ExpressFlavor = 'express5' | 'express4';
+export const EXPRESS_FLAVORS: readonly ExpressFlavor[] = ['express5', 'express4'];
+
+/** The Express app of a testbed (Express 4 or 5; their route APIs are the same here). */
+export type TestApp = ReturnType<typeof express5>;
+/** Routes an Express-only test adds in Express's own terms, before the standard ones. */
+export type ExpressRoutes = (app: TestApp, oidc: OpenIDConnect) => void;
+
+/** oidc-kit as a test bed holds it: the Express object, or the core for the node:http adapter. */
+export type TestOidc = OpenIDConnect | OidcCore<IncomingMessage>;
+
+/** A built test app: its oidc-kit object and the request listener to serve. */
+export interface BuiltApp {
+  readonly oidc: TestOidc;
+  readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+/**
+ * Builds the test app on an adapter: oidc-kit with `options`, the test's routes (data, for every
+ * adapter; or Express's own, for Express only), then the standard routes.
+ *
+ * @example
+ * ```ts
+ * const { oidc, listener } = buildTestApp('node-http', options, { routes: [get('/bye', [], () => ({ text: 'bye' }))] });
+ * server.on('request', listener);
+ * ```
+ */
+export function buildTestApp(adapter: AdapterName, options: ExpressOpenIDConnectOptions, extra: { routes?: readonly TestRoute[]; expressRoutes?: ExpressRoutes | undefined } = {}): BuiltApp {
+  const routes = [...(extra.routes ?? []), ...STANDARD_ROUTES];
+  if (adapter === 'node-http') {
+    if (extra.expressRoutes !== undefined) throw new TypeError('Express routes need an Express adapter; declare them as TestRoute data instead.');
+    return nodeApp(options, routes);
+  }
+  return expressApp(adapter, options, routes, extra.expressRoutes);
+}
+
+/**
+ * The oidc-kit object of a bed that runs on Express (for the tests that use Express's own API).
+ *
+ * @example
+ * ```ts
+ * expressOidc(bed.oidc).onCallback(handler);
+ * ```
+ */
+export function expressOidc(oidc: TestOidc): OpenIDConnect {
+  if (!(oidc instanceof OpenIDConnect)) throw new TypeError('this test needs an Express test bed');
+  return oidc;
+}
+
+function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions, routes: readonly TestRoute[], expressRoutes: ExpressRoutes | undefined): BuiltApp {
+  const oidc = new OpenIDConnect(options);
+  const app = (flavor === 'express4' ? express4 : express5)();
+  app.use(oidc.middleware());
+  expressRoutes?.(app, oidc);
+  for (const route of routes) {
+    const guards = (route.guards ?? []).map((spec) => guardOf<RequestHandler>(oidc, spec));
+    const handler: RequestHandler = (req, res, next) => {
+      Promise.resolve()
+        .then(() => route.handle({ oidc: req.oidc, query: new URL(req.originalUrl, 'http://test.invalid').searchParams }))
+        .then((answer) => sendExpress(res, answer), next);
+    };
+    if (route.method === 'GET') app.get(route.path, ...guards, handler);
+    else app.post(route.path, ...guards, handler);
+  }
+  app.use(oidc.errorHandler());
+  return { oidc, listener: app };
+}
+
+function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRoute[]): BuiltApp {
+  const { onError, ...coreOptions } = options;
+  if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter');
+  const core = new OidcCore<IncomingMessage>(coreOptions);
+  const table = new Map(routes.map((route) => [
+    `${route.method} ${route.path}`,
+    guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {
+      const answer = await route.handle({ oidc, query: new URL(req.url ?? '/', 'http://test.invalid').searchParams });
+      sendNode(res, answer);
+    }),
+  ]));
+  return {
+    oidc: core,
+    listener: (req, res) => void listener(core, (request, response, oidc) => {
+      // HEAD is served as GET, as Express does.
+      const method = request.method === 'HEAD' ? 'GET' : request.method;
+      const route = table.get(`${method} ${(request.url ?? '/').split('?')[0]}`);
+      return route === undefined ? response.writeHead(404).end() : route(request, response, oidc);
+    })(req, res),
+  };
+}
+
+/** A guard of the spec, from the adapter's object (a handler) or the core (a Guard): their methods share names and arguments. */
+function guardOf<T>(oidc: object, [name, ...args]: GuardSpec): T {
+  const make = (oidc as Record<string, (...a: unknown[]) => T>)[name]!;
+  return make.apply(oidc, args);
+}
+
+function sendExpress(res: Response, answer: TestAnswer): void {
+  if (res.headersSent) return; // oidc.login()/logout() sent their answer already
+  if ('headers' in answer) res.status(answer.status).set(answer.headers).end(answer.body);
+  else if ('json' in answer) res.status(answer.status ?? 200).json(answer.json);
+  else res.status(answer.status ?? 200).type('text/plain').send(answer.text);
+}
+
+function sendNode(res: ServerResponse, answer: TestAnswer): void {
+  if (res.headersSent) return;
+  if ('headers' in answer) res.writeHead(answer.status, answer.headers).end(answer.body);
+  else if ('json' in answer) res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer.json));
+  else res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.text);
+}
