@@ -72,7 +72,12 @@ function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions,
     const guards = (route.guards ?? []).map((spec) => guardOf<RequestHandler>(oidc, spec));
     const handler: RequestHandler = (req, res, next) => {
       Promise.resolve()
-        .then(() => route.handle({ oidc: req.oidc, query: new URL(req.originalUrl, 'http://test.invalid').searchParams }))
+        .then(() => route.handle({
+          oidc: req.oidc,
+          method: req.method,
+          query: new URL(req.originalUrl, 'http://test.invalid').searchParams,
+          header: (name) => [req.headers[name] ?? []].flat().join(', ') || undefined,
+        }))
         .then((answer) => sendExpress(res, answer), next);
     };
     if (route.method === 'GET') app.get(route.path, ...guards, handler);
@@ -89,7 +94,12 @@ function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRout
   const table = new Map(routes.map((route) => [
     `${route.method} ${route.path}`,
     guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {
-      const answer = await route.handle({ oidc, query: new URL(req.url ?? '/', 'http://test.invalid').searchParams });
+      const answer = await route.handle({
+        oidc,
+        method: req.method ?? 'GET',
+        query: new URL(req.url ?? '/', 'http://test.invalid').searchParams,
+        header: (name) => [req.headers[name] ?? []].flat().join(', ') || undefined,
+      });
       sendNode(res, answer);
     }),
   ]));
@@ -112,14 +122,14 @@ function guardOf<T>(oidc: object, [name, ...args]: GuardSpec): T {
 
 function sendExpress(res: Response, answer: TestAnswer): void {
   if (res.headersSent) return; // oidc.login()/logout() sent their answer already
-  if ('headers' in answer) res.status(answer.status).set(answer.headers).end(answer.body);
-  else if ('json' in answer) res.status(answer.status ?? 200).json(answer.json);
-  else res.status(answer.status ?? 200).type('text/plain').send(answer.text);
+  if (!('json' in answer) && !('text' in answer)) res.status(answer.status).set(answer.headers).end(answer.body);
+  else if ('json' in answer) res.status(answer.status ?? 200).set(answer.headers ?? {}).json(answer.json);
+  else res.status(answer.status ?? 200).set(answer.headers ?? {}).type('text/plain').send(answer.text);
 }
 
 function sendNode(res: ServerResponse, answer: TestAnswer): void {
   if (res.headersSent) return;
-  if ('headers' in answer) res.writeHead(answer.status, answer.headers).end(answer.body);
-  else if ('json' in answer) res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer.json));
-  else res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain; charset=utf-8' }).end(answer.text);
+  if (!('json' in answer) && !('text' in answer)) res.writeHead(answer.status, answer.headers).end(answer.body);
+  else if ('json' in answer) res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=utf-8', ...answer.headers }).end(JSON.stringify(answer.json));
+  else res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain; charset=utf-8', ...answer.headers }).end(answer.text);
 }

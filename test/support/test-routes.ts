@@ -12,14 +12,20 @@ export type GuardName = 'requireLogin' | 'acceptToken' | 'accessControl' | 'requ
 /** A guard and the arguments it is declared with, e.g. `['requireLogin', { unauthenticated: 'status' }]`. */
 export type GuardSpec = { [K in GuardName]: readonly [K, ...Parameters<OidcCore[K]>] }[GuardName];
 
-/** What a route's handler gets: the request's context (`req.oidc`) and its query. */
+/** What a route's handler gets: the request's context (`req.oidc`), its method, query and headers. */
 export interface TestExchange {
   readonly oidc: RequestContext;
+  readonly method: string;
   readonly query: URLSearchParams;
+  /** A request header by lower-case name (repeated headers joined with `, `). */
+  header(name: string): string | undefined;
 }
 
 /** What a route's handler answers: JSON, text, or a plan (what `oidc.login()` / `oidc.logout()` resolve to). */
-export type TestAnswer = ResponsePlan | { readonly json: unknown; readonly status?: number } | { readonly text: string; readonly status?: number };
+export type TestAnswer =
+  | ResponsePlan
+  | { readonly json: unknown; readonly status?: number; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly text: string; readonly status?: number; readonly headers?: Readonly<Record<string, string>> };
 
 /** One route of the test app. */
 export interface TestRoute {
