@@ -21,7 +21,7 @@ export function isFormContentType(value: string | undefined): boolean {
 
 /**
  * The request's form body as parameters, or `undefined` when it is longer than `maxBytes` (the
- * caller answers with its own error). Throws a `TypeError` naming `purpose` when the adapter cannot
+ * caller answers with its own error). Read once per request: later calls get the same result. Throws a `TypeError` naming `purpose` when the adapter cannot
  * read bodies at all: a programming error of the adapter, not of the request.
  *
  * @example
@@ -31,8 +31,21 @@ export function isFormContentType(value: string | undefined): boolean {
  * form.getAll('logout_token');
  * ```
  */
-export async function readForm(request: RequestView, maxBytes: number, purpose: string): Promise<URLSearchParams | undefined> {
+export function readForm(request: RequestView, maxBytes: number, purpose: string): Promise<URLSearchParams | undefined> {
   if (request.readBody === undefined) throw new TypeError(`oidc-kit: this adapter cannot read request bodies, which ${purpose} needs.`);
-  const body = await request.readBody(maxBytes);
-  return body === undefined ? undefined : new URLSearchParams(body);
+  // A body stream can be read once: a second look in the same request (accessControl() asks whether
+  // a form carries a token, then reads the token) gets the first read's result.
+  let read = formsRead.get(request);
+  if (read === undefined) {
+    read = request.readBody(maxBytes).then((body) => (body === undefined ? undefined : new URLSearchParams(body)));
+    formsRead.set(request, read);
+  }
+  return read;
 }
+
+/**
+ * The form bodies read, by request view. Weak: an entry goes with its request. Only requests whose
+ * form the core reads have one (callbacks in form_post mode, back-channel logouts, form tokens), so
+ * the requests of the hot path add nothing to it.
+ */
+const formsRead = new WeakMap<RequestView, Promise<URLSearchParams | undefined>>();

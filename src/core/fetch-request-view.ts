@@ -38,9 +38,12 @@ export class FetchRequestView implements RequestView {
     return this.#request.headers.get(name) ?? undefined;
   }
 
-  /** The body as text, read no further than `maxBytes` (a larger body: `undefined`, the rest is not read). */
+  /**
+   * The body as text, read no further than `maxBytes` (a larger body: `undefined`, the rest is not
+   * read). It reads a clone, so that the application's handler can still read the body itself.
+   */
   async readBody(maxBytes: number): Promise<string | undefined> {
-    const stream = this.#request.body;
+    const stream = this.#request.clone().body;
     if (stream === null) return '';
     const reader = stream.getReader();
     const chunks: Uint8Array[] = [];

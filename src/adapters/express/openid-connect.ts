@@ -6,7 +6,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { Claims } from '../../claims.ts';
 import type { OpenIDConnectOptions } from '../../config/options.ts';
 import type { ResolvedConfig } from '../../config/resolved-config.ts';
-import { checkFunctionOption } from '../../core/check-function-option.ts';
+import { checkFunctionArgument, checkFunctionOption } from '../../core/check-functions.ts';
 import type {
   AcceptTokenOptions, AccessControlOptions, AuthorizationOptions, RequireLoginOptions, RequireRoleOptions,
 } from '../../core/guard-options.ts';
@@ -269,7 +269,7 @@ export class OpenIDConnect {
    * ```
    */
   onCallback(handler: CallbackHandler): this {
-    if (typeof handler !== 'function') throw new TypeError('oidc-kit: onCallback() needs a function (req, res, result).');
+    checkFunctionArgument('onCallback', handler, '(req, res, result)');
     this.#callbackHandler = handler;
     return this;
   }

@@ -12,3 +12,16 @@ export function checkFunctionOption(name: string, value: unknown, signature: str
     throw new TypeError(`oidc-kit: invalid option \`${name}\`: must be a function ${signature}.`);
   }
 }
+
+/**
+ * Checks a function handed to an adapter's registration method (`onCallback`, …), with one message
+ * for every adapter: `TypeError: oidc-kit: onCallback() needs a function (req, res, result).`
+ *
+ * @example
+ * ```ts
+ * checkFunctionArgument('onCallback', handler, '(req, res, result)');
+ * ```
+ */
+export function checkFunctionArgument(method: string, value: unknown, signature: string): void {
+  if (typeof value !== 'function') throw new TypeError(`oidc-kit: ${method}() needs a function ${signature}.`);
+}
