@@ -115,7 +115,7 @@ function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions,
   const app = (flavor === 'express4' ? express4 : express5)();
   app.use(oidc.middleware());
   expressRoutes?.(app, oidc);
-  for (const route of routes) {
+  for (const route of routes.filter((r) => r.when?.(oidc.config) ?? true)) {
     const guards = (route.guards ?? []).map((spec) => guardOf<RequestHandler>(oidc, spec));
     const handler: RequestHandler = (req, res, next) => {
       Promise.resolve()
@@ -139,7 +139,7 @@ function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRout
   if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter');
   const core = new OidcCore<IncomingMessage>(coreOptions);
   const table = new Map<string, NodeHandler>();
-  for (const route of routes) {
+  for (const route of routes.filter((r) => r.when?.(core.config) ?? true)) {
     const key = `${route.method} ${route.path}`;
     if (table.has(key)) continue; // the first declaration wins, as in Express
     table.set(key, guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {

@@ -34,6 +34,8 @@ export interface TestRoute {
   readonly guards?: readonly GuardSpec[];
   /** Its answer; a thrown error goes to the adapter's error handling (oidc-kit's recovery, else 500). */
   readonly handle: (x: TestExchange) => TestAnswer | Promise<TestAnswer>;
+  /** Mounted only when this holds for the app's configuration, e.g. a guard naming a provider that a reconfigured app may not have. */
+  readonly when?: (config: OidcCore['config']) => boolean;
 }
 
 /**
