@@ -51,6 +51,18 @@ export function get(path: string, guards: readonly GuardSpec[], handle: TestRout
 }
 
 /**
+ * A POST route, in short.
+ *
+ * @example
+ * ```ts
+ * post('/form', [['accessControl', { unauthenticated: 'status' }]], ({ oidc }) => ({ json: { by: oidc.authenticatedBy } }));
+ * ```
+ */
+export function post(path: string, guards: readonly GuardSpec[], handle: TestRoute['handle']): TestRoute {
+  return { method: 'POST', path, guards, handle };
+}
+
+/**
  * The routes every test bed serves after the test's own: /, /profile, /tokens, /live, /api/strict,
  * /always-redirect, /custom-login, /bad-login, /custom-logout, /api/token.
  */
