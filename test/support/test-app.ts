@@ -3,10 +3,11 @@
  * `node:http` adapter (examples/node-http). Each maps the same route data (test-routes.ts) onto its
  * framework; the assertions stay the same for all.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express5, { type RequestHandler, type Response } from 'express';
 import express4 from 'express4';
-import { guarded, listener } from '../../examples/node-http/adapter.ts';
+import { guarded, listener, type NodeHandler } from '../../examples/node-http/adapter.ts';
 import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { OidcCore, type Guard } from '../../src/index.ts';
 import { type GuardSpec, STANDARD_ROUTES, type TestAnswer, type TestRoute } from './test-routes.ts';
@@ -31,6 +32,16 @@ export interface BuiltApp {
   readonly listener: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
+/** What a test app is built with besides oidc-kit's options. */
+export interface TestAppExtra {
+  /** The test's own routes, as data (every adapter); a path declared here wins over a standard route's. */
+  routes?: readonly TestRoute[];
+  /** Routes in Express's own terms (Express adapters only). */
+  expressRoutes?: ExpressRoutes | undefined;
+  /** Whether the standard routes (test-routes.ts) follow; default true. An API-only app cannot have them (they need logins). */
+  standardRoutes?: boolean;
+}
+
 /**
  * Builds the test app on an adapter: oidc-kit with `options`, the test's routes (data, for every
  * adapter; or Express's own, for Express only), then the standard routes.
@@ -41,13 +52,49 @@ export interface BuiltApp {
  * server.on('request', listener);
  * ```
  */
-export function buildTestApp(adapter: AdapterName, options: ExpressOpenIDConnectOptions, extra: { routes?: readonly TestRoute[]; expressRoutes?: ExpressRoutes | undefined } = {}): BuiltApp {
-  const routes = [...(extra.routes ?? []), ...STANDARD_ROUTES];
+export function buildTestApp(adapter: AdapterName, options: ExpressOpenIDConnectOptions, extra: TestAppExtra = {}): BuiltApp {
+  const routes = [...(extra.routes ?? []), ...(extra.standardRoutes === false ? [] : STANDARD_ROUTES)];
   if (adapter === 'node-http') {
     if (extra.expressRoutes !== undefined) throw new TypeError('Express routes need an Express adapter; declare them as TestRoute data instead.');
     return nodeApp(options, routes);
   }
   return expressApp(adapter, options, routes, extra.expressRoutes);
+}
+
+/** A test app served on its own, without a provider of the testbed's (serveTestApp). */
+export interface ServedApp {
+  readonly url: string;
+  readonly oidc: TestOidc;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the test app on an adapter on 127.0.0.1, for tests that bring their own provider (or none,
+ * as test mode or a provider that is down); `options` sees the app's URL.
+ *
+ * @example
+ * ```ts
+ * const app = await serveTestApp('node-http', (url) => ({ baseUrl: url, secret, testMode: true }));
+ * await fetch(`${app.url}/login`);
+ * await app.close();
+ * ```
+ */
+export async function serveTestApp(adapter: AdapterName, options: (url: string) => ExpressOpenIDConnectOptions, extra: TestAppExtra = {}): Promise<ServedApp> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  try {
+    const app = buildTestApp(adapter, options(url), extra);
+    server.on('request', app.listener);
+    return { url, oidc: app.oidc, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /**
@@ -68,7 +115,7 @@ function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions,
   const app = (flavor === 'express4' ? express4 : express5)();
   app.use(oidc.middleware());
   expressRoutes?.(app, oidc);
-  for (const route of routes) {
+  for (const route of routes.filter((r) => r.when?.(oidc.config) ?? true)) {
     const guards = (route.guards ?? []).map((spec) => guardOf<RequestHandler>(oidc, spec));
     const handler: RequestHandler = (req, res, next) => {
       Promise.resolve()
@@ -91,9 +138,11 @@ function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRout
   const { onError, ...coreOptions } = options;
   if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter');
   const core = new OidcCore<IncomingMessage>(coreOptions);
-  const table = new Map(routes.map((route) => [
-    `${route.method} ${route.path}`,
-    guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {
+  const table = new Map<string, NodeHandler>();
+  for (const route of routes.filter((r) => r.when?.(core.config) ?? true)) {
+    const key = `${route.method} ${route.path}`;
+    if (table.has(key)) continue; // the first declaration wins, as in Express
+    table.set(key, guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {
       const answer = await route.handle({
         oidc,
         method: req.method ?? 'GET',
@@ -101,8 +150,8 @@ function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRout
         header: (name) => [req.headers[name] ?? []].flat().join(', ') || undefined,
       });
       sendNode(res, answer);
-    }),
-  ]));
+    }));
+  }
   return {
     oidc: core,
     listener: (req, res) => void listener(core, (request, response, oidc) => {

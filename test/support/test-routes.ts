@@ -34,6 +34,8 @@ export interface TestRoute {
   readonly guards?: readonly GuardSpec[];
   /** Its answer; a thrown error goes to the adapter's error handling (oidc-kit's recovery, else 500). */
   readonly handle: (x: TestExchange) => TestAnswer | Promise<TestAnswer>;
+  /** Mounted only when this holds for the app's configuration, e.g. a guard naming a provider that a reconfigured app may not have. */
+  readonly when?: (config: OidcCore['config']) => boolean;
 }
 
 /**
@@ -46,6 +48,18 @@ export interface TestRoute {
  */
 export function get(path: string, guards: readonly GuardSpec[], handle: TestRoute['handle']): TestRoute {
   return { method: 'GET', path, guards, handle };
+}
+
+/**
+ * A POST route, in short.
+ *
+ * @example
+ * ```ts
+ * post('/form', [['accessControl', { unauthenticated: 'status' }]], ({ oidc }) => ({ json: { by: oidc.authenticatedBy } }));
+ * ```
+ */
+export function post(path: string, guards: readonly GuardSpec[], handle: TestRoute['handle']): TestRoute {
+  return { method: 'POST', path, guards, handle };
 }
 
 /**
