@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { hash } from 'node:crypto';
 import { test } from 'node:test';
-import { audienceMatches, claimTypeProblem, scopesOf } from '../../src/resource/access-token-claims.ts';
+import { claimTypeProblem } from '../../src/claim-types.ts';
+import { audienceMatches, scopesOf } from '../../src/resource/access-token-claims.ts';
 import { bearerError } from '../../src/resource/bearer-error.ts';
 import { claimIncludes, failedClaim, hasRole, keycloakClientRoles, keycloakRealmRoles, missingScopes } from '../../src/resource/claim-checks.ts';
 import { AdmissionFilter } from '../../src/resource/admission-filter.ts';
