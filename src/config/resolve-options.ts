@@ -6,6 +6,7 @@ import { resolveRegistration } from './resolve-registration.ts';
 import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import type { ProviderSettings, ResolvedConfig, ResourceServerSettings } from './resolved-config.ts';
 import type { SessionStore } from '../session/session-store.ts';
+import { joinUrl } from '../util/join-url.ts';
 
 const DAY = 24 * 60 * 60;
 const MIN_SECRET_LENGTH = 32;
@@ -525,12 +526,6 @@ function resolveAppUrl(option: string, value: string, baseUrl: URL): string {
   }
   if (url.origin !== baseUrl.origin) throw new ConfigurationError(option, `must be on this application's origin (${baseUrl.origin}).`);
   return url.href;
-}
-
-/** `baseUrl` + an app path, keeping any path prefix of the base URL. */
-export function joinUrl(baseUrl: URL, path: string): string {
-  const prefix = baseUrl.pathname.endsWith('/') ? baseUrl.pathname.slice(0, -1) : baseUrl.pathname;
-  return `${baseUrl.origin}${prefix}${path}`;
 }
 
 function positiveSeconds(option: string, value: unknown): number {
