@@ -6,6 +6,7 @@ import { resolveRegistration } from './resolve-registration.ts';
 import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import type { ProviderSettings, ResolvedConfig, ResourceServerSettings } from './resolved-config.ts';
 import type { SessionStore } from '../session/session-store.ts';
+import { audienceList } from '../util/audience-list.ts';
 import { joinUrl } from '../util/join-url.ts';
 
 const DAY = 24 * 60 * 60;
@@ -226,15 +227,6 @@ function resolveResourceServer(options: OpenIDConnectOptions, providers: Readonl
       store: checkStore('resourceServer.introspection.store', introspection.store),
     },
   };
-}
-
-/** An audience option as a list: one string or a non-empty array of non-empty strings. */
-export function audienceList(option: string, value: unknown): readonly string[] {
-  const list = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : [];
-  if (list.length === 0 || list.some((item) => typeof item !== 'string' || item === '')) {
-    throw new ConfigurationError(option, 'must be a non-empty string (e.g. "https://api.example.com") or an array of them.');
-  }
-  return list as string[];
 }
 
 /** Settings that every provider shares, taken from the top level. */
