@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors.ts';
+import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { COOKIE_NAME_PATTERN } from '../cookies/cookie-header.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
 import { resolveRegistration } from './resolve-registration.ts';
@@ -16,8 +17,6 @@ const AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'priv
 const REQUIRED_STATIC_METADATA = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
 /** Resource-server-only apps need no login metadata: keys and (optionally) introspection suffice. */
 const REQUIRED_STATIC_METADATA_RS = ['issuer', 'jwks_uri'] as const;
-/** Every asymmetric JWS algorithm: the default allow-list for access tokens (keys only ever come from the provider's JWKS). */
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 const INTROSPECTION_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'bearer']);
 /** In resource-server-only mode there are no cookies: these stand in so the rest of the configuration stays uniform. */
 const RS_ONLY_BASE_URL = 'http://localhost/';
