@@ -39,6 +39,8 @@ export interface ProviderGlobals {
 const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clientSecret', 'clientSecrets', 'registration'] as const;
 /** Provider options that only make sense for one provider: with `providers` they belong in each. */
 const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri'] as const;
+/** Provider options that are defaults for every provider: set at the top level, each of `providers` inherits them. */
+const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
@@ -81,16 +83,13 @@ export function resolveProviders(options: OpenIDConnectOptions, globals: Provide
 
 /** Top-level provider-wide defaults (scope, algorithms, checks) that named providers inherit. */
 function inheritedProviderOptions(options: OpenIDConnectOptions): ProviderOptions {
-  const { scope, authorizationParams, responseMode, idTokenSigningAlg, userInfo, userInfoSigningAlg, tokenEndpointAuthMethod, requireVerifiedEmail } = options;
   const inherited: ProviderOptions = {};
-  if (responseMode !== undefined) inherited.responseMode = responseMode;
-  if (scope !== undefined) inherited.scope = scope;
-  if (authorizationParams !== undefined) inherited.authorizationParams = authorizationParams;
-  if (idTokenSigningAlg !== undefined) inherited.idTokenSigningAlg = idTokenSigningAlg;
-  if (userInfo !== undefined) inherited.userInfo = userInfo;
-  if (userInfoSigningAlg !== undefined) inherited.userInfoSigningAlg = userInfoSigningAlg;
-  if (tokenEndpointAuthMethod !== undefined) inherited.tokenEndpointAuthMethod = tokenEndpointAuthMethod;
-  if (requireVerifiedEmail !== undefined) inherited.requireVerifiedEmail = requireVerifiedEmail;
+  // A generic step keeps each key's value type tied to its key, which a plain loop over the union loses.
+  const inherit = <K extends (typeof INHERITED_PROVIDER_KEYS)[number]>(key: K): void => {
+    const value = options[key];
+    if (value !== undefined) inherited[key] = value;
+  };
+  for (const key of INHERITED_PROVIDER_KEYS) inherit(key);
   return inherited;
 }
 
