@@ -1,4 +1,4 @@
-import { ExpiringCache } from '../resource/expiring-cache.ts';
+import { ExpiringCache } from '../util/expiring-cache.ts';
 
 /**
  * How many trailing characters of a sealed value key the cache. The tail is the AES-GCM tag (16

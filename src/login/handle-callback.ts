@@ -2,7 +2,7 @@ import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { isFormContentType, readForm } from '../form-body.ts';
 import { OidcError } from '../errors.ts';
-import { claimTypeProblem } from '../resource/access-token-claims.ts';
+import { claimTypeProblem } from '../claim-types.ts';
 import { type CookieSink, type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { fetchUserInfo } from '../provider/fetch-userinfo.ts';
 import { toOidcError } from '../provider/provider-error.ts';

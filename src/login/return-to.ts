@@ -1,4 +1,4 @@
-import { joinUrl } from '../config/resolve-options.ts';
+import { joinUrl } from '../util/join-url.ts';
 
 /**
  * Where a user may be sent after login or logout: only this application. A path (`/profile`) is a

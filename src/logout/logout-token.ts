@@ -3,7 +3,7 @@ import { isCanonicalCompactJws } from '../provider/canonical-jws.ts';
 import { OidcError } from '../errors.ts';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
-import { claimTypeProblem } from '../resource/access-token-claims.ts';
+import { claimTypeProblem } from '../claim-types.ts';
 
 /** The event a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';

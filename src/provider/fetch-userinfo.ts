@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { OidcError } from '../errors.ts';
-import { claimTypeProblem } from '../resource/access-token-claims.ts';
+import { claimTypeProblem } from '../claim-types.ts';
 import type { ProviderClient } from './provider-client.ts';
 import { toOidcError } from './provider-error.ts';
 

@@ -4,9 +4,9 @@ import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
 import type { ProviderSettings, RegistrationSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
+import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import type { ProviderMetadata } from '../provider/discover.ts';
 import type { SessionStore } from '../session/session-store.ts';
-import { ASYMMETRIC_ALGORITHMS } from '../config/resolve-options.ts';
 import { registerClient, type RegisteredClient } from './register-client.ts';
 import { RegistrationError } from './registration-error.ts';
 

@@ -53,17 +53,3 @@ export function audienceMatches(aud: unknown, expected: readonly string[]): bool
   if (Array.isArray(aud)) return aud.some((a) => typeof a === 'string' && expected.includes(a));
   return false;
 }
-
-/** Claim types a route may rely on; a token whose claims have other types is refused, not half-used. */
-export function claimTypeProblem(claims: Readonly<Record<string, unknown>>): string | undefined {
-  for (const name of ['iss', 'sub', 'jti', 'client_id', 'scope'] as const) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'string') return name;
-  }
-  for (const name of ['exp', 'iat', 'nbf'] as const) {
-    const value = claims[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) return name;
-  }
-  const aud = claims['aud'];
-  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud';
-  return undefined;
-}

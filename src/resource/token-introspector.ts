@@ -6,8 +6,9 @@ import { OidcError } from '../errors.ts';
 import { capProviderAnswers } from '../provider/bounded-fetch.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { deepFreeze } from '../deep-freeze.ts';
-import { type AccessTokenClaims, claimTypeProblem, scopesOf } from './access-token-claims.ts';
-import { ExpiringCache } from './expiring-cache.ts';
+import { ExpiringCache } from '../util/expiring-cache.ts';
+import { claimTypeProblem } from '../claim-types.ts';
+import { type AccessTokenClaims, scopesOf } from './access-token-claims.ts';
 import { TokenRejection } from './token-rejection.ts';
 import type { ValidatedToken } from './validated-token.ts';
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { hash } from 'node:crypto';
 import { test } from 'node:test';
-import { audienceMatches, claimTypeProblem, scopesOf } from '../../src/resource/access-token-claims.ts';
+import { claimTypeProblem } from '../../src/claim-types.ts';
+import { audienceMatches, scopesOf } from '../../src/resource/access-token-claims.ts';
 import { bearerError } from '../../src/resource/bearer-error.ts';
 import { claimIncludes, failedClaim, hasRole, keycloakClientRoles, keycloakRealmRoles, missingScopes } from '../../src/resource/claim-checks.ts';
 import { AdmissionFilter } from '../../src/resource/admission-filter.ts';
-import { ExpiringCache } from '../../src/resource/expiring-cache.ts';
+import { ExpiringCache } from '../../src/util/expiring-cache.ts';
 import { checkBearerSyntax, readBearerToken } from '../../src/resource/read-bearer-token.ts';
 import type { RequestView } from '../../src/http.ts';
 import { OidcError } from '../../src/errors.ts';

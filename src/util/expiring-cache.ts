@@ -1,7 +1,8 @@
 /**
- * A bounded map whose entries expire: what the token caches are built on. Expired entries are
- * dropped when read; when full, the oldest sixteenth is evicted, so memory stays bounded however
- * many distinct tokens arrive. Times are in milliseconds.
+ * A bounded map whose entries expire: what the token caches and the opened-cookie cache are built
+ * on, so it lives below both. Expired entries are dropped when read; when full, the oldest
+ * sixteenth is evicted, so memory stays bounded however many distinct keys arrive. Times are in
+ * milliseconds.
  *
  * @example
  * ```ts

@@ -1,0 +1,86 @@
+import { ConfigurationError } from '../errors.ts';
+import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
+import { audienceList } from '../util/audience-list.ts';
+import type { OpenIDConnectOptions } from './options.ts';
+import type { ProviderSettings, ResourceServerSettings } from './resolved-config.ts';
+import { checkStore, nonNegativeSeconds, positiveNumber } from './validate.ts';
+
+const INTROSPECTION_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'bearer']);
+
+/**
+ * The `resourceServer` option: how bearer tokens are validated (audience, algorithms, JWT or
+ * introspection, caches), checked against the providers already resolved, since it names the one
+ * that issues the tokens.
+ *
+ * @example
+ * ```ts
+ * const rs = resolveResourceServer({ resourceServer: { audience: 'https://api.example.com' } }, providers, 'default');
+ * rs.audience;   // ['https://api.example.com']
+ * rs.strategy;   // 'auto'
+ * rs.algorithms; // every asymmetric algorithm (ASYMMETRIC_ALGORITHMS)
+ * ```
+ */
+export function resolveResourceServer(options: OpenIDConnectOptions, providers: ReadonlyMap<string, ProviderSettings>, defaultName: string): ResourceServerSettings {
+  const rs = options.resourceServer ?? {};
+  if (typeof rs !== 'object' || rs === null) {
+    throw new ConfigurationError('resourceServer', 'must be an object such as { audience: "https://api.example.com" }.');
+  }
+  const audience = rs.audience === undefined ? undefined : audienceList('resourceServer.audience', rs.audience);
+  const strategy = rs.strategy ?? 'auto';
+  if (!['auto', 'jwt', 'introspection'].includes(strategy)) {
+    throw new ConfigurationError('resourceServer.strategy', 'use "auto" (default), "jwt" or "introspection".');
+  }
+  const given: unknown = rs.algorithms;
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0)) {
+    throw new ConfigurationError('resourceServer.algorithms', 'must be a non-empty array of JWS algorithms such as ["RS256"].');
+  }
+  const algorithms: unknown[] = given === undefined ? [...ASYMMETRIC_ALGORITHMS] : [...(given as unknown[])];
+  for (const alg of algorithms) {
+    if (typeof alg !== 'string' || !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigurationError('resourceServer.algorithms', `"${String(alg)}" is not accepted: access tokens are verified with the provider's public keys, so only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) make sense; never "none" or HS*.`);
+    }
+  }
+  for (const flag of ['strictJwt', 'allowFormToken', 'allowQueryToken'] as const) {
+    if (rs[flag] !== undefined && typeof rs[flag] !== 'boolean') throw new ConfigurationError(`resourceServer.${flag}`, 'must be true or false.');
+  }
+  const realm = rs.realm ?? 'api';
+  if (typeof realm !== 'string' || realm === '' || !/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/.test(realm)) {
+    throw new ConfigurationError('resourceServer.realm', 'must be a non-empty string of printable ASCII without `"` or `\\`.');
+  }
+  const cacheMaxEntries = positiveNumber('resourceServer.cacheMaxEntries', rs.cacheMaxEntries ?? 10_000, 'entries');
+  const provider = rs.provider ?? defaultName;
+  if (!providers.has(provider)) {
+    throw new ConfigurationError('resourceServer.provider', `"${provider}" is not one of the providers (${[...providers.keys()].join(', ')}).`);
+  }
+  const introspection = rs.introspection ?? {};
+  if (introspection.authMethod !== undefined && !INTROSPECTION_AUTH_METHODS.has(introspection.authMethod)) {
+    throw new ConfigurationError('resourceServer.introspection.authMethod', 'use "client_secret_basic", "client_secret_post" or "bearer" (the token itself as the credential).');
+  }
+  const hint = introspection.tokenTypeHint ?? 'access_token';
+  if (hint !== false && (typeof hint !== 'string' || hint === '')) {
+    throw new ConfigurationError('resourceServer.introspection.tokenTypeHint', 'must be a token type such as "access_token", or false to send none.');
+  }
+  if ((introspection.clientId === undefined) !== (introspection.clientSecret === undefined)) {
+    throw new ConfigurationError(introspection.clientId === undefined ? 'resourceServer.introspection.clientId' : 'resourceServer.introspection.clientSecret', 'give both clientId and clientSecret of the client the API introspects as, or neither (to use the provider\'s).');
+  }
+  return {
+    audience,
+    strategy,
+    algorithms: algorithms as string[],
+    strictJwt: rs.strictJwt ?? false,
+    allowFormToken: rs.allowFormToken ?? false,
+    allowQueryToken: rs.allowQueryToken ?? false,
+    realm,
+    cacheMaxEntries,
+    provider,
+    introspection: {
+      authMethod: introspection.authMethod,
+      clientId: introspection.clientId,
+      clientSecret: introspection.clientSecret,
+      tokenTypeHint: hint === false ? undefined : hint,
+      cacheTtl: nonNegativeSeconds('resourceServer.introspection.cacheTtl', introspection.cacheTtl ?? 60),
+      inactiveCacheTtl: nonNegativeSeconds('resourceServer.introspection.inactiveCacheTtl', introspection.inactiveCacheTtl ?? 5),
+      store: checkStore('resourceServer.introspection.store', introspection.store),
+    },
+  };
+}
