@@ -53,7 +53,7 @@ export class FetchRequestView implements RequestView {
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
-        await reader.cancel();
+        void reader.cancel(); // not awaited: a tee branch's cancel settles only when the other branch ends too
         return undefined;
       }
       chunks.push(value);
