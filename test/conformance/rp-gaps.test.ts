@@ -17,6 +17,8 @@ import { assertBearerError, opaqueToken, startBearerApp, type BearerApp } from '
 import { TestBrowser } from '../support/browser.ts';
 import { assertNoSession, assertRefused, attempt, flipSignature, startHostileBed, type Attempt, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
 import type { HostileRequest } from '../support/hostile-provider.ts';
+import { ADAPTERS } from '../support/test-app.ts';
+import { get, type TestRoute } from '../support/test-routes.ts';
 
 /** Asserts a completed login as the provider's subject. */
 function assertLoggedIn(result: Attempt): void {
@@ -154,135 +156,133 @@ describe('DYN-03: the Config RP profile with dynamic registration', () => {
 // ID tokens, authorization requests and responses against one hostile provider.
 // ---------------------------------------------------------------------------------------------
 
-describe('ID tokens, authorization requests and responses', () => {
-  let bed: HostileBed;
-  /** The metadata members a test may delete or change, restored after each test. */
-  let savedMetadata: Record<string, unknown>;
-  const routes: HostileBedOptions['routes'] = (app, oidc) => {
-    app.get('/acr', oidc.requireLogin(), (req, res) => {
-      res.json({ idTokenAcr: req.oidc.idTokenClaims?.['acr'] ?? null, userAcr: req.oidc.user?.['acr'] ?? null });
+for (const adapter of ADAPTERS) {
+  describe(`ID tokens, authorization requests and responses (${adapter})`, () => {
+    let bed: HostileBed;
+    /** The metadata members a test may delete or change, restored after each test. */
+    let savedMetadata: Record<string, unknown>;
+    const appRoutes: readonly TestRoute[] = [
+      get('/acr', [['requireLogin']], ({ oidc }) => ({ json: { idTokenAcr: oidc.idTokenClaims?.['acr'] ?? null, userAcr: oidc.user?.['acr'] ?? null } })),
+      get('/gold', [['requireLogin'], ['requireClaims', { acr: 'urn:example:loa:2' }]], () => ({ json: { gold: true } })),
+    ];
+    before(async () => {
+      bed = await startHostileBed({ adapter, appRoutes });
+      savedMetadata = { ...bed.op.metadata };
     });
-    app.get('/gold', oidc.requireLogin(), oidc.requireClaims({ acr: 'urn:example:loa:2' }), (_req, res) => {
-      res.json({ gold: true });
+    after(() => bed.close());
+    beforeEach(() => {
+      bed.op.clear();
+      bed.op.idToken = undefined;
+      bed.op.signIdToken = undefined;
+      bed.op.authorizeResponse = undefined;
+      bed.op.userinfo = undefined;
+      bed.op.metadata = { ...savedMetadata };
+      bed.reconfigure({}); // no discovered metadata cached from another test
     });
-  };
-  before(async () => {
-    bed = await startHostileBed({ routes });
-    savedMetadata = { ...bed.op.metadata };
-  });
-  after(() => bed.close());
-  beforeEach(() => {
-    bed.op.clear();
-    bed.op.idToken = undefined;
-    bed.op.signIdToken = undefined;
-    bed.op.authorizeResponse = undefined;
-    bed.op.userinfo = undefined;
-    bed.op.metadata = { ...savedMetadata };
-    bed.reconfigure({}); // no discovered metadata cached from another test
-  });
 
-  test('EXT-01, IDT-11: an ID token without aud is refused (id_token_invalid:aud), no UserInfo call, no session', async () => {
-    bed.op.idToken = (claims) => {
-      const rest = { ...claims };
-      delete rest.aud;
-      return rest;
-    };
-    await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'aud');
-  });
+    test('EXT-01, IDT-11: an ID token without aud is refused (id_token_invalid:aud), no UserInfo call, no session', async () => {
+      bed.op.idToken = (claims) => {
+        const rest = { ...claims };
+        delete rest.aud;
+        return rest;
+      };
+      await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'aud');
+    });
 
-  test('EXT-11: authorizationParams claims {"userinfo":{"name":null}} is sent percent-encoded, the provider reads the exact JSON, and the requested claim arrives in req.oidc.user', async () => {
-    const claimsRequest = '{"userinfo":{"name":null}}';
-    bed.reconfigure({ scope: 'openid', authorizationParams: { claims: claimsRequest } });
-    // A provider that releases `name` only when the claims request asks for it in UserInfo.
-    bed.op.userinfo = (claims, grant) => {
-      const asked = JSON.parse(grant.params.get('claims') ?? '{}') as { userinfo?: Record<string, unknown> };
-      const released: Record<string, unknown> = { sub: claims['sub'] };
-      for (const name of Object.keys(asked.userinfo ?? {})) if (name in claims) released[name] = claims[name];
-      return released;
-    };
-    const browser = new TestBrowser();
-    const login = await browser.request(`${bed.appUrl}/login?returnTo=%2Fprofile`, { headers: { accept: 'application/json' } });
-    const location = login.headers.get('location');
-    assert.ok(location !== null && location.startsWith(`${bed.op.issuer}/authorize?`), `redirected to the provider: ${String(location)}`);
-    const raw = /[?&]claims=([^&#]*)/.exec(location)?.[1];
-    assert.ok(raw !== undefined, 'the claims parameter is sent');
-    assert.match(raw, /^(?:[A-Za-z0-9._~*-]|%[0-9A-F]{2})+$/, 'no raw JSON punctuation ({ } " :) in the URL: all percent-encoded');
-    assert.equal(decodeURIComponent(raw), claimsRequest);
-    const { response } = await browser.navigate(location, { headers: { accept: 'application/json' } });
-    assert.equal(response.status, 200, response.body);
-    assert.equal(bed.op.requestsTo('/authorize')[0]!.query.get('claims'), claimsRequest, 'the provider decodes the exact JSON');
-    const profile = JSON.parse(response.body) as { sub: string; claims: Record<string, unknown> };
-    assert.equal(profile.sub, 'alice');
-    assert.equal(profile.claims['name'], 'Alice Example', 'the claim requested for UserInfo is in req.oidc.user');
-    assert.equal(profile.claims['email'], undefined, 'only what was asked for was released');
-  });
+    test('EXT-11: authorizationParams claims {"userinfo":{"name":null}} is sent percent-encoded, the provider reads the exact JSON, and the requested claim arrives in req.oidc.user', async () => {
+      const claimsRequest = '{"userinfo":{"name":null}}';
+      bed.reconfigure({ scope: 'openid', authorizationParams: { claims: claimsRequest } });
+      // A provider that releases `name` only when the claims request asks for it in UserInfo.
+      bed.op.userinfo = (claims, grant) => {
+        const asked = JSON.parse(grant.params.get('claims') ?? '{}') as { userinfo?: Record<string, unknown> };
+        const released: Record<string, unknown> = { sub: claims['sub'] };
+        for (const name of Object.keys(asked.userinfo ?? {})) if (name in claims) released[name] = claims[name];
+        return released;
+      };
+      const browser = new TestBrowser();
+      const login = await browser.request(`${bed.appUrl}/login?returnTo=%2Fprofile`, { headers: { accept: 'application/json' } });
+      const location = login.headers.get('location');
+      assert.ok(location !== null && location.startsWith(`${bed.op.issuer}/authorize?`), `redirected to the provider: ${String(location)}`);
+      const raw = /[?&]claims=([^&#]*)/.exec(location)?.[1];
+      assert.ok(raw !== undefined, 'the claims parameter is sent');
+      assert.match(raw, /^(?:[A-Za-z0-9._~*-]|%[0-9A-F]{2})+$/, 'no raw JSON punctuation ({ } " :) in the URL: all percent-encoded');
+      assert.equal(decodeURIComponent(raw), claimsRequest);
+      const { response } = await browser.navigate(location, { headers: { accept: 'application/json' } });
+      assert.equal(response.status, 200, response.body);
+      assert.equal(bed.op.requestsTo('/authorize')[0]!.query.get('claims'), claimsRequest, 'the provider decodes the exact JSON');
+      const profile = JSON.parse(response.body) as { sub: string; claims: Record<string, unknown> };
+      assert.equal(profile.sub, 'alice');
+      assert.equal(profile.claims['name'], 'Alice Example', 'the claim requested for UserInfo is in req.oidc.user');
+      assert.equal(profile.claims['email'], undefined, 'only what was asked for was released');
+    });
 
-  test('BCP-02: metadata without code_challenge_methods_supported: the authorization request still carries PKCE S256, state and nonce, and the login completes (no fail-closed option exists)', async () => {
-    delete bed.op.metadata['code_challenge_methods_supported'];
-    const result = await attempt(bed);
-    assertLoggedIn(result);
-    const params = bed.op.requestsTo('/authorize')[0]!.query;
-    assert.equal(params.get('code_challenge_method'), 'S256');
-    assert.match(params.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
-    assert.match(params.get('state') ?? '', /^[A-Za-z0-9_-]{22,}$/);
-    assert.match(params.get('nonce') ?? '', /^[A-Za-z0-9_-]{22,}$/);
-    assert.match(bed.op.requestsTo('/token')[0]!.form.get('code_verifier') ?? '', /^[A-Za-z0-9._~-]{43,128}$/);
-  });
+    test('BCP-02: metadata without code_challenge_methods_supported: the authorization request still carries PKCE S256, state and nonce, and the login completes (no fail-closed option exists)', async () => {
+      delete bed.op.metadata['code_challenge_methods_supported'];
+      const result = await attempt(bed);
+      assertLoggedIn(result);
+      const params = bed.op.requestsTo('/authorize')[0]!.query;
+      assert.equal(params.get('code_challenge_method'), 'S256');
+      assert.match(params.get('code_challenge') ?? '', /^[A-Za-z0-9_-]{43}$/);
+      assert.match(params.get('state') ?? '', /^[A-Za-z0-9_-]{22,}$/);
+      assert.match(params.get('nonce') ?? '', /^[A-Za-z0-9_-]{22,}$/);
+      assert.match(bed.op.requestsTo('/token')[0]!.form.get('code_verifier') ?? '', /^[A-Za-z0-9._~-]{43,128}$/);
+    });
 
-  test('BCP-02: metadata advertising only plain: the authorization request still uses S256 (never plain), with state and nonce', async () => {
-    bed.op.metadata['code_challenge_methods_supported'] = ['plain'];
-    await attempt(bed);
-    const params = bed.op.requestsTo('/authorize')[0]!.query;
-    assert.equal(params.get('code_challenge_method'), 'S256');
-    assert.ok(params.has('state'));
-    assert.ok(params.has('nonce'));
-  });
+    test('BCP-02: metadata advertising only plain: the authorization request still uses S256 (never plain), with state and nonce', async () => {
+      bed.op.metadata['code_challenge_methods_supported'] = ['plain'];
+      await attempt(bed);
+      const params = bed.op.requestsTo('/authorize')[0]!.query;
+      assert.equal(params.get('code_challenge_method'), 'S256');
+      assert.ok(params.has('state'));
+      assert.ok(params.has('nonce'));
+    });
 
-  test('BCP-08: the provider does not advertise authorization_response_iss_parameter_supported, yet a wrong iss arrives: refused (iss_mismatch), no token request, no session', async () => {
-    delete bed.op.metadata['authorization_response_iss_parameter_supported'];
-    bed.op.authorizeResponse = (params) => {
-      params.set('iss', 'https://attacker.example');
-    };
-    const result = await attempt(bed);
-    assert.equal(bed.op.count('/token'), 0, 'no token request');
-    await assertRefused(bed, result, 'iss_mismatch');
-  });
+    test('BCP-08: the provider does not advertise authorization_response_iss_parameter_supported, yet a wrong iss arrives: refused (iss_mismatch), no token request, no session', async () => {
+      delete bed.op.metadata['authorization_response_iss_parameter_supported'];
+      bed.op.authorizeResponse = (params) => {
+        params.set('iss', 'https://attacker.example');
+      };
+      const result = await attempt(bed);
+      assert.equal(bed.op.count('/token'), 0, 'no token request');
+      await assertRefused(bed, result, 'iss_mismatch');
+    });
 
-  test('BCP-08: the flag is false, yet a wrong iss arrives: refused (iss_mismatch), no token request, no session', async () => {
-    bed.op.metadata['authorization_response_iss_parameter_supported'] = false;
-    bed.op.authorizeResponse = (params) => {
-      params.set('iss', `${bed.op.issuer}/other`);
-    };
-    const result = await attempt(bed);
-    assert.equal(bed.op.count('/token'), 0, 'no token request');
-    await assertRefused(bed, result, 'iss_mismatch');
-  });
+    test('BCP-08: the flag is false, yet a wrong iss arrives: refused (iss_mismatch), no token request, no session', async () => {
+      bed.op.metadata['authorization_response_iss_parameter_supported'] = false;
+      bed.op.authorizeResponse = (params) => {
+        params.set('iss', `${bed.op.issuer}/other`);
+      };
+      const result = await attempt(bed);
+      assert.equal(bed.op.count('/token'), 0, 'no token request');
+      await assertRefused(bed, result, 'iss_mismatch');
+    });
 
-  test('BCP-07: the flag absent (or false) and no iss in the authorization response: accepted', async () => {
-    bed.op.authorizeResponse = (params) => {
-      params.delete('iss');
-    };
-    delete bed.op.metadata['authorization_response_iss_parameter_supported'];
-    assertLoggedIn(await attempt(bed));
-    bed.op.metadata['authorization_response_iss_parameter_supported'] = false;
-    bed.reconfigure({});
-    assertLoggedIn(await attempt(bed));
-    assert.equal(bed.op.count('/token'), 2);
-  });
+    test('BCP-07: the flag absent (or false) and no iss in the authorization response: accepted', async () => {
+      bed.op.authorizeResponse = (params) => {
+        params.delete('iss');
+      };
+      delete bed.op.metadata['authorization_response_iss_parameter_supported'];
+      assertLoggedIn(await attempt(bed));
+      bed.op.metadata['authorization_response_iss_parameter_supported'] = false;
+      bed.reconfigure({});
+      assertLoggedIn(await attempt(bed));
+      assert.equal(bed.op.count('/token'), 2);
+    });
 
-  test('IDT-09: acr_values requested and a lower acr returned: the login completes and the returned acr is surfaced in req.oidc.idTokenClaims and req.oidc.user; a route guarded by requireClaims({ acr }) answers 403 (no essential-acr enforcement at login)', async () => {
-    bed.reconfigure({ authorizationParams: { acr_values: 'urn:example:loa:2' } });
-    bed.op.idToken = (claims) => ({ ...claims, acr: 'urn:example:loa:1' });
-    const result = await attempt(bed);
-    assertLoggedIn(result);
-    assert.equal(bed.op.requestsTo('/authorize')[0]!.query.get('acr_values'), 'urn:example:loa:2');
-    const acr = await result.browser.request(`${bed.appUrl}/acr`, { headers: { accept: 'application/json' } });
-    assert.deepEqual(JSON.parse(acr.body), { idTokenAcr: 'urn:example:loa:1', userAcr: 'urn:example:loa:1' });
-    const gold = await result.browser.request(`${bed.appUrl}/gold`, { headers: { accept: 'application/json' } });
-    assert.equal(gold.status, 403, gold.body);
-    assert.equal((JSON.parse(gold.body) as { reason: string }).reason, 'claim:acr');
+    test('IDT-09: acr_values requested and a lower acr returned: the login completes and the returned acr is surfaced in req.oidc.idTokenClaims and req.oidc.user; a route guarded by requireClaims({ acr }) answers 403 (no essential-acr enforcement at login)', async () => {
+      bed.reconfigure({ authorizationParams: { acr_values: 'urn:example:loa:2' } });
+      bed.op.idToken = (claims) => ({ ...claims, acr: 'urn:example:loa:1' });
+      const result = await attempt(bed);
+      assertLoggedIn(result);
+      assert.equal(bed.op.requestsTo('/authorize')[0]!.query.get('acr_values'), 'urn:example:loa:2');
+      const acr = await result.browser.request(`${bed.appUrl}/acr`, { headers: { accept: 'application/json' } });
+      assert.deepEqual(JSON.parse(acr.body), { idTokenAcr: 'urn:example:loa:1', userAcr: 'urn:example:loa:1' });
+      const gold = await result.browser.request(`${bed.appUrl}/gold`, { headers: { accept: 'application/json' } });
+      assert.equal(gold.status, 403, gold.body);
+      assert.equal((JSON.parse(gold.body) as { reason: string }).reason, 'claim:acr');
+    });
   });
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 // IDT-14 / DYN-07: signed UserInfo that must be refused.

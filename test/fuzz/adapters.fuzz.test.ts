@@ -1,5 +1,6 @@
 /**
- * Fuzzing through the Express adapter (fast-check): random and mutated session cookies, callback
+ * Fuzzing through the adapters (fast-check; the login app on every adapter of the contract suite,
+ * the API on Express until bearer-app.ts takes an adapter): random and mutated session cookies, callback
  * query strings, Authorization headers, logout tokens and form bodies. Whatever arrives, the answer
  * is never a 5xx, never an unhandled rejection, and never an authenticated result that the input
  * did not earn.
@@ -14,7 +15,7 @@ import fc from 'fast-check';
 import { loginThroughProvider } from '../support/browser.ts';
 import { CookieJar } from '../support/cookie-jar.ts';
 import { AUDIENCE, startBearerApp, type BearerApp } from '../support/bearer-app.ts';
-import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { ADAPTERS, startTestbed, type Testbed } from '../support/testbed.ts';
 
 const SEED = process.env['FUZZ_SEED'] === 'random' ? Date.now() % 2 ** 31 : Number(process.env['FUZZ_SEED'] ?? 20_261_123);
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 150);
@@ -44,11 +45,11 @@ function mutated(original: string): fc.Arbitrary<string> {
   ).filter((value) => value !== original);
 }
 
-describe('fuzzing the login app (sessions, callback, logout)', () => {
+for (const adapter of ADAPTERS) describe(`fuzzing the login app (sessions, callback, logout) (${adapter})`, () => {
   let bed: Testbed;
   let sessionCookie: string;
   before(async () => {
-    bed = await startTestbed({ oidc: { routes: { backchannelLogout: '/backchannel-logout' }, logger: { warn() {} } } });
+    bed = await startTestbed({ adapter, oidc: { routes: { backchannelLogout: '/backchannel-logout' }, logger: { warn() {} } } });
     const jar = new CookieJar();
     const { response } = await loginThroughProvider(new (await import('../support/browser.ts')).TestBrowser(jar), `${bed.appUrl}/profile`, 'alice');
     assert.equal(response.status, 200);
