@@ -36,13 +36,12 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Express, RequestHandler } from 'express';
 import { decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { ResourceServerOptions } from '../../src/config/options.ts';
-import type { OpenIDConnect } from '../../src/express.ts';
 import { type ApiResponse, assertBearerError, AUDIENCE, RS_CLIENT_ID, RS_CLIENT_SECRET, startBearerApp } from '../support/bearer-app.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { startHostileBed, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
 import type { HostileKey, HostileRequest } from '../support/hostile-provider.ts';
 import { makeProviderKeys, type ProviderKeys } from '../support/provider-keys.ts';
-import { CLIENT_SECRET, startTestbed, type Testbed, type TestbedOptions } from '../support/testbed.ts';
+import { CLIENT_SECRET, startTestbed, type Testbed, type TestbedOptions, type TestOidc } from '../support/testbed.ts';
 import { startTokenLab, type LabKey, type TokenLab } from '../support/token-lab.ts';
 import {
   appliesTo, type AttackContext, attackerMaterial, type AttackKey, type AttackToken, createAttackContext, JWT_ATTACKS, type JwtAttack, type KeySet,
@@ -149,7 +148,7 @@ async function extractableLabKey(alg: 'RS256' | 'ES256', kid: string): Promise<L
 /** An API (bearer-app's Express app) served with a header limit of 4 MiB, so that oidc-kit's own size bound is what gets tested. */
 interface Api {
   url: string;
-  oidc: OpenIDConnect;
+  oidc: TestOidc;
   /** How many times the protected handler ran. */
   handled: number;
   close(): Promise<void>;

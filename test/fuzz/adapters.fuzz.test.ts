@@ -1,7 +1,6 @@
 /**
- * Fuzzing through the adapters (fast-check; the login app on every adapter of the contract suite,
- * the API on Express until bearer-app.ts takes an adapter): random and mutated session cookies, callback
- * query strings, Authorization headers, logout tokens and form bodies. Whatever arrives, the answer
+ * Fuzzing through every adapter of the contract suite (fast-check): random and mutated session
+ * cookies, callback query strings, Authorization headers, logout tokens and form bodies. Whatever arrives, the answer
  * is never a 5xx, never an unhandled rejection, and never an authenticated result that the input
  * did not earn.
  *
@@ -119,11 +118,11 @@ for (const adapter of ADAPTERS) describe(`fuzzing the login app (sessions, callb
   });
 });
 
-describe('fuzzing the API (Authorization headers, tokens, form bodies)', () => {
+for (const adapter of ADAPTERS) describe(`fuzzing the API (Authorization headers, tokens, form bodies) (${adapter})`, () => {
   let api: BearerApp;
   let token: string;
   before(async () => {
-    api = await startBearerApp({ resourceServer: { allowFormToken: true } });
+    api = await startBearerApp({ adapter, resourceServer: { allowFormToken: true } });
     token = await api.lab.mint({ aud: AUDIENCE, scope: 'read' });
     assert.equal((await api.bearer(token)).status, 200);
   });

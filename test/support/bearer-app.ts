@@ -1,11 +1,13 @@
-// bearer-app: an Express 5 resource server (oidc-kit in `resourceServerOnly` mode) in front of a
+// bearer-app: a resource server on any adapter of the contract suite (default Express 5) (oidc-kit in `resourceServerOnly` mode) in front of a
 // token-lab, for the integration tests of bearer-token validation. Real HTTP on 127.0.0.1, no mocks.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ResourceServerOptions } from '../../src/config/options.ts';
-import { type ExpressOpenIDConnectOptions, OidcError, OpenIDConnect } from '../../src/express.ts';
+import { type ExpressOpenIDConnectOptions, OidcError, type RequestContext } from '../../src/express.ts';
+import { type AdapterName, buildTestApp, type ExpressRoutes, type TestOidc } from './test-app.ts';
+import { get, post, type TestRoute } from './test-routes.ts';
 import { startTokenLab, type TokenLab } from './token-lab.ts';
 
 /** The audience the default app requires; the token-lab mints it by default. */
@@ -56,7 +58,7 @@ export interface RequestInit2 {
 
 export interface BearerApp {
   lab: TokenLab;
-  oidc: OpenIDConnect;
+  oidc: TestOidc;
   url: string;
   /** Messages passed to the logger's warn(). */
   warnings: string[];
@@ -79,18 +81,46 @@ export interface BearerAppOptions {
   resourceServer?: ResourceServerOptions;
   /** Other OpenIDConnect options, merged over the defaults (issuer, client, logger, resourceServerOnly). */
   options?: Partial<ExpressOpenIDConnectOptions>;
-  /** Extra routes, declared after the default ones. */
-  routes?: (app: Express, oidc: OpenIDConnect) => void;
+  /** The adapter the API runs on (default Express 5). */
+  adapter?: AdapterName;
+  /** Extra routes as data (every adapter), declared after the default ones. */
+  appRoutes?: readonly TestRoute[];
+  /** Extra routes in Express's own terms (Express adapters only). */
+  routes?: ExpressRoutes;
 }
 
+/** What the default routes answer: who the token says, and how the request was authenticated. */
+function answer(oidc: RequestContext): { json: Record<string, unknown> } {
+  return {
+    json: {
+      sub: oidc.token?.sub ?? null,
+      scopes: oidc.tokenScopes,
+      authenticatedBy: oidc.authenticatedBy ?? null,
+      anonymous: oidc.token === undefined,
+      token: oidc.token ?? null,
+    },
+  };
+}
+
+/** The API's routes, for every adapter (the Express-only /raw is added apart). */
+const BEARER_ROUTES: readonly TestRoute[] = [
+  get('/api', [['acceptToken']], ({ oidc }) => answer(oidc)),
+  post('/api', [['acceptToken']], ({ oidc }) => answer(oidc)),
+  get('/optional', [['acceptToken', { required: false }]], ({ oidc }) => answer(oidc)),
+  get('/admin', [['acceptToken', { scopes: 'admin' }]], ({ oidc }) => answer(oidc)),
+  get('/read-write', [['acceptToken', { scopes: 'read write' }]], ({ oidc }) => answer(oidc)),
+  get('/jwt-only', [['acceptToken', { strategy: 'jwt' }]], ({ oidc }) => answer(oidc)),
+  get('/introspect-only', [['acceptToken', { strategy: 'introspection' }]], ({ oidc }) => answer(oidc)),
+];
+
 /**
- * Starts a token-lab (unless given) and an Express app with oidc-kit in resource-server-only mode.
+ * Starts a token-lab (unless given) and an app on the chosen adapter with oidc-kit in resource-server-only mode.
  * Default routes (all answer JSON `{ sub, scopes, authenticatedBy, token }` on success):
  * - `GET|POST /api`: `acceptToken()`
  * - `GET /optional`: `acceptToken({ required: false })` (+ `anonymous: true` when no token)
  * - `GET /admin`: `acceptToken({ scopes: 'admin' })`
  * - `GET /read-write`: `acceptToken({ scopes: 'read write' })`
- * - `GET /raw`: `acceptToken({ renderErrors: false })` with an error handler that records the error and answers
+ * - `GET /raw` (Express adapters only): `acceptToken({ renderErrors: false })` with an error handler that records the error and answers
  *   {@link CAUGHT_STATUS} with `{ caught: true, oidcError, code, status, reason, challenge }`.
  * - `GET /jwt-only`: `acceptToken({ strategy: 'jwt' })`; `GET /introspect-only`: `acceptToken({ strategy: 'introspection' })`.
  */
@@ -100,7 +130,7 @@ export async function startBearerApp(config: BearerAppOptions = {}): Promise<Bea
   const warnings: string[] = [];
   const caught: unknown[] = [];
   const responses: ApiResponse[] = [];
-  const oidc = new OpenIDConnect({
+  const options: ExpressOpenIDConnectOptions = {
     resourceServerOnly: true,
     issuer: lab.issuer,
     clientId: RS_CLIENT_ID,
@@ -109,42 +139,36 @@ export async function startBearerApp(config: BearerAppOptions = {}): Promise<Bea
     logger: { warn: (message) => warnings.push(message) },
     ...config.options,
     resourceServer: { audience: AUDIENCE, ...config.resourceServer },
+  };
+
+  const adapter = config.adapter ?? 'express5';
+  const isExpress = adapter !== 'node-http';
+  // /raw hands errors to Express's error handling (renderErrors: false): Express's own API.
+  const expressRoutes: ExpressRoutes = (app, oidc) => {
+    const record: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+      caught.push(error);
+      const e = error as Partial<OidcError>;
+      res.status(CAUGHT_STATUS).json({
+        caught: true,
+        oidcError: error instanceof OidcError,
+        code: e.code ?? null,
+        status: e.status ?? null,
+        reason: e.reason ?? null,
+        challenge: e.challenge ?? null,
+      });
+    };
+    app.get('/raw', oidc.acceptToken({ renderErrors: false }), ((req, res) => void res.json(answer(req.oidc).json)) as RequestHandler, record);
+    config.routes?.(app, oidc);
+  };
+  const built = buildTestApp(adapter, options, {
+    routes: [...BEARER_ROUTES, ...(config.appRoutes ?? [])],
+    standardRoutes: false,
+    ...(isExpress ? { expressRoutes } : {}),
   });
+  if (!isExpress && config.routes !== undefined) throw new TypeError('Express routes need an Express adapter; use appRoutes');
+  const oidc = built.oidc;
 
-  const app = express();
-  app.use(oidc.middleware());
-  const answer: RequestHandler = (req, res) => {
-    res.json({
-      sub: req.oidc.token?.sub ?? null,
-      scopes: req.oidc.tokenScopes,
-      authenticatedBy: req.oidc.authenticatedBy ?? null,
-      anonymous: req.oidc.token === undefined,
-      token: req.oidc.token ?? null,
-    });
-  };
-  app.get('/api', oidc.acceptToken(), answer);
-  app.post('/api', oidc.acceptToken(), answer);
-  app.get('/optional', oidc.acceptToken({ required: false }), answer);
-  app.get('/admin', oidc.acceptToken({ scopes: 'admin' }), answer);
-  app.get('/read-write', oidc.acceptToken({ scopes: 'read write' }), answer);
-  app.get('/jwt-only', oidc.acceptToken({ strategy: 'jwt' }), answer);
-  app.get('/introspect-only', oidc.acceptToken({ strategy: 'introspection' }), answer);
-  const record: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    caught.push(error);
-    const e = error as Partial<OidcError>;
-    res.status(CAUGHT_STATUS).json({
-      caught: true,
-      oidcError: error instanceof OidcError,
-      code: e.code ?? null,
-      status: e.status ?? null,
-      reason: e.reason ?? null,
-      challenge: e.challenge ?? null,
-    });
-  };
-  app.get('/raw', oidc.acceptToken({ renderErrors: false }), answer, record);
-  config.routes?.(app, oidc);
-
-  const server: Server = createServer(app);
+  const server: Server = createServer(built.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
