@@ -18,7 +18,7 @@ import { startTokenLab } from '../support/token-lab.ts';
 import { loginThroughProvider, parseForms, TestBrowser } from '../support/browser.ts';
 import { CookieJar } from '../support/cookie-jar.ts';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis-server.ts';
-import { CLIENT_SECRET, SECRET } from '../support/testbed.ts';
+import { ADAPTERS, CLIENT_SECRET, SECRET } from '../support/testbed.ts';
 
 const unavailable = redisUnavailable();
 if (unavailable !== undefined) console.log(`# Redis tests skipped: ${unavailable}`);
@@ -74,7 +74,7 @@ async function get(url: string, cookie: string | undefined): Promise<{ status: n
   return { status: response.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
 }
 
-describe('sessions on Redis, shared by app processes', { skip: unavailable }, () => {
+for (const adapter of ADAPTERS) describe(`sessions on Redis, shared by app processes (${adapter})`, { skip: unavailable }, () => {
   let redis: RedisServer;
   let op: DevProvider;
   let a: AppProcess;
@@ -103,7 +103,7 @@ describe('sessions on Redis, shared by app processes', { skip: unavailable }, ()
       if (tokenDelay > 0 && ctx.path === '/token') await new Promise((resolve) => setTimeout(resolve, tokenDelay));
       await next();
     });
-    config = { issuer: op.issuer, baseUrl, redisUrl: redis.url, secret: SECRET, clientId: 'demo-client', clientSecret: CLIENT_SECRET };
+    config = { adapter, issuer: op.issuer, baseUrl, redisUrl: redis.url, secret: SECRET, clientId: 'demo-client', clientSecret: CLIENT_SECRET };
     [a, b] = await Promise.all([startApp({ ...config, port: portA }), startApp({ ...config, port: portB })]);
   });
   after(async () => {

@@ -1,18 +1,19 @@
 /**
  * One instance of an app on Redis sessions, run as its own process by the Redis tests (several of
  * them share one Redis, like instances behind a load balancer). Configured by the environment:
- * OIDC_APP = JSON { issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret }. Prints
+ * OIDC_APP = JSON { adapter, issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret }, on the
+ * adapter named (default Express 5), with its routes declared as data. Prints
  * `listening <url>` when ready; warnings go to stderr. An unhandled rejection or exception is
  * fatal here (exit 70), so a test sees it as a crash.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { OpenIDConnect } from '../../src/express.ts';
 import { createRedisStore } from '../../src/redis.ts';
+import { type AdapterName, buildTestApp } from './test-app.ts';
+import { get } from './test-routes.ts';
 
 const config = JSON.parse(process.env['OIDC_APP'] ?? '{}') as {
-  issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string;
+  adapter?: AdapterName; issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string;
 };
 for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   process.on(event, (error) => {
@@ -23,7 +24,7 @@ for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
 
 const logger = { warn: (message: string) => console.error(`warn: ${message}`) };
 const store = createRedisStore({ url: config.redisUrl, logger, commandTimeout: 500 });
-const oidc = new OpenIDConnect({
+const app = buildTestApp(config.adapter ?? 'express5', {
   baseUrl: config.baseUrl,
   secret: config.secret,
   issuer: config.issuer,
@@ -34,24 +35,20 @@ const oidc = new OpenIDConnect({
   routes: { backchannelLogout: '/backchannel-logout' },
   httpTimeout: 3000,
   logger,
+}, {
+  standardRoutes: false,
+  routes: [
+    get('/health', [], () => ({ json: { pid: process.pid } })),
+    get('/profile', [['requireLogin']], ({ oidc }) => ({ json: { sub: oidc.user?.sub, pid: process.pid } })),
+    get('/api/token', [['requireLogin']], async ({ oidc, query }) => ({
+      json: { accessToken: await oidc.accessToken({ forceRefresh: query.get('force') === '1' }), pid: process.pid },
+    })),
+  ],
 });
-
-const app = express();
-app.use(oidc.middleware());
-app.get('/health', (_req, res) => res.json({ pid: process.pid }));
-app.get('/profile', oidc.requireLogin(), (req, res) => res.json({ sub: req.oidc.user?.sub, pid: process.pid }));
-app.get('/api/token', oidc.requireLogin(), async (req, res, next) => {
-  try {
-    res.json({ accessToken: await req.oidc.accessToken({ forceRefresh: req.query['force'] === '1' }), pid: process.pid });
-  } catch (error) {
-    next(error);
-  }
-});
-app.use(oidc.errorHandler());
 
 // Serve once Redis answers, as an app behind a load balancer's health check would.
 await store.ready().catch((error: unknown) => logger.warn(error instanceof Error ? error.message : String(error)));
-const server = createServer(app);
+const server = createServer(app.listener);
 server.listen(config.port, '127.0.0.1', () => {
   console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 });
