@@ -17,7 +17,7 @@ import { assertBearerError, opaqueToken, startBearerApp, type BearerApp } from '
 import { TestBrowser } from '../support/browser.ts';
 import { assertNoSession, assertRefused, attempt, flipSignature, startHostileBed, type Attempt, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
 import type { HostileRequest } from '../support/hostile-provider.ts';
-import { ADAPTERS } from '../support/test-app.ts';
+import { ADAPTERS, type AdapterName } from '../support/test-app.ts';
 import { get, type TestRoute } from '../support/test-routes.ts';
 
 /** Asserts a completed login as the provider's subject. */
@@ -46,8 +46,8 @@ const REGISTERING: HostileBedOptions['oidc'] = {
 };
 
 /** Runs `body` against a fresh hostile provider and an app that registers itself there. */
-async function withRegisteringBed(body: (bed: HostileBed) => Promise<void>): Promise<void> {
-  const bed = await startHostileBed({ oidc: REGISTERING });
+async function withRegisteringBed(adapter: AdapterName, body: (bed: HostileBed) => Promise<void>): Promise<void> {
+  const bed = await startHostileBed({ adapter, oidc: REGISTERING });
   try {
     await body(bed);
   } finally {
@@ -68,89 +68,91 @@ function assertRegisteredClientUsed(bed: HostileBed, registrationPath = '/regist
   }
 }
 
-describe('DYN-03: the Config RP profile with dynamic registration', () => {
-  test('DYN-03, CFG-01: with dynamic registration, every endpoint (registration included) comes from discovery: discovery, registration, then the login at the discovered endpoints', async () => {
-    await withRegisteringBed(async (bed) => {
-      const o = bed.op.origin;
-      bed.op.metadata['registration_endpoint'] = `${o}/reg-1st`;
-      bed.op.metadata['authorization_endpoint'] = `${o}/authz`;
-      bed.op.metadata['token_endpoint'] = `${o}/t0ken`;
-      bed.op.metadata['userinfo_endpoint'] = `${o}/me`;
-      const result = await attempt(bed);
-      assertLoggedIn(result);
-      assert.deepEqual(bed.op.requests.map((r) => `${r.method} ${r.path}`), [
-        'GET /.well-known/openid-configuration', 'POST /reg-1st', 'GET /authz', 'POST /t0ken', 'GET /jwks', 'GET /me',
-      ]);
-      assertRegisteredClientUsed(bed, '/reg-1st');
-      assert.equal(bed.op.requestsTo('/authz')[0]!.query.get('client_id'), bed.op.client.clientId, 'the authorization request names the registered client');
+for (const adapter of ADAPTERS) {
+  describe(`DYN-03: the Config RP profile with dynamic registration (${adapter})`, () => {
+    test('DYN-03, CFG-01: with dynamic registration, every endpoint (registration included) comes from discovery: discovery, registration, then the login at the discovered endpoints', async () => {
+      await withRegisteringBed(adapter, async (bed) => {
+        const o = bed.op.origin;
+        bed.op.metadata['registration_endpoint'] = `${o}/reg-1st`;
+        bed.op.metadata['authorization_endpoint'] = `${o}/authz`;
+        bed.op.metadata['token_endpoint'] = `${o}/t0ken`;
+        bed.op.metadata['userinfo_endpoint'] = `${o}/me`;
+        const result = await attempt(bed);
+        assertLoggedIn(result);
+        assert.deepEqual(bed.op.requests.map((r) => `${r.method} ${r.path}`), [
+          'GET /.well-known/openid-configuration', 'POST /reg-1st', 'GET /authz', 'POST /t0ken', 'GET /jwks', 'GET /me',
+        ]);
+        assertRegisteredClientUsed(bed, '/reg-1st');
+        assert.equal(bed.op.requestsTo('/authz')[0]!.query.get('client_id'), bed.op.client.clientId, 'the authorization request names the registered client');
+      });
     });
-  });
 
-  test('DYN-03, CFG-02: with dynamic registration, a jwks_uri at a random path is the only key source (no /jwks, no /.well-known/jwks.json) and the signature verifies', async () => {
-    await withRegisteringBed(async (bed) => {
-      const random = `/keys-${Math.random().toString(36).slice(2, 12)}`;
-      bed.op.metadata['jwks_uri'] = `${bed.op.origin}${random}`;
-      const result = await attempt(bed);
-      assertLoggedIn(result);
-      assert.equal(bed.op.count(random), 1);
-      assert.equal(bed.op.count('/jwks'), 0);
-      assert.equal(bed.op.count('/.well-known/jwks.json'), 0);
-      assert.equal(bed.op.count('/userinfo'), 1, 'UserInfo called after the verified ID token');
-      assertRegisteredClientUsed(bed);
+    test('DYN-03, CFG-02: with dynamic registration, a jwks_uri at a random path is the only key source (no /jwks, no /.well-known/jwks.json) and the signature verifies', async () => {
+      await withRegisteringBed(adapter, async (bed) => {
+        const random = `/keys-${Math.random().toString(36).slice(2, 12)}`;
+        bed.op.metadata['jwks_uri'] = `${bed.op.origin}${random}`;
+        const result = await attempt(bed);
+        assertLoggedIn(result);
+        assert.equal(bed.op.count(random), 1);
+        assert.equal(bed.op.count('/jwks'), 0);
+        assert.equal(bed.op.count('/.well-known/jwks.json'), 0);
+        assert.equal(bed.op.count('/userinfo'), 1, 'UserInfo called after the verified ID token');
+        assertRegisteredClientUsed(bed);
+      });
     });
-  });
 
-  test('DYN-03, CFG-03: with dynamic registration, a discovery document naming another issuer stops everything: no registration, no authorization request (discovery_issuer_mismatch)', async () => {
-    await withRegisteringBed(async (bed) => {
-      bed.op.metadata['issuer'] = `${bed.op.issuer}INVALID`;
-      const browser = new TestBrowser();
-      const res = await browser.request(`${bed.appUrl}/login`, { headers: { accept: 'application/json' } });
-      assert.equal(res.status, 502);
-      assert.equal((JSON.parse(res.body) as { error: string }).error, 'discovery_issuer_mismatch');
-      assert.deepEqual(bed.op.requests.map((r) => r.path), ['/.well-known/openid-configuration']);
-      assert.equal(bed.op.client.clientId, 'hostile-client', 'nothing was registered');
+    test('DYN-03, CFG-03: with dynamic registration, a discovery document naming another issuer stops everything: no registration, no authorization request (discovery_issuer_mismatch)', async () => {
+      await withRegisteringBed(adapter, async (bed) => {
+        bed.op.metadata['issuer'] = `${bed.op.issuer}INVALID`;
+        const browser = new TestBrowser();
+        const res = await browser.request(`${bed.appUrl}/login`, { headers: { accept: 'application/json' } });
+        assert.equal(res.status, 502);
+        assert.equal((JSON.parse(res.body) as { error: string }).error, 'discovery_issuer_mismatch');
+        assert.deepEqual(bed.op.requests.map((r) => r.path), ['/.well-known/openid-configuration']);
+        assert.equal(bed.op.client.clientId, 'hostile-client', 'nothing was registered');
+      });
     });
-  });
 
-  test('DYN-03, CFG-04: with dynamic registration, an alg none ID token from the token endpoint is refused (id_token_invalid:alg), no UserInfo call, no session', async () => {
-    await withRegisteringBed(async (bed) => {
-      bed.op.signIdToken = (claims) => bed.op.unsigned({ alg: 'none' }, claims);
-      await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'alg');
-      assertRegisteredClientUsed(bed);
+    test('DYN-03, CFG-04: with dynamic registration, an alg none ID token from the token endpoint is refused (id_token_invalid:alg), no UserInfo call, no session', async () => {
+      await withRegisteringBed(adapter, async (bed) => {
+        bed.op.signIdToken = (claims) => bed.op.unsigned({ alg: 'none' }, claims);
+        await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'alg');
+        assertRegisteredClientUsed(bed);
+      });
     });
-  });
 
-  test('DYN-03, CFG-05: with dynamic registration, keys rotated just before signing (an unknown kid) are fetched once more and the login completes with a UserInfo call', async () => {
-    await withRegisteringBed(async (bed) => {
-      assertLoggedIn(await attempt(bed)); // registered, JWKS cached
-      const clientId = bed.op.client.clientId;
-      bed.op.clear();
-      await bed.op.rotateKeys();
-      const result = await attempt(bed);
-      assertLoggedIn(result);
-      assert.equal(bed.op.count('/jwks'), 1, 'one refetch');
-      assert.equal(bed.op.count('/userinfo'), 1);
-      assert.equal(bed.op.count('/register'), 0, 'the registration is reused');
-      assert.equal(bed.op.client.clientId, clientId);
-      assert.equal(basicClientId(bed.op.requestsTo('/token')[0]!), clientId);
+    test('DYN-03, CFG-05: with dynamic registration, keys rotated just before signing (an unknown kid) are fetched once more and the login completes with a UserInfo call', async () => {
+      await withRegisteringBed(adapter, async (bed) => {
+        assertLoggedIn(await attempt(bed)); // registered, JWKS cached
+        const clientId = bed.op.client.clientId;
+        bed.op.clear();
+        await bed.op.rotateKeys();
+        const result = await attempt(bed);
+        assertLoggedIn(result);
+        assert.equal(bed.op.count('/jwks'), 1, 'one refetch');
+        assert.equal(bed.op.count('/userinfo'), 1);
+        assert.equal(bed.op.count('/register'), 0, 'the registration is reused');
+        assert.equal(bed.op.client.clientId, clientId);
+        assert.equal(basicClientId(bed.op.requestsTo('/token')[0]!), clientId);
+      });
     });
-  });
 
-  test('DYN-03, CFG-06: with dynamic registration, two logins with rotation at the second make a second JWKS and UserInfo request; a token signed with the removed key is refused afterwards', async () => {
-    await withRegisteringBed(async (bed) => {
-      const oldKey = bed.op.keys[0]!;
-      assertLoggedIn(await attempt(bed));
-      await bed.op.rotateKeys();
-      assertLoggedIn(await attempt(bed));
-      assert.equal(bed.op.count('/jwks'), 2);
-      assert.equal(bed.op.count('/userinfo'), 2);
-      assertRegisteredClientUsed(bed);
-      bed.op.clear();
-      bed.op.signIdToken = (claims) => bed.op.sign(claims, { key: oldKey });
-      await assertRefused(bed, await attempt(bed), 'id_token_invalid');
+    test('DYN-03, CFG-06: with dynamic registration, two logins with rotation at the second make a second JWKS and UserInfo request; a token signed with the removed key is refused afterwards', async () => {
+      await withRegisteringBed(adapter, async (bed) => {
+        const oldKey = bed.op.keys[0]!;
+        assertLoggedIn(await attempt(bed));
+        await bed.op.rotateKeys();
+        assertLoggedIn(await attempt(bed));
+        assert.equal(bed.op.count('/jwks'), 2);
+        assert.equal(bed.op.count('/userinfo'), 2);
+        assertRegisteredClientUsed(bed);
+        bed.op.clear();
+        bed.op.signIdToken = (claims) => bed.op.sign(claims, { key: oldKey });
+        await assertRefused(bed, await attempt(bed), 'id_token_invalid');
+      });
     });
   });
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 // ID tokens, authorization requests and responses against one hostile provider.
@@ -288,75 +290,77 @@ for (const adapter of ADAPTERS) {
 // IDT-14 / DYN-07: signed UserInfo that must be refused.
 // ---------------------------------------------------------------------------------------------
 
-describe('IDT-14, DYN-07: signed UserInfo', () => {
-  let bed: HostileBed;
-  before(async () => {
-    bed = await startHostileBed({ oidc: { userInfoSigningAlg: 'RS256' } });
-    bed.op.client.userinfoSignedResponseAlg = 'RS256';
-  });
-  after(() => bed.close());
-  beforeEach(() => {
-    bed.op.clear();
-    bed.op.userinfo = undefined;
-    bed.warnings.length = 0;
-  });
-
-  /** Asserts a login refused at the signed UserInfo answer: 502 provider_error with `reason`, one UserInfo call, no session. */
-  async function assertUserInfoRefused(result: Attempt, reason: string): Promise<void> {
-    assert.equal(result.status, 502, `refused with 502 (${result.error ?? ''} ${result.reason ?? ''})`);
-    assert.equal(result.error, 'provider_error');
-    assert.equal(bed.op.count('/userinfo'), 1);
-    assert.equal(result.reason, reason);
-    assert.ok(bed.warnings.some((w) => w.details?.['reason'] === reason), 'the refusal is logged with its reason');
-    await assertNoSession(bed, result.browser);
-  }
-
-  test('IDT-14, DYN-07: an honestly signed UserInfo answer (application/jwt, RS256, iss and aud added) is accepted and merged', async () => {
-    const result = await attempt(bed);
-    assertLoggedIn(result);
-    assert.equal(bed.op.requestsTo('/userinfo')[0]!.headers.accept, 'application/jwt');
-  });
-
-  test('IDT-14, DYN-07: signed UserInfo with a wrong iss is refused (provider_error:userinfo_iss), no session', async () => {
-    bed.op.userinfo = (claims) => ({ ...claims, iss: `${bed.op.issuer}/other` });
-    await assertUserInfoRefused(await attempt(bed), 'userinfo_iss');
-  });
-
-  test('IDT-14, DYN-07: signed UserInfo whose aud lacks the client is refused (provider_error:userinfo_aud), no session', async () => {
-    bed.op.userinfo = (claims) => ({ ...claims, aud: ['another-client'] });
-    await assertUserInfoRefused(await attempt(bed), 'userinfo_aud');
-  });
-
-  test('IDT-14, DYN-07: signed UserInfo without aud is refused (provider_error:userinfo_aud), no session', async () => {
-    bed.op.userinfo = (claims) => ({ ...claims, aud: undefined });
-    await assertUserInfoRefused(await attempt(bed), 'userinfo_aud');
-  });
-
-  test('IDT-14, DYN-07: signed UserInfo with flipped signature bytes is refused (provider_error:signature), no session', async () => {
-    bed.op.userinfo = async (claims, grant) => ({
-      headers: { 'content-type': 'application/jwt' },
-      body: flipSignature(await bed.op.sign({ iss: bed.op.issuer, aud: grant.clientId, ...claims })),
+for (const adapter of ADAPTERS) {
+  describe(`IDT-14, DYN-07: signed UserInfo (${adapter})`, () => {
+    let bed: HostileBed;
+    before(async () => {
+      bed = await startHostileBed({ adapter, oidc: { userInfoSigningAlg: 'RS256' } });
+      bed.op.client.userinfoSignedResponseAlg = 'RS256';
     });
-    await assertUserInfoRefused(await attempt(bed), 'signature');
-  });
-
-  test('IDT-14, DYN-07: signed UserInfo signed by a key outside the provider\'s JWKS (same kid) is refused (provider_error:signature), no session', async () => {
-    const rogue = await bed.op.generateKey('RS256', bed.op.keys[0]!.kid);
-    bed.op.userinfo = async (claims, grant) => ({
-      headers: { 'content-type': 'application/jwt' },
-      body: await bed.op.sign({ iss: bed.op.issuer, aud: grant.clientId, ...claims }, { key: rogue }),
+    after(() => bed.close());
+    beforeEach(() => {
+      bed.op.clear();
+      bed.op.userinfo = undefined;
+      bed.warnings.length = 0;
     });
-    await assertUserInfoRefused(await attempt(bed), 'signature');
-  });
 
-  test('DYN-07: an alg none UserInfo JWT is refused although signing was registered (provider_error:alg), no session', async () => {
-    bed.op.userinfo = (claims, grant) => ({
-      headers: { 'content-type': 'application/jwt' },
-      body: bed.op.unsigned({ alg: 'none' }, { iss: bed.op.issuer, aud: grant.clientId, ...claims }),
+    /** Asserts a login refused at the signed UserInfo answer: 502 provider_error with `reason`, one UserInfo call, no session. */
+    async function assertUserInfoRefused(result: Attempt, reason: string): Promise<void> {
+      assert.equal(result.status, 502, `refused with 502 (${result.error ?? ''} ${result.reason ?? ''})`);
+      assert.equal(result.error, 'provider_error');
+      assert.equal(bed.op.count('/userinfo'), 1);
+      assert.equal(result.reason, reason);
+      assert.ok(bed.warnings.some((w) => w.details?.['reason'] === reason), 'the refusal is logged with its reason');
+      await assertNoSession(bed, result.browser);
+    }
+
+    test('IDT-14, DYN-07: an honestly signed UserInfo answer (application/jwt, RS256, iss and aud added) is accepted and merged', async () => {
+      const result = await attempt(bed);
+      assertLoggedIn(result);
+      assert.equal(bed.op.requestsTo('/userinfo')[0]!.headers.accept, 'application/jwt');
     });
-    await assertUserInfoRefused(await attempt(bed), 'alg');
+
+    test('IDT-14, DYN-07: signed UserInfo with a wrong iss is refused (provider_error:userinfo_iss), no session', async () => {
+      bed.op.userinfo = (claims) => ({ ...claims, iss: `${bed.op.issuer}/other` });
+      await assertUserInfoRefused(await attempt(bed), 'userinfo_iss');
+    });
+
+    test('IDT-14, DYN-07: signed UserInfo whose aud lacks the client is refused (provider_error:userinfo_aud), no session', async () => {
+      bed.op.userinfo = (claims) => ({ ...claims, aud: ['another-client'] });
+      await assertUserInfoRefused(await attempt(bed), 'userinfo_aud');
+    });
+
+    test('IDT-14, DYN-07: signed UserInfo without aud is refused (provider_error:userinfo_aud), no session', async () => {
+      bed.op.userinfo = (claims) => ({ ...claims, aud: undefined });
+      await assertUserInfoRefused(await attempt(bed), 'userinfo_aud');
+    });
+
+    test('IDT-14, DYN-07: signed UserInfo with flipped signature bytes is refused (provider_error:signature), no session', async () => {
+      bed.op.userinfo = async (claims, grant) => ({
+        headers: { 'content-type': 'application/jwt' },
+        body: flipSignature(await bed.op.sign({ iss: bed.op.issuer, aud: grant.clientId, ...claims })),
+      });
+      await assertUserInfoRefused(await attempt(bed), 'signature');
+    });
+
+    test('IDT-14, DYN-07: signed UserInfo signed by a key outside the provider\'s JWKS (same kid) is refused (provider_error:signature), no session', async () => {
+      const rogue = await bed.op.generateKey('RS256', bed.op.keys[0]!.kid);
+      bed.op.userinfo = async (claims, grant) => ({
+        headers: { 'content-type': 'application/jwt' },
+        body: await bed.op.sign({ iss: bed.op.issuer, aud: grant.clientId, ...claims }, { key: rogue }),
+      });
+      await assertUserInfoRefused(await attempt(bed), 'signature');
+    });
+
+    test('DYN-07: an alg none UserInfo JWT is refused although signing was registered (provider_error:alg), no session', async () => {
+      bed.op.userinfo = (claims, grant) => ({
+        headers: { 'content-type': 'application/jwt' },
+        body: bed.op.unsigned({ alg: 'none' }, { iss: bed.op.issuer, aud: grant.clientId, ...claims }),
+      });
+      await assertUserInfoRefused(await attempt(bed), 'alg');
+    });
   });
-});
+}
 
 // ---------------------------------------------------------------------------------------------
 // EXT-19: WebFinger with unknown members.
@@ -406,34 +410,36 @@ describe('EXT-19: WebFinger', () => {
 // INT-14: a flood of bad tokens at an introspecting resource server.
 // ---------------------------------------------------------------------------------------------
 
-describe('INT-14: token floods at the introspecting resource server', () => {
-  let api: BearerApp;
-  before(async () => {
-    api = await startBearerApp();
-  });
-  after(() => api.close());
-  const introspections = (token?: string): number =>
-    api.lab.requests.filter((r) => r.path === '/introspect' && (token === undefined || new URLSearchParams(r.body).get('token') === token)).length;
+for (const adapter of ADAPTERS) {
+  describe(`INT-14: token floods at the introspecting resource server (${adapter})`, () => {
+    let api: BearerApp;
+    before(async () => {
+      api = await startBearerApp({ adapter });
+    });
+    after(() => api.close());
+    const introspections = (token?: string): number =>
+      api.lab.requests.filter((r) => r.path === '/introspect' && (token === undefined || new URLSearchParams(r.body).get('token') === token)).length;
 
-  test('INT-14: a token over 8192 characters is refused (invalid_token:too_long) before any introspection call, on the auto and the introspection-only routes', async () => {
-    const before = introspections();
-    for (const token of ['a'.repeat(8193), 'b'.repeat(12000), `${'c'.repeat(5000)}.${'d'.repeat(5000)}`]) {
-      assertBearerError(await api.bearer(token), { status: 401, error: 'invalid_token', reason: 'too_long' });
-      assertBearerError(await api.bearer(token, '/introspect-only'), { status: 401, error: 'invalid_token', reason: 'too_long' });
-    }
-    assert.equal(introspections(), before, 'no introspection call');
-  });
+    test('INT-14: a token over 8192 characters is refused (invalid_token:too_long) before any introspection call, on the auto and the introspection-only routes', async () => {
+      const before = introspections();
+      for (const token of ['a'.repeat(8193), 'b'.repeat(12000), `${'c'.repeat(5000)}.${'d'.repeat(5000)}`]) {
+        assertBearerError(await api.bearer(token), { status: 401, error: 'invalid_token', reason: 'too_long' });
+        assertBearerError(await api.bearer(token, '/introspect-only'), { status: 401, error: 'invalid_token', reason: 'too_long' });
+      }
+      assert.equal(introspections(), before, 'no introspection call');
+    });
 
-  test('INT-14: the same unknown token sent 40 times (20 at once, then 20 in a row) costs one introspection call (no per-IP rate limit exists)', async () => {
-    const token = opaqueToken();
-    api.lab.delayMs = 100;
-    try {
-      const burst = await Promise.all(Array.from({ length: 20 }, () => api.bearer(token, '/introspect-only')));
-      for (const response of burst) assertBearerError(response, { status: 401, error: 'invalid_token', reason: 'inactive' });
-    } finally {
-      api.lab.delayMs = 0;
-    }
-    for (let i = 0; i < 20; i += 1) assertBearerError(await api.bearer(token), { status: 401, error: 'invalid_token', reason: 'inactive' });
-    assert.equal(introspections(token), 1);
+    test('INT-14: the same unknown token sent 40 times (20 at once, then 20 in a row) costs one introspection call (no per-IP rate limit exists)', async () => {
+      const token = opaqueToken();
+      api.lab.delayMs = 100;
+      try {
+        const burst = await Promise.all(Array.from({ length: 20 }, () => api.bearer(token, '/introspect-only')));
+        for (const response of burst) assertBearerError(response, { status: 401, error: 'invalid_token', reason: 'inactive' });
+      } finally {
+        api.lab.delayMs = 0;
+      }
+      for (let i = 0; i < 20; i += 1) assertBearerError(await api.bearer(token), { status: 401, error: 'invalid_token', reason: 'inactive' });
+      assert.equal(introspections(token), 1);
+    });
   });
-});
+}
