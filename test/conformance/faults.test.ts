@@ -11,11 +11,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RequestHandler } from 'express';
 
 import type { ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { TestBrowser, type NavigateResult } from '../support/browser.ts';
-import { startHostileBed, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
+import { startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
+import { ADAPTERS } from '../support/test-app.ts';
+import { get, type TestAnswer, type TestExchange, type TestRoute } from '../support/test-routes.ts';
 import type { HostileAnswer, HostileKey, HostileProvider, HostileRequest } from '../support/hostile-provider.ts';
 import { FAULT_ENDPOINTS, FAULT_NOT_APPLICABLE, FAULTS, faultTestName, type Fault, type FaultEndpoint } from './faults.ts';
 
@@ -105,23 +106,22 @@ const opaque = new Map<string, Record<string, unknown>>();
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
-const routes: HostileBedOptions['routes'] = (app, oidc) => {
-  const answer: RequestHandler = (req, res) => {
+/** The protected routes of both beds, as data (every adapter); `/cc` asks the client credentials grant of its own bed's app. */
+function routesOf(owner: () => HostileBed): readonly TestRoute[] {
+  const answer = ({ oidc }: TestExchange): TestAnswer => {
     handlerRuns++;
-    res.json({ sub: req.oidc.token?.sub ?? null, authenticatedBy: req.oidc.authenticatedBy ?? null });
+    return { json: { sub: oidc.token?.sub ?? null, authenticatedBy: oidc.authenticatedBy ?? null } };
   };
-  app.get('/api/jwt', oidc.acceptToken({ strategy: 'jwt' }), answer);
-  app.get('/api/opaque', oidc.acceptToken({ strategy: 'introspection' }), answer);
-  app.get('/cc', async (_req, res, next) => {
-    try {
-      const token = await oidc.clientCredentials({ scope: 'read', forceRefresh: true });
+  return [
+    get('/api/jwt', [['acceptToken', { strategy: 'jwt' }]], answer),
+    get('/api/opaque', [['acceptToken', { strategy: 'introspection' }]], answer),
+    get('/cc', [], async () => {
+      const token = await owner().oidc.clientCredentials({ scope: 'read', forceRefresh: true });
       handlerRuns++;
-      res.json({ accessToken: token.accessToken });
-    } catch (error) {
-      next(error);
-    }
-  });
-};
+      return { json: { accessToken: token.accessToken } };
+    }),
+  ];
+}
 
 /** A new app instance on the login bed (cold caches: no metadata, no keys); the fault then meets it first. */
 function fresh(extra: Partial<ExpressOpenIDConnectOptions> = {}): void {
@@ -653,171 +653,174 @@ function pairTest(fault: Fault, endpoint: FaultEndpoint, outcome: string, body: 
 }
 const fault = (id: string): Fault => FAULTS.find((f) => f.id === id)!;
 
-describe('fault injection: a provider that is down or lies', () => {
-  before(async () => {
-    bed = await startHostileBed({ oidc: { httpTimeout: TIMEOUT_MS, resourceServer: { audience: AUDIENCE } }, routes });
-    regBed = await startHostileBed({ routes });
-    // The provider's introspection, answering for the opaque tokens of this file (with this API as audience).
-    bed.op.introspect = (form) => ({ body: introspectionAnswer(form.get('token')) });
-  });
+// The same matrix on every adapter: the beds below are the describe's own while it runs.
+for (const adapter of ADAPTERS) {
+  describe(`fault injection: a provider that is down or lies (${adapter})`, () => {
+    before(async () => {
+      bed = await startHostileBed({ adapter, oidc: { httpTimeout: TIMEOUT_MS, resourceServer: { audience: AUDIENCE } }, appRoutes: routesOf(() => bed) });
+      regBed = await startHostileBed({ adapter, appRoutes: routesOf(() => regBed) });
+      // The provider's introspection, answering for the opaque tokens of this file (with this API as audience).
+      bed.op.introspect = (form) => ({ body: introspectionAnswer(form.get('token')) });
+    });
 
-  after(async () => {
-    mock.timers.reset();
-    await bed.close();
-    await regBed.close();
-  });
-
-  for (const f of FAULTS.filter((x) => Number(x.id.slice(4)) <= 11)) {
-    for (const endpoint of FAULT_ENDPOINTS) {
-      if (endpoint === 'end_session') continue;
-      const outcome = outcomeFor(f.id, endpoint);
-      pairTest(f, endpoint, outcomeText(f.id, endpoint, outcome), () => runPair(f.id, endpoint, outcome));
-    }
-  }
-
-  pairTest(fault('FLT-12'), 'jwks', 'a login with a new kid refetches the key set at once, a bearer token once the 30 s cooldown has passed; both then accepted, removed-key tokens refused (400 id_token_invalid:kid, 401 invalid_token:kid)', async () => {
-    fresh();
-    const op = bed.op;
-    // Only Date is faked, to step over the refetch limits (configuration.md#idtokensigningalg,
-    // resource-server.md#jwt-access-tokens): ID tokens refetch at most once a second, tokens from
-    // outside (bearer) at most every 30 s.
-    mock.timers.enable({ apis: ['Date'], now: Date.now() });
-    try {
-      const [removed] = op.keys;
-      op.clear();
-      assertLoggedIn(await login());
-      assertAccepted(await bearer('/api/jwt', await jwt()));
-      assert.equal(op.count('/jwks'), 1, 'one key set for ID tokens and access tokens');
-
-      // Rotated between two logins: the second login's ID token names an unknown kid.
-      mock.timers.tick(5_000);
-      await op.rotateKeys();
-      assertLoggedIn(await login());
-      assert.equal(op.count('/jwks'), 2, 'one refetch, at once, for the ID token');
-      assertAccepted(await bearer('/api/jwt', await jwt()));
-      assert.equal(op.count('/jwks'), 2, 'the new keys serve bearer tokens too');
-
-      // Rotated between two bearer requests: refused while the last fetch is under 30 s old, then one refetch.
-      await op.rotateKeys();
-      const newest = await jwt();
-      const early = await bearer('/api/jwt', newest);
-      assert.equal(early.status, 401, early.text);
-      assert.equal(early.json?.['reason'], 'kid');
-      assert.equal(op.count('/jwks'), 2, 'no fetch within the cooldown');
-      mock.timers.tick(31_000);
-      assertAccepted(await bearer('/api/jwt', newest));
-      assert.equal(op.count('/jwks'), 3, 'one refetch after the cooldown');
-      assertLoggedIn(await login());
-      assertAccepted(await bearer('/api/jwt', await jwt()));
-      assert.equal(op.count('/jwks'), 3, 'no more fetches');
-
-      // Tokens signed with a removed key are refused.
-      const runs = handlerRuns;
-      const old = await bearer('/api/jwt', await jwt(removed));
-      assert.equal(old.status, 401, old.text);
-      assert.equal(old.json?.['error'], 'invalid_token');
-      assert.equal(old.json?.['reason'], 'kid');
-      assert.match(old.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
-      assert.equal(handlerRuns, runs);
-      assert.equal(op.count('/jwks'), 3, 'a removed kid in a bearer token: no fetch within the cooldown');
-      op.signIdToken = (claims) => op.sign(claims, { key: removed! });
-      const userinfoCalls = op.count('/userinfo');
-      for (let i = 0; i < 2; i += 1) {
-        const refused = await login();
-        assert.equal(refused.status, 400, refused.body);
-        assert.equal(refused.path, '/callback');
-        assert.equal(refused.json?.['error'], 'id_token_invalid');
-        assert.equal(refused.json?.['reason'], 'kid');
-        assert.deepEqual(sessionCookies(refused.browser, bed), []);
-      }
-      assert.equal(op.count('/userinfo'), userinfoCalls, 'no UserInfo call after a refused ID token');
-      assert.equal(op.count('/jwks'), 4, 'a removed kid in ID tokens: one refetch (at most once a second)');
-    } finally {
-      op.signIdToken = undefined;
+    after(async () => {
       mock.timers.reset();
-    }
-  });
+      await bed.close();
+      await regBed.close();
+    });
 
-  pairTest(fault('FLT-13'), 'introspection', 'cached answers still serve, new and concurrent tokens 503 provider_unavailable (never 401, never 200), all accepted once it is back', async () => {
-    const injection = await doorInjection('introspection', bed);
-    try {
-      fresh();
-      await injection.afterStart();
-      const calls = (token: string): number => bed.op.requestsTo('/introspect').filter((r) => r.form.get('token') === token).length;
-      const warm = newOpaqueToken();
-      assertAccepted(await bearer('/api/opaque', warm));
-
-      await injection.activate(); // down
-      const runs = handlerRuns;
-      assertAccepted(await bearer('/api/opaque', warm)); // cached (cacheTtl): no call needed
-      const later = newOpaqueToken();
-      for (let i = 0; i < 3; i += 1) assertBearerFailure(await bearer('/api/opaque', later), INTROSPECTION_DOWN);
-      const crowd = newOpaqueToken();
-      const replies = await Promise.all(Array.from({ length: 5 }, () => bearer('/api/opaque', crowd)));
-      for (const reply of replies) assertBearerFailure(reply, INTROSPECTION_DOWN);
-      assert.equal(handlerRuns, runs + 1, 'only the cached token reached its handler');
-
-      await injection.deactivate(); // back
-      assertAccepted(await bearer('/api/opaque', later));
-      assertAccepted(await bearer('/api/opaque', crowd));
-      assertAccepted(await bearer('/api/opaque', warm));
-      assert.deepEqual([calls(warm), calls(later), calls(crowd)], [1, 1, 1], 'failures were not cached; answers are');
-      const unknown = await bearer('/api/opaque', randomBytes(24).toString('base64url'));
-      assert.equal(unknown.status, 401, 'once it is back, the provider decides again');
-      assert.equal(unknown.json?.['reason'], 'inactive');
-    } finally {
-      await injection.cleanup();
-    }
-  });
-
-  pairTest(fault('FLT-14'), 'discovery', 'public pages served, logins, bearer tokens and the grant 503 provider_unavailable; all work once the provider answers, without a restart', async () => {
-    const { door, restore } = await issuerBehindDoor(bed);
-    try {
-      fresh({ issuer: door.url }); // built while the provider is down
-      await sleep(50); // anything it starts in the background has time to fail
-      const browser = new TestBrowser();
-      const home = await request(bed, '/', { browser, headers: JSON_ACCEPT });
-      assert.deepEqual(home.json, { authenticated: false, sub: null });
-      const page = await request(bed, '/profile', { browser });
-      assert.equal(page.status, 503, page.text);
-      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-      assert.match(page.text, /provider_unavailable/);
-      const logins = await Promise.all(Array.from({ length: 5 }, () => login()));
-      for (const result of logins) await assertLoginRefused(result, UNAVAILABLE, '/login');
-      const runs = handlerRuns;
-      assertBearerFailure(await bearer('/api/jwt', await jwt()), UNAVAILABLE);
-      const token = newOpaqueToken();
-      assertBearerFailure(await bearer('/api/opaque', token), UNAVAILABLE);
-      assertFailure(await request(bed, '/cc', { headers: JSON_ACCEPT }), UNAVAILABLE);
-      assert.equal(handlerRuns, runs);
-
-      await door.open(); // the provider is up
-      const result = await login();
-      assertLoggedIn(result);
-      assert.deepEqual((await request(bed, '/', { browser: result.browser, headers: JSON_ACCEPT })).json, { authenticated: true, sub: 'alice' });
-      assertAccepted(await bearer('/api/jwt', await jwt()));
-      assertAccepted(await bearer('/api/opaque', token));
-      const grant = await request(bed, '/cc', { headers: JSON_ACCEPT });
-      assert.equal(grant.status, 200, grant.text);
-    } finally {
-      await restore();
-    }
-  });
-
-  test('the fault matrix: every fault × endpoint pair has a test here or a reason why it does not apply, never both', () => {
-    const problems: string[] = [];
-    for (const f of FAULTS) {
+    for (const f of FAULTS.filter((x) => Number(x.id.slice(4)) <= 11)) {
       for (const endpoint of FAULT_ENDPOINTS) {
-        const key = `${f.id} (${endpoint})`;
-        const tested = declared.has(key);
-        const reason = FAULT_NOT_APPLICABLE[key];
-        if (tested === (reason !== undefined)) problems.push(`${key}: ${tested ? 'tested and marked not applicable' : 'neither tested nor marked not applicable'}`);
+        if (endpoint === 'end_session') continue;
+        const outcome = outcomeFor(f.id, endpoint);
+        pairTest(f, endpoint, outcomeText(f.id, endpoint, outcome), () => runPair(f.id, endpoint, outcome));
       }
     }
-    assert.deepEqual(problems, []);
-    for (const key of Object.keys(FAULT_NOT_APPLICABLE)) assert.match(key, /^FLT-\d{2} \(.+\)$/);
+
+    pairTest(fault('FLT-12'), 'jwks', 'a login with a new kid refetches the key set at once, a bearer token once the 30 s cooldown has passed; both then accepted, removed-key tokens refused (400 id_token_invalid:kid, 401 invalid_token:kid)', async () => {
+      fresh();
+      const op = bed.op;
+      // Only Date is faked, to step over the refetch limits (configuration.md#idtokensigningalg,
+      // resource-server.md#jwt-access-tokens): ID tokens refetch at most once a second, tokens from
+      // outside (bearer) at most every 30 s.
+      mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      try {
+        const [removed] = op.keys;
+        op.clear();
+        assertLoggedIn(await login());
+        assertAccepted(await bearer('/api/jwt', await jwt()));
+        assert.equal(op.count('/jwks'), 1, 'one key set for ID tokens and access tokens');
+
+        // Rotated between two logins: the second login's ID token names an unknown kid.
+        mock.timers.tick(5_000);
+        await op.rotateKeys();
+        assertLoggedIn(await login());
+        assert.equal(op.count('/jwks'), 2, 'one refetch, at once, for the ID token');
+        assertAccepted(await bearer('/api/jwt', await jwt()));
+        assert.equal(op.count('/jwks'), 2, 'the new keys serve bearer tokens too');
+
+        // Rotated between two bearer requests: refused while the last fetch is under 30 s old, then one refetch.
+        await op.rotateKeys();
+        const newest = await jwt();
+        const early = await bearer('/api/jwt', newest);
+        assert.equal(early.status, 401, early.text);
+        assert.equal(early.json?.['reason'], 'kid');
+        assert.equal(op.count('/jwks'), 2, 'no fetch within the cooldown');
+        mock.timers.tick(31_000);
+        assertAccepted(await bearer('/api/jwt', newest));
+        assert.equal(op.count('/jwks'), 3, 'one refetch after the cooldown');
+        assertLoggedIn(await login());
+        assertAccepted(await bearer('/api/jwt', await jwt()));
+        assert.equal(op.count('/jwks'), 3, 'no more fetches');
+
+        // Tokens signed with a removed key are refused.
+        const runs = handlerRuns;
+        const old = await bearer('/api/jwt', await jwt(removed));
+        assert.equal(old.status, 401, old.text);
+        assert.equal(old.json?.['error'], 'invalid_token');
+        assert.equal(old.json?.['reason'], 'kid');
+        assert.match(old.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+        assert.equal(handlerRuns, runs);
+        assert.equal(op.count('/jwks'), 3, 'a removed kid in a bearer token: no fetch within the cooldown');
+        op.signIdToken = (claims) => op.sign(claims, { key: removed! });
+        const userinfoCalls = op.count('/userinfo');
+        for (let i = 0; i < 2; i += 1) {
+          const refused = await login();
+          assert.equal(refused.status, 400, refused.body);
+          assert.equal(refused.path, '/callback');
+          assert.equal(refused.json?.['error'], 'id_token_invalid');
+          assert.equal(refused.json?.['reason'], 'kid');
+          assert.deepEqual(sessionCookies(refused.browser, bed), []);
+        }
+        assert.equal(op.count('/userinfo'), userinfoCalls, 'no UserInfo call after a refused ID token');
+        assert.equal(op.count('/jwks'), 4, 'a removed kid in ID tokens: one refetch (at most once a second)');
+      } finally {
+        op.signIdToken = undefined;
+        mock.timers.reset();
+      }
+    });
+
+    pairTest(fault('FLT-13'), 'introspection', 'cached answers still serve, new and concurrent tokens 503 provider_unavailable (never 401, never 200), all accepted once it is back', async () => {
+      const injection = await doorInjection('introspection', bed);
+      try {
+        fresh();
+        await injection.afterStart();
+        const calls = (token: string): number => bed.op.requestsTo('/introspect').filter((r) => r.form.get('token') === token).length;
+        const warm = newOpaqueToken();
+        assertAccepted(await bearer('/api/opaque', warm));
+
+        await injection.activate(); // down
+        const runs = handlerRuns;
+        assertAccepted(await bearer('/api/opaque', warm)); // cached (cacheTtl): no call needed
+        const later = newOpaqueToken();
+        for (let i = 0; i < 3; i += 1) assertBearerFailure(await bearer('/api/opaque', later), INTROSPECTION_DOWN);
+        const crowd = newOpaqueToken();
+        const replies = await Promise.all(Array.from({ length: 5 }, () => bearer('/api/opaque', crowd)));
+        for (const reply of replies) assertBearerFailure(reply, INTROSPECTION_DOWN);
+        assert.equal(handlerRuns, runs + 1, 'only the cached token reached its handler');
+
+        await injection.deactivate(); // back
+        assertAccepted(await bearer('/api/opaque', later));
+        assertAccepted(await bearer('/api/opaque', crowd));
+        assertAccepted(await bearer('/api/opaque', warm));
+        assert.deepEqual([calls(warm), calls(later), calls(crowd)], [1, 1, 1], 'failures were not cached; answers are');
+        const unknown = await bearer('/api/opaque', randomBytes(24).toString('base64url'));
+        assert.equal(unknown.status, 401, 'once it is back, the provider decides again');
+        assert.equal(unknown.json?.['reason'], 'inactive');
+      } finally {
+        await injection.cleanup();
+      }
+    });
+
+    pairTest(fault('FLT-14'), 'discovery', 'public pages served, logins, bearer tokens and the grant 503 provider_unavailable; all work once the provider answers, without a restart', async () => {
+      const { door, restore } = await issuerBehindDoor(bed);
+      try {
+        fresh({ issuer: door.url }); // built while the provider is down
+        await sleep(50); // anything it starts in the background has time to fail
+        const browser = new TestBrowser();
+        const home = await request(bed, '/', { browser, headers: JSON_ACCEPT });
+        assert.deepEqual(home.json, { authenticated: false, sub: null });
+        const page = await request(bed, '/profile', { browser });
+        assert.equal(page.status, 503, page.text);
+        assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+        assert.match(page.text, /provider_unavailable/);
+        const logins = await Promise.all(Array.from({ length: 5 }, () => login()));
+        for (const result of logins) await assertLoginRefused(result, UNAVAILABLE, '/login');
+        const runs = handlerRuns;
+        assertBearerFailure(await bearer('/api/jwt', await jwt()), UNAVAILABLE);
+        const token = newOpaqueToken();
+        assertBearerFailure(await bearer('/api/opaque', token), UNAVAILABLE);
+        assertFailure(await request(bed, '/cc', { headers: JSON_ACCEPT }), UNAVAILABLE);
+        assert.equal(handlerRuns, runs);
+
+        await door.open(); // the provider is up
+        const result = await login();
+        assertLoggedIn(result);
+        assert.deepEqual((await request(bed, '/', { browser: result.browser, headers: JSON_ACCEPT })).json, { authenticated: true, sub: 'alice' });
+        assertAccepted(await bearer('/api/jwt', await jwt()));
+        assertAccepted(await bearer('/api/opaque', token));
+        const grant = await request(bed, '/cc', { headers: JSON_ACCEPT });
+        assert.equal(grant.status, 200, grant.text);
+      } finally {
+        await restore();
+      }
+    });
+
+    test('the fault matrix: every fault × endpoint pair has a test here or a reason why it does not apply, never both', () => {
+      const problems: string[] = [];
+      for (const f of FAULTS) {
+        for (const endpoint of FAULT_ENDPOINTS) {
+          const key = `${f.id} (${endpoint})`;
+          const tested = declared.has(key);
+          const reason = FAULT_NOT_APPLICABLE[key];
+          if (tested === (reason !== undefined)) problems.push(`${key}: ${tested ? 'tested and marked not applicable' : 'neither tested nor marked not applicable'}`);
+        }
+      }
+      assert.deepEqual(problems, []);
+      for (const key of Object.keys(FAULT_NOT_APPLICABLE)) assert.match(key, /^FLT-\d{2} \(.+\)$/);
+    });
   });
-});
+}
 
 after(() => {
   process.off('unhandledRejection', onRejection);
