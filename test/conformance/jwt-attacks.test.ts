@@ -33,7 +33,6 @@ import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import type { Express, RequestHandler } from 'express';
 import { decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { ResourceServerOptions } from '../../src/config/options.ts';
 import { type ApiResponse, assertBearerError, AUDIENCE, RS_CLIENT_ID, RS_CLIENT_SECRET, startBearerApp } from '../support/bearer-app.ts';
@@ -41,7 +40,8 @@ import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { startHostileBed, type HostileBed, type HostileBedOptions } from '../support/hostile-bed.ts';
 import type { HostileKey, HostileRequest } from '../support/hostile-provider.ts';
 import { makeProviderKeys, type ProviderKeys } from '../support/provider-keys.ts';
-import { CLIENT_SECRET, startTestbed, type Testbed, type TestbedOptions, type TestOidc } from '../support/testbed.ts';
+import { ADAPTERS, type AdapterName, CLIENT_SECRET, startTestbed, type Testbed, type TestbedOptions, type TestOidc } from '../support/testbed.ts';
+import { get, post, type TestAnswer, type TestExchange } from '../support/test-routes.ts';
 import { startTokenLab, type LabKey, type TokenLab } from '../support/token-lab.ts';
 import {
   appliesTo, type AttackContext, attackerMaterial, type AttackKey, type AttackToken, createAttackContext, JWT_ATTACKS, type JwtAttack, type KeySet,
@@ -145,7 +145,7 @@ async function extractableLabKey(alg: 'RS256' | 'ES256', kid: string): Promise<L
   return { kid, alg, privateKey, publicJwk };
 }
 
-/** An API (bearer-app's Express app) served with a header limit of 4 MiB, so that oidc-kit's own size bound is what gets tested. */
+/** An API (bearer-app, on the adapter under test) served with a header limit of 4 MiB, so that oidc-kit's own size bound is what gets tested. */
 interface Api {
   url: string;
   oidc: TestOidc;
@@ -154,33 +154,20 @@ interface Api {
   close(): Promise<void>;
 }
 
-async function startApi(lab: TokenLab, resourceServer: ResourceServerOptions): Promise<Api> {
-  const captured: { express?: Express } = {};
-  const api = { url: '', handled: 0 } as Api;
+async function startApi(adapter: AdapterName, lab: TokenLab, resourceServer: ResourceServerOptions): Promise<Api> {
+  const handle = ({ oidc }: TestExchange): TestAnswer => {
+    api.handled += 1;
+    return { json: { sub: oidc.token?.sub ?? null } };
+  };
   const bearer = await startBearerApp({
+    adapter,
     lab,
     // Form tokens on, so that a token a header cannot carry (a line break) still reaches oidc-kit.
     resourceServer: { allowFormToken: true, ...resourceServer },
-    routes: (app, oidc) => {
-      const handler: RequestHandler = (req, res) => {
-        api.handled += 1;
-        res.json({ sub: req.oidc.token?.sub ?? null });
-      };
-      app.get('/attack', oidc.acceptToken(), handler);
-      app.post('/attack', oidc.acceptToken(), handler);
-      captured.express = app;
-    },
+    appRoutes: [get('/attack', [['acceptToken']], handle), post('/attack', [['acceptToken']], handle)],
+    maxHeaderSize: 4 * 1024 * 1024,
   });
-  if (captured.express === undefined) throw new Error('bearer-app did not call routes()');
-  const server = createServer({ maxHeaderSize: 4 * 1024 * 1024 }, captured.express);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api.oidc = bearer.oidc;
-  api.close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await bearer.close();
-  };
+  const api: Api = { url: bearer.url, oidc: bearer.oidc, handled: 0, close: () => bearer.close() };
   return api;
 }
 
@@ -210,7 +197,7 @@ interface ApiProfile {
   freshFetches: number;
 }
 
-function accessTokenHarness(): Harness {
+function accessTokenHarness(adapter: AdapterName): Harness {
   let attacker: Recorder;
   let keys: LabKey[];
   const configurations: Array<Pick<ApiProfile, 'name' | 'resourceServer'>> = [
@@ -281,7 +268,7 @@ function accessTokenHarness(): Harness {
 
   /** A variant that brings its own JWKS goes to a fresh API (no keys cached) while the lab serves that JWKS. */
   async function withJwks(profile: ApiProfile, jwks: KeySet, run: (api: Api) => Promise<void>): Promise<void> {
-    const api = await startApi(profile.lab, profile.resourceServer);
+    const api = await startApi(adapter, profile.lab, profile.resourceServer);
     profile.lab.jwks = () => ({ body: { keys: [...jwks.keys] } });
     const before = profile.lab.count('/jwks');
     try {
@@ -300,7 +287,7 @@ function accessTokenHarness(): Harness {
       for (const configuration of configurations) {
         const lab = await startTokenLab();
         lab.keys = keys;
-        profiles.push({ ...configuration, lab, api: await startApi(lab, configuration.resourceServer), labAtStart: 0, freshFetches: 0 });
+        profiles.push({ ...configuration, lab, api: await startApi(adapter, lab, configuration.resourceServer), labAtStart: 0, freshFetches: 0 });
       }
     },
     async tearDown() {
@@ -339,7 +326,7 @@ function accessTokenHarness(): Harness {
 const BACKCHANNEL: TestbedOptions['oidc'] = { routes: { backchannelLogout: '/backchannel-logout' } };
 const DISCOVERY = '/.well-known/openid-configuration';
 
-function logoutTokenHarness(): Harness {
+function logoutTokenHarness(adapter: AdapterName): Harness {
   let bed: Testbed;
   let keys: ProviderKeys;
   let attacker: Recorder;
@@ -466,7 +453,7 @@ function logoutTokenHarness(): Harness {
     async setUp(theAttacker) {
       attacker = theAttacker;
       keys = await makeProviderKeys();
-      bed = await startTestbed({ providerConfiguration: { jwks: keys.jwks }, oidc: BACKCHANNEL });
+      bed = await startTestbed({ adapter, providerConfiguration: { jwks: keys.jwks }, oidc: BACKCHANNEL });
       mirror = await startRecorder((path) => (path === '/jwks' ? { type: 'application/json', body: JSON.stringify(mirrored) } : undefined));
       const discovery = await fetch(`${bed.op.issuer}/.well-known/openid-configuration`).then((r) => r.json() as Promise<{ jwks_uri: string }>);
       jwksPath = new URL(discovery.jwks_uri).pathname;
@@ -551,14 +538,16 @@ class HostileLogins {
   #providerAtStart = 0;
   #coldLogins = 0;
   readonly #oidc: HostileBedOptions['oidc'];
+  readonly #adapter: AdapterName;
 
-  constructor(oidc: HostileBedOptions['oidc']) {
+  constructor(adapter: AdapterName, oidc: HostileBedOptions['oidc']) {
+    this.#adapter = adapter;
     this.#oidc = oidc;
   }
 
   async setUp(attacker: Recorder): Promise<void> {
     this.attacker = attacker;
-    this.bed = await startHostileBed({ oidc: this.#oidc });
+    this.bed = await startHostileBed({ adapter: this.#adapter, oidc: this.#oidc });
     this.homeKeys = this.bed.op.keys;
   }
 
@@ -681,8 +670,8 @@ class HostileLogins {
   }
 }
 
-function idTokenHarness(): Harness {
-  const logins = new HostileLogins(undefined);
+function idTokenHarness(adapter: AdapterName): Harness {
+  const logins = new HostileLogins(adapter, undefined);
   /** A fixed provider session id for the valid claims (the RP does not check sid at login). */
   const sid = randomUUID();
   /** The nonce the valid claims carry: the login under way's. */
@@ -799,8 +788,8 @@ function idTokenHarness(): Harness {
 /** oidc-kit requires signed UserInfo (docs/configuration.md#userinfosigningalg). */
 const SIGNED_USERINFO: HostileBedOptions['oidc'] = { userInfoSigningAlg: 'RS256' };
 
-function userinfoHarness(): Harness {
-  const logins = new HostileLogins(SIGNED_USERINFO);
+function userinfoHarness(adapter: AdapterName): Harness {
+  const logins = new HostileLogins(adapter, SIGNED_USERINFO);
 
   /** The provider as registered for signed UserInfo, its ID tokens always signed with its own RS256 key (even while a variant's JWKS is served). */
   function honest(): void {
@@ -899,12 +888,14 @@ function userinfoHarness(): Harness {
  * other change. To add a verifier, implement `Harness` (build an `AttackContext` with
  * `createAttackContext({ tokenType, … })`) and list it here.
  */
-const harnesses: Partial<Record<TokenType, Harness>> = {
-  id_token: idTokenHarness(),
-  logout_token: logoutTokenHarness(),
-  userinfo: userinfoHarness(),
-  access_token: accessTokenHarness(),
-};
+function harnessesFor(adapter: AdapterName): Partial<Record<TokenType, Harness>> {
+  return {
+    id_token: idTokenHarness(adapter),
+    logout_token: logoutTokenHarness(adapter),
+    userinfo: userinfoHarness(adapter),
+    access_token: accessTokenHarness(adapter),
+  };
+}
 
 async function runAttack(harness: Harness, attack: JwtAttack): Promise<void> {
   const failures: string[] = [];
@@ -959,10 +950,11 @@ describe('JWT attack matrix', () => {
     assert.deepEqual(JWT_ATTACKS.filter((a) => a.expect === 'accepted').map((a) => a.id), ['ATK-00']);
   });
 
-  for (const type of TOKEN_TYPES) {
-    const harness = harnesses[type];
+  // Every attack through every adapter of the contract suite (the same test names: a row passes only on all).
+  for (const adapter of ADAPTERS) for (const type of TOKEN_TYPES) {
+    const harness = harnessesFor(adapter)[type];
     if (harness === undefined) continue;
-    describe(type, () => {
+    describe(`${type} (${adapter})`, () => {
       before(() => harness.setUp(attacker));
       after(() => harness.tearDown());
       beforeEach(() => harness.reset?.());

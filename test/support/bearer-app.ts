@@ -87,6 +87,8 @@ export interface BearerAppOptions {
   appRoutes?: readonly TestRoute[];
   /** Extra routes in Express's own terms (Express adapters only). */
   routes?: ExpressRoutes;
+  /** The server's header limit (Node's default is 16 KiB), for tests of oidc-kit's own size bounds. */
+  maxHeaderSize?: number;
 }
 
 /** What the default routes answer: who the token says, and how the request was authenticated. */
@@ -168,7 +170,7 @@ export async function startBearerApp(config: BearerAppOptions = {}): Promise<Bea
   if (!isExpress && config.routes !== undefined) throw new TypeError('Express routes need an Express adapter; use appRoutes');
   const oidc = built.oidc;
 
-  const server: Server = createServer(built.listener);
+  const server: Server = createServer(config.maxHeaderSize === undefined ? {} : { maxHeaderSize: config.maxHeaderSize }, built.listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
