@@ -17,8 +17,8 @@ import { startTokenLab, type TokenLab } from '../support/token-lab.ts';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resource-server-only) (${adapter})`, () => {
-  /** Express's own API: a body parser after acceptToken() still gets the form oidc-kit read the token from. */
-  const bodyParsers = adapter !== 'node-http';
+  /** Express's own API (a body parser after acceptToken(); next(error) to the app's error middleware): Express adapters only. */
+  const onExpress = adapter !== 'node-http';
   let lab: TokenLab;
   /** Defaults: form and query tokens off. */
   let main: BearerApp;
@@ -37,6 +37,8 @@ for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resour
       appRoutes: [
         get('/scoped', [['acceptToken'], ['requireScopes', 'admin']], ({ oidc }) => ({ json: { sub: oidc.token?.sub ?? null, authenticatedBy: oidc.authenticatedBy ?? null } })),
         get('/ac', [['accessControl', { scopes: 'read' }]], ({ oidc }) => ({ json: { authenticatedBy: oidc.authenticatedBy ?? null, sub: oidc.token?.sub ?? null } })),
+        // No error handling of the app's own: the adapter's (Express: oidc.errorHandler(); node:http: its listener's catch).
+        get('/unrendered', [['acceptToken', { renderErrors: false }], ['requireScopes', 'admin', { renderErrors: false }]], ({ oidc }) => ({ json: { sub: oidc.token?.sub ?? null, authenticatedBy: oidc.authenticatedBy ?? null } })),
       ],
     });
     both = await startBearerApp({
@@ -44,7 +46,7 @@ for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resour
       adapter,
       resourceServer: { allowFormToken: true, allowQueryToken: true },
     });
-    if (bodyParsers) formEcho = await startBearerApp({
+    if (onExpress) formEcho = await startBearerApp({
       lab,
       adapter,
       resourceServer: { allowFormToken: true, allowQueryToken: true },
@@ -167,23 +169,24 @@ for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resour
       headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
       body: `x=1&access_token=${token}`,
     }));
-    if (formEcho === undefined) return;
-    // A body parser after acceptToken() still gets the form.
-    const echo = await formEcho.request('/form-echo', { method: 'POST', headers: FORM, body: `access_token=${token}&item=42&note=a+b` });
+  });
+
+  test('with allowFormToken on, a header token with a large form body (no access_token) is accepted', async () => {
+    // One method only (the header): nothing in RFC 6750 makes this request invalid.
+    assertAccepted(await both.bearer(await lab.mint(), '/api', { method: 'POST', headers: FORM, body: `item=${'x'.repeat(70_000)}&note=ok` }));
+  });
+
+  // Express's own API (body-parser interplay): a body parser after acceptToken() gets the form oidc-kit read.
+  if (onExpress) test('B6750-08: with allowFormToken on, express.urlencoded() after acceptToken() gets the form (with a form token; a large one beside a header token)', async () => {
+    const token = await lab.mint();
+    const echo = await formEcho!.request('/form-echo', { method: 'POST', headers: FORM, body: `access_token=${token}&item=42&note=a+b` });
     assert.equal(echo.status, 200, echo.text);
     assert.equal(echo.json?.['sub'], 'user-1');
     assert.deepEqual({ ...(echo.json?.['body'] as Record<string, unknown>) }, { access_token: token, item: '42', note: 'a b' });
-  });
-
-  test('with allowFormToken on, a header token with a large form body (no access_token) is accepted and the body reaches the route', async () => {
-    // One method only (the header): nothing in RFC 6750 makes this request invalid.
-    const token = await lab.mint();
-    const big = `item=${'x'.repeat(70_000)}&note=ok`;
-    assertAccepted(await both.bearer(token, '/api', { method: 'POST', headers: FORM, body: big }));
-    if (formEcho === undefined) return;
-    const echo = await formEcho.bearer(token, '/form-echo', { method: 'POST', headers: FORM, body: big });
-    assert.equal(echo.status, 200, `expected 200, got ${echo.status}: ${echo.text}`);
-    assert.equal((echo.json?.['body'] as Record<string, unknown>)['note'], 'ok');
+    const big = await formEcho!.bearer(token, '/form-echo', { method: 'POST', headers: FORM, body: `item=${'x'.repeat(70_000)}&note=ok` });
+    assert.equal(big.status, 200, `expected 200, got ${big.status}: ${big.text}`);
+    assert.equal(big.json?.['sub'], 'user-1');
+    assert.equal((big.json?.['body'] as Record<string, unknown>)['note'], 'ok');
   });
 
   test('B6750-08: a form token on GET (a GET with a body) is not a credential → bare 401', async () => {
@@ -286,8 +289,8 @@ for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resour
     assertBearerError(await main.request('/optional', { headers: { authorization: 'Bearer a b' } }), { status: 400, error: 'invalid_request' });
   });
 
-  // Express's own API: the OidcError reaches next(error) and the app's error middleware.
-  if (bodyParsers) test('renderErrors: false hands the OidcError (status, code, reason, challenge) to the error handler', async () => {
+  // Express's own API: the OidcError reaches next(error) and the app's error middleware (every adapter: the next test).
+  if (onExpress) test('renderErrors: false hands the OidcError (status, code, reason, challenge) to the error handler', async () => {
     main.caught.length = 0;
     const bad = await main.bearer(await lab.mint({ iss: 'https://evil.example' }), '/raw');
     assert.equal(bad.status, CAUGHT_STATUS);
@@ -316,6 +319,31 @@ for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resour
     assert.equal(first.status, 401);
     assert.equal(first.code, 'invalid_token');
     assert.match(first.challenge ?? '', /^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+  });
+
+  test('renderErrors: false hands the OidcError to the adapter\'s error handling, whose recovery logs it and answers as the guard would have', async () => {
+    const cases: [string, Record<string, string>][] = [
+      ['iss', { authorization: `Bearer ${await lab.mint({ iss: 'https://evil.example', scope: 'admin' })}` }],
+      ['no token', {}],
+      ['malformed', { authorization: 'Bearer' }],
+      ['scope', { authorization: `Bearer ${await lab.mint({ scope: 'read' })}` }],
+    ];
+    for (const [what, headers] of cases) {
+      main.warnings.length = 0;
+      const rendered = await main.request('/scoped', { headers }); // the same guards, rendering their errors
+      assert.deepEqual(main.warnings, [], `${what}: a rendered guard error is not logged`);
+      const unrendered = await main.request('/unrendered', { headers });
+      assert.ok(unrendered.status >= 400 && unrendered.status < 500, `${what}: ${unrendered.status} ${unrendered.text}`);
+      assert.deepEqual(
+        [unrendered.status, unrendered.challenge, unrendered.headers.get('cache-control'), unrendered.json],
+        [rendered.status, rendered.challenge, rendered.headers.get('cache-control'), rendered.json],
+        what,
+      );
+      assert.equal(main.warnings.length, 1, `${what}: the adapter's error handling (oidc-kit's recovery) logged it: ${main.warnings.join(' | ')}`);
+      assert.match(main.warnings[0]!, /^request failed: (invalid_token:iss|unauthenticated|invalid_request|insufficient_scope)/, what);
+    }
+    assertBearerError(await main.request('/unrendered', { headers: cases[3]![1] }), { status: 403, error: 'insufficient_scope', scope: 'admin' });
+    assertAccepted(await main.bearer(await lab.mint({ scope: 'admin' }), '/unrendered'));
   });
 
   test('resource-server-only: /login, /callback, /logout are not mounted (404); requireLogin() throws; accessControl() judges bearer tokens', async () => {
