@@ -366,6 +366,7 @@ for (const adapter of ADAPTERS) {
 // EXT-19: WebFinger with unknown members.
 // ---------------------------------------------------------------------------------------------
 
+// Once, not per adapter: findIssuer() and discover() are library functions; no app request is made.
 describe('EXT-19: WebFinger', () => {
   let bed: HostileBed;
   before(async () => {

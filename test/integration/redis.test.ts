@@ -255,6 +255,7 @@ for (const adapter of ADAPTERS) describe(`sessions on Redis, shared by app proce
   });
 });
 
+// Once, not per adapter: the store's own API, no HTTP.
 describe('RedisStore against redis-server', { skip: unavailable }, () => {
   let redis: RedisServer;
   let client: ReturnType<typeof createClient>;
@@ -324,6 +325,7 @@ describe('RedisStore against redis-server', { skip: unavailable }, () => {
   });
 });
 
+// Once, not per adapter: the core's validateToken() with a shared store, no HTTP.
 describe('the introspection cache shared through Redis', { skip: unavailable }, () => {
   test('two API instances introspect a token once between them; a Redis outage only costs introspections', async () => {
     const redis = await startRedis();
