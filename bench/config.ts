@@ -89,15 +89,21 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   // also reads Redis on every request, as a session store does).
   'minimal-cached-check': { port: 4311, file: 'apps/minimal-cached-check.ts', framework: 'express', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session', 'oidc-kit-bearer-jwt', 'oidc-kit-introspection', 'express-openid-connect', 'express-oauth2-jwt-bearer'] } },
   'minimal-cached-check-redis': { port: 4312, file: 'apps/minimal-cached-check.ts', framework: 'express', credentials: 'jwt', redis: true, reference: { floorOf: ['oidc-kit-session-redis'] } },
-  // The other frameworks (issue 23): per framework its bare app and the same hand-written floor,
-  // written for it; @hono/oidc-auth is Hono's anchor.
+  // The other frameworks (issue 23): per framework its bare app, the same hand-written floor written
+  // for it, and oidc-kit's cookie session and cached JWT apps; @hono/oidc-auth is Hono's anchor.
   'bare-fastify': { port: 4313, file: 'apps/bare-fastify.ts', framework: 'fastify', credentials: 'none' },
   'minimal-cached-check-fastify': { port: 4314, file: 'apps/minimal-cached-check-fastify.ts', framework: 'fastify', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-fastify', 'oidc-kit-bearer-jwt-fastify'] } },
+  'oidc-kit-session-fastify': { port: 4315, file: 'apps/oidc-kit-fastify.ts', framework: 'fastify', credentials: 'oidc-kit-session' },
+  'oidc-kit-bearer-jwt-fastify': { port: 4316, file: 'apps/oidc-kit-fastify.ts', framework: 'fastify', credentials: 'jwt' },
   'bare-hono': { port: 4317, file: 'apps/bare-hono.ts', framework: 'hono', credentials: 'none' },
   'minimal-cached-check-hono': { port: 4318, file: 'apps/minimal-cached-check-hono.ts', framework: 'hono', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-hono', 'oidc-kit-bearer-jwt-hono', 'hono-oidc-auth'] } },
+  'oidc-kit-session-hono': { port: 4319, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'oidc-kit-session' },
+  'oidc-kit-bearer-jwt-hono': { port: 4320, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'jwt' },
   'hono-oidc-auth': { port: 4321, file: 'apps/hono-oidc-auth.ts', framework: 'hono', credentials: 'hono-oidc-auth-session', anchor: true, providerTls: true },
   'bare-fetch': { port: 4322, file: 'apps/bare-fetch.ts', framework: 'fetch', credentials: 'none' },
   'minimal-cached-check-fetch': { port: 4323, file: 'apps/minimal-cached-check-fetch.ts', framework: 'fetch', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-fetch', 'oidc-kit-bearer-jwt-fetch'] } },
+  'oidc-kit-session-fetch': { port: 4324, file: 'apps/oidc-kit-fetch.ts', framework: 'fetch', credentials: 'oidc-kit-session' },
+  'oidc-kit-bearer-jwt-fetch': { port: 4325, file: 'apps/oidc-kit-fetch.ts', framework: 'fetch', credentials: 'jwt' },
 };
 
 /**
