@@ -17,7 +17,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Framework } from './config.ts';
 import { temporaryFiles } from './processes.ts';
 
-/** An extracted baseline: the ref as given, its commit, and the file URL of its src/ folder. */
+/**
+ * An extracted baseline: the ref as given, its commit, and the file URL of its src/ folder.
+ *
+ * @example
+ * ```ts
+ * const { ref, commit, library }: Baseline = extractBaseline('HEAD', resultsDir);
+ * ```
+ */
 export interface Baseline { readonly ref: string; readonly commit: string; readonly library: string }
 
 /**

@@ -7,8 +7,14 @@ export const ISSUER = `http://${HOST}:${OP_PORT}`;
  * The same provider (another instance in the same process, same client) over HTTPS, for the apps
  * whose library refuses plain-http providers (`@hono/oidc-auth`, through oauth4webapi). Its
  * certificate is made by the runner (bench/tls-certificate.ts) and trusted by those apps only.
+ *
+ * @example
+ * ```ts
+ * initOidcAuthMiddleware({ OIDC_ISSUER: ISSUER_TLS }); // 'https://127.0.0.1:4202'
+ * ```
  */
 export const OP_TLS_PORT = OP_PORT + 2;
+/** The HTTPS instance's issuer; see {@link OP_TLS_PORT}. */
 export const ISSUER_TLS = `https://${HOST}:${OP_TLS_PORT}`;
 
 export const CLIENT_ID = 'bench-client';
@@ -24,11 +30,23 @@ export const API_OPAQUE = `http://${HOST}:4300/api-opaque`;
  * The web frameworks the bench measures oidc-kit on. Each has its bare app, `bare-<framework>`, the
  * limit its apps are measured against; `fetch` is a plain `(request) => Response` handler served on
  * Node's HTTP server by `@hono/node-server`, as the Hono apps are.
+ *
+ * @example
+ * ```ts
+ * for (const framework of FRAMEWORKS) console.log(`bare-${framework}`);
+ * ```
  */
 export const FRAMEWORKS = ['express', 'fastify', 'hono', 'fetch'] as const;
 export type Framework = typeof FRAMEWORKS[number];
 
-/** Credentials that are a browser session: got by a login through the provider's form. */
+/**
+ * Credentials that are a browser session: got by a login through the provider's form.
+ *
+ * @example
+ * ```ts
+ * const kind: SessionCredentials = SESSION_CREDENTIALS[0]; // 'oidc-kit-session'
+ * ```
+ */
 export const SESSION_CREDENTIALS = ['oidc-kit-session', 'eoc-session', 'hono-oidc-auth-session'] as const;
 export type SessionCredentials = typeof SESSION_CREDENTIALS[number];
 /**
@@ -45,6 +63,11 @@ export const isSession = (credentials: string): credentials is SessionCredential
  * How each kind of session logs in and what a forged one looks like: where a login starts (the
  * library's login route, or for `@hono/oidc-auth`, which has none, the protected route that
  * redirects to the provider) and a Cookie header that must be refused.
+ *
+ * @example
+ * ```ts
+ * SESSION_LOGIN['hono-oidc-auth-session'].start; // '/protected'
+ * ```
  */
 export const SESSION_LOGIN: Readonly<Record<SessionCredentials, { readonly start: string; readonly forged: string }>> = {
   'oidc-kit-session': { start: '/login?returnTo=/protected', forged: 'oidc_session=garbage' },

@@ -139,10 +139,24 @@ export function rssMb(pid: number): number {
   return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-/** What the load generator reports for one run (autocannon's figures). */
+/**
+ * What the load generator reports for one run (autocannon's figures).
+ *
+ * @example
+ * ```ts
+ * const { rps, p99, non2xx }: LoadResult = await load(url, headers, 10);
+ * ```
+ */
 export interface LoadResult { rps: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
 
-/** A header that differs on every request: its values, one per line of `file`, cycled through. */
+/**
+ * A header that differs on every request: its values, one per line of `file`, cycled through.
+ *
+ * @example
+ * ```ts
+ * const tokens: Variants = { header: 'authorization', file: '/tmp/tokens.txt' };
+ * ```
+ */
 export interface Variants { header: string; file: string }
 
 /**

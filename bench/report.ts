@@ -17,14 +17,42 @@ import type { Baseline } from './baseline.ts';
 import { appSpec, BASELINE_SUFFIX, bareOf, FRAMEWORKS, type Framework } from './config.ts';
 import type { LoadResult, Variants } from './processes.ts';
 
-/** One app's measurement in one round. */
+/**
+ * One app's measurement in one round.
+ *
+ * @example
+ * ```ts
+ * rounds['bare-hono']!.push({ ...result, round: 1, cpuUsPerRequest: 26, providerCalls: 0, rssMb: 101 });
+ * ```
+ */
 export interface Round extends LoadResult { round: number; cpuUsPerRequest: number; providerCalls: number; rssMb: number }
-/** One app's memory-under-churn run. */
+/**
+ * One app's memory-under-churn run.
+ *
+ * @example
+ * ```ts
+ * churn['oidc-kit-session'] = { variants, distinct: 30_000, rps: 20_025, failed: 0, rss: [132, 264, 265] };
+ * ```
+ */
 export interface Churn { variants: Variants; distinct: number; rps: number; failed: number; rss: number[] }
-/** One app's pre-flight answers: with its credentials, without, with forged ones. */
+/**
+ * One app's pre-flight answers: with its credentials, without, with forged ones.
+ *
+ * @example
+ * ```ts
+ * preflight['hono-oidc-auth'] = { ok: 200, anonymous: 302, bad: 302, setCookie: false };
+ * ```
+ */
 export interface Preflight { ok: number; anonymous: number | null; bad: number | null; setCookie: boolean }
 
-/** Everything a run measured, and how it ran. */
+/**
+ * Everything a run measured, and how it ran (run.ts fills it in).
+ *
+ * @example
+ * ```ts
+ * const record: RunRecord = { names, rounds, bareSameRequest, preflight, churn, loginCost, notes, baseline, settings };
+ * ```
+ */
 export interface RunRecord {
   readonly names: readonly string[];
   readonly rounds: Readonly<Record<string, readonly Round[]>>;
@@ -72,7 +100,14 @@ const TITLES: Readonly<Record<Framework, string>> = {
   fetch: 'fetch handlers, on @hono/node-server',
 };
 
-/** The figures of one app, over all rounds. */
+/**
+ * The figures of one app, over all rounds.
+ *
+ * @example
+ * ```ts
+ * const { rps, ratio_to_bare, ratio_to_floor }: AppSummary = summarize(record)[1]!;
+ * ```
+ */
 export interface AppSummary {
   name: string;
   framework: Framework;

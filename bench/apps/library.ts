@@ -13,17 +13,52 @@ import type * as RedisStore from '../../src/redis.ts';
 
 const root = process.env['BENCH_LIBRARY'] ?? new URL('../../src/', import.meta.url).href;
 
-/** `oidc-kit/express`. */
+/**
+ * `oidc-kit/express`.
+ *
+ * @example
+ * ```ts
+ * const { OpenIDConnect } = await expressAdapter();
+ * ```
+ */
 export const expressAdapter = async (): Promise<typeof ExpressAdapter> => await import(new URL('express.ts', root).href) as typeof ExpressAdapter;
 
-/** `oidc-kit/fastify`. */
+/**
+ * `oidc-kit/fastify`.
+ *
+ * @example
+ * ```ts
+ * const { OpenIDConnect } = await fastifyAdapter();
+ * ```
+ */
 export const fastifyAdapter = async (): Promise<typeof FastifyAdapter> => await import(new URL('fastify.ts', root).href) as typeof FastifyAdapter;
 
-/** `oidc-kit/hono`. */
+/**
+ * `oidc-kit/hono`.
+ *
+ * @example
+ * ```ts
+ * const { OpenIDConnect } = await honoAdapter();
+ * ```
+ */
 export const honoAdapter = async (): Promise<typeof HonoAdapter> => await import(new URL('hono.ts', root).href) as typeof HonoAdapter;
 
-/** `oidc-kit/fetch`. */
+/**
+ * `oidc-kit/fetch`.
+ *
+ * @example
+ * ```ts
+ * const { OpenIDConnect } = await fetchAdapter();
+ * ```
+ */
 export const fetchAdapter = async (): Promise<typeof FetchAdapter> => await import(new URL('fetch.ts', root).href) as typeof FetchAdapter;
 
-/** `oidc-kit/redis`. */
+/**
+ * `oidc-kit/redis`.
+ *
+ * @example
+ * ```ts
+ * const store = (await redisStore()).createRedisStore({ url: process.env['REDIS_URL']! });
+ * ```
+ */
 export const redisStore = async (): Promise<typeof RedisStore> => await import(new URL('redis.ts', root).href) as typeof RedisStore;
