@@ -118,7 +118,8 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
 
   /**
    * Registers your callback handler: after every successful login, a `Response` of yours replaces
-   * the redirect to `result.returnTo` (`undefined` keeps it).
+   * the redirect to `result.returnTo` (`undefined` keeps it). Its third argument is the request's
+   * context, with the new session.
    *
    * @example
    * ```ts
@@ -126,7 +127,7 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
    * ```
    */
   onCallback(handler: WebCallbackHandler<Request>): this {
-    checkFunctionArgument('onCallback', handler, '(request, result)');
+    checkFunctionArgument('onCallback', handler, '(request, result, oidc)');
     this.#callback.handler = handler;
     return this;
   }

@@ -8,6 +8,7 @@ import type { LoginResult } from '../../core/login-result.ts';
 import type { PendingWrites } from '../../core/pending-writes.ts';
 import type { OidcError } from '../../errors.ts';
 import type { ResponsePlan } from '../../http.ts';
+import type { RequestContext } from '../../request-context.ts';
 
 /**
  * What the core hands back to a Web adapter's hooks: the framework's own request or context, and
@@ -23,8 +24,12 @@ export interface WebExchange<R> {
   readonly pending: PendingWrites;
 }
 
-/** A callback handler of a Web adapter: a `Response` replaces the default redirect, `undefined` keeps it. */
-export type WebCallbackHandler<R> = (native: R, result: LoginResult) => Response | undefined | Promise<Response | undefined>;
+/**
+ * A callback handler of a Web adapter, given the request (fetch) or Hono's context, the login's
+ * result and the request's context with the new session: a `Response` replaces the default
+ * redirect, `undefined` keeps it.
+ */
+export type WebCallbackHandler<R> = (native: R, result: LoginResult, oidc: RequestContext) => Response | undefined | Promise<Response | undefined>;
 
 /** An error view of a Web adapter: a `Response` replaces oidc-kit's error page, `undefined` keeps it. */
 export type WebErrorView<R> = (error: OidcError, native: R) => Response | undefined | Promise<Response | undefined>;
@@ -45,8 +50,8 @@ export function webHooks<R>(
 ): CoreHooks<WebExchange<R>> {
   checkFunctionOption('onError', onError, errorViewArguments);
   return {
-    onLoginComplete: async (_context, result, exchange) => {
-      const response = await callback.handler?.(exchange.native, result);
+    onLoginComplete: async (context, result, exchange) => {
+      const response = await callback.handler?.(exchange.native, result, context);
       return response === undefined ? undefined : planOf(response, exchange.pending);
     },
     ...(onError === undefined ? {} : {
