@@ -14,8 +14,12 @@ const START_TIMEOUT_MS = 15_000;
 /** Variables of the demo's environment contract: never inherited from the test's environment. */
 const DEMO_VARIABLES = [
   'PORT', 'BASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_API_AUDIENCE',
-  'SESSION_SECRET', 'DEV_PROVIDER_PORT', 'REDIS_URL', 'NODE_TEST_CONTEXT',
+  'SESSION_SECRET', 'DEV_PROVIDER_PORT', 'REDIS_URL', 'DEMO_FRAMEWORK', 'NODE_TEST_CONTEXT',
 ];
+
+/** The frameworks the demo runs on (`DEMO_FRAMEWORK`); Express is the default. */
+export const DEMO_FRAMEWORKS = ['express', 'fastify', 'hono', 'fetch'] as const;
+export type DemoFramework = (typeof DEMO_FRAMEWORKS)[number];
 
 export type DemoProcess = ChildProcessByStdio<null, Readable, Readable>;
 
