@@ -1,10 +1,13 @@
 import type { RequestView } from '../http.ts';
 
+/** `, ` and a scheme (RFC 9110 tchars) followed by a space or the end: where a joined credential begins. */
+const JOINED_CREDENTIAL = /, [!#$%&'*+.^_`|~0-9A-Za-z-]+(?= |$)/g;
+
 /**
  * The core's view of a Web-standard `Request` (fetch handlers, Hono, Bun, Deno, Workers). The URL
  * is the path and query only: the core resolves it against the configured `baseUrl`, never the
- * request's own host. A `Headers` object joins repeated headers, so there is no `headerCount`: two
- * `Authorization` headers arrive as one malformed value, which is refused all the same.
+ * request's own host. A `Headers` object joins repeated headers with `, `; `headerCount` reads the
+ * count of credentials back from that (see there).
  *
  * @example
  * ```ts
@@ -36,6 +39,16 @@ export class FetchRequestView implements RequestView {
 
   header(name: string): string | undefined {
     return this.#request.headers.get(name) ?? undefined;
+  }
+
+  /**
+   * How many credentials an `Authorization` header carried (RFC 9110 §11.6.2): `Headers` joined
+   * repeated ones with `, `, and each begins with its scheme, a token followed by a space or the
+   * end — unlike an auth-param (`, realm="api"`), whose name is followed by `=`.
+   */
+  headerCount(name: string): number {
+    const value = this.#request.headers.get(name);
+    return value === null ? 0 : 1 + (value.match(JOINED_CREDENTIAL)?.length ?? 0);
   }
 
   /**

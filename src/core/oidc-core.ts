@@ -152,18 +152,19 @@ export class OidcCore<N = unknown> {
    * Answers the library's routes for a Web-standard runtime (Next.js route handlers, Bun, Deno,
    * Workers): a `Response` with its cookies for a request to one of them, `undefined` for any
    * other request. The public URL is the configured `baseUrl`, never the request's host.
+   * `nativeOf` makes what the hooks receive, from this request's pending writes (default: nothing).
    *
    * @example
    * ```ts
    * Bun.serve({ fetch: async (request) => (await core.handle(request)) ?? app(request) });
    * ```
    */
-  async handle(request: Request, native?: N): Promise<Response | undefined> {
+  async handle(request: Request, nativeOf?: (pending: PendingWrites) => N): Promise<Response | undefined> {
     const view = new FetchRequestView(request);
     const route = this.route(view);
     if (route === undefined) return undefined;
     const pending = new PendingWrites();
-    const context = await this.open(view, pending, native);
+    const context = await this.open(view, pending, nativeOf?.(pending));
     return pending.toResponse(await this.answer(route, context));
   }
 

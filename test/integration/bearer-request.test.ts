@@ -10,7 +10,7 @@ import { OidcError } from '../../src/express.ts';
 import {
   assertAccepted, assertBearerError, assertNoCredentials, type BearerApp, CAUGHT_STATUS, nowSeconds, opaqueToken, parseChallenge, startBearerApp,
 } from '../support/bearer-app.ts';
-import { ADAPTERS } from '../support/test-app.ts';
+import { ADAPTERS, isExpress } from '../support/test-app.ts';
 import { get } from '../support/test-routes.ts';
 import { startTokenLab, type TokenLab } from '../support/token-lab.ts';
 
@@ -18,7 +18,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 for (const adapter of ADAPTERS) describe(`RFC 6750 bearer token requests (resource-server-only) (${adapter})`, () => {
   /** Express's own API (a body parser after acceptToken(); next(error) to the app's error middleware): Express adapters only. */
-  const onExpress = adapter !== 'node-http';
+  const onExpress = isExpress(adapter);
   let lab: TokenLab;
   /** Defaults: form and query tokens off. */
   let main: BearerApp;

@@ -40,7 +40,7 @@ function serve(core: OidcCore<Request>, origin: () => string) {
     if (method !== 'GET' && method !== 'HEAD') Object.assign(init, { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' });
     const request = new Request(`${origin()}${req.url ?? '/'}`, init);
     void (async () => {
-      const response = (await core.handle(request, request)) ?? (await app(core, request));
+      const response = (await core.handle(request, () => request)) ?? (await app(core, request));
       const out: Array<[string, string]> = [];
       response.headers.forEach((value, name) => name !== 'set-cookie' && out.push([name, value]));
       for (const cookie of response.headers.getSetCookie()) out.push(['set-cookie', cookie]);

@@ -6,7 +6,7 @@ import { connect, type AddressInfo } from 'node:net';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ResourceServerOptions } from '../../src/config/options.ts';
 import { type ExpressOpenIDConnectOptions, OidcError, type RequestContext } from '../../src/express.ts';
-import { type AdapterName, buildTestApp, type ExpressRoutes, type TestOidc } from './test-app.ts';
+import { type AdapterName, buildTestApp, type ExpressRoutes, isExpress, type TestOidc } from './test-app.ts';
 import { get, post, type TestRoute } from './test-routes.ts';
 import { startTokenLab, type TokenLab } from './token-lab.ts';
 
@@ -144,7 +144,7 @@ export async function startBearerApp(config: BearerAppOptions = {}): Promise<Bea
   };
 
   const adapter = config.adapter ?? 'express5';
-  const isExpress = adapter !== 'node-http';
+  const onExpress = isExpress(adapter);
   // /raw hands errors to Express's error handling (renderErrors: false): Express's own API.
   const expressRoutes: ExpressRoutes = (app, oidc) => {
     const record: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
@@ -165,9 +165,9 @@ export async function startBearerApp(config: BearerAppOptions = {}): Promise<Bea
   const built = buildTestApp(adapter, options, {
     routes: [...BEARER_ROUTES, ...(config.appRoutes ?? [])],
     standardRoutes: false,
-    ...(isExpress ? { expressRoutes } : {}),
+    ...(onExpress ? { expressRoutes } : {}),
   });
-  if (!isExpress && config.routes !== undefined) throw new TypeError('Express routes need an Express adapter; use appRoutes');
+  if (!onExpress && config.routes !== undefined) throw new TypeError('Express routes need an Express adapter; use appRoutes');
   const oidc = built.oidc;
 
   const server: Server = createServer(config.maxHeaderSize === undefined ? {} : { maxHeaderSize: config.maxHeaderSize }, built.listener);

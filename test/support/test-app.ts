@@ -1,7 +1,7 @@
 /**
- * The test app on every adapter of the contract suite: Express 5, Express 4 and the example
- * `node:http` adapter (examples/node-http). Each maps the same route data (test-routes.ts) onto its
- * framework; the assertions stay the same for all.
+ * The test app on every adapter of the contract suite: Express 5, Express 4, Fastify, Hono, the
+ * fetch adapter and the example `node:http` adapter (examples/node-http). Each maps the same route
+ * data (test-routes.ts) onto its framework; the assertions stay the same for all.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,21 +10,34 @@ import express4 from 'express4';
 import { guarded, listener, type NodeHandler } from '../../examples/node-http/adapter.ts';
 import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { OidcCore, type Guard } from '../../src/index.ts';
-import { type GuardSpec, STANDARD_ROUTES, type TestAnswer, type TestRoute } from './test-routes.ts';
+import { fastifyApp, fetchApp, guardOf, honoApp } from './framework-apps.ts';
+import { STANDARD_ROUTES, type TestAnswer, type TestRoute } from './test-routes.ts';
 
 /** The adapters the contract suite runs on. */
-export type AdapterName = 'express5' | 'express4' | 'node-http';
-export const ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'node-http'];
+export type AdapterName = 'express5' | 'express4' | 'fastify' | 'hono' | 'fetch' | 'node-http';
+export const ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'fetch', 'node-http'];
 export type ExpressFlavor = 'express5' | 'express4';
 export const EXPRESS_FLAVORS: readonly ExpressFlavor[] = ['express5', 'express4'];
+
+/**
+ * Whether an adapter is one of the Express ones (for the tests of Express's own API).
+ *
+ * @example
+ * ```ts
+ * if (isExpress(adapter)) expressOidc(bed.oidc).onCallback(handler);
+ * ```
+ */
+export function isExpress(adapter: AdapterName): adapter is ExpressFlavor {
+  return (EXPRESS_FLAVORS as readonly AdapterName[]).includes(adapter);
+}
 
 /** The Express app of a testbed (Express 4 or 5; their route APIs are the same here). */
 export type TestApp = ReturnType<typeof express5>;
 /** Routes an Express-only test adds in Express's own terms, before the standard ones. */
 export type ExpressRoutes = (app: TestApp, oidc: OpenIDConnect) => void;
 
-/** oidc-kit as a test bed holds it: the Express object, or the core for the node:http adapter. */
-export type TestOidc = OpenIDConnect | OidcCore<IncomingMessage>;
+/** oidc-kit as a test bed holds it: an adapter's object, or the core for the node:http adapter. */
+export type TestOidc = OpenIDConnect | ReturnType<typeof fastifyApp>['oidc'] | ReturnType<typeof honoApp>['oidc'] | ReturnType<typeof fetchApp>['oidc'] | OidcCore<IncomingMessage>;
 
 /** A built test app: its oidc-kit object and the request listener to serve. */
 export interface BuiltApp {
@@ -54,11 +67,14 @@ export interface TestAppExtra {
  */
 export function buildTestApp(adapter: AdapterName, options: ExpressOpenIDConnectOptions, extra: TestAppExtra = {}): BuiltApp {
   const routes = [...(extra.routes ?? []), ...(extra.standardRoutes === false ? [] : STANDARD_ROUTES)];
-  if (adapter === 'node-http') {
-    if (extra.expressRoutes !== undefined) throw new TypeError('Express routes need an Express adapter; declare them as TestRoute data instead.');
-    return nodeApp(options, routes);
-  }
-  return expressApp(adapter, options, routes, extra.expressRoutes);
+  if (adapter === 'express5' || adapter === 'express4') return expressApp(adapter, options, routes, extra.expressRoutes);
+  if (extra.expressRoutes !== undefined) throw new TypeError('Express routes need an Express adapter; declare them as TestRoute data instead.');
+  const { onError, ...coreOptions } = options;
+  if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter');
+  if (adapter === 'fastify') return fastifyApp(coreOptions, routes);
+  if (adapter === 'hono') return honoApp(coreOptions, routes);
+  if (adapter === 'fetch') return fetchApp(coreOptions, routes);
+  return nodeApp(coreOptions, routes);
 }
 
 /** A test app served on its own, without a provider of the testbed's (serveTestApp). */
@@ -134,9 +150,7 @@ function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions,
   return { oidc, listener: app };
 }
 
-function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRoute[]): BuiltApp {
-  const { onError, ...coreOptions } = options;
-  if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter');
+function nodeApp(coreOptions: Omit<ExpressOpenIDConnectOptions, 'onError'>, routes: readonly TestRoute[]): BuiltApp {
   const core = new OidcCore<IncomingMessage>(coreOptions);
   const table = new Map<string, NodeHandler>();
   for (const route of routes.filter((r) => r.when?.(core.config) ?? true)) {
@@ -161,12 +175,6 @@ function nodeApp(options: ExpressOpenIDConnectOptions, routes: readonly TestRout
       return route === undefined ? response.writeHead(404).end() : route(request, response, oidc);
     })(req, res),
   };
-}
-
-/** A guard of the spec, from the adapter's object (a handler) or the core (a Guard): their methods share names and arguments. */
-function guardOf<T>(oidc: object, [name, ...args]: GuardSpec): T {
-  const make = (oidc as Record<string, (...a: unknown[]) => T>)[name]!;
-  return make.apply(oidc, args);
 }
 
 function sendExpress(res: Response, answer: TestAnswer): void {

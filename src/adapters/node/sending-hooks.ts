@@ -1,0 +1,47 @@
+/**
+ * The hooks of the adapters whose application code sends the response itself (Express, Fastify):
+ * the callback handler and error view get the framework's request and response and send on them;
+ * when they send nothing, the core's default answer follows.
+ */
+import { checkFunctionOption } from '../../core/check-functions.ts';
+import type { CoreHooks } from '../../core/core-services.ts';
+import type { LoginResult } from '../../core/login-result.ts';
+import type { OidcError } from '../../errors.ts';
+
+/** A callback handler that sends on the framework's response (or sends nothing: the default redirect follows). */
+export type SendingCallbackHandler<Req, Res> = (req: Req, res: Res, result: LoginResult) => void | Promise<void>;
+
+/** An error view that sends on the framework's response (or sends nothing: oidc-kit's page follows). */
+export type SendingErrorView<Req, Res> = (error: OidcError, req: Req, res: Res) => void | Promise<void>;
+
+/**
+ * The core hooks of a sending adapter. `exchange` gives the request and response of the native
+ * object the adapter passes to `open()`; `callback` holds the handler `onCallback()` registers later.
+ *
+ * @example
+ * ```ts
+ * const callback: { handler?: SendingCallbackHandler<Request, Response> } = {};
+ * const core = new OidcCore<Request>(options, sendingHooks(callback, onError, (req) => [req, req.res!], '(error, req, res)'));
+ * ```
+ */
+export function sendingHooks<N, Req, Res>(
+  callback: { readonly handler?: SendingCallbackHandler<Req, Res> },
+  onError: SendingErrorView<Req, Res> | undefined,
+  exchange: (native: N) => readonly [Req, Res],
+  errorViewArguments: string,
+): CoreHooks<N> {
+  checkFunctionOption('onError', onError, errorViewArguments);
+  return {
+    onLoginComplete: async (_context, result, native) => {
+      const handler = callback.handler;
+      if (handler !== undefined) await handler(...exchange(native), result);
+      return undefined; // the adapter's send skips a response the handler sent
+    },
+    ...(onError === undefined ? {} : {
+      renderError: async (error, _context, native) => {
+        await onError(error, ...exchange(native));
+        return undefined;
+      },
+    }),
+  };
+}

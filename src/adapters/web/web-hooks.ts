@@ -1,0 +1,69 @@
+/**
+ * The hooks of the Web-standard adapters (fetch handlers, Hono): the application's callback
+ * handler and error view answer with a `Response`, which the core takes back as a plan.
+ */
+import { checkFunctionOption } from '../../core/check-functions.ts';
+import type { CoreHooks } from '../../core/core-services.ts';
+import type { LoginResult } from '../../core/login-result.ts';
+import type { PendingWrites } from '../../core/pending-writes.ts';
+import type { OidcError } from '../../errors.ts';
+import type { ResponsePlan } from '../../http.ts';
+
+/**
+ * What the core hands back to a Web adapter's hooks: the framework's own request or context, and
+ * where this request's cookies wait.
+ *
+ * @example
+ * ```ts
+ * const exchange: WebExchange<Request> = { native: request, pending: new PendingWrites() };
+ * ```
+ */
+export interface WebExchange<R> {
+  readonly native: R;
+  readonly pending: PendingWrites;
+}
+
+/** A callback handler of a Web adapter: a `Response` replaces the default redirect, `undefined` keeps it. */
+export type WebCallbackHandler<R> = (native: R, result: LoginResult) => Response | undefined | Promise<Response | undefined>;
+
+/** An error view of a Web adapter: a `Response` replaces oidc-kit's error page, `undefined` keeps it. */
+export type WebErrorView<R> = (error: OidcError, native: R) => Response | undefined | Promise<Response | undefined>;
+
+/**
+ * The core hooks of a Web adapter. `callback` holds the handler that `onCallback()` registers later.
+ *
+ * @example
+ * ```ts
+ * const callback: { handler?: WebCallbackHandler<Request> } = {};
+ * const core = new OidcCore(options, webHooks(callback, options.onError, '(error, request)'));
+ * ```
+ */
+export function webHooks<R>(
+  callback: { readonly handler?: WebCallbackHandler<R> },
+  onError: WebErrorView<R> | undefined,
+  errorViewArguments: string,
+): CoreHooks<WebExchange<R>> {
+  checkFunctionOption('onError', onError, errorViewArguments);
+  return {
+    onLoginComplete: async (_context, result, exchange) => {
+      const response = await callback.handler?.(exchange.native, result);
+      return response === undefined ? undefined : planOf(response, exchange.pending);
+    },
+    ...(onError === undefined ? {} : {
+      renderError: async (error, _context, exchange) => {
+        const response = await onError(error, exchange.native);
+        return response === undefined ? undefined : planOf(response, exchange.pending);
+      },
+    }),
+  };
+}
+
+/** A `Response` of the application's as a plan: its cookies join the request's pending ones. */
+async function planOf(response: Response, pending: PendingWrites): Promise<ResponsePlan> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  for (const cookie of response.headers.getSetCookie()) pending.setCookie(cookie);
+  return { status: response.status, headers, body: await response.text() };
+}
