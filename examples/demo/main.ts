@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: the oidc-kit demo app, with an embedded development OpenID provider unless
- * `OIDC_ISSUER` points it at a real one.
+ * `OIDC_ISSUER` points it at a real one. The same pages and routes (site.ts) on each framework.
  *
  * Environment:
+ * - `DEMO_FRAMEWORK`: `express` (default), `fastify`, `hono` (on @hono/node-server) or `fetch`
+ *   (oidc-kit/fetch's handlers on Node's HTTP server).
  * - `PORT`: port of the app (default 3000; 0 picks a free one).
  * - `BASE_URL`: public URL of the app (default `http://localhost:<port>`).
  * - `OIDC_ISSUER`, `OIDC_CLIENT_ID`, `OIDC_CLIENT_SECRET`: an external provider and this app's
@@ -22,11 +24,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from 'oidc-kit';
 import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
-import { OpenIDConnect } from 'oidc-kit/express';
 import { createRedisStore } from 'oidc-kit/redis';
 import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
-import { createDemoApp, demoErrorView } from './app.ts';
 import { type ApiGuide, clientCredentialsCommand } from './pages.ts';
+import type { DemoWiring } from './site.ts';
 
 const SCOPE = 'openid email profile offline_access';
 /** oidc-kit's default post-logout route, where the provider sends the browser after logging out there. */
@@ -38,8 +39,21 @@ const API_CLIENT = { id: 'demo-api-client', secret: 'demo-api-secret-for-develop
 /** Scopes the embedded provider grants for the demo API. */
 const API_SCOPES = 'read admin';
 
+/**
+ * The frameworks the demo runs on, each wiring loaded only when chosen: a framework is an optional
+ * peer dependency of oidc-kit, so the others need not be installed.
+ */
+const FRAMEWORKS = {
+  express: async () => (await import('./express.ts')).createDemo,
+  fastify: async () => (await import('./fastify.ts')).createDemo,
+  hono: async () => (await import('./hono.ts')).createDemo,
+  fetch: async () => (await import('./fetch.ts')).createDemo,
+} satisfies Record<string, () => Promise<DemoWiring>>;
+type Framework = keyof typeof FRAMEWORKS;
+
 /** The demo's settings, read from the environment. */
 interface DemoSettings {
+  framework: Framework;
   port: number;
   baseUrl: string | undefined;
   devProviderPort: number;
@@ -58,6 +72,11 @@ function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
     const v = env[name]?.trim();
     return v === undefined || v === '' ? undefined : v;
   };
+
+  const framework = value('DEMO_FRAMEWORK') ?? 'express';
+  if (!Object.hasOwn(FRAMEWORKS, framework)) {
+    throw new StartupError(`DEMO_FRAMEWORK must be one of ${Object.keys(FRAMEWORKS).join(', ')} (got "${framework}").`);
+  }
 
   const issuer = value('OIDC_ISSUER');
   let external: DemoSettings['external'];
@@ -80,6 +99,7 @@ function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
     throw new StartupError('REDIS_URL must look like redis://localhost:6379 (or rediss:// for TLS).');
   }
   return {
+    framework: framework as Framework,
     port: portFrom('PORT', value('PORT'), 3000),
     baseUrl: baseUrl?.replace(/\/+$/, ''),
     devProviderPort: portFrom('DEV_PROVIDER_PORT', value('DEV_PROVIDER_PORT'), 0),
@@ -131,6 +151,8 @@ function closeServer(server: Server): Promise<void> {
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
+  // Load the framework first: a missing package is a one-line start-up error, before anything listens.
+  const createDemo = await loadFramework(settings.framework);
 
   // Listen first: with PORT=0 the base URL (and so the redirect URI) depends on the port we get.
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => {
@@ -189,7 +211,7 @@ async function main(): Promise<void> {
       };
     }
 
-    const oidc = new OpenIDConnect({
+    const listener = await createDemo({
       baseUrl,
       secret: settings.sessionSecret ?? randomBytes(32).toString('base64url'),
       issuer,
@@ -202,20 +224,18 @@ async function main(): Promise<void> {
       // GET /api/me and /api/admin accept bearer tokens issued for this audience only.
       resourceServer: { audience: apiAudience },
       ...(store === undefined ? {} : { session: { store } }),
-      // Errors (a cancelled login, the provider's error) on the demo's own friendly page.
-      onError: demoErrorView,
       // The embedded provider issues the login's access token for the demo API (RFC 8707 resource
       // indicator), so the profile page's "Call the API" buttons work with it. Such a token is not
       // for UserInfo, and the embedded provider puts the claims in the ID token anyway.
       ...(provider === undefined ? {} : { authorizationParams: { resource: apiAudience }, userInfo: false }),
-    });
+    }, apiGuide);
     // Sessions need Redis: wait for it (a little) before serving, and say so if it is not there yet.
     await store?.ready(5000).catch((error: unknown) => process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`));
-    handler = createDemoApp(oidc, apiGuide);
+    handler = listener;
 
     const lines = [
       '',
-      'oidc-kit demo',
+      `oidc-kit demo on ${FRAMEWORK_NAMES[settings.framework]}`,
       `Demo app listening on ${baseUrl}`,
       `  home:     ${baseUrl}/`,
       `  log in:   ${baseUrl}/login?returnTo=/profile`,
@@ -242,6 +262,24 @@ async function main(): Promise<void> {
   } catch (error) {
     await Promise.all([closeServer(server), provider?.close(), store?.close()]);
     throw error;
+  }
+}
+
+/** How the start-up lines name each framework. */
+const FRAMEWORK_NAMES: Record<Framework, string> = {
+  express: 'Express (oidc-kit/express)',
+  fastify: 'Fastify (oidc-kit/fastify)',
+  hono: 'Hono on @hono/node-server (oidc-kit/hono)',
+  fetch: 'fetch handlers on node:http (oidc-kit/fetch)',
+};
+
+/** The framework's wiring; a framework that is not installed is a start-up error that says what to install. */
+async function loadFramework(framework: Framework): Promise<DemoWiring> {
+  try {
+    return await FRAMEWORKS[framework]();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new StartupError(`DEMO_FRAMEWORK=${framework} needs a package that is not installed (${(error as Error).message.split('\n')[0]}); run npm ci.`);
   }
 }
 

@@ -1,19 +1,22 @@
 /**
  * The application's own hooks into a login, over real HTTP against the in-process provider: custom
  * state carried through the login to `oidc.onCallback`, the default redirect when there is no handler
- * (or it sends nothing), and the error view (Express `onError`, the core `onError`, the default page).
- * Login state and the default page run on every adapter; `onCallback` and `onError(error, req, res)`
- * are the Express adapter's own API and run on Express 4 and 5.
+ * (or it sends nothing), and the error view (`onError`, the default page). Every adapter, each with
+ * its own signature (test-hooks.ts sets them); `onCallback` on the package's adapters (the node:http
+ * example is the core alone, which has no callback handler).
  */
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { OidcCore } from '../../src/index.ts';
+import { OidcCore, type LoginResult, type OpenIDConnectOptions } from '../../src/index.ts';
 import { listener } from '../../examples/node-http/adapter.ts';
-import type { LoginResult } from '../../src/express.ts';
+import { OpenIDConnect as ExpressOpenIDConnect } from '../../src/express.ts';
+import { OpenIDConnect as FastifyOpenIDConnect } from '../../src/fastify.ts';
+import { OpenIDConnect as FetchOpenIDConnect } from '../../src/fetch.ts';
+import { OpenIDConnect as HonoOpenIDConnect } from '../../src/hono.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
-import { ADAPTERS, CLIENT_SECRET, EXPRESS_FLAVORS, expressOidc, SECRET, startTestbed, withTestbed, type Testbed } from '../support/testbed.ts';
+import { ADAPTERS, type AdapterName, CLIENT_SECRET, PACKAGE_ADAPTERS, SECRET, setCallback, startTestbed, withTestbed, type Testbed } from '../support/testbed.ts';
 import { get, type TestRoute } from '../support/test-routes.ts';
 
 const isCallback = (url: URL): boolean => url.pathname === '/callback';
@@ -74,19 +77,17 @@ const stateRoutes: readonly TestRoute[] = [
   loginWithState('/state/too-big', { blob: 'x'.repeat(1100) }),
 ];
 
-// onCallback(req, res, result) is the Express adapter's own API (other adapters offer the core's onLoginComplete hook their own way).
-for (const flavor of EXPRESS_FLAVORS) {
+for (const flavor of PACKAGE_ADAPTERS) {
   describe(`custom state and onCallback (${flavor})`, () => {
     let bed: Testbed;
     let mode: 'json' | 'nothing' = 'json';
     const calls: LoginResult[] = [];
     before(async () => {
       bed = await startTestbed({ adapter: flavor, appRoutes: stateRoutes });
-      expressOidc(bed.oidc).onCallback((req, res, result) => {
+      setCallback(bed.oidc, ({ oidc, result }) => {
         calls.push(result);
-        if (mode === 'json') {
-          res.json({ state: result.state, user: req.oidc.user?.sub, returnTo: result.returnTo, provider: result.provider });
-        }
+        if (mode !== 'json') return undefined;
+        return { json: { state: result.state, user: oidc.user?.sub, returnTo: result.returnTo, provider: result.provider } };
       });
     });
     after(() => bed.close());
@@ -166,16 +167,14 @@ for (const flavor of EXPRESS_FLAVORS) {
       // 1024 bytes with the quotes
       const full = get('/full', [], ({ oidc }) => oidc.login({ state: 'y'.repeat(1022) }));
       await withTestbed({ adapter: flavor, appRoutes: [full] }, async (other) => {
-        expressOidc(other.oidc).onCallback((_req, res, result) => {
-          res.json({ length: (result.state as string).length });
-        });
+        setCallback(other.oidc, ({ result }) => ({ json: { length: (result.state as string).length } }));
         const { response } = await loginThroughProvider(other.browser(), `${other.appUrl}/full`, 'alice');
         assert.deepEqual(JSON.parse(response.body), { length: 1022 });
       });
     });
 
     test('onCallback() refuses what is not a function', () => {
-      assert.throws(() => expressOidc(bed.oidc).onCallback('nope' as never), TypeError);
+      assert.throws(() => (bed.oidc as { onCallback(handler: unknown): unknown }).onCallback('nope'), TypeError);
     });
   });
 
@@ -212,20 +211,26 @@ for (const adapter of ADAPTERS) {
   });
 }
 
-// The onError(error, req, res) view gets Express's own request and response: the Express adapter's API.
-for (const flavor of EXPRESS_FLAVORS) {
-  describe(`error view (Express onError) (${flavor})`, () => {
+/** Each adapter's class, for the construction-time check of `onError` (node:http: the core's own option). */
+const CONSTRUCTORS: Record<AdapterName, new (options: OpenIDConnectOptions) => unknown> = {
+  express5: ExpressOpenIDConnect as never,
+  express4: ExpressOpenIDConnect as never,
+  fastify: FastifyOpenIDConnect as never,
+  hono: HonoOpenIDConnect as never,
+  fetch: FetchOpenIDConnect as never,
+  'node-http': OidcCore,
+};
+
+for (const flavor of ADAPTERS) {
+  describe(`error view (onError) (${flavor})`, () => {
     let bed: Testbed;
     let viewSends = true;
     before(async () => {
       bed = await startTestbed({
         adapter: flavor,
-        oidc: {
-          onError: (error, _req, res) => {
-            if (!viewSends) return;
-            res.status(error.status).json({ view: true, code: error.code, oauthError: error.oauthError, description: error.oauthErrorDescription });
-          },
-        },
+        errorView: (error) => viewSends
+          ? { status: error.status, json: { view: true, code: error.code, oauthError: error.oauthError, description: error.oauthErrorDescription } }
+          : undefined,
       });
     });
     after(() => bed.close());
@@ -285,10 +290,10 @@ for (const flavor of EXPRESS_FLAVORS) {
       }
     });
 
-    test('an onError that is not a function is refused at construction', async () => {
-      const { OpenIDConnect } = await import('../../src/express.ts');
+    test('an onError that is not a function is refused at construction', () => {
+      const Adapter = CONSTRUCTORS[flavor];
       assert.throws(
-        () => new OpenIDConnect({ baseUrl: bed.appUrl, secret: SECRET, issuer: bed.op.issuer, clientId: 'demo-client', clientSecret: CLIENT_SECRET, onError: 'page' as never }),
+        () => new Adapter({ baseUrl: bed.appUrl, secret: SECRET, issuer: bed.op.issuer, clientId: 'demo-client', clientSecret: CLIENT_SECRET, onError: 'page' as never }),
         /onError/,
       );
     });

@@ -10,7 +10,7 @@ import { ConfigurationError } from '../../src/index.ts';
 import { TestBrowser } from '../support/browser.ts';
 import { serveTestApp } from '../support/test-app.ts';
 import { get, type TestRoute } from '../support/test-routes.ts';
-import { ADAPTERS, EXPRESS_FLAVORS, expressOidc, SECRET, type AdapterName, type TestOidc } from '../support/testbed.ts';
+import { ADAPTERS, PACKAGE_ADAPTERS, SECRET, setCallback, type AdapterName, type TestOidc } from '../support/testbed.ts';
 
 interface TestModeApp {
   url: string;
@@ -175,8 +175,7 @@ describe('test mode options at construction', () => {
   });
 });
 
-// onCallback(req, res, result) is the Express adapter's own API.
-for (const flavor of EXPRESS_FLAVORS) {
+for (const flavor of PACKAGE_ADAPTERS) {
   describe(`test mode and onCallback (${flavor})`, () => {
     let app: TestModeApp;
     before(async () => {
@@ -186,9 +185,9 @@ for (const flavor of EXPRESS_FLAVORS) {
 
     test('onCallback runs after a test-mode login with the login state', async () => {
       const results: unknown[] = [];
-      expressOidc(app.oidc).onCallback((req, res, result) => {
+      setCallback(app.oidc, ({ oidc, result }) => {
         results.push(result.state);
-        res.json({ state: result.state, sub: req.oidc.user?.sub, returnTo: result.returnTo });
+        return { json: { state: result.state, sub: oidc.user?.sub, returnTo: result.returnTo } };
       });
       const response = await new TestBrowser().request(`${app.url}/checkout`);
       assert.equal(response.status, 200);

@@ -1,6 +1,7 @@
 /**
  * The demo (`npm run demo`'s examples/demo/main.ts) as a child process, the way a person starts it:
- * for the demo's integration tests and its browser tests.
+ * for the demo's integration tests and its browser tests; and the same for the minimal apps of
+ * examples/<framework>/app.ts.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,8 +15,12 @@ const START_TIMEOUT_MS = 15_000;
 /** Variables of the demo's environment contract: never inherited from the test's environment. */
 const DEMO_VARIABLES = [
   'PORT', 'BASE_URL', 'OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_API_AUDIENCE',
-  'SESSION_SECRET', 'DEV_PROVIDER_PORT', 'REDIS_URL', 'NODE_TEST_CONTEXT',
+  'SESSION_SECRET', 'DEV_PROVIDER_PORT', 'REDIS_URL', 'DEMO_FRAMEWORK', 'NODE_TEST_CONTEXT',
 ];
+
+/** The frameworks the demo runs on (`DEMO_FRAMEWORK`); Express is the default. */
+export const DEMO_FRAMEWORKS = ['express', 'fastify', 'hono', 'fetch'] as const;
+export type DemoFramework = (typeof DEMO_FRAMEWORKS)[number];
 
 export type DemoProcess = ChildProcessByStdio<null, Readable, Readable>;
 
@@ -39,9 +44,17 @@ export interface Demo {
 
 /** Spawns the demo with `env` over a clean environment (none of the demo's variables inherited). */
 export function spawnDemo(t: TestContext, env: Record<string, string>): Spawned {
+  return spawnExample(t, 'examples/demo/main.ts', env);
+}
+
+/**
+ * Spawns a script of examples/ (a path from the repository's root) as `npm run demo` does, with
+ * `--conditions=oidc-kit-source` (so `oidc-kit/…` is the source), and `env` over a clean environment.
+ */
+export function spawnExample(t: TestContext, script: string, env: Record<string, string>): Spawned {
   const childEnv: Record<string, string | undefined> = { ...process.env };
   for (const name of DEMO_VARIABLES) delete childEnv[name];
-  const child = spawn(process.execPath, ['--conditions=oidc-kit-source', 'examples/demo/main.ts'], {
+  const child = spawn(process.execPath, ['--conditions=oidc-kit-source', script], {
     cwd: REPO_ROOT,
     env: { ...childEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,22 +74,30 @@ export function spawnDemo(t: TestContext, env: Record<string, string>): Spawned 
 }
 
 export async function startDemo(t: TestContext, env: Record<string, string>): Promise<Demo> {
-  const spawned = spawnDemo(t, env);
+  return startExample(t, 'examples/demo/main.ts', env, /^Demo app listening on (\S+)$/m);
+}
+
+/**
+ * Spawns a script of examples/ and waits for its start-up line: `listening`'s first group is the
+ * app's URL.
+ */
+export async function startExample(t: TestContext, script: string, env: Record<string, string>, listening: RegExp): Promise<Demo> {
+  const spawned = spawnExample(t, script, env);
   const { child } = spawned;
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const fail = (why: string): void => {
       cleanup();
-      reject(new Error(`demo ${why}\n--- stdout ---\n${spawned.stdout()}\n--- stderr ---\n${spawned.stderr()}`));
+      reject(new Error(`${script} ${why}\n--- stdout ---\n${spawned.stdout()}\n--- stderr ---\n${spawned.stderr()}`));
     };
     const onData = (): void => {
-      const match = /^Demo app listening on (\S+)$/m.exec(spawned.stdout());
+      const match = listening.exec(spawned.stdout());
       if (match) {
         cleanup();
         resolve(match[1]!);
       }
     };
     const onExit = (code: number | null, signal: string | null): void => fail(`exited (code ${code}, signal ${signal}) before listening`);
-    const timer = setTimeout(() => fail(`did not print "Demo app listening on …" within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+    const timer = setTimeout(() => fail(`did not print ${String(listening)} within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
     const cleanup = (): void => {
       clearTimeout(timer);
       child.stdout.off('data', onData);

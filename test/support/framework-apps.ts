@@ -5,13 +5,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify from 'fastify';
 import { Hono } from 'hono';
-import { OpenIDConnect as FastifyOpenIDConnect } from '../../src/fastify.ts';
-import { OpenIDConnect as FetchOpenIDConnect, respond } from '../../src/fetch.ts';
-import { OpenIDConnect as HonoOpenIDConnect, type OidcEnv } from '../../src/hono.ts';
-import type { OpenIDConnectOptions, RequestContext } from '../../src/index.ts';
-import type { GuardSpec, TestAnswer, TestRoute } from './test-routes.ts';
+import { OpenIDConnect as FastifyOpenIDConnect, type FastifyOpenIDConnectOptions } from '../../src/fastify.ts';
+import { OpenIDConnect as FetchOpenIDConnect, type FetchOpenIDConnectOptions } from '../../src/fetch.ts';
+import { OpenIDConnect as HonoOpenIDConnect, type HonoOpenIDConnectOptions, type OidcEnv } from '../../src/hono.ts';
+import type { RequestContext } from '../../src/index.ts';
+import { sendFastify, webAnswer } from './test-answers.ts';
+import type { GuardSpec, TestRoute } from './test-routes.ts';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -36,7 +37,7 @@ function mounted(routes: readonly TestRoute[], config: FetchOpenIDConnect['confi
  * The test app on Fastify 5: the plugin, the routes with their guards as `preHandler` hooks, a
  * urlencoded parser for the app's own routes (form-body tokens) and oidc-kit's error handler.
  */
-export function fastifyApp(options: Omit<OpenIDConnectOptions, 'onError'>, routes: readonly TestRoute[]): { oidc: FastifyOpenIDConnect; listener: Listener } {
+export function fastifyApp(options: FastifyOpenIDConnectOptions, routes: readonly TestRoute[]): { oidc: FastifyOpenIDConnect; listener: Listener } {
   const oidc = new FastifyOpenIDConnect(options);
   let route: Listener | undefined;
   const app = Fastify({
@@ -71,7 +72,7 @@ export function fastifyApp(options: Omit<OpenIDConnectOptions, 'onError'>, route
 }
 
 /** The test app on Hono: the middleware, the routes with their guards as middleware, oidc-kit's error handler. */
-export function honoApp(options: Omit<OpenIDConnectOptions, 'onError'>, routes: readonly TestRoute[]): { oidc: HonoOpenIDConnect; listener: Listener } {
+export function honoApp(options: HonoOpenIDConnectOptions, routes: readonly TestRoute[]): { oidc: HonoOpenIDConnect; listener: Listener } {
   const oidc = new HonoOpenIDConnect(options);
   const app = new Hono<OidcEnv>();
   app.use(oidc.middleware());
@@ -85,7 +86,7 @@ export function honoApp(options: Omit<OpenIDConnectOptions, 'onError'>, routes: 
 }
 
 /** The test app on the fetch adapter: `handle()` for oidc-kit's routes, `handler()` for each route of the app. */
-export function fetchApp(options: Omit<OpenIDConnectOptions, 'onError'>, routes: readonly TestRoute[]): { oidc: FetchOpenIDConnect; listener: Listener } {
+export function fetchApp(options: FetchOpenIDConnectOptions, routes: readonly TestRoute[]): { oidc: FetchOpenIDConnect; listener: Listener } {
   const oidc = new FetchOpenIDConnect(options);
   const table = new Map<string, (request: Request) => Promise<Response>>();
   for (const test of mounted(routes, oidc.config)) {
@@ -116,16 +117,4 @@ function exchangeOf(request: Request, oidc: RequestContext) {
     query: new URL(request.url).searchParams,
     header: (name: string) => request.headers.get(name) ?? undefined,
   };
-}
-
-function webAnswer(answer: TestAnswer): Response {
-  if (!('json' in answer) && !('text' in answer)) return respond(answer);
-  if ('json' in answer) return Response.json(answer.json, { status: answer.status ?? 200, headers: answer.headers ?? {} });
-  return new Response(answer.text, { status: answer.status ?? 200, headers: { 'content-type': 'text/plain; charset=utf-8', ...answer.headers } });
-}
-
-function sendFastify(reply: FastifyReply, answer: TestAnswer): FastifyReply {
-  if (!('json' in answer) && !('text' in answer)) return reply.code(answer.status).headers(answer.headers).send(answer.body);
-  if ('json' in answer) return reply.code(answer.status ?? 200).headers(answer.headers ?? {}).type('application/json; charset=utf-8').send(JSON.stringify(answer.json));
-  return reply.code(answer.status ?? 200).headers(answer.headers ?? {}).type('text/plain; charset=utf-8').send(answer.text);
 }

@@ -5,17 +5,21 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express5, { type RequestHandler, type Response } from 'express';
+import express5, { type RequestHandler } from 'express';
 import express4 from 'express4';
 import { guarded, listener, type NodeHandler } from '../../examples/node-http/adapter.ts';
 import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
-import { OidcCore, type Guard } from '../../src/index.ts';
+import { OidcCore, type Guard, type OpenIDConnectOptions } from '../../src/index.ts';
 import { fastifyApp, fetchApp, guardOf, honoApp } from './framework-apps.ts';
-import { STANDARD_ROUTES, type TestAnswer, type TestRoute } from './test-routes.ts';
+import { sendExpress, sendNode } from './test-answers.ts';
+import { errorViewOption, type TestErrorView } from './test-hooks.ts';
+import { STANDARD_ROUTES, type TestRoute } from './test-routes.ts';
 
 /** The adapters the contract suite runs on. */
 export type AdapterName = 'express5' | 'express4' | 'fastify' | 'hono' | 'fetch' | 'node-http';
 export const ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'fetch', 'node-http'];
+/** The adapters the package ships (every adapter but the node:http example, which has no callback API). */
+export const PACKAGE_ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'fetch'];
 export type ExpressFlavor = 'express5' | 'express4';
 export const EXPRESS_FLAVORS: readonly ExpressFlavor[] = ['express5', 'express4'];
 
@@ -53,6 +57,8 @@ export interface TestAppExtra {
   expressRoutes?: ExpressRoutes | undefined;
   /** Whether the standard routes (test-routes.ts) follow; default true. An API-only app cannot have them (they need logins). */
   standardRoutes?: boolean;
+  /** The error view, as data: set as each adapter's own `onError`. */
+  errorView?: TestErrorView | undefined;
 }
 
 /**
@@ -67,14 +73,15 @@ export interface TestAppExtra {
  */
 export function buildTestApp(adapter: AdapterName, options: ExpressOpenIDConnectOptions, extra: TestAppExtra = {}): BuiltApp {
   const routes = [...(extra.routes ?? []), ...(extra.standardRoutes === false ? [] : STANDARD_ROUTES)];
-  if (adapter === 'express5' || adapter === 'express4') return expressApp(adapter, options, routes, extra.expressRoutes);
+  const view = extra.errorView === undefined ? {} : errorViewOption(adapter, extra.errorView);
+  if (adapter === 'express5' || adapter === 'express4') return expressApp(adapter, { ...options, ...view }, routes, extra.expressRoutes);
   if (extra.expressRoutes !== undefined) throw new TypeError('Express routes need an Express adapter; declare them as TestRoute data instead.');
   const { onError, ...coreOptions } = options;
-  if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter');
-  if (adapter === 'fastify') return fastifyApp(coreOptions, routes);
-  if (adapter === 'hono') return honoApp(coreOptions, routes);
-  if (adapter === 'fetch') return fetchApp(coreOptions, routes);
-  return nodeApp(coreOptions, routes);
+  if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter; use errorView');
+  if (adapter === 'fastify') return fastifyApp({ ...coreOptions, ...view }, routes);
+  if (adapter === 'hono') return honoApp({ ...coreOptions, ...view }, routes);
+  if (adapter === 'fetch') return fetchApp({ ...coreOptions, ...view }, routes);
+  return nodeApp({ ...coreOptions, ...view }, routes);
 }
 
 /** A test app served on its own, without a provider of the testbed's (serveTestApp). */
@@ -150,7 +157,7 @@ function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions,
   return { oidc, listener: app };
 }
 
-function nodeApp(coreOptions: Omit<ExpressOpenIDConnectOptions, 'onError'>, routes: readonly TestRoute[]): BuiltApp {
+function nodeApp(coreOptions: OpenIDConnectOptions, routes: readonly TestRoute[]): BuiltApp {
   const core = new OidcCore<IncomingMessage>(coreOptions);
   const table = new Map<string, NodeHandler>();
   for (const route of routes.filter((r) => r.when?.(core.config) ?? true)) {
@@ -175,18 +182,4 @@ function nodeApp(coreOptions: Omit<ExpressOpenIDConnectOptions, 'onError'>, rout
       return route === undefined ? response.writeHead(404).end() : route(request, response, oidc);
     })(req, res),
   };
-}
-
-function sendExpress(res: Response, answer: TestAnswer): void {
-  if (res.headersSent) return; // oidc.login()/logout() sent their answer already
-  if (!('json' in answer) && !('text' in answer)) res.status(answer.status).set(answer.headers).end(answer.body);
-  else if ('json' in answer) res.status(answer.status ?? 200).set(answer.headers ?? {}).json(answer.json);
-  else res.status(answer.status ?? 200).set(answer.headers ?? {}).type('text/plain').send(answer.text);
-}
-
-function sendNode(res: ServerResponse, answer: TestAnswer): void {
-  if (res.headersSent) return;
-  if (!('json' in answer) && !('text' in answer)) res.writeHead(answer.status, answer.headers).end(answer.body);
-  else if ('json' in answer) res.writeHead(answer.status ?? 200, { 'content-type': 'application/json; charset=utf-8', ...answer.headers }).end(JSON.stringify(answer.json));
-  else res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain; charset=utf-8', ...answer.headers }).end(answer.text);
 }

@@ -6,9 +6,11 @@ import { devClient, startDevProvider, type DevProvider } from '../../examples/de
 import type { ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { TestBrowser } from './browser.ts';
 import { type AdapterName, buildTestApp, type ExpressRoutes, type TestOidc } from './test-app.ts';
+import type { TestErrorView } from './test-hooks.ts';
 import type { TestRoute } from './test-routes.ts';
 
-export { ADAPTERS, EXPRESS_FLAVORS, expressOidc, type AdapterName, type ExpressFlavor, type TestApp, type TestOidc } from './test-app.ts';
+export { ADAPTERS, EXPRESS_FLAVORS, PACKAGE_ADAPTERS, expressOidc, type AdapterName, type ExpressFlavor, type TestApp, type TestOidc } from './test-app.ts';
+export { setCallback } from './test-hooks.ts';
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 export const CLIENT_SECRET = 'test-client-secret-0123456789-abcdefgh';
 
@@ -26,6 +28,8 @@ export interface TestbedOptions {
   appRoutes?: readonly TestRoute[];
   /** Extra routes in Express's own terms (Express adapters only), mounted after the middleware. */
   routes?: ExpressRoutes;
+  /** The error view, as data (every adapter, each in its own terms). */
+  errorView?: TestErrorView;
 }
 
 /** A running provider and app on 127.0.0.1, with the standard test routes (test-routes.ts). */
@@ -81,7 +85,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       scope: 'openid email profile',
       logger: { warn: (message, details) => warnings.push({ message, details }) },
       ...extra,
-    }, { routes: options.appRoutes ?? [], expressRoutes: options.routes });
+    }, { routes: options.appRoutes ?? [], expressRoutes: options.routes, errorView: options.errorView });
     mount(server, app.listener);
     return app.oidc;
   };

@@ -6,9 +6,9 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
 import type { Guard, Verdict } from '../../core/guards/guard.ts';
-import { OidcCore } from '../../core/oidc-core.ts';
+import type { OidcCore } from '../../core/oidc-core.ts';
 import type { RequestContext } from '../../request-context.ts';
-import { sendingHooks, type SendingCallbackHandler, type SendingErrorView } from '../node/sending-hooks.ts';
+import { sendingCore, type SendingCallbackHandler, type SendingErrorView } from '../node/sending-hooks.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
 import { ExpressRequestView } from './express-request-view.ts';
 import { ExpressResponseIO, writePlan } from './express-response.ts';
@@ -87,9 +87,7 @@ export class OpenIDConnect extends OidcAdapter<RequestHandler, Request> {
   readonly #callback: { handler?: CallbackHandler };
 
   constructor(options: ExpressOpenIDConnectOptions) {
-    const { onError, ...coreOptions } = options;
-    const callback: { handler?: CallbackHandler } = {};
-    const core = new OidcCore<Request>(coreOptions, sendingHooks(callback, onError, (req: Request) => [req, req.res!], '(error, req, res)'));
+    const { core, callback } = sendingCore(options, (req: Request) => [req, req.res!] as const, '(error, req, res)');
     super(core);
     this.#core = core;
     this.#callback = callback;

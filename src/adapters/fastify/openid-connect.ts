@@ -9,9 +9,9 @@ import fastifyPlugin from 'fastify-plugin';
 import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
 import type { Guard, Verdict } from '../../core/guards/guard.ts';
-import { OidcCore } from '../../core/oidc-core.ts';
+import type { OidcCore } from '../../core/oidc-core.ts';
 import type { RequestContext } from '../../request-context.ts';
-import { sendingHooks, type SendingCallbackHandler, type SendingErrorView } from '../node/sending-hooks.ts';
+import { sendingCore, type SendingCallbackHandler, type SendingErrorView } from '../node/sending-hooks.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
 import { FastifyRequestView, FastifyResponseIO, sendPlan } from './fastify-io.ts';
 
@@ -82,11 +82,8 @@ export class OpenIDConnect extends OidcAdapter<preHandlerHookHandler, FastifyRep
   readonly #callback: { handler?: FastifyCallbackHandler };
 
   constructor(options: FastifyOpenIDConnectOptions) {
-    const { onError, ...coreOptions } = options;
-    const callback: { handler?: FastifyCallbackHandler } = {};
     // The hooks get the reply, which knows its request.
-    const exchange = (reply: FastifyReply) => [reply.request, reply] as const;
-    const core = new OidcCore<FastifyReply>(coreOptions, sendingHooks(callback, onError, exchange, '(error, request, reply)'));
+    const { core, callback } = sendingCore(options, (reply: FastifyReply) => [reply.request, reply] as const, '(error, request, reply)');
     super(core);
     this.#core = core;
     this.#callback = callback;

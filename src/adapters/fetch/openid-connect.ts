@@ -7,11 +7,11 @@ import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
 import { FetchRequestView } from '../../core/fetch-request-view.ts';
 import type { Guard } from '../../core/guards/guard.ts';
-import { OidcCore } from '../../core/oidc-core.ts';
+import type { OidcCore } from '../../core/oidc-core.ts';
 import { PendingWrites } from '../../core/pending-writes.ts';
 import type { RequestContext } from '../../request-context.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
-import { type WebCallbackHandler, type WebErrorView, type WebExchange, webHooks } from '../web/web-hooks.ts';
+import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore } from '../web/web-hooks.ts';
 
 /**
  * The core options, with an `onError` view that answers with a `Response` (or `undefined` for
@@ -59,9 +59,7 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
   readonly #callback: { handler?: WebCallbackHandler<Request> };
 
   constructor(options: FetchOpenIDConnectOptions) {
-    const { onError, ...coreOptions } = options;
-    const callback: { handler?: WebCallbackHandler<Request> } = {};
-    const core = new OidcCore(coreOptions, webHooks(callback, onError, '(error, request)'));
+    const { core, callback } = webCore<Request>(options, '(error, request)');
     super(core);
     this.#core = core;
     this.#callback = callback;
@@ -118,7 +116,8 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
 
   /**
    * Registers your callback handler: after every successful login, a `Response` of yours replaces
-   * the redirect to `result.returnTo` (`undefined` keeps it).
+   * the redirect to `result.returnTo` (`undefined` keeps it). Its third argument is the request's
+   * context, with the new session.
    *
    * @example
    * ```ts
@@ -126,7 +125,7 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
    * ```
    */
   onCallback(handler: WebCallbackHandler<Request>): this {
-    checkFunctionArgument('onCallback', handler, '(request, result)');
+    checkFunctionArgument('onCallback', handler, '(request, result, oidc)');
     this.#callback.handler = handler;
     return this;
   }

@@ -10,11 +10,11 @@ import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
 import { FetchRequestView } from '../../core/fetch-request-view.ts';
 import type { Guard } from '../../core/guards/guard.ts';
-import { OidcCore } from '../../core/oidc-core.ts';
+import type { OidcCore } from '../../core/oidc-core.ts';
 import { PendingWrites, planResponse } from '../../core/pending-writes.ts';
 import type { RequestContext } from '../../request-context.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
-import { type WebCallbackHandler, type WebErrorView, type WebExchange, webHooks } from '../web/web-hooks.ts';
+import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore } from '../web/web-hooks.ts';
 
 /**
  * The Hono environment of an app that uses oidc-kit: `c.var.oidc` is the request's context.
@@ -68,9 +68,7 @@ export class OpenIDConnect extends OidcAdapter<MiddlewareHandler<OidcEnv>, WebEx
   readonly #callback: { handler?: WebCallbackHandler<Context> };
 
   constructor(options: HonoOpenIDConnectOptions) {
-    const { onError, ...coreOptions } = options;
-    const callback: { handler?: WebCallbackHandler<Context> } = {};
-    const core = new OidcCore(coreOptions, webHooks(callback, onError, '(error, c)'));
+    const { core, callback } = webCore<Context>(options, '(error, c)');
     super(core);
     this.#core = core;
     this.#callback = callback;

@@ -4,7 +4,9 @@
  * when they send nothing, the core's default answer follows.
  */
 import { checkFunctionOption } from '../../core/check-functions.ts';
+import type { OpenIDConnectOptions } from '../../config/options.ts';
 import type { CoreHooks } from '../../core/core-services.ts';
+import { OidcCore } from '../../core/oidc-core.ts';
 import type { LoginResult } from '../../core/login-result.ts';
 import type { OidcError } from '../../errors.ts';
 
@@ -15,16 +17,31 @@ export type SendingCallbackHandler<Req, Res> = (req: Req, res: Res, result: Logi
 export type SendingErrorView<Req, Res> = (error: OidcError, req: Req, res: Res) => void | Promise<void>;
 
 /**
- * The core hooks of a sending adapter. `exchange` gives the request and response of the native
- * object the adapter passes to `open()`; `callback` holds the handler `onCallback()` registers later.
+ * The core of a sending adapter, built from its options (`onError` in the adapter's own terms), and
+ * the holder of the callback handler that `onCallback()` sets later. `exchange` gives the request
+ * and response of the native object the adapter passes to `open()`.
  *
  * @example
  * ```ts
- * const callback: { handler?: SendingCallbackHandler<Request, Response> } = {};
- * const core = new OidcCore<Request>(options, sendingHooks(callback, onError, (req) => [req, req.res!], '(error, req, res)'));
+ * const { core, callback } = sendingCore(options, (req: Request) => [req, req.res!], '(error, req, res)');
  * ```
  */
-export function sendingHooks<N, Req, Res>(
+export function sendingCore<N, Req, Res>(
+  options: Omit<OpenIDConnectOptions, 'onError'> & { readonly onError?: SendingErrorView<Req, Res> | undefined },
+  exchange: (native: N) => readonly [Req, Res],
+  errorViewArguments: string,
+): { core: OidcCore<N>; callback: { handler?: SendingCallbackHandler<Req, Res> } } {
+  const { onError, ...coreOptions } = options;
+  const callback: { handler?: SendingCallbackHandler<Req, Res> } = {};
+  return { core: new OidcCore<N>(coreOptions, sendingHooks(callback, onError, exchange, errorViewArguments)), callback };
+}
+
+/**
+ * The core hooks of a sending adapter. `exchange` gives the request and response of the native
+ * object the adapter passes to `open()`; `callback` holds the handler `onCallback()` registers later.
+
+ */
+function sendingHooks<N, Req, Res>(
   callback: { readonly handler?: SendingCallbackHandler<Req, Res> },
   onError: SendingErrorView<Req, Res> | undefined,
   exchange: (native: N) => readonly [Req, Res],

@@ -3,11 +3,14 @@
  * handler and error view answer with a `Response`, which the core takes back as a plan.
  */
 import { checkFunctionOption } from '../../core/check-functions.ts';
+import type { OpenIDConnectOptions } from '../../config/options.ts';
 import type { CoreHooks } from '../../core/core-services.ts';
 import type { LoginResult } from '../../core/login-result.ts';
+import { OidcCore } from '../../core/oidc-core.ts';
 import type { PendingWrites } from '../../core/pending-writes.ts';
 import type { OidcError } from '../../errors.ts';
 import type { ResponsePlan } from '../../http.ts';
+import type { RequestContext } from '../../request-context.ts';
 
 /**
  * What the core hands back to a Web adapter's hooks: the framework's own request or context, and
@@ -23,30 +26,26 @@ export interface WebExchange<R> {
   readonly pending: PendingWrites;
 }
 
-/** A callback handler of a Web adapter: a `Response` replaces the default redirect, `undefined` keeps it. */
-export type WebCallbackHandler<R> = (native: R, result: LoginResult) => Response | undefined | Promise<Response | undefined>;
+/**
+ * A callback handler of a Web adapter, given the request (fetch) or Hono's context, the login's
+ * result and the request's context with the new session: a `Response` replaces the default
+ * redirect, `undefined` keeps it.
+ */
+export type WebCallbackHandler<R> = (native: R, result: LoginResult, oidc: RequestContext) => Response | undefined | Promise<Response | undefined>;
 
 /** An error view of a Web adapter: a `Response` replaces oidc-kit's error page, `undefined` keeps it. */
 export type WebErrorView<R> = (error: OidcError, native: R) => Response | undefined | Promise<Response | undefined>;
 
-/**
- * The core hooks of a Web adapter. `callback` holds the handler that `onCallback()` registers later.
- *
- * @example
- * ```ts
- * const callback: { handler?: WebCallbackHandler<Request> } = {};
- * const core = new OidcCore(options, webHooks(callback, options.onError, '(error, request)'));
- * ```
- */
-export function webHooks<R>(
+/** The core hooks of a Web adapter. `callback` holds the handler that `onCallback()` registers later. */
+function webHooks<R>(
   callback: { readonly handler?: WebCallbackHandler<R> },
   onError: WebErrorView<R> | undefined,
   errorViewArguments: string,
 ): CoreHooks<WebExchange<R>> {
   checkFunctionOption('onError', onError, errorViewArguments);
   return {
-    onLoginComplete: async (_context, result, exchange) => {
-      const response = await callback.handler?.(exchange.native, result);
+    onLoginComplete: async (context, result, exchange) => {
+      const response = await callback.handler?.(exchange.native, result, context);
       return response === undefined ? undefined : planOf(response, exchange.pending);
     },
     ...(onError === undefined ? {} : {
@@ -56,6 +55,24 @@ export function webHooks<R>(
       },
     }),
   };
+}
+
+/**
+ * The core of a Web adapter, built from its options (`onError` in the adapter's own terms), and
+ * the holder of the callback handler that `onCallback()` sets later.
+ *
+ * @example
+ * ```ts
+ * const { core, callback } = webCore<Request>(options, '(error, request)');
+ * ```
+ */
+export function webCore<R>(
+  options: Omit<OpenIDConnectOptions, 'onError'> & { readonly onError?: WebErrorView<R> | undefined },
+  errorViewArguments: string,
+): { core: OidcCore<WebExchange<R>>; callback: { handler?: WebCallbackHandler<R> } } {
+  const { onError, ...coreOptions } = options;
+  const callback: { handler?: WebCallbackHandler<R> } = {};
+  return { core: new OidcCore(coreOptions, webHooks(callback, onError, errorViewArguments)), callback };
 }
 
 /** A `Response` of the application's as a plan: its cookies join the request's pending ones. */

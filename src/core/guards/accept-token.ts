@@ -10,7 +10,7 @@ import type { ContextState } from '../../request-context.ts';
 import type { CoreServices } from '../core-services.ts';
 import { defaultErrorPlan } from '../error-answers.ts';
 import type { AcceptTokenOptions } from '../guard-options.ts';
-import { failWith, type Guard, stateOf, type Verdict } from './guard.ts';
+import { failWith, type Guard, stateOf, type Verdict, MIDDLEWARE } from './guard.ts';
 
 /** An `OidcError` as it is; anything else (a programming error) is rethrown. */
 function asOidcError(error: unknown): OidcError {
@@ -46,7 +46,7 @@ export function acceptTokenGuard(services: CoreServices, options: AcceptTokenOpt
   };
   return {
     check(context) {
-      if (context === undefined) return failWith('oidc-kit: acceptToken() needs app.use(oidc.middleware()) before the route (or resourceServerOnly: true).');
+      if (context === undefined) return failWith(`oidc-kit: acceptToken() needs ${MIDDLEWARE} before the route (or resourceServerOnly: true).`);
       const state = stateOf(services, context);
       const outcome = checkToken(services, state, policy, required);
       if (outcome === undefined) return undefined;

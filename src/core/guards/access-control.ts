@@ -10,7 +10,7 @@ import type { CoreServices } from '../core-services.ts';
 import type { AccessControlOptions, RequireLoginOptions } from '../guard-options.ts';
 import { acceptTokenGuard } from './accept-token.ts';
 import { authorizationGuard } from './authorize.ts';
-import { failWith, type Guard, respondWith, stateOf, type Verdict } from './guard.ts';
+import { failWith, type Guard, respondWith, stateOf, type Verdict, MIDDLEWARE } from './guard.ts';
 import { checkLogin, checkLoginOptions } from './require-login.ts';
 
 /**
@@ -43,7 +43,7 @@ export function accessControlGuard(services: CoreServices, options: AccessContro
   };
   return {
     check(context) {
-      if (context === undefined) return failWith('oidc-kit: accessControl() needs app.use(oidc.middleware()) before the route.');
+      if (context === undefined) return failWith(`oidc-kit: accessControl() needs ${MIDDLEWARE} before the route.`);
       const hasToken = hasBearerCredentials(stateOf(services, context).request, services.transports);
       if (typeof hasToken === 'boolean') return hasToken ? token.check(context) : bySession(context);
       return hasToken.then((has) => (has ? token.check(context) : bySession(context)));

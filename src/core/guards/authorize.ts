@@ -10,7 +10,7 @@ import type { ContextState } from '../../request-context.ts';
 import type { CoreServices } from '../core-services.ts';
 import { defaultErrorPlan } from '../error-answers.ts';
 import type { AuthorizationRule, RequireRoleOptions } from '../guard-options.ts';
-import { failWith, type Guard, stateOf } from './guard.ts';
+import { failWith, type Guard, stateOf, MIDDLEWARE } from './guard.ts';
 
 /**
  * A rule of `requireScopes`, checked where the route is declared (at least one scope).
@@ -70,7 +70,7 @@ export function roleRule(role: string | readonly string[], options: RequireRoleO
 export function authorizationGuard(services: CoreServices, rule: AuthorizationRule, render: boolean): Guard {
   return {
     check(context) {
-      if (context === undefined) return failWith('oidc-kit: requireScopes/requireClaims/requireRole need app.use(oidc.middleware()) and acceptToken() or accessControl() before them.');
+      if (context === undefined) return failWith(`oidc-kit: requireScopes/requireClaims/requireRole need ${MIDDLEWARE} and acceptToken() or accessControl() before them.`);
       const state = stateOf(services, context);
       const error = authorize(services, state, rule);
       if (error === undefined) return undefined;

@@ -41,6 +41,16 @@ export interface Guard {
 }
 
 /**
+ * What each adapter calls its app-wide part, for the messages of a guard that finds none.
+ *
+ * @example
+ * ```ts
+ * failWith(`oidc-kit: requireLogin() needs ${MIDDLEWARE} before the route.`);
+ * ```
+ */
+export const MIDDLEWARE = 'oidc-kit\'s middleware (Express, Hono: app.use(oidc.middleware()); Fastify: app.register(oidc.plugin); fetch: oidc.handler())';
+
+/**
  * The state behind a context, checked to belong to this core (a context of another instance is a
  * programming error). @internal
  *
@@ -72,7 +82,7 @@ export function respondWith(plan: ResponsePlan | undefined): Verdict {
  *
  * @example
  * ```ts
- * if (context === undefined) return failWith('oidc-kit: requireLogin() needs app.use(oidc.middleware()) before the route.');
+ * if (context === undefined) return failWith(`oidc-kit: requireLogin() needs ${MIDDLEWARE} before the route.`);
  * ```
  */
 export function failWith(message: string): Verdict {

@@ -11,7 +11,7 @@ import { failure } from '../error-answers.ts';
 import type { RequireLoginOptions } from '../guard-options.ts';
 import { beginLogin } from '../login-flow.ts';
 import { refreshDue, refreshSession, silentReauthDue } from '../session-refresh.ts';
-import { failWith, type Guard, respondWith, stateOf } from './guard.ts';
+import { failWith, type Guard, respondWith, stateOf, MIDDLEWARE } from './guard.ts';
 
 /**
  * Checks `requireLogin` options where the route is declared: there are logins, and the named
@@ -46,7 +46,7 @@ export function requireLoginGuard(services: CoreServices, options: RequireLoginO
   checkLoginOptions(services, options);
   return {
     check(context) {
-      if (context === undefined) return failWith('oidc-kit: requireLogin() needs app.use(oidc.middleware()) before the route.');
+      if (context === undefined) return failWith(`oidc-kit: requireLogin() needs ${MIDDLEWARE} before the route.`);
       const pending = checkLogin(services, stateOf(services, context), options);
       return pending === undefined ? undefined : pending.then(respondWith);
     },
