@@ -58,6 +58,8 @@ const CHURN_SAMPLE_SECONDS = QUICK ? 1 : 5;
 const BASELINE = process.env['BASELINE'] || undefined;
 /** Apps that Linux perf samples during their rounds (PERF=<app>[,<app>…]; see perf-record.ts). */
 const PERF = new Set((process.env['PERF'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
+/** Apps that run under node --cpu-prof (PROFILE=<app>[,<app>…]). */
+const PROFILE = new Set((process.env['PROFILE'] ?? '').split(',').map((name) => name.trim()).filter((name) => name !== ''));
 /** Node flags for the app processes only, e.g. a V8 heap setting to measure (NODE_OPTIONS would reach the load generator too). */
 const APP_NODE_FLAGS = (process.env['APP_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
 const DIR = import.meta.dirname;
@@ -138,8 +140,9 @@ for (const name of names) {
   if (appSpec(name)!.redis === true && redis !== undefined) env['REDIS_URL'] = redis.url;
   if (appSpec(name)!.baseline === true) env['BENCH_LIBRARY'] = baseline!.library;
   if (appSpec(name)!.providerTls === true) env['NODE_EXTRA_CA_CERTS'] = caFile;
-  // PROFILE=<app>: that app runs under node --cpu-prof (the profile is written at exit, into bench/results/profiles).
-  const profile = process.env['PROFILE'] === name ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+  // PROFILE=<app>[,<app>…]: those apps run under node --cpu-prof (each profile is written at exit,
+  // into bench/results/profiles, named <app>.cpuprofile).
+  const profile = PROFILE.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
   // PERF=<app>: V8 names its compiled functions in /tmp/perf-<pid>.map, for perf's report.
   if (PERF.has(name)) profile.push('--perf-basic-prof');
   servers[name] = await startServer(name, [...APP_NODE_FLAGS, ...profile, join(DIR, appSpec(name)!.file), name], env);
