@@ -122,6 +122,9 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   'minimal-cached-check-hono': { port: 4318, file: 'apps/minimal-cached-check-hono.ts', framework: 'hono', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-hono', 'oidc-kit-bearer-jwt-hono', 'hono-oidc-auth'] } },
   'oidc-kit-session-hono': { port: 4319, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'oidc-kit-session' },
   'oidc-kit-bearer-jwt-hono': { port: 4320, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'jwt' },
+  // Not a floor: the Hono floor's check as a route middleware, to tell Hono's middleware composition
+  // (which every guard on Hono goes through) from oidc-kit's own cost.
+  'minimal-cached-check-hono-middleware': { port: 4326, file: 'apps/minimal-cached-check-hono.ts', framework: 'hono', credentials: 'jwt', reference: { floorOf: [] } },
   'hono-oidc-auth': { port: 4321, file: 'apps/hono-oidc-auth.ts', framework: 'hono', credentials: 'hono-oidc-auth-session', anchor: true, providerTls: true },
   'bare-fetch': { port: 4322, file: 'apps/bare-fetch.ts', framework: 'fetch', credentials: 'none' },
   'minimal-cached-check-fetch': { port: 4323, file: 'apps/minimal-cached-check-fetch.ts', framework: 'fetch', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-fetch', 'oidc-kit-bearer-jwt-fetch'] } },

@@ -210,7 +210,7 @@ function frameworkTables(summary: readonly AppSummary[]): string {
       '',
       '| app | req/s (median) | range | × bare | × bare, same request | × floor | p99 ms | CPU µs/req | RSS MB | provider calls | failed |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...rows.map((s) => `| ${s.name}${s.anchor ? ' (anchor)' : s.reference ? ' (floor)' : ''} | ${s.rps} | ${s.rps_min}–${s.rps_max} | ${s.ratio_to_bare.toFixed(2)} | ${s.ratio_to_bare_same_request.toFixed(2)} | ${s.ratio_to_floor === undefined ? '' : s.ratio_to_floor.toFixed(2)} | ${s.p99_ms} | ${s.cpu_us_per_request} | ${s.rss_mb} | ${s.provider_calls} | ${s.failed} |`),
+      ...rows.map((s) => `| ${s.name}${s.anchor ? ' (anchor)' : s.reference ? (appSpec(s.name)!.reference!.floorOf.length > 0 ? ' (floor)' : ' (reference)') : ''} | ${s.rps} | ${s.rps_min}–${s.rps_max} | ${s.ratio_to_bare.toFixed(2)} | ${s.ratio_to_bare_same_request.toFixed(2)} | ${s.ratio_to_floor === undefined ? '' : s.ratio_to_floor.toFixed(2)} | ${s.p99_ms} | ${s.cpu_us_per_request} | ${s.rss_mb} | ${s.provider_calls} | ${s.failed} |`),
     ].join('\n');
   });
   return `${bares}\n\n${tables.join('\n\n')}`;
