@@ -76,7 +76,8 @@ async function serve(runtime: Runtime, url: string, env: Record<string, string>,
     modules: true,
     scriptPath: bundle,
     modulesRoot: bundleDir, // module names are paths below it
-    compatibilityDate: '2025-09-15',
+    // The first date of nodejs_compat's second version; oidc-kit needs no node:fs (platform/read-text-file.ts).
+    compatibilityDate: '2024-09-23',
     compatibilityFlags: ['nodejs_compat'],
     bindings: env,
     host: '127.0.0.1',
