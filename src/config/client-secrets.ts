@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../errors.ts';
+import { readTextFile } from '../platform/read-text-file.ts';
 
 /**
  * The client registration block of a Flask-OIDC `client_secrets.json` (Google's format), as
@@ -38,12 +38,15 @@ const OPTION = 'clientSecrets';
 export function loadClientSecrets(source: string | ClientSecretsFile): ClientSecretsEntry {
   let parsed: unknown = source;
   if (typeof source === 'string') {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = readFileSync(source, 'utf8');
+      text = readTextFile(source);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'it cannot be read';
       throw new ConfigurationError(OPTION, `${reason}: ${source}. Give the path of a client_secrets.json (Flask-OIDC's format).`);
+    }
+    if (text === undefined) {
+      throw new ConfigurationError(OPTION, `this runtime has no file system to read ${source} from; pass the file's parsed content instead (clientSecrets: { web: { … } }).`);
     }
     try {
       parsed = JSON.parse(text);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { ConfigurationError } from '../errors.ts';
 import { joinUrl } from '../util/join-url.ts';
 import type { OpenIDConnectOptions } from './options.ts';
@@ -35,11 +34,13 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   }
   const baseUrl = parseBaseUrl(rsOnly && options.baseUrl === undefined ? RS_ONLY_BASE_URL : options.baseUrl);
   const loopback = isLoopbackHttp(baseUrl);
-  // Nothing is ever encrypted without cookies; a throwaway secret keeps the sealers constructible.
+  // Nothing is ever encrypted without cookies: no secret means sealers without a key, which seal
+  // nothing and open nothing. (No throwaway random secret either: a Worker may not draw random
+  // numbers where the app is made, at module scope.)
   if (rsOnly && options.secret === undefined && options.resourceServer?.introspection?.store !== undefined) {
     throw new ConfigurationError('secret', 'is needed with resourceServer.introspection.store: answers shared between instances are sealed with it, so set the same secret (at least 32 characters) on every instance.');
   }
-  const secrets = rsOnly && options.secret === undefined ? [randomBytes(32).toString('base64url')] : resolveSecrets(options.secret);
+  const secrets = rsOnly && options.secret === undefined ? [] : resolveSecrets(options.secret);
 
   const callback = routePath('routes.callback', options.routes?.callback ?? '/callback');
   const login = options.routes?.login === false ? undefined : routePath('routes.login', options.routes?.login ?? '/login');

@@ -622,7 +622,7 @@ describe('resource server: the Express adapter itself', () => {
         assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="api"');
         const misplaced = await get(`${urls[1]}/api/jwt`, { token: jwt });
         assert.equal(misplaced.status, 500);
-        assert.match(JSON.stringify(misplaced.body), /acceptToken\(\) needs app\.use\(oidc\.middleware\(\)\) before the route \(or resourceServerOnly: true\)/);
+        assert.match(JSON.stringify(misplaced.body), /acceptToken\(\) needs oidc-kit.s middleware \(Express, Hono: app\.use\(oidc\.middleware\(\)\); Fastify: app\.register\(oidc\.plugin\); fetch: oidc\.handler\(\)\) before the route \(or resourceServerOnly: true\)/);
       } finally {
         for (const server of servers) {
           server.closeAllConnections();

@@ -52,7 +52,7 @@ test('a guard without a context (no middleware ran) fails with a programming err
   const core = new OidcCore(BASE);
   const verdict = core.requireLogin().check(undefined) as Verdict;
   assert.ok(verdict !== undefined && 'fail' in verdict);
-  assert.match(verdict.fail.message, /needs app\.use\(oidc\.middleware\(\)\)/);
+  assert.match(verdict.fail.message, /needs oidc-kit.s middleware \(Express, Hono: app\.use\(oidc\.middleware\(\)\); Fastify: app\.register\(oidc\.plugin\)/);
 });
 
 test('acceptToken: no token is a synchronous 401 with its challenge; renderErrors: false hands the OidcError on; a session never counts', async () => {
