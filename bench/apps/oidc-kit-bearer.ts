@@ -3,18 +3,12 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { expressAdapter } from './library.ts';
-import { API_JWT, API_OPAQUE, CLIENT_ID, CLIENT_SECRET, ISSUER } from '../config.ts';
+import { bearerOptions } from './oidc-kit-options.ts';
+import { API_JWT, API_OPAQUE } from '../config.ts';
 import { SPEC, listen } from './common.ts';
 
 const { OpenIDConnect } = await expressAdapter();
-const opaque = SPEC.credentials === 'opaque';
-const oidc = new OpenIDConnect({
-  resourceServerOnly: true,
-  issuer: ISSUER,
-  clientId: CLIENT_ID,
-  clientSecret: CLIENT_SECRET,
-  resourceServer: { audience: opaque ? API_OPAQUE : API_JWT },
-});
+const oidc = new OpenIDConnect(bearerOptions(SPEC.credentials === 'opaque' ? API_OPAQUE : API_JWT));
 const app = express();
 // API-only: acceptToken() makes the request's context itself, no app-wide middleware needed.
 app.get('/protected', oidc.acceptToken(), (req, res) => {

@@ -3,26 +3,14 @@
 import { createServer } from 'node:http';
 import express from 'express';
 import { expressAdapter, redisStore } from './library.ts';
-import { CLIENT_ID, CLIENT_SECRET, ISSUER, SESSION_SECRET } from '../config.ts';
+import { sessionOptions } from './oidc-kit-options.ts';
 import { BASE_URL, listen } from './common.ts';
 
 const { OpenIDConnect } = await expressAdapter();
 const redisUrl = process.env['REDIS_URL'];
 const store = redisUrl === undefined ? undefined : (await redisStore()).createRedisStore({ url: redisUrl });
 if (store !== undefined) await store.ready();
-const oidc = new OpenIDConnect({
-  baseUrl: BASE_URL,
-  secret: SESSION_SECRET,
-  issuer: ISSUER,
-  clientId: CLIENT_ID,
-  clientSecret: CLIENT_SECRET,
-  scope: 'openid email profile',
-  // express-openid-connect does not call UserInfo at login; oidc-kit does by default (as Flask-OIDC
-  // does). Off here, so that the cost of a login compares the same work; BENCH_USERINFO=on measures
-  // the default (one more round trip to the provider per login).
-  userInfo: process.env['BENCH_USERINFO'] === 'on',
-  ...(store === undefined ? {} : { session: { store } }),
-});
+const oidc = new OpenIDConnect({ ...sessionOptions(BASE_URL), ...(store === undefined ? {} : { session: { store } }) });
 const app = express();
 app.use(oidc.middleware());
 app.get('/protected', oidc.requireLogin(), (req, res) => {

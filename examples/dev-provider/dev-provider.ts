@@ -8,7 +8,7 @@
  * - consent is granted automatically for every client and every requested OIDC scope and claim,
  *   even when the request says `prompt=consent`;
  * - PKCE (S256) is required for every client, public or confidential;
- * - it listens on plain http on 127.0.0.1, accepts loopback http redirect URIs and lets back-channel
+ * - it listens on plain http (or https, with `tls`) on 127.0.0.1, accepts loopback http redirect URIs and lets back-channel
  *   logout requests reach loopback addresses;
  * - accounts exist for any id and have made-up claims; signing and cookie keys are generated at
  *   start, so nothing survives a restart; all state is in memory.
@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import { exportJWK, generateKeyPair } from 'jose';
@@ -56,6 +57,12 @@ export interface DevProviderOptions {
    * adds a feature without turning off the built-in ones, and `{ ttl: { AccessToken: 5 } }` keeps the other TTLs.
    */
   configuration?: Partial<Configuration>;
+  /**
+   * Serve HTTPS with this key and certificate (PEM) instead of plain http; the issuer is then
+   * `https://127.0.0.1:PORT`. For clients that refuse plain-http providers (oauth4webapi's own
+   * users, such as `@hono/oidc-auth` in the benchmark); the client must trust the certificate.
+   */
+  tls?: { key: string; cert: string };
 }
 
 /**
@@ -130,10 +137,11 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
     res.end();
   };
   const requests: DevProvider['requests'] = [];
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     requests.push({ method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers });
     handler(req, res);
-  });
+  };
+  const server = options.tls === undefined ? createServer(listener) : createHttpsServer(options.tls, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => {
@@ -141,7 +149,7 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
       resolve();
     });
   });
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const close = (): Promise<void> =>
     new Promise((resolve) => {
       server.close(() => resolve());
