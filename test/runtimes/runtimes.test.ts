@@ -2,9 +2,10 @@
  * The fetch and Hono adapters on the runtimes they are for, beyond Node: Bun, Deno, and workerd
  * (Cloudflare Workers, through Miniflare with `nodejs_compat`). Each runtime serves the smoke app
  * (apps/smoke-app.ts) on a real port, started once for each adapter; the providers run here, in
- * Node, and every request goes over HTTP: a login through the provider, a protected page, a refresh
- * in the application's handler, logout here and at the provider, bearer tokens (with logins and
- * API-only), and a provider that cannot be reached (503, never a 401 or a 502).
+ * Node, and every request goes over HTTP: with sessions in the cookie and in a store, a login
+ * through the provider, a protected page, refreshes in the application's handler, logout here and
+ * at the provider; bearer tokens (with logins and API-only); and a provider that cannot be reached
+ * (503, never a 401 or a 502).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,7 @@ import { freePort } from '../support/demo-process.ts';
 import { startHostileProvider, type HostileProvider } from '../support/hostile-provider.ts';
 import { buildWorker, RUNTIMES, runtimeUnavailable, serveOnRuntime, type ServedApp } from '../support/runtimes.ts';
 import { CLIENT_SECRET, SECRET } from '../support/testbed.ts';
+import { SITE_PREFIXES } from './apps/smoke-app.ts';
 
 const FRAMEWORKS = ['fetch', 'hono'] as const;
 /** Why a runtime's tests are skipped (outside CI only: there, a missing runtime throws). */
@@ -38,8 +40,8 @@ describe('runtime smoke: the fetch and Hono adapters on Bun, Deno and workerd', 
     op = await startDevProvider({
       clients: [{
         ...devClient(`${appUrls[0]}/callback`),
-        redirect_uris: appUrls.map((url) => `${url}/callback`),
-        post_logout_redirect_uris: appUrls.flatMap((url) => [`${url}/logout/callback`, `${url}/`]),
+        redirect_uris: appUrls.flatMap((url) => SITE_PREFIXES.map((prefix) => `${url}${prefix}/callback`)),
+        post_logout_redirect_uris: appUrls.flatMap((url) => SITE_PREFIXES.map((prefix) => `${url}${prefix}/logout/callback`)),
         client_secret: CLIENT_SECRET,
       }, API_CLIENT],
       configuration: apiConfiguration(new Set(appUrls.map((url) => `${url}/api`))),
@@ -73,31 +75,43 @@ describe('runtime smoke: the fetch and Hono adapters on Bun, Deno and workerd', 
           await app?.stop();
         });
 
-        test('login through the provider, a protected page, a refresh in the app\'s handler, logout here and at the provider', async () => {
-          const browser = new TestBrowser();
-          const anonymous = await browser.request(`${url}/profile`);
-          assert.equal(anonymous.status, 302, 'an anonymous browser is sent to log in');
-          const { response, url: landed } = await loginThroughProvider(browser, `${url}/profile`, 'alice');
-          assert.equal(landed.href, `${url}/profile`, app.output());
-          assert.deepEqual(JSON.parse(response.body), { sub: 'alice' });
-          assert.deepEqual(JSON.parse((await browser.request(`${url}/`)).body), { authenticated: true, sub: 'alice' });
+        for (const prefix of SITE_PREFIXES) {
+          const [sessions, cookie] = prefix === '' ? ['in the cookie', 'oidc_session'] : ['in a store', 'oidc_store_session'];
+          test(`sessions ${sessions}: login through the provider, a protected page, refreshes in the app's handler, logout here and at the provider`, async () => {
+            const site = `${url}${prefix}`;
+            const browser = new TestBrowser();
+            const anonymous = await browser.request(`${site}/profile`);
+            assert.equal(anonymous.status, 302, 'an anonymous browser is sent to log in');
+            const { response, url: landed } = await loginThroughProvider(browser, `${site}/profile`, 'alice');
+            assert.equal(landed.href, `${site}/profile`, app.output());
+            assert.deepEqual(JSON.parse(response.body), { sub: 'alice' });
+            assert.ok(browser.cookies(url).has(cookie), `the session is in ${cookie}`);
+            assert.deepEqual(JSON.parse((await browser.request(`${site}/`)).body), { authenticated: true, sub: 'alice' });
 
-          // The refresh happens in the application's handler: its new session cookie rides on the application's response.
-          const refreshed = await browser.request(`${url}/refresh`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', accept: 'application/json' } });
-          assert.equal(refreshed.status, 200, refreshed.body);
-          assert.deepEqual(JSON.parse(refreshed.body), { sub: 'alice', changed: true });
-          assert.ok(refreshed.setCookies.some((cookie) => cookie.startsWith('oidc_session')), `the refreshed session is written: ${refreshed.setCookies.join(' | ')}`);
-          assert.deepEqual(JSON.parse((await browser.request(`${url}/profile`)).body), { sub: 'alice' }, 'the refreshed session still opens');
+            // Refreshes in the application's handler: each gets a new access token, and the next one starts
+            // from it, so the refreshed session was kept (its cookie on the application's response, or the store).
+            const refresh = async (): Promise<{ sub: string; was: string; now: string }> => {
+              const answer = await browser.request(`${site}/refresh`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', accept: 'application/json' } });
+              assert.equal(answer.status, 200, `${answer.body}\n${app.output()}`);
+              return JSON.parse(answer.body) as { sub: string; was: string; now: string };
+            };
+            const first = await refresh();
+            const second = await refresh();
+            assert.equal(first.sub, 'alice');
+            assert.notEqual(first.now, first.was, 'the refresh brought a new access token');
+            assert.equal(second.was, first.now, 'the refreshed session was kept');
+            assert.deepEqual(JSON.parse((await browser.request(`${site}/profile`)).body), { sub: 'alice' }, 'the refreshed session still opens');
 
-          // The app's logout, then the provider's confirmation, then back through /logout/callback (its state checked).
-          const endSession = await browser.navigate(`${url}/logout`, { headers: { 'sec-fetch-site': 'same-origin' } });
-          assert.equal(endSession.url.origin, op.issuer, 'logout goes on to the provider');
-          const signedOut = await browser.submitForm(endSession.response, {});
-          assert.ok(signedOut.visited.some((visited) => visited.href.startsWith(`${url}/logout/callback?`)), signedOut.visited.join(' → '));
-          assert.equal(signedOut.url.href, `${url}/`);
-          assert.deepEqual(JSON.parse(signedOut.response.body), { authenticated: false, sub: null });
-          assert.equal((await browser.request(`${url}/profile`, { headers: { accept: 'application/json' } })).status, 401);
-        });
+            // The app's logout, then the provider's confirmation, then back through /logout/callback (its state checked).
+            const endSession = await browser.navigate(`${site}/logout`, { headers: { 'sec-fetch-site': 'same-origin' } });
+            assert.equal(endSession.url.origin, op.issuer, 'logout goes on to the provider');
+            const signedOut = await browser.submitForm(endSession.response, {});
+            assert.ok(signedOut.visited.some((visited) => visited.href.startsWith(`${site}/logout/callback?`)), signedOut.visited.join(' → '));
+            assert.equal(signedOut.url.href, `${site}/`);
+            assert.deepEqual(JSON.parse(signedOut.response.body), { authenticated: false, sub: null });
+            assert.equal((await browser.request(`${site}/profile`, { headers: { accept: 'application/json' } })).status, 401);
+          });
+        }
 
         test('bearer tokens: a JWT access token from the provider, on an app with logins and on an API-only instance; a bad one is 401', async () => {
           const token = await clientCredentials(op, `${url}/api`);

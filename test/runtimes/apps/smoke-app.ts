@@ -1,14 +1,15 @@
 /**
- * The app every runtime smoke test serves, on the fetch adapter or on Hono: `/` says who is logged
- * in, `/profile` needs a login, `/refresh` refreshes the session's tokens in the application's own
- * handler (so the new session cookie rides on the application's response), `/api` needs a bearer
- * token for `${baseUrl}/api`, `/rs-api` the same from an API-only instance made without a secret,
- * and `/down-api` a token of a second provider that the test takes down at will; oidc-kit's own
- * routes (login, callback, logout) beside them. Its configuration comes from the runtime's
- * environment (Bun, Deno) or a Worker's `env`.
+ * The app every runtime smoke test serves, on the fetch adapter or on Hono. Two login sites, each an
+ * oidc-kit instance with its own routes: at the root with the session in its cookie, and under
+ * `/store` with the session in a {@link MemoryStore} behind a sealed id. On each, `/` says who is
+ * logged in, `/profile` needs a login, and `/refresh` refreshes the session's tokens in the
+ * application's own handler (so the new session rides on the application's response). Beside them,
+ * `/api` needs a bearer token for `${baseUrl}/api`, `/rs-api` the same from an API-only instance made
+ * without a secret, and `/down-api` a token of a second provider that the test takes down at will.
+ * Its configuration comes from the runtime's environment (Bun, Deno) or a Worker's `env`.
  */
 import { Hono } from 'hono';
-import type { RequestContext } from '../../../src/index.ts';
+import { MemoryStore, type OpenIDConnectOptions, type RequestContext } from '../../../src/index.ts';
 import { OpenIDConnect as FetchOpenIDConnect } from '../../../src/fetch.ts';
 import { OpenIDConnect as HonoOpenIDConnect, type OidcEnv } from '../../../src/hono.ts';
 
@@ -28,6 +29,12 @@ export interface SmokeEnv {
 /** A fetch handler: what Bun.serve, Deno.serve and a Worker call. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
+/** The path prefixes of the login sites: '' (cookie sessions) and '/store' (store sessions). */
+export const SITE_PREFIXES = ['', '/store'] as const;
+
+/** The core's options, which every adapter takes (without an adapter's own `onError` view). */
+type Options = Omit<OpenIDConnectOptions, 'onError'>;
+
 /**
  * The smoke app on the chosen adapter.
  *
@@ -37,53 +44,81 @@ export type FetchHandler = (request: Request) => Promise<Response>;
  * ```
  */
 export function smokeApp(env: SmokeEnv): FetchHandler {
-  const options = {
+  const resourceServer = { audience: `${env.BASE_URL}/api` };
+  const site = (prefix: string): Options => ({
     baseUrl: env.BASE_URL,
     secret: env.SESSION_SECRET,
     issuer: env.OIDC_ISSUER,
     clientId: env.OIDC_CLIENT_ID,
     clientSecret: env.OIDC_CLIENT_SECRET,
     scope: 'openid email profile',
-    resourceServer: { audience: `${env.BASE_URL}/api` },
-  };
-  const apiOnly = { resourceServerOnly: true, issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, resourceServer: options.resourceServer };
+    resourceServer,
+    ...(prefix === '' ? {} : {
+      session: { cookieName: 'oidc_store_session', store: new MemoryStore() },
+      routes: { login: `${prefix}/login`, callback: `${prefix}/callback`, logout: `${prefix}/logout`, postLogout: `${prefix}/logout/callback` },
+      postLogoutRedirect: `${prefix}/`,
+    }),
+  });
+  const apiOnly = { resourceServerOnly: true, issuer: env.OIDC_ISSUER, clientId: env.OIDC_CLIENT_ID, clientSecret: env.OIDC_CLIENT_SECRET, resourceServer };
   const downOnly = { resourceServerOnly: true, issuer: env.DOWN_ISSUER, clientId: 'down-client', resourceServer: { audience: `${env.BASE_URL}/down-api` } };
   if (env.FRAMEWORK === 'hono') {
-    const oidc = new HonoOpenIDConnect(options);
-    const app = new Hono<OidcEnv>();
-    app.use(oidc.middleware());
-    app.get('/', (c) => c.json({ authenticated: c.var.oidc.isAuthenticated, sub: c.var.oidc.user?.sub ?? null }));
-    app.get('/profile', oidc.requireLogin(), (c) => c.json({ sub: c.var.oidc.user?.sub ?? null }));
-    app.post('/refresh', oidc.requireLogin(), async (c) => c.json(await refreshed(c.var.oidc)));
-    app.get('/api', oidc.acceptToken(), (c) => c.json({ sub: c.var.oidc.token?.sub ?? null }));
-
-    app.onError(oidc.errorHandler());
-    // The API-only instances in apps of their own: a context belongs to the instance that opened it.
-    const apis = new Map([['/rs-api', honoApi('/rs-api', apiOnly)], ['/down-api', honoApi('/down-api', downOnly)]]);
-    return async (request) => (apis.get(new URL(request.url).pathname) ?? app).fetch(request);
+    // Each instance in an app of its own: a context belongs to the instance that opened it.
+    const apps = new Map([
+      ['/rs-api', honoApi('/rs-api', apiOnly)],
+      ['/down-api', honoApi('/down-api', downOnly)],
+      ['/store', honoSite('/store', site('/store'))],
+    ]);
+    const root = honoSite('', site(''));
+    return async (request) => {
+      const path = new URL(request.url).pathname;
+      return (apps.get(path) ?? apps.get(path.slice(0, path.indexOf('/', 1))) ?? root).fetch(request);
+    };
   }
   if (env.FRAMEWORK !== 'fetch') throw new Error(`FRAMEWORK must be fetch or hono, not ${env.FRAMEWORK}`);
-  const oidc = new FetchOpenIDConnect(options);
+  const sites = SITE_PREFIXES.map((prefix) => fetchSite(prefix, site(prefix)));
   const rs = new FetchOpenIDConnect(apiOnly);
   const down = new FetchOpenIDConnect(downOnly);
-  const routes: Record<string, FetchHandler> = {
-    '/': oidc.handler([], (_request, session) => Response.json({ authenticated: session.isAuthenticated, sub: session.user?.sub ?? null })),
-    '/profile': oidc.handler([oidc.requireLogin()], (_request, session) => Response.json({ sub: session.user?.sub ?? null })),
-    '/refresh': oidc.handler([oidc.requireLogin()], async (_request, session) => Response.json(await refreshed(session))),
-    '/api': oidc.handler([oidc.acceptToken()], (_request, session) => Response.json({ sub: session.token?.sub ?? null })),
+  const routes: Record<string, FetchHandler> = Object.assign({}, ...sites.map((s) => s.routes), {
     '/rs-api': rs.handler([rs.acceptToken()], (_request, context) => Response.json({ sub: context.token?.sub ?? null })),
     '/down-api': down.handler([down.acceptToken()], (_request, context) => Response.json({ sub: context.token?.sub ?? null })),
-  };
+  }) as Record<string, FetchHandler>;
   return async (request) => {
-    const answered = await oidc.handle(request);
-    if (answered !== undefined) return answered;
+    for (const { oidc } of sites) {
+      const answered = await oidc.handle(request);
+      if (answered !== undefined) return answered;
+    }
     const route = routes[new URL(request.url).pathname];
     return route === undefined ? new Response('not found', { status: 404 }) : route(request);
   };
 }
 
+/** A login site on Hono: the instance's middleware, and `/`, `/profile`, `/refresh` (and `/api` at the root) under `prefix`. */
+function honoSite(prefix: string, options: Options): Hono<OidcEnv> {
+  const oidc = new HonoOpenIDConnect(options);
+  const app = new Hono<OidcEnv>();
+  app.use(oidc.middleware());
+  app.get(`${prefix}/`, (c) => c.json({ authenticated: c.var.oidc.isAuthenticated, sub: c.var.oidc.user?.sub ?? null }));
+  app.get(`${prefix}/profile`, oidc.requireLogin(), (c) => c.json({ sub: c.var.oidc.user?.sub ?? null }));
+  app.post(`${prefix}/refresh`, oidc.requireLogin(), async (c) => c.json(await refreshed(c.var.oidc)));
+  if (prefix === '') app.get('/api', oidc.acceptToken(), (c) => c.json({ sub: c.var.oidc.token?.sub ?? null }));
+  app.onError(oidc.errorHandler());
+  return app;
+}
+
+/** A login site on the fetch adapter: the instance, and its handlers by path. */
+function fetchSite(prefix: string, options: Options): { oidc: FetchOpenIDConnect; routes: Record<string, FetchHandler> } {
+  const oidc = new FetchOpenIDConnect(options);
+  const routes: Record<string, FetchHandler> = {
+    [`${prefix}/`]: oidc.handler([], (_request, session) => Response.json({ authenticated: session.isAuthenticated, sub: session.user?.sub ?? null })),
+    [`${prefix}/profile`]: oidc.handler([oidc.requireLogin()], (_request, session) => Response.json({ sub: session.user?.sub ?? null })),
+    [`${prefix}/refresh`]: oidc.handler([oidc.requireLogin()], async (_request, session) => Response.json(await refreshed(session))),
+  };
+  if (prefix === '') routes['/api'] = oidc.handler([oidc.acceptToken()], (_request, session) => Response.json({ sub: session.token?.sub ?? null }));
+  return { oidc, routes };
+}
+
 /** An API-only instance on Hono: `path` takes a bearer token and answers its subject. */
-function honoApi(path: string, options: ConstructorParameters<typeof HonoOpenIDConnect>[0]): Hono<OidcEnv> {
+function honoApi(path: string, options: Options): Hono<OidcEnv> {
   const rs = new HonoOpenIDConnect(options);
   const api = new Hono<OidcEnv>();
   api.get(path, rs.acceptToken(), (c) => c.json({ sub: c.var.oidc.token?.sub ?? null }));
@@ -91,11 +126,14 @@ function honoApi(path: string, options: ConstructorParameters<typeof HonoOpenIDC
   return api;
 }
 
-/** What a session's forced refresh changed: the provider's new access token must differ from the old one. */
-async function refreshed(session: RequestContext): Promise<{ sub: string | null; changed: boolean }> {
+/**
+ * A forced refresh of the session's tokens: the ends of the access token before and after (enough to
+ * tell them apart, and for the next refresh to show that this one's token was kept).
+ */
+async function refreshed(session: RequestContext): Promise<{ sub: string | null; was: string | null; now: string | null }> {
   const before = await session.accessToken();
   const after = await session.accessToken({ forceRefresh: true });
-  return { sub: session.user?.sub ?? null, changed: after !== undefined && after !== before };
+  return { sub: session.user?.sub ?? null, was: before?.slice(-12) ?? null, now: after?.slice(-12) ?? null };
 }
 
 /**
