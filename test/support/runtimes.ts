@@ -81,11 +81,14 @@ export async function buildWorker(outfile: string): Promise<string> {
  */
 export async function serveOnRuntime(runtime: Runtime, url: string, env: Record<string, string>, bundle: string): Promise<ServedApp> {
   const port = new URL(url).port;
-  if (runtime === 'bun') return spawnApp(url, join(BIN, 'bun'), [join(APPS, 'bun-main.ts')], { ...env, PORT: port });
+  // Both resolve packages from node_modules and download nothing: Bun without its auto-install,
+  // Deno --cached-only (it has no remote module to fetch; this makes sure of it, for CI).
+  if (runtime === 'bun') return spawnApp(url, join(BIN, 'bun'), ['--no-install', join(APPS, 'bun-main.ts')], { ...env, PORT: port });
   if (runtime === 'deno') {
     // Only what the app needs: the loopback network (its port, the providers') and its variables.
     // Its modules are read without --allow-read; nothing else touches the file system.
-    const args = ['run', '--no-prompt', '--allow-net=127.0.0.1', `--allow-env=${APP_VARIABLES.join(',')}`, join(APPS, 'deno-main.ts')];
+    const permissions = ['--no-prompt', '--allow-net=127.0.0.1', `--allow-env=${APP_VARIABLES.join(',')}`];
+    const args = ['run', '--cached-only', ...permissions, join(APPS, 'deno-main.ts')];
     return spawnApp(url, join(BIN, 'deno'), args, { ...env, PORT: port });
   }
   const logs: string[] = [];
