@@ -16,7 +16,7 @@ export const MAX_PROVIDER_ANSWER_BYTES = 1024 * 1024;
  */
 export function boundedFetch(maxBytes: number): typeof fetch {
   return async (input, init) => {
-    const response = await fetch(input, init);
+    const response = await reachingFetch(input, init);
     const declared = Number(response.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > maxBytes) {
       await response.body?.cancel();
@@ -33,6 +33,45 @@ export function boundedFetch(maxBytes: number): typeof fetch {
     // A fresh Response with the same status and headers, now backed by the bytes already read.
     return new Response(Buffer.concat(chunks), { status: response.status, statusText: response.statusText, headers: response.headers });
   };
+}
+
+/**
+ * The provider could not be reached: `fetch()` itself failed (refused, reset before an answer, DNS,
+ * TLS), as opposed to an answer that was unusable. Runtimes word that failure their own way, and not
+ * always as the Fetch standard's `TypeError`: a refused connection is "fetch failed" on Node and Deno,
+ * "ECONNREFUSED: Unable to connect…" on Bun, a plain `Error` "Network connection lost." on workerd.
+ * oidc-kit's fetches mark the failure with this class instead, so that one check means 503 on every
+ * runtime. It is a `TypeError`, so that openid-client and jose pass it on unwrapped.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ProviderUnreachableError) return new OidcError('provider_unavailable', '…', { cause: error });
+ * ```
+ */
+export class ProviderUnreachableError extends TypeError {
+  override readonly name = 'ProviderUnreachableError';
+  constructor(cause: unknown) {
+    super(`The provider could not be reached: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * `fetch`, with a network failure thrown as {@link ProviderUnreachableError}. A failure of the
+ * caller's own signal (a timeout, an abort) is thrown as it is: openid-client and jose recognize it.
+ * For jose's remote key set, which has its own size limit and must not read the answer twice.
+ *
+ * @example
+ * ```ts
+ * createRemoteJWKSet(new URL(uri), { [customFetch]: reachingFetch });
+ * ```
+ */
+export async function reachingFetch(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(input, init);
+  } catch (error) {
+    if (init?.signal?.aborted === true) throw error;
+    throw new ProviderUnreachableError(error);
+  }
 }
 
 /** The provider's answer exceeded the size oidc-kit reads. */

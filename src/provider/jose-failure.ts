@@ -1,5 +1,6 @@
 import { errors as joseErrors } from 'jose';
 import { OidcError } from '../errors.ts';
+import { ProviderUnreachableError } from './bounded-fetch.ts';
 
 /** Why jose refused a token: a reason to report against the token, or a provider fault (its keys). */
 export type JoseFailure = { readonly kind: 'token'; readonly reason: string } | { readonly kind: 'provider'; readonly error: OidcError };
@@ -33,7 +34,7 @@ export function classifyJoseFailure(error: unknown): JoseFailure {
   if (error instanceof joseErrors.JWTExpired) return { kind: 'token', reason: 'exp' };
   if (error instanceof joseErrors.JWTClaimValidationFailed) return { kind: 'token', reason: error.claim || 'claims' };
   if (error instanceof joseErrors.JOSEError) return { kind: 'token', reason: 'malformed' };
-  if (error instanceof TypeError && /fetch failed/.test(error.message)) {
+  if (error instanceof ProviderUnreachableError) {
     return { kind: 'provider', error: new OidcError('provider_unavailable', 'The provider\'s keys could not be fetched.', { cause: error }) };
   }
   // jose throws TypeErrors for keys that do not fit the algorithm (e.g. an RSA key under ES256).

@@ -1,11 +1,11 @@
-import { compactVerify, createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
+import { compactVerify, createRemoteJWKSet, customFetch, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 import * as client from 'openid-client';
 import type { Logger, TokenEndpointAuthMethod } from '../config/options.ts';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
-import { capProviderAnswers } from './bounded-fetch.ts';
+import { capProviderAnswers, reachingFetch } from './bounded-fetch.ts';
 import { discover } from './discover.ts';
 import { isCanonicalCompactJws } from './canonical-jws.ts';
 import { classifyJoseFailure } from './jose-failure.ts';
@@ -134,7 +134,9 @@ export class ProviderClient {
     const uri = configuration.serverMetadata().jwks_uri;
     if (uri === undefined) throw new OidcError('provider_error', 'The provider publishes no jwks_uri, so its tokens cannot be verified.');
     if (this.#keys?.uri !== uri) {
-      this.#keys = { uri, keys: createRemoteJWKSet(new URL(uri), { timeoutDuration: this.settings.httpTimeoutMs, cooldownDuration: 30_000 }) };
+      // reachingFetch: an unreachable jwks_uri must be a 503 on every runtime, not a token's fault (401).
+      const options = { timeoutDuration: this.settings.httpTimeoutMs, cooldownDuration: 30_000, [customFetch]: reachingFetch };
+      this.#keys = { uri, keys: createRemoteJWKSet(new URL(uri), options) };
     }
     return this.#keys.keys;
   }

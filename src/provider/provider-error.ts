@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 import { OidcError } from '../errors.ts';
+import { ProviderUnreachableError } from './bounded-fetch.ts';
 
 /** What the library was doing when the provider (or its answer) failed; it changes the meaning of some errors. */
 export type ProviderPhase = 'discovery' | 'callback' | 'userinfo' | 'grant';
@@ -51,7 +52,7 @@ export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
   const detail = error instanceof Error && error.cause instanceof Error ? error.cause.message : '';
 
   const name = (error as { name?: unknown } | null)?.name;
-  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || name === 'TimeoutError' || name === 'AbortError' || (error instanceof TypeError && /fetch failed/.test(message))) {
+  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT' || name === 'TimeoutError' || name === 'AbortError' || error instanceof ProviderUnreachableError) {
     return new OidcError('provider_unavailable', 'The identity provider could not be reached; try again shortly.', { cause: error });
   }
   if (phase === 'discovery' && /issuer does not match|"issuer" property does not match/.test(`${message} ${detail}`)) {

@@ -3,7 +3,7 @@ import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
-import { capProviderAnswers } from '../provider/bounded-fetch.ts';
+import { capProviderAnswers, ProviderUnreachableError } from '../provider/bounded-fetch.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
@@ -248,7 +248,7 @@ function describe(error: unknown): string {
   if (error instanceof client.WWWAuthenticateChallengeError) return `the provider answered ${error.status} (our credentials were refused?)`;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return 'timed out';
-  if (error instanceof Error && /fetch failed/.test(error.message)) return 'unreachable';
+  if (error instanceof ProviderUnreachableError) return 'unreachable';
   if (typeof code === 'string') return code;
   return 'unusable answer';
 }

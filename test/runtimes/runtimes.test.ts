@@ -1,95 +1,37 @@
 /**
  * The fetch and Hono adapters on the runtimes they are for, beyond Node: Bun, Deno, and workerd
  * (Cloudflare Workers, through Miniflare with `nodejs_compat`). Each runtime serves the smoke app
- * (apps/smoke-app.ts) as a real process on a real port; the provider runs here, in Node. The same
- * smoke for each: a login through the provider, a protected page with the session, a bearer-token
- * route, logout. The binaries come from the npm packages `bun`, `deno` and `workerd` (miniflare's).
+ * (apps/smoke-app.ts) on a real port, started once for each adapter; the providers run here, in
+ * Node, and every request goes over HTTP: with sessions in the cookie and in a store, a login
+ * through the provider, a protected page, refreshes in the application's handler, logout here and
+ * at the provider; bearer tokens (with logins and API-only); and a provider that cannot be reached
+ * (503, never a 401 or a 502).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { Miniflare } from 'miniflare';
 import { type Configuration, errors } from 'oidc-provider';
 import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { freePort } from '../support/demo-process.ts';
+import { startHostileProvider, type HostileProvider } from '../support/hostile-provider.ts';
+import { buildWorker, RUNTIMES, runtimeUnavailable, serveOnRuntime, type ServedApp } from '../support/runtimes.ts';
 import { CLIENT_SECRET, SECRET } from '../support/testbed.ts';
+import { SITE_PREFIXES } from './apps/smoke-app.ts';
 
-const RUNTIMES = ['bun', 'deno', 'workerd'] as const;
 const FRAMEWORKS = ['fetch', 'hono'] as const;
-const BIN = join(process.cwd(), 'node_modules', '.bin');
-const START_TIMEOUT_MS = 30_000;
-
-type Runtime = (typeof RUNTIMES)[number];
-
-/** A smoke app being served: its URL, and how to stop it. */
-interface Served {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** Spawns a runtime's main script and waits for its `listening` line. */
-async function spawnApp(command: string, args: readonly string[], env: Record<string, string>): Promise<() => Promise<void>> {
-  const child: ChildProcess = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
-    child.stdout!.on('data', () => {
-      if (output.includes('listening')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} exited (${code}) before listening:\n${output}`));
-    });
-  });
-  return async () => {
-    child.kill('SIGKILL');
-    await exited;
-  };
-}
-
-const run = promisify(execFile);
-
-/** Serves the smoke app on a runtime at `url` (a port chosen before the provider registered it). */
-async function serve(runtime: Runtime, url: string, env: Record<string, string>, bundleDir: string): Promise<Served> {
-  const port = new URL(url).port;
-  if (runtime === 'bun') return { url, stop: await spawnApp(join(BIN, 'bun'), ['test/runtimes/apps/bun-main.ts'], { ...env, PORT: port }) };
-  if (runtime === 'deno') {
-    // Only what the app needs: the network (provider, its port), the environment, and reading its modules.
-    const args = ['run', '--allow-net=127.0.0.1', '--allow-env', '--allow-read', 'test/runtimes/apps/deno-main.ts'];
-    return { url, stop: await spawnApp(join(BIN, 'deno'), args, { ...env, PORT: port }) };
-  }
-  // workerd runs one ES module: the Worker bundled by Bun, node:* left to nodejs_compat.
-  const bundle = join(bundleDir, 'worker.js');
-  await run(join(BIN, 'bun'), ['build', 'test/runtimes/apps/worker.ts', '--target=browser', '--format=esm', '--external', 'node:*', '--external', 'cloudflare:*', '--outfile', bundle]);
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: bundle,
-    modulesRoot: bundleDir, // module names are paths below it
-    // The first date of nodejs_compat's second version; oidc-kit needs no node:fs (platform/read-text-file.ts).
-    compatibilityDate: '2024-09-23',
-    compatibilityFlags: ['nodejs_compat'],
-    bindings: env,
-    host: '127.0.0.1',
-    port: Number(port),
-  });
-  await mf.ready;
-  return { url, stop: () => mf.dispose() };
-}
+/** Why a runtime's tests are skipped (outside CI only: there, a missing runtime throws). */
+const UNAVAILABLE = new Map(RUNTIMES.map((runtime) => [runtime, runtimeUnavailable(runtime)]));
 
 describe('runtime smoke: the fetch and Hono adapters on Bun, Deno and workerd', () => {
   let op: DevProvider;
-  const bundleDir = mkdtempSync(join(tmpdir(), 'oidc-kit-worker-'));
+  /** The provider the test takes down: `/down-api` accepts its tokens. */
+  let down: HostileProvider;
+  const tmp = mkdtempSync(join(tmpdir(), 'oidc-kit-worker-'));
+  let bundle: Promise<string> | undefined;
   const urls = new Map<string, string>();
 
   before(async () => {
@@ -98,50 +40,110 @@ describe('runtime smoke: the fetch and Hono adapters on Bun, Deno and workerd', 
     op = await startDevProvider({
       clients: [{
         ...devClient(`${appUrls[0]}/callback`),
-        redirect_uris: appUrls.map((url) => `${url}/callback`),
-        post_logout_redirect_uris: appUrls.flatMap((url) => [`${url}/logout/callback`, `${url}/`]),
+        redirect_uris: appUrls.flatMap((url) => SITE_PREFIXES.map((prefix) => `${url}${prefix}/callback`)),
+        post_logout_redirect_uris: appUrls.flatMap((url) => SITE_PREFIXES.map((prefix) => `${url}${prefix}/logout/callback`)),
         client_secret: CLIENT_SECRET,
       }, API_CLIENT],
       configuration: apiConfiguration(new Set(appUrls.map((url) => `${url}/api`))),
     });
+    down = await startHostileProvider();
   });
   after(async () => {
     await op.close();
-    rmSync(bundleDir, { recursive: true, force: true });
+    await down.close();
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   for (const runtime of RUNTIMES) {
     for (const framework of FRAMEWORKS) {
-      test(`${runtime}, ${framework}: login through the provider, a protected page, a bearer token (with logins and API-only), logout`, async () => {
-        const url = urls.get(`${runtime}/${framework}`)!;
-        const env = { BASE_URL: url, OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: 'demo-client', OIDC_CLIENT_SECRET: CLIENT_SECRET, SESSION_SECRET: SECRET, FRAMEWORK: framework };
-        const app = await serve(runtime, url, env, bundleDir);
-        try {
-          const browser = new TestBrowser();
-          const anonymous = await browser.request(`${url}/profile`);
-          assert.equal(anonymous.status, 302, 'an anonymous browser is sent to log in');
-          const { response, url: landed } = await loginThroughProvider(browser, `${url}/profile`, 'alice');
-          assert.equal(landed.href, `${url}/profile`);
-          assert.deepEqual(JSON.parse(response.body), { sub: 'alice' });
-          assert.deepEqual(JSON.parse((await browser.request(`${url}/`)).body), { authenticated: true, sub: 'alice' });
+      describe(`${runtime}, ${framework}`, { skip: UNAVAILABLE.get(runtime) }, () => {
+        let app: ServedApp;
+        let url: string;
 
+        before(async () => {
+          url = urls.get(`${runtime}/${framework}`)!;
+          // One bundle for both Workers, built when the first is served.
+          if (runtime === 'workerd') bundle ??= buildWorker(join(tmp, 'worker.js'));
+          const env = {
+            BASE_URL: url, OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: 'demo-client', OIDC_CLIENT_SECRET: CLIENT_SECRET,
+            SESSION_SECRET: SECRET, DOWN_ISSUER: down.issuer, FRAMEWORK: framework,
+          };
+          app = await serveOnRuntime(runtime, url, env, (await bundle) ?? '');
+        });
+        after(async () => {
+          down.fault = undefined;
+          await app?.stop();
+        });
+
+        for (const prefix of SITE_PREFIXES) {
+          const [sessions, cookie] = prefix === '' ? ['in the cookie', 'oidc_session'] : ['in a store', 'oidc_store_session'];
+          test(`sessions ${sessions}: login through the provider, a protected page, refreshes in the app's handler, logout here and at the provider`, async () => {
+            const site = `${url}${prefix}`;
+            const browser = new TestBrowser();
+            const anonymous = await browser.request(`${site}/profile`);
+            assert.equal(anonymous.status, 302, 'an anonymous browser is sent to log in');
+            const { response, url: landed } = await loginThroughProvider(browser, `${site}/profile`, 'alice');
+            assert.equal(landed.href, `${site}/profile`, app.output());
+            assert.deepEqual(JSON.parse(response.body), { sub: 'alice' });
+            assert.ok(browser.cookies(url).has(cookie), `the session is in ${cookie}`);
+            assert.deepEqual(JSON.parse((await browser.request(`${site}/`)).body), { authenticated: true, sub: 'alice' });
+
+            // Refreshes in the application's handler: each gets a new access token, and the next one starts
+            // from it, so the refreshed session was kept (its cookie on the application's response, or the store).
+            const refresh = async (): Promise<{ sub: string; was: string; now: string }> => {
+              const answer = await browser.request(`${site}/refresh`, { method: 'POST', headers: { 'sec-fetch-site': 'same-origin', accept: 'application/json' } });
+              assert.equal(answer.status, 200, `${answer.body}\n${app.output()}`);
+              return JSON.parse(answer.body) as { sub: string; was: string; now: string };
+            };
+            const first = await refresh();
+            const second = await refresh();
+            assert.equal(first.sub, 'alice');
+            assert.notEqual(first.now, first.was, 'the refresh brought a new access token');
+            assert.equal(second.was, first.now, 'the refreshed session was kept');
+            assert.deepEqual(JSON.parse((await browser.request(`${site}/profile`)).body), { sub: 'alice' }, 'the refreshed session still opens');
+
+            // The app's logout, then the provider's confirmation, then back through /logout/callback (its state checked).
+            const endSession = await browser.navigate(`${site}/logout`, { headers: { 'sec-fetch-site': 'same-origin' } });
+            assert.equal(endSession.url.origin, op.issuer, 'logout goes on to the provider');
+            const signedOut = await browser.submitForm(endSession.response, {});
+            assert.ok(signedOut.visited.some((visited) => visited.href.startsWith(`${site}/logout/callback?`)), signedOut.visited.join(' → '));
+            assert.equal(signedOut.url.href, `${site}/`);
+            assert.deepEqual(JSON.parse(signedOut.response.body), { authenticated: false, sub: null });
+            assert.equal((await browser.request(`${site}/profile`, { headers: { accept: 'application/json' } })).status, 401);
+          });
+        }
+
+        test('bearer tokens: a JWT access token from the provider, on an app with logins and on an API-only instance; a bad one is 401', async () => {
           const token = await clientCredentials(op, `${url}/api`);
           for (const path of ['/api', '/rs-api']) {
             const api = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-            assert.equal(api.status, 200, path);
+            assert.equal(api.status, 200, `${path}: ${app.output()}`);
             assert.deepEqual(await api.json(), { sub: API_CLIENT.client_id });
           }
           const refused = await fetch(`${url}/api`, { headers: { authorization: 'Bearer not-a-token' } });
           assert.equal(refused.status, 401);
           assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+        });
 
-          const out = await browser.request(`${url}/logout`, { headers: { 'sec-fetch-site': 'same-origin' } });
-          assert.ok(out.status === 302 || out.status === 303, `logout redirects (${out.status})`);
-          assert.ok(out.setCookies.some((cookie) => /^oidc_session=;/.test(cookie) || /Max-Age=0/i.test(cookie)), 'the session cookie is deleted');
-          assert.deepEqual(JSON.parse((await browser.request(`${url}/`)).body), { authenticated: false, sub: null });
-        } finally {
-          await app.stop();
-        }
+        test('a provider that cannot be reached (discovery, then its keys) is a 503 without a challenge, never a 401 or a 502', async () => {
+          const now = Math.floor(Date.now() / 1000);
+          const token = await down.sign(
+            { iss: down.issuer, sub: 'down-client', client_id: 'down-client', aud: `${url}/down-api`, iat: now, exp: now + 300, jti: randomUUID() },
+            { header: { typ: 'at+jwt' } },
+          );
+          const call = (): Promise<Response> => fetch(`${url}/down-api`, { headers: { authorization: `Bearer ${token}` } });
+          for (const [what, fault] of [['discovery', '/.well-known/openid-configuration'], ['its keys', '/jwks']] as const) {
+            // The socket is closed before any answer: to fetch(), a network error, as when the provider is down.
+            down.fault = (request) => (request.path === fault ? 'destroy' : undefined);
+            const refused = await call();
+            assert.equal(refused.status, 503, `${what}: ${await refused.text()}\n${app.output()}`);
+            assert.equal(refused.headers.get('www-authenticate'), null, `${what}: the token is not at fault`);
+          }
+          down.fault = undefined;
+          const served = await call();
+          assert.equal(served.status, 200, await served.clone().text());
+          assert.deepEqual(await served.json(), { sub: 'down-client' }, 'once the provider is back, the same token is served');
+        });
       });
     }
   }

@@ -1,6 +1,7 @@
 /**
- * The smoke app on Deno: `deno run --allow-net --allow-env --allow-read test/runtimes/apps/deno-main.ts`
- * with the smoke app's environment and PORT; prints `listening` once it serves.
+ * The smoke app on Deno: `deno run --allow-net=127.0.0.1 --allow-env=PORT,BASE_URL,… test/runtimes/apps/deno-main.ts`
+ * (the variables are listed in test/support/runtimes.ts; no --allow-read: importing modules needs
+ * none) with the smoke app's environment and PORT; prints `listening` once it serves.
  */
 import { smokeApp, smokeEnv } from './smoke-app.ts';
 
