@@ -17,31 +17,7 @@
  * ```
  */
 import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-
-/** DER: one tag-length-value. */
-function der(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  let length: Buffer;
-  if (body.length < 0x80) {
-    length = Buffer.from([body.length]);
-  } else {
-    const bytes: number[] = [];
-    for (let n = body.length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
-    length = Buffer.from([0x80 | bytes.length, ...bytes]);
-  }
-  return Buffer.concat([Buffer.from([tag]), length, body]);
-}
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
-  const bytes = [first * 40 + second];
-  for (const arc of rest) {
-    const chunk: number[] = [arc & 0x7f];
-    for (let n = arc >> 7; n > 0; n >>= 7) chunk.unshift((n & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return der(0x06, Buffer.from(bytes));
-}
+import { der, oid } from '../test/support/der.ts';
 
 /** UTCTime, YYMMDDHHMMSSZ. */
 function utcTime(date: Date): Buffer {

@@ -23,8 +23,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from 'oidc-kit';
-import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
+import type { ClientMetadata } from 'oidc-provider';
 import { createRedisStore } from 'oidc-kit/redis';
+import { jwtApiResources } from '../dev-provider/api-resources.ts';
 import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
 import { type ApiGuide, clientCredentialsCommand } from './pages.ts';
 import type { DemoWiring } from './site.ts';
@@ -198,7 +199,8 @@ async function main(): Promise<void> {
       provider = await startDevProvider({
         port: settings.devProviderPort,
         clients: [client, apiClient()],
-        configuration: apiConfiguration(apiAudience),
+        // The demo API's tokens: JWTs for its audience, from the client credentials grant.
+        configuration: jwtApiResources(new Set([apiAudience]), API_SCOPES),
       });
       reportBackchannelLogouts(provider);
       issuer = provider.issuer;
@@ -293,31 +295,6 @@ function apiClient(): ClientMetadata {
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
     scope: API_SCOPES,
-  };
-}
-
-/**
- * Turns on the embedded provider's client credentials grant and resource indicators (RFC 8707):
- * a token request naming the demo API as `resource` gets a JWT access token (RFC 9068) for it,
- * which the API validates locally with the provider's keys.
- */
-function apiConfiguration(apiAudience: string): Partial<Configuration> {
-  const features = {
-    clientCredentials: { enabled: true },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,
-      useGrantedResource: () => true,
-      getResourceServerInfo: (_ctx: unknown, resource: string) => {
-        if (resource !== apiAudience) throw new errors.InvalidTarget();
-        return { scope: API_SCOPES, audience: apiAudience, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
-      },
-    },
-  };
-  return {
-    scopes: ['openid', 'email', 'profile', 'offline_access', ...API_SCOPES.split(' ')],
-    // The typings model features as a union that this literal cannot be checked against; oidc-provider validates it at start.
-    features: features as Configuration['features'],
   };
 }
 

@@ -12,6 +12,7 @@ import { constants, createHash, createHmac, createPublicKey, generateKeyPairSync
 import { deflateRawSync } from 'node:zlib';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import { mergeMembers } from '../support/merge-members.ts';
+import { der, oid } from '../support/der.ts';
 
 /**
  * The kinds of JWT a relying party or resource server accepts, the rows of the attack matrix.
@@ -425,30 +426,6 @@ function rsaKeyOf(ctx: AttackContext): AttackKey {
 
 function asList(aud: unknown): unknown[] {
   return Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
-}
-
-// A minimal DER writer, for the attacker's self-signed certificate (x5c, x5u).
-function der(tag: number, ...content: Buffer[]): Buffer {
-  const body = Buffer.concat(content);
-  let length: Buffer;
-  if (body.length < 0x80) length = Buffer.from([body.length]);
-  else {
-    const bytes: number[] = [];
-    for (let n = body.length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
-    length = Buffer.from([0x80 | bytes.length, ...bytes]);
-  }
-  return Buffer.concat([Buffer.from([tag]), length, body]);
-}
-
-function oid(dotted: string): Buffer {
-  const [first = 0, second = 0, ...rest] = dotted.split('.').map(Number);
-  const bytes = [first * 40 + second];
-  for (const arc of rest) {
-    const chunk: number[] = [arc & 0x7f];
-    for (let n = arc >> 7; n > 0; n >>= 7) chunk.unshift((n & 0x7f) | 0x80);
-    bytes.push(...chunk);
-  }
-  return der(0x06, Buffer.from(bytes));
 }
 
 function selfSignedCertificate(privateKey: KeyObject, commonName: string): Buffer {

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Configuration, errors } from 'oidc-provider';
+import { jwtApiResources } from '../../examples/dev-provider/api-resources.ts';
 import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { freePort } from '../support/demo-process.ts';
@@ -44,7 +44,7 @@ describe('runtime smoke: the fetch and Hono adapters on Bun, Deno and workerd', 
         post_logout_redirect_uris: appUrls.flatMap((url) => SITE_PREFIXES.map((prefix) => `${url}${prefix}/logout/callback`)),
         client_secret: CLIENT_SECRET,
       }, API_CLIENT],
-      configuration: apiConfiguration(new Set(appUrls.map((url) => `${url}/api`))),
+      configuration: jwtApiResources(new Set(appUrls.map((url) => `${url}/api`)), 'api'),
     });
     down = await startHostileProvider();
   });
@@ -153,27 +153,6 @@ describe('runtime smoke: the fetch and Hono adapters on Bun, Deno and workerd', 
 const API_CLIENT = {
   client_id: 'smoke-api-client', client_secret: 'smoke-api-client-secret-0123456789', grant_types: ['client_credentials'], redirect_uris: [], response_types: [],
 };
-
-/**
- * The provider's client credentials grant and resource indicators (RFC 8707): a token request that
- * names an app's API as `resource` gets a JWT access token (RFC 9068) for that audience.
- */
-function apiConfiguration(audiences: ReadonlySet<string>): Partial<Configuration> {
-  const features = {
-    clientCredentials: { enabled: true },
-    resourceIndicators: {
-      enabled: true,
-      defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,
-      useGrantedResource: () => true,
-      getResourceServerInfo: (_ctx: unknown, resource: string) => {
-        if (!audiences.has(resource)) throw new errors.InvalidTarget();
-        return { scope: 'api', audience: resource, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'RS256' } } };
-      },
-    },
-  };
-  // The typings model features as a union that this literal cannot be checked against; oidc-provider validates it at start.
-  return { features: features as Configuration['features'] };
-}
 
 /** An access token for `resource` from the provider's client credentials grant (a JWT for that audience). */
 async function clientCredentials(op: DevProvider, resource: string): Promise<string> {

@@ -23,7 +23,7 @@ export function guardOf<T>(oidc: object, [name, ...args]: GuardSpec): T {
 }
 
 /** The routes an app mounts: those its configuration allows, the first declaration of a method and path winning. */
-function mounted(routes: readonly TestRoute[], config: FetchOpenIDConnect['config']): TestRoute[] {
+export function mounted(routes: readonly TestRoute[], config: FetchOpenIDConnect['config']): TestRoute[] {
   const seen = new Set<string>();
   return routes.filter((route) => {
     const key = `${route.method} ${route.path}`;

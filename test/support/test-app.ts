@@ -10,7 +10,7 @@ import express4 from 'express4';
 import { guarded, listener, type NodeHandler } from '../../examples/node-http/adapter.ts';
 import { OpenIDConnect, type ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { OidcCore, type Guard, type OpenIDConnectOptions } from '../../src/index.ts';
-import { fastifyApp, fetchApp, guardOf, honoApp } from './framework-apps.ts';
+import { fastifyApp, fetchApp, guardOf, honoApp, mounted } from './framework-apps.ts';
 import { sendExpress, sendNode } from './test-answers.ts';
 import { errorViewOption, type TestErrorView } from './test-hooks.ts';
 import { STANDARD_ROUTES, type TestRoute } from './test-routes.ts';
@@ -160,10 +160,8 @@ function expressApp(flavor: ExpressFlavor, options: ExpressOpenIDConnectOptions,
 function nodeApp(coreOptions: OpenIDConnectOptions, routes: readonly TestRoute[]): BuiltApp {
   const core = new OidcCore<IncomingMessage>(coreOptions);
   const table = new Map<string, NodeHandler>();
-  for (const route of routes.filter((r) => r.when?.(core.config) ?? true)) {
-    const key = `${route.method} ${route.path}`;
-    if (table.has(key)) continue; // the first declaration wins, as in Express
-    table.set(key, guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {
+  for (const route of mounted(routes, core.config)) {
+    table.set(`${route.method} ${route.path}`, guarded((route.guards ?? []).map((spec) => guardOf<Guard>(core, spec)), async (req, res, oidc) => {
       const answer = await route.handle({
         oidc,
         method: req.method ?? 'GET',
