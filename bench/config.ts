@@ -119,9 +119,12 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   'oidc-kit-session-fastify': { port: 4315, file: 'apps/oidc-kit-fastify.ts', framework: 'fastify', credentials: 'oidc-kit-session' },
   'oidc-kit-bearer-jwt-fastify': { port: 4316, file: 'apps/oidc-kit-fastify.ts', framework: 'fastify', credentials: 'jwt' },
   'bare-hono': { port: 4317, file: 'apps/bare-hono.ts', framework: 'hono', credentials: 'none' },
-  'minimal-cached-check-hono': { port: 4318, file: 'apps/minimal-cached-check-hono.ts', framework: 'hono', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-hono', 'oidc-kit-bearer-jwt-hono', 'hono-oidc-auth'] } },
+  'minimal-cached-check-hono': { port: 4318, file: 'apps/minimal-cached-check-hono.ts', framework: 'hono', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-hono', 'oidc-kit-bearer-jwt-hono', 'oidc-kit-session-hono-middleware', 'oidc-kit-bearer-jwt-hono-middleware', 'hono-oidc-auth'] } },
   'oidc-kit-session-hono': { port: 4319, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'oidc-kit-session' },
   'oidc-kit-bearer-jwt-hono': { port: 4320, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'jwt' },
+  // The same two in the middleware form (guards as route middleware), beside the one-handler form above.
+  'oidc-kit-session-hono-middleware': { port: 4327, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'oidc-kit-session' },
+  'oidc-kit-bearer-jwt-hono-middleware': { port: 4328, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'jwt' },
   // Not a floor: the Hono floor's check as a route middleware, to tell Hono's middleware composition
   // (which every guard on Hono goes through) from oidc-kit's own cost.
   'minimal-cached-check-hono-middleware': { port: 4326, file: 'apps/minimal-cached-check-hono.ts', framework: 'hono', credentials: 'jwt', reference: { floorOf: [] } },

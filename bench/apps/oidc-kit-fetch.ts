@@ -1,5 +1,5 @@
 // oidc-kit's fetch adapter, served on Node by @hono/node-server and routed by path as bare-fetch is,
-// as docs/fetch.md has it: `(await oidc.handle(request)) ?? route(request)` with the route behind
+// as docs/fetch.md has it: `oidc.handle(request) ?? route(request)` with the route behind
 // requireLogin(), the session in an encrypted cookie (oidc-kit-session-fetch), or an API-only app
 // whose route is behind acceptToken() (oidc-kit-bearer-jwt-fetch; it has no library routes to answer).
 import { API_JWT } from '../config.ts';
@@ -13,7 +13,7 @@ const notFound = (): Response => new Response('Not Found', { status: 404 });
 if (SPEC.credentials === 'oidc-kit-session') {
   const oidc = new OpenIDConnect(sessionOptions(BASE_URL));
   const guarded = oidc.handler([oidc.requireLogin()], (_request, context) => Response.json({ sub: context.user?.sub, ok: true }));
-  serveFetch(async (request) => (await oidc.handle(request)) ?? (new URL(request.url).pathname === '/protected' ? guarded(request) : notFound()));
+  serveFetch((request) => oidc.handle(request) ?? (new URL(request.url).pathname === '/protected' ? guarded(request) : notFound()));
 } else {
   const oidc = new OpenIDConnect(bearerOptions(API_JWT));
   const guarded = oidc.handler([oidc.acceptToken()], (_request, context) => Response.json({ sub: context.token?.sub ?? context.token?.client_id, ok: true }));

@@ -37,7 +37,7 @@ export const createDemo: DemoWiring = (options, api) => {
 
   // Each route is a handler: oidc-kit opens the session, checks the guard, answers a refusal or an
   // OidcError the route throws (session_expired: log in again), and adds the session's cookies.
-  const routes = new Map<string, (request: Request) => Promise<Response>>();
+  const routes = new Map<string, (request: Request) => Response | Promise<Response>>();
   for (const route of site.routes) {
     routes.set(`${route.method} ${route.path}`, oidc.handler(route.guard === undefined ? [] : [guards[route.guard]], async (request, session) => {
       contexts.set(request, session);

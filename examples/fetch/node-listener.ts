@@ -1,5 +1,5 @@
 /**
- * A fetch handler (`(request: Request) => Promise<Response>`) served by Node's own HTTP server:
+ * A fetch handler (`(request: Request) => Response | Promise<Response>`) served by Node's own HTTP server:
  * what Bun.serve, Deno.serve, Workers and Next.js do for you, in a few lines, so that the fetch
  * examples run on Node without another framework. (In production on Node, `@hono/node-server`'s
  * `getRequestListener(handler)` does the same with more care for back-pressure and aborts.)
@@ -20,7 +20,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
  * createServer(toNodeListener(async (request) => new Response('hello'))).listen(3000);
  * ```
  */
-export function toNodeListener(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => void {
+export function toNodeListener(handler: (request: Request) => Response | Promise<Response>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void answer(handler, req, res).catch((error: unknown) => {
       console.error('fetch handler failed:', error);
@@ -30,7 +30,7 @@ export function toNodeListener(handler: (request: Request) => Promise<Response>)
   };
 }
 
-async function answer(handler: (request: Request) => Promise<Response>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(handler: (request: Request) => Response | Promise<Response>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {

@@ -41,7 +41,7 @@ import type { TokenValidationResult } from './token-validation-result.ts';
  * ```ts
  * import { OidcCore } from 'oidc-kit';
  * const core = new OidcCore({ baseUrl, secret, issuer, clientId, clientSecret });
- * export default { fetch: async (request: Request) => (await core.handle(request)) ?? new Response('not found', { status: 404 }) };
+ * export default { fetch: (request: Request) => core.handle(request) ?? new Response('not found', { status: 404 }) };
  * ```
  */
 export class OidcCore<N = unknown> {
@@ -150,19 +150,23 @@ export class OidcCore<N = unknown> {
 
   /**
    * Answers the library's routes for a Web-standard runtime (Next.js route handlers, Bun, Deno,
-   * Workers): a `Response` with its cookies for a request to one of them, `undefined` for any
-   * other request. The public URL is the configured `baseUrl`, never the request's host.
-   * `nativeOf` makes what the hooks receive, from this request's pending writes (default: nothing).
+   * Workers): a promise of the `Response`, with its cookies, for a request to one of them;
+   * `undefined`, at once, for any other request (so the app's own answer need not wait for a
+   * promise). The public URL is the configured `baseUrl`, never the request's host. `nativeOf`
+   * makes what the hooks receive, from this request's pending writes (default: nothing).
    *
    * @example
    * ```ts
-   * Bun.serve({ fetch: async (request) => (await core.handle(request)) ?? app(request) });
+   * Bun.serve({ fetch: (request) => core.handle(request) ?? app(request) });
    * ```
    */
-  async handle(request: Request, nativeOf?: (pending: PendingWrites) => N): Promise<Response | undefined> {
+  handle(request: Request, nativeOf?: (pending: PendingWrites) => N): Promise<Response> | undefined {
     const view = new FetchRequestView(request);
     const route = this.route(view);
-    if (route === undefined) return undefined;
+    return route === undefined ? undefined : this.#answerRoute(view, route, nativeOf);
+  }
+
+  async #answerRoute(view: FetchRequestView, route: OidcRoute, nativeOf: ((pending: PendingWrites) => N) | undefined): Promise<Response> {
     const pending = new PendingWrites();
     const context = await this.open(view, pending, nativeOf?.(pending));
     return pending.toResponse(await this.answer(route, context));

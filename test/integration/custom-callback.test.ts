@@ -217,6 +217,7 @@ const CONSTRUCTORS: Record<AdapterName, new (options: OpenIDConnectOptions) => u
   express4: ExpressOpenIDConnect as never,
   fastify: FastifyOpenIDConnect as never,
   hono: HonoOpenIDConnect as never,
+  'hono-handler': HonoOpenIDConnect as never,
   fetch: FetchOpenIDConnect as never,
   'node-http': OidcCore,
 };

@@ -112,7 +112,11 @@ describe('handle(Request): the library routes for Web-standard runtimes', () => 
     const post = await fetch(`${appUrl}/login`, { method: 'POST', redirect: 'manual' });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET, HEAD');
-    assert.equal(await core.handle(new Request(`${appUrl}/elsewhere`)), undefined);
+    // At once, not a promise of undefined: the app's own routes wait for nothing of oidc-kit's.
+    assert.equal(core.handle(new Request(`${appUrl}/elsewhere`)), undefined);
+    const login = core.handle(new Request(`${appUrl}/login`));
+    assert.ok(login instanceof Promise);
+    assert.equal((await login).status, 302);
   });
 
   test('the public URL is baseUrl: a Request for another host still gets this app\'s redirect_uri', async () => {

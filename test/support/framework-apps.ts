@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import Fastify from 'fastify';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { OpenIDConnect as FastifyOpenIDConnect, type FastifyOpenIDConnectOptions } from '../../src/fastify.ts';
 import { OpenIDConnect as FetchOpenIDConnect, type FetchOpenIDConnectOptions } from '../../src/fetch.ts';
 import { OpenIDConnect as HonoOpenIDConnect, type HonoOpenIDConnectOptions, type OidcEnv } from '../../src/hono.ts';
@@ -71,15 +71,21 @@ export function fastifyApp(options: FastifyOpenIDConnectOptions, routes: readonl
   return { oidc, listener: (req, res) => void ready.then(() => route!(req, res)) };
 }
 
-/** The test app on Hono: the middleware, the routes with their guards as middleware, oidc-kit's error handler. */
-export function honoApp(options: HonoOpenIDConnectOptions, routes: readonly TestRoute[]): { oidc: HonoOpenIDConnect; listener: Listener } {
+/**
+ * The test app on Hono, in either form the adapter documents: `middleware` (app.use(oidc.middleware()),
+ * the guards as route middleware) or `handler` (app.route('/', oidc.routes()), each route one
+ * `oidc.handler(guards, fn)`); oidc-kit's error handler in both.
+ */
+export function honoApp(options: HonoOpenIDConnectOptions, routes: readonly TestRoute[], form: 'middleware' | 'handler' = 'middleware'): { oidc: HonoOpenIDConnect; listener: Listener } {
   const oidc = new HonoOpenIDConnect(options);
   const app = new Hono<OidcEnv>();
-  app.use(oidc.middleware());
+  if (form === 'middleware') app.use(oidc.middleware());
+  else app.route('/', oidc.routes());
   for (const test of mounted(routes, oidc.config)) {
     const guards = (test.guards ?? []).map((spec) => guardOf<ReturnType<HonoOpenIDConnect['requireLogin']>>(oidc, spec));
-    const handler: ReturnType<HonoOpenIDConnect['requireLogin']> = async (c) => webAnswer(await test.handle(exchangeOf(c.req.raw, c.var.oidc)));
-    app.on([test.method], [test.path], ...guards, handler);
+    const handler = async (c: Context<OidcEnv>): Promise<Response> => webAnswer(await test.handle(exchangeOf(c.req.raw, c.var.oidc)));
+    if (form === 'middleware') app.on([test.method], [test.path], ...guards, handler);
+    else app.on([test.method], [test.path], oidc.handler(guards, handler));
   }
   app.onError(oidc.errorHandler());
   return { oidc, listener: served(app.fetch) };
@@ -88,7 +94,7 @@ export function honoApp(options: HonoOpenIDConnectOptions, routes: readonly Test
 /** The test app on the fetch adapter: `handle()` for oidc-kit's routes, `handler()` for each route of the app. */
 export function fetchApp(options: FetchOpenIDConnectOptions, routes: readonly TestRoute[]): { oidc: FetchOpenIDConnect; listener: Listener } {
   const oidc = new FetchOpenIDConnect(options);
-  const table = new Map<string, (request: Request) => Promise<Response>>();
+  const table = new Map<string, (request: Request) => Response | Promise<Response>>();
   for (const test of mounted(routes, oidc.config)) {
     const guards = (test.guards ?? []).map((spec) => guardOf<ReturnType<FetchOpenIDConnect['requireLogin']>>(oidc, spec));
     table.set(`${test.method} ${test.path}`, oidc.handler(guards, async (request, context) => webAnswer(await test.handle(exchangeOf(request, context)))));

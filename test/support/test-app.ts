@@ -16,10 +16,11 @@ import { errorViewOption, type TestErrorView } from './test-hooks.ts';
 import { STANDARD_ROUTES, type TestRoute } from './test-routes.ts';
 
 /** The adapters the contract suite runs on. */
-export type AdapterName = 'express5' | 'express4' | 'fastify' | 'hono' | 'fetch' | 'node-http';
-export const ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'fetch', 'node-http'];
+export type AdapterName = 'express5' | 'express4' | 'fastify' | 'hono' | 'hono-handler' | 'fetch' | 'node-http';
+/** `hono-handler`: the Hono adapter's one-handler form (`oidc.routes()`, `oidc.handler(guards, fn)`). */
+export const ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'hono-handler', 'fetch', 'node-http'];
 /** The adapters the package ships (every adapter but the node:http example, which has no callback API). */
-export const PACKAGE_ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'fetch'];
+export const PACKAGE_ADAPTERS: readonly AdapterName[] = ['express5', 'express4', 'fastify', 'hono', 'hono-handler', 'fetch'];
 export type ExpressFlavor = 'express5' | 'express4';
 export const EXPRESS_FLAVORS: readonly ExpressFlavor[] = ['express5', 'express4'];
 
@@ -79,7 +80,7 @@ export function buildTestApp(adapter: AdapterName, options: ExpressOpenIDConnect
   const { onError, ...coreOptions } = options;
   if (onError !== undefined) throw new TypeError('an Express error view needs an Express adapter; use errorView');
   if (adapter === 'fastify') return fastifyApp({ ...coreOptions, ...view }, routes);
-  if (adapter === 'hono') return honoApp({ ...coreOptions, ...view }, routes);
+  if (adapter === 'hono' || adapter === 'hono-handler') return honoApp({ ...coreOptions, ...view }, routes, adapter === 'hono' ? 'middleware' : 'handler');
   if (adapter === 'fetch') return fetchApp({ ...coreOptions, ...view }, routes);
   return nodeApp({ ...coreOptions, ...view }, routes);
 }

@@ -11,6 +11,7 @@ import type { OidcCore } from '../../core/oidc-core.ts';
 import { PendingWrites } from '../../core/pending-writes.ts';
 import type { RequestContext } from '../../request-context.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
+import { answerGuarded } from '../web/guarded-answer.ts';
 import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore } from '../web/web-hooks.ts';
 
 /**
@@ -51,7 +52,7 @@ export type ContextHandler<A extends unknown[] = []> = (request: Request, oidc: 
  *
  * const oidc = new OpenIDConnect({ baseUrl: 'http://localhost:3000', secret, issuer, clientId, clientSecret });
  * const profile = oidc.handler([oidc.requireLogin()], (request, session) => Response.json(session.user));
- * Bun.serve({ port: 3000, fetch: async (request) => (await oidc.handle(request)) ?? profile(request) });
+ * Bun.serve({ port: 3000, fetch: (request) => oidc.handle(request) ?? profile(request) });
  * ```
  */
 export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
@@ -66,15 +67,15 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
   }
 
   /**
-   * The answer to a request for one of the library's routes, with its cookies; `undefined` for
-   * every other request.
+   * The answer to a request for one of the library's routes, with its cookies, as a promise;
+   * `undefined`, at once, for every other request (`await oidc.handle(request)` works as well).
    *
    * @example
    * ```ts
-   * export default { fetch: async (request: Request) => (await oidc.handle(request)) ?? new Response('not found', { status: 404 }) };
+   * export default { fetch: (request: Request) => oidc.handle(request) ?? new Response('not found', { status: 404 }) };
    * ```
    */
-  handle(request: Request): Promise<Response | undefined> {
+  handle(request: Request): Promise<Response> | undefined {
     return this.#core.handle(request, (pending) => ({ native: request, pending }));
   }
 
@@ -82,35 +83,25 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
    * Your handler behind guards (none, or `requireLogin()`, `acceptToken()`, …, checked in order),
    * given the request's context. Cookies the session writes are added to its response. A guard's
    * refusal is answered here; an `OidcError` your handler throws (e.g. `session_expired` from
-   * `await oidc.accessToken()`) too; every other error is thrown on.
+   * `await oidc.accessToken()`) too; every other error is thrown on. The answer is a `Response`
+   * when nothing had to wait (a cached session or token and a handler that answers at once), else
+   * a promise of one: every server that takes a fetch handler accepts both.
    *
    * @example
    * ```ts
    * export const GET = oidc.handler([oidc.acceptToken({ scopes: 'reports:read' })], (request, oidc) => Response.json(oidc.token));
    * ```
    */
-  handler<A extends unknown[] = []>(guards: readonly Guard[], handler: ContextHandler<A>): (request: Request, ...rest: A) => Promise<Response> {
+  handler<A extends unknown[] = []>(guards: readonly Guard[], handler: ContextHandler<A>): (request: Request, ...rest: A) => Response | Promise<Response> {
     checkFunctionArgument('handler', handler, '(request, oidc)');
     const core = this.#core;
     const chain = [...guards];
-    return async (request, ...rest) => {
+    return (request, ...rest) => {
       const pending = new PendingWrites();
       const opened = core.open(new FetchRequestView(request), pending, { native: request, pending });
-      const context = opened instanceof Promise ? await opened : opened;
-      try {
-        for (const guard of chain) {
-          const checked = guard.check(context);
-          const verdict = checked instanceof Promise ? await checked : checked;
-          if (verdict === undefined) continue;
-          if ('respond' in verdict) return pending.toResponse(verdict.respond);
-          throw verdict.fail;
-        }
-        return pending.applyTo(await handler(request, context, ...rest));
-      } catch (error) {
-        const answer = core.recover(context, error);
-        if (answer === undefined) throw error;
-        return pending.toResponse(await answer);
-      }
+      const answer = (context: RequestContext): Response | Promise<Response> => answerGuarded({ core, context, pending }, chain, () => handler(request, context, ...rest));
+      // A cached session or token answers at once: no promise unless something had to wait.
+      return opened instanceof Promise ? opened.then(answer) : answer(opened);
     };
   }
 

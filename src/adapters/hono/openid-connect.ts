@@ -4,6 +4,7 @@
  * core decides.
  */
 import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { OpenIDConnectOptions } from '../../config/options.ts';
@@ -14,6 +15,7 @@ import type { OidcCore } from '../../core/oidc-core.ts';
 import { PendingWrites, planResponse } from '../../core/pending-writes.ts';
 import type { RequestContext } from '../../request-context.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
+import { answerGuarded } from '../web/guarded-answer.ts';
 import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore } from '../web/web-hooks.ts';
 
 /**
@@ -66,6 +68,8 @@ export interface HonoOpenIDConnectOptions extends Omit<OpenIDConnectOptions, 'on
 export class OpenIDConnect extends OidcAdapter<MiddlewareHandler<OidcEnv>, WebExchange<Context>> {
   readonly #core: OidcCore<WebExchange<Context>>;
   readonly #callback: { handler?: WebCallbackHandler<Context> };
+  /** The guard behind each middleware `wrap()` made, for `handler()`, which runs guards itself. */
+  readonly #guards = new WeakMap<MiddlewareHandler<OidcEnv>, Guard>();
 
   constructor(options: HonoOpenIDConnectOptions) {
     const { core, callback } = webCore<Context>(options, '(error, c)');
@@ -97,6 +101,63 @@ export class OpenIDConnect extends OidcAdapter<MiddlewareHandler<OidcEnv>, WebEx
       flush(c, pending);
       return undefined;
     });
+  }
+
+  /**
+   * oidc-kit's routes (login, callback, logout, …) as a Hono app to mount with `app.route('/', …)`,
+   * for an app that gives each of its routes the context through `handler()` instead of
+   * `app.use(oidc.middleware())`. Without app-wide middleware, a route with one handler keeps
+   * Hono's fast path.
+   *
+   * @example
+   * ```ts
+   * app.route('/', oidc.routes());
+   * app.get('/profile', oidc.handler([oidc.requireLogin()], (c) => c.json(c.var.oidc.user)));
+   * ```
+   */
+  routes(): Hono<OidcEnv> {
+    const core = this.#core;
+    const routes = new Hono<OidcEnv>();
+    for (const route of core.routes) {
+      // Every method: a wrong one gets the core's 405 (back-channel logout: its 400).
+      routes.all(route.path, async (c) => {
+        const pending = new PendingWrites();
+        const context = await core.open(new FetchRequestView(c.req.raw), pending, { native: c, pending });
+        c.set('oidc', context);
+        return pending.toResponse(await core.answer(route, context));
+      });
+    }
+    return routes;
+  }
+
+  /**
+   * Your handler behind guards (none, or `requireLogin()`, `acceptToken()`, …, checked in order)
+   * as one Hono handler, so the route keeps Hono's fast path: `c.var.oidc` is the request's
+   * context (opened here, or by `middleware()` if the app has it), cookies the session writes are
+   * added to your response, a guard's refusal and an `OidcError` your handler throws are answered
+   * here, and every other error goes on to `app.onError`. The faster form of
+   * `app.get(path, oidc.requireLogin(), handler)`.
+   *
+   * @example
+   * ```ts
+   * app.get('/profile', oidc.handler([oidc.requireLogin()], (c) => c.json(c.var.oidc.user)));
+   * ```
+   */
+  handler(guards: readonly MiddlewareHandler<OidcEnv>[], handler: (c: Context<OidcEnv>) => Response | Promise<Response>): (c: Context<OidcEnv>) => Response | Promise<Response> {
+    checkFunctionArgument('handler', handler, '(c)');
+    const core = this.#core;
+    const chain = guards.map((guard) => this.#guardOf(guard));
+    return (c) => {
+      const present = c.get('oidc') as RequestContext | undefined;
+      if (present !== undefined) return answerGuarded({ core, context: present, pending: undefined }, chain, () => handler(c));
+      const pending = new PendingWrites();
+      const opened = core.open(new FetchRequestView(c.req.raw), pending, { native: c, pending });
+      const answer = (context: RequestContext): Response | Promise<Response> => {
+        c.set('oidc', context);
+        return answerGuarded({ core, context, pending }, chain, () => handler(c));
+      };
+      return opened instanceof Promise ? opened.then(answer) : answer(opened);
+    };
   }
 
   /**
@@ -144,7 +205,7 @@ export class OpenIDConnect extends OidcAdapter<MiddlewareHandler<OidcEnv>, WebEx
    */
   protected wrap(guard: Guard): MiddlewareHandler<OidcEnv> {
     const core = this.#core;
-    return createMiddleware<OidcEnv>(async (c, next) => {
+    const middleware = createMiddleware<OidcEnv>(async (c, next) => {
       let context = c.get('oidc') as RequestContext | undefined;
       let pending: PendingWrites | undefined;
       if (context === undefined) {
@@ -160,6 +221,14 @@ export class OpenIDConnect extends OidcAdapter<MiddlewareHandler<OidcEnv>, WebEx
       if (pending !== undefined) flush(c, pending);
       return undefined;
     });
+    this.#guards.set(middleware, guard);
+    return middleware;
+  }
+
+  #guardOf(middleware: MiddlewareHandler<OidcEnv>): Guard {
+    const guard = this.#guards.get(middleware);
+    if (guard === undefined) throw new TypeError('oidc-kit: handler() takes the guards of this OpenIDConnect instance (oidc.requireLogin(), oidc.acceptToken(), …), not other middleware.');
+    return guard;
   }
 }
 

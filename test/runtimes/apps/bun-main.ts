@@ -4,7 +4,7 @@
  */
 import { smokeApp, smokeEnv } from './smoke-app.ts';
 
-declare const Bun: { serve(options: { port: number; hostname: string; fetch: (request: Request) => Promise<Response> }): unknown };
+declare const Bun: { serve(options: { port: number; hostname: string; fetch: (request: Request) => Response | Promise<Response> }): unknown };
 declare const process: { env: Record<string, string | undefined> };
 
 Bun.serve({ port: Number(process.env['PORT']), hostname: '127.0.0.1', fetch: smokeApp(smokeEnv((name) => process.env[name])) });

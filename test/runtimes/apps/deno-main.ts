@@ -6,7 +6,7 @@
 import { smokeApp, smokeEnv } from './smoke-app.ts';
 
 declare const Deno: {
-  serve(options: { port: number; hostname: string; onListen: () => void }, handler: (request: Request) => Promise<Response>): unknown;
+  serve(options: { port: number; hostname: string; onListen: () => void }, handler: (request: Request) => Response | Promise<Response>): unknown;
   env: { get(name: string): string | undefined };
 };
 

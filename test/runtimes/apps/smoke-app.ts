@@ -27,7 +27,7 @@ export interface SmokeEnv {
 }
 
 /** A fetch handler: what Bun.serve, Deno.serve and a Worker call. */
-export type FetchHandler = (request: Request) => Promise<Response>;
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
 
 /** The path prefixes of the login sites: '' (cookie sessions) and '/store' (store sessions). */
 export const SITE_PREFIXES = ['', '/store'] as const;
@@ -92,10 +92,22 @@ export function smokeApp(env: SmokeEnv): FetchHandler {
   };
 }
 
-/** A login site on Hono: the instance's middleware, and `/`, `/profile`, `/refresh` (and `/api` at the root) under `prefix`. */
+/**
+ * A login site on Hono: `/`, `/profile`, `/refresh` (and `/api` at the root) under `prefix`. The
+ * root site has the instance's middleware and guards as middleware; the store site (`/store`) the
+ * one-handler form, `app.route('/', oidc.routes())` and `oidc.handler(guards, fn)`.
+ */
 function honoSite(prefix: string, options: Options): Hono<OidcEnv> {
   const oidc = new HonoOpenIDConnect(options);
   const app = new Hono<OidcEnv>();
+  if (prefix !== '') {
+    app.route('/', oidc.routes());
+    app.get(`${prefix}/`, oidc.handler([], (c) => c.json({ authenticated: c.var.oidc.isAuthenticated, sub: c.var.oidc.user?.sub ?? null })));
+    app.get(`${prefix}/profile`, oidc.handler([oidc.requireLogin()], (c) => c.json({ sub: c.var.oidc.user?.sub ?? null })));
+    app.post(`${prefix}/refresh`, oidc.handler([oidc.requireLogin()], async (c) => c.json(await refreshed(c.var.oidc))));
+    app.onError(oidc.errorHandler());
+    return app;
+  }
   app.use(oidc.middleware());
   app.get(`${prefix}/`, (c) => c.json({ authenticated: c.var.oidc.isAuthenticated, sub: c.var.oidc.user?.sub ?? null }));
   app.get(`${prefix}/profile`, oidc.requireLogin(), (c) => c.json({ sub: c.var.oidc.user?.sub ?? null }));

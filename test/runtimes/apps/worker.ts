@@ -11,7 +11,7 @@ import { type SmokeEnv, smokeApp } from './smoke-app.ts';
 const app = smokeApp(env as SmokeEnv);
 
 export default {
-  fetch(request: Request): Promise<Response> {
+  fetch(request: Request): Response | Promise<Response> {
     return app(request);
   },
 };
