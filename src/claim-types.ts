@@ -23,3 +23,32 @@ export function claimTypeProblem(claims: Readonly<Record<string, unknown>>): str
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud';
   return undefined;
 }
+
+/** Where each claim's type is defined, for messages that say which rule a value breaks (ASCII only: they go into `WWW-Authenticate`). */
+const CLAIM_TYPE_RULES: Readonly<Record<string, string>> = {
+  iss: 'a string (StringOrURI, RFC 7519 section 4.1.1)',
+  sub: 'a string (StringOrURI, RFC 7519 section 4.1.2)',
+  aud: 'a string or an array of strings (RFC 7519 section 4.1.3)',
+  exp: 'a finite number (NumericDate, RFC 7519 section 4.1.4)',
+  nbf: 'a finite number (NumericDate, RFC 7519 section 4.1.5)',
+  iat: 'a finite number (NumericDate, RFC 7519 section 4.1.6)',
+  jti: 'a string (RFC 7519 section 4.1.7)',
+  client_id: 'a string (RFC 8693 section 4.3, RFC 9068 section 2.2)',
+  scope: 'a space-separated string (RFC 8693 section 4.2, RFC 9068 section 2.2.3)',
+  auth_time: 'a finite number (NumericDate, OpenID Connect Core section 2)',
+};
+
+/**
+ * Which rule a claim's value breaks, for a refusal's message: the type the claim must have and
+ * what it is instead. A `null` value is a wrong type, not an absent claim: a claim that is present
+ * must have its type, whether or not the token had to carry it.
+ *
+ * @example
+ * ```ts
+ * claimTypeRule('sub', null); // '"sub" must be a string (StringOrURI, RFC 7519 section 4.1.2), not null'
+ * ```
+ */
+export function claimTypeRule(name: string, value: unknown): string {
+  const actual = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? `the number ${String(value)}` : `a ${typeof value}`;
+  return `"${name}" must be ${CLAIM_TYPE_RULES[name] ?? 'of its registered type'}, not ${actual}`;
+}

@@ -39,6 +39,9 @@ export async function failure(services: CoreServices, error: unknown, state: Con
       code: error.code,
       reason: error.reason,
       oauthError: error.oauthError,
+      // The provider's own words (never a token or a secret): what an operator needs to fix a refusal.
+      oauthErrorDescription: error.oauthErrorDescription,
+      message: error.message,
       path: pathOf(state.request.url),
     });
   }

@@ -5,7 +5,9 @@ import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
+import { authMethodNote } from './auth-method-note.ts';
 import { capProviderAnswers, reachingFetch } from './bounded-fetch.ts';
+import { clientSecretBasic } from './client-secret-basic.ts';
 import { discover } from './discover.ts';
 import { isCanonicalCompactJws } from './canonical-jws.ts';
 import { classifyJoseFailure } from './jose-failure.ts';
@@ -60,6 +62,8 @@ export class ProviderClient {
   /** When the registered client's secret is due for renewal (ms since the epoch); undefined: never. */
   #renewAt: number | undefined;
   readonly #logger: Logger | undefined;
+  /** Whether the client authentication was looked at against the metadata (once per client). */
+  #authMethodNoted = false;
 
   /**
    * @param registration how the client registers itself, when `settings.registration` is set.
@@ -215,6 +219,7 @@ export class ProviderClient {
     if (effective.userInfoSigningAlg !== undefined) clientMetadata.userinfo_signed_response_alg = effective.userInfoSigningAlg;
     // With bearer-only resource servers there is no client; openid-client still wants an id to hold.
     const config = new client.Configuration(metadata, effective.clientId === '' ? 'oidc-kit-resource-server' : effective.clientId, clientMetadata, this.#clientAuth(effective));
+    this.#noteAuthMethod(metadata, effective);
     this.#client = effective;
     this.#renewAt = renewAt;
     // A refreshed document may name another jwks_uri: the next keys() makes the new set.
@@ -244,6 +249,14 @@ export class ProviderClient {
     this.#logger?.warn(`${this.settings.issuer} refused the registered client ${this.#client.clientId} (invalid_client); it will register again`, { provider: this.settings.name });
   }
 
+  /** Says once which client authentication is used when the provider's metadata suggests another. */
+  #noteAuthMethod(metadata: client.ServerMetadata, effective: EffectiveClient): void {
+    if (this.#authMethodNoted || effective.clientId === '' || (effective.clientSecret === undefined && effective.authMethod !== 'private_key_jwt')) return;
+    this.#authMethodNoted = true;
+    const note = authMethodNote(this.settings.issuer, metadata.token_endpoint_auth_methods_supported, effective.authMethod);
+    if (note !== undefined) this.#logger?.warn(note, { provider: this.settings.name });
+  }
+
   #clientAuth(c: EffectiveClient): client.ClientAuth {
     switch (c.authMethod) {
       case 'client_secret_post':
@@ -252,8 +265,8 @@ export class ProviderClient {
         if (this.settings.privateKey === undefined) throw new Error('privateKey missing');
         return client.PrivateKeyJwt(this.settings.privateKey);
       default:
-        // openid-client form-encodes id and secret (RFC 6749 §2.3.1), so punctuation survives.
-        return client.ClientSecretBasic(c.clientSecret);
+        // Form-encoded as URLSearchParams does, not as openid-client does: see client-secret-basic.ts.
+        return clientSecretBasic(c.clientSecret);
     }
   }
 }

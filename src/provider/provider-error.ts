@@ -3,7 +3,7 @@ import { OidcError } from '../errors.ts';
 import { ProviderUnreachableError } from './bounded-fetch.ts';
 
 /** What the library was doing when the provider (or its answer) failed; it changes the meaning of some errors. */
-export type ProviderPhase = 'discovery' | 'callback' | 'userinfo' | 'grant';
+export type ProviderPhase = 'discovery' | 'callback' | 'userinfo' | 'grant' | 'registration';
 
 /**
  * Turns whatever openid-client, oauth4webapi or fetch threw into an {@link OidcError} with a stable
@@ -31,21 +31,12 @@ export function toOidcError(error: unknown, phase: ProviderPhase): OidcError {
         cause: error,
       });
     }
-    return new OidcError('provider_error', `The provider refused the request: ${error.error}.`, {
-      oauthError: error.error,
-      oauthErrorDescription: error.error_description,
-      cause: error,
-    });
+    return refused(phase, error.status, error.error, error.error_description, error);
   }
   if (error instanceof client.WWWAuthenticateChallengeError) {
     // e.g. 401 with `WWW-Authenticate: Basic error="invalid_client"` for a wrong client secret.
     const parameters = error.cause[0]?.parameters;
-    const oauthError = parameters?.error;
-    return new OidcError('provider_error', oauthError === undefined ? 'The provider refused the request.' : `The provider refused the request: ${oauthError}.`, {
-      ...(oauthError === undefined ? {} : { oauthError }),
-      ...(parameters?.error_description === undefined ? {} : { oauthErrorDescription: parameters.error_description }),
-      cause: error,
-    });
+    return refused(phase, error.status, parameters?.error, parameters?.error_description, error);
   }
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : '';
@@ -96,4 +87,32 @@ function idTokenFailureReason(text: string): string | undefined {
   if (/Invalid JWT|failed to parse JWT|JWT (Header|Payload)/.test(text)) return 'malformed';
   if (/"parameters" does not contain an ID Token|id_token/.test(text)) return 'missing';
   return undefined;
+}
+
+/**
+ * OAuth errors by which a provider refuses this app's client, not the user or the request: its id,
+ * secret, authentication method or allowed grants are wrong at the provider (RFC 6749 §5.2). A
+ * configuration problem, which the message says how to look into.
+ */
+const CLIENT_REFUSALS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type']);
+
+/**
+ * The provider's refusal of a request (a 4xx with an OAuth error), saying what it said, with which
+ * status, and for a refusal of the client, what to check.
+ */
+function refused(phase: ProviderPhase, status: number, oauthError: string | undefined, description: string | undefined, cause: Error): OidcError {
+  const said = `${status}${oauthError === undefined ? '' : ` ${oauthError}`}`;
+  // A 401 from the token endpoint is the client's authentication failing (RFC 6749 §5.2), even
+  // when its challenge names no error (`WWW-Authenticate: Basic realm="…"`).
+  const tokenEndpoint = phase === 'callback' || phase === 'grant';
+  const clientRefused = oauthError !== undefined ? CLIENT_REFUSALS.has(oauthError) : tokenEndpoint && status === 401;
+  const message = clientRefused
+    ? `The provider refused this app's client (${said}): check the client id, the client secret and the token endpoint authentication method (tokenEndpointAuthMethod) against the client's registration at the provider.`
+    : `The provider refused the request (${said}).`;
+  return new OidcError('provider_error', message, {
+    ...(clientRefused ? { reason: 'client_refused' } : {}),
+    ...(oauthError === undefined ? {} : { oauthError }),
+    ...(description === undefined ? {} : { oauthErrorDescription: description }),
+    cause,
+  });
 }

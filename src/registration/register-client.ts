@@ -200,5 +200,5 @@ function refusal(error: unknown): Error {
       cause: error,
     });
   }
-  return toOidcError(error, 'grant');
+  return toOidcError(error, 'registration');
 }

@@ -4,7 +4,7 @@ import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
-import { claimTypeProblem } from '../claim-types.ts';
+import { claimTypeProblem, claimTypeRule } from '../claim-types.ts';
 import { type AccessTokenClaims, scopesOf } from './access-token-claims.ts';
 import { AdmissionFilter } from './admission-filter.ts';
 import { TokenRejection } from './token-rejection.ts';
@@ -99,12 +99,15 @@ export class JwtAccessTokenVerifier {
       if (error instanceof TokenRejection) throw error;
       const failure = classifyJoseFailure(error);
       if (failure.kind === 'provider') throw failure.error;
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing' && this.#settings.strict) {
+        throw new TokenRejection(failure.reason, `The access token has no "${error.claim}" claim, which RFC 9068 section 2.2 requires (resourceServer.strictJwt).`);
+      }
       throw new TokenRejection(failure.reason, error instanceof joseErrors.JWTExpired ? 'The access token has expired.' : `The access token is invalid (${failure.reason}).`);
     }
     checkType(typ, this.#settings.strict);
     const claims = payload as AccessTokenClaims;
     const typeProblem = claimTypeProblem(claims);
-    if (typeProblem !== undefined) throw new TokenRejection(typeProblem, `The access token's "${typeProblem}" claim has the wrong type.`);
+    if (typeProblem !== undefined) throw new TokenRejection(typeProblem, `The access token's claim ${claimTypeRule(typeProblem, (claims as Record<string, unknown>)[typeProblem])}.`);
     const now = Math.floor(Date.now() / 1000);
     if (claims.iat !== undefined && claims.iat > now + tolerance) throw new TokenRejection('iat', 'The access token was issued in the future.');
     checkNotOtherKind(claims);

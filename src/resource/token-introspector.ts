@@ -4,6 +4,7 @@ import type { Logger } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import { capProviderAnswers, ProviderUnreachableError } from '../provider/bounded-fetch.ts';
+import { clientSecretBasic } from '../provider/client-secret-basic.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
@@ -225,7 +226,7 @@ export class TokenIntrospector {
     const auth: client.ClientAuth = method === 'bearer'
       // Flask-OIDC's "bearer": the token being checked is itself the credential.
       ? (_as, _client, body, headers) => headers.set('authorization', `Bearer ${body.get('token') ?? ''}`)
-      : method === 'client_secret_post' ? client.ClientSecretPost(secret) : client.ClientSecretBasic(secret);
+      : method === 'client_secret_post' ? client.ClientSecretPost(secret) : clientSecretBasic(secret);
     // With bearer authentication no client id is sent; openid-client still wants one to hold.
     const configuration = new client.Configuration(metadata, clientId === '' ? 'oidc-kit-resource-server' : clientId, secret === undefined ? {} : { client_secret: secret }, auth);
     configuration.timeout = this.#provider.settings.httpTimeoutMs / 1000;

@@ -51,6 +51,20 @@ for (const adapter of ADAPTERS) {
       assertBearerError(await strict.bearer(token), { status: 401, error: 'invalid_token', reason: 'typ' });
     });
 
+    test('a claim that is present must have its type, in both modes: sub null is refused, naming the rule; an absent sub is for strictJwt to require', async () => {
+      const nullSub = await lab.mint({ sub: null });
+      for (const app of [lenient, strict]) {
+        const refused = assertBearerError(await app.bearer(nullSub), { status: 401, error: 'invalid_token', reason: 'sub' });
+        assert.match(refused.description ?? '', /'sub' must be a string \(StringOrURI, RFC 7519 section 4\.1\.2\), not null/);
+      }
+      const noSub = await lab.mint({ sub: undefined });
+      const accepted = await lenient.bearer(noSub);
+      assert.equal(accepted.status, 200, accepted.text);
+      assert.equal(accepted.json?.['sub'], null, 'lenient: no subject');
+      const missing = assertBearerError(await strict.bearer(noSub), { status: 401, error: 'invalid_token', reason: 'sub' });
+      assert.match(missing.description ?? '', /has no 'sub' claim, which RFC 9068 section 2\.2 requires \(resourceServer\.strictJwt\)/);
+    });
+
     test('AT-02: an ID token (typ JWT with nonce or at_hash, aud = client) replayed as an access token → 401', async () => {
       const withNonce = await lab.mint({ nonce: 'n-0S6_WzA2Mj', aud: ['https://api.example', 'client-1'], azp: 'client-1' }, { header: { typ: 'JWT' } });
       assertBearerError(await lenient.bearer(withNonce), { status: 401, error: 'invalid_token', reason: 'id_token' });

@@ -93,6 +93,11 @@ export interface HostileClient {
   userinfoSignedResponseAlg?: string;
   /** The registration metadata when the client was registered at /register. */
   metadata?: Record<string, unknown>;
+  /**
+   * How Basic credentials are read: form-decoded as RFC 6749 §2.3.1 asks (default), or `raw`, as
+   * sent, as Glewlwyd 2.7 and LemonLDAP::NG 2.16 read them.
+   */
+  basicDecoding?: 'form' | 'raw';
 }
 
 /**
@@ -310,8 +315,9 @@ export async function startHostileProvider(options: { clientId?: string; clientS
       const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) return undefined;
-      const id = formDecode(decoded.slice(0, colon));
-      const secret = formDecode(decoded.slice(colon + 1));
+      const decode = op.client.basicDecoding === 'raw' ? (value: string): string => value : formDecode;
+      const id = decode(decoded.slice(0, colon));
+      const secret = decode(decoded.slice(colon + 1));
       return id === op.client.clientId && secret === op.client.clientSecret ? id : undefined;
     }
     if (assertion) {
