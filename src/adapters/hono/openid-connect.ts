@@ -3,8 +3,7 @@
  * (Node with @hono/node-server, Bun, Deno, Workers). It translates between Hono and the core; the
  * core decides.
  */
-import type { Context, ErrorHandler, MiddlewareHandler } from 'hono';
-import { Hono } from 'hono';
+import { type Context, type ErrorHandler, Hono, type MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { OpenIDConnectOptions } from '../../config/options.ts';
