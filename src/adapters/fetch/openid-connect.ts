@@ -5,13 +5,11 @@
  */
 import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
-import { FetchRequestView } from '../../core/fetch-request-view.ts';
 import type { Guard } from '../../core/guards/guard.ts';
 import type { OidcCore } from '../../core/oidc-core.ts';
-import { PendingWrites } from '../../core/pending-writes.ts';
 import type { RequestContext } from '../../request-context.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
-import { answerGuarded } from '../web/guarded-answer.ts';
+import { openAndAnswer } from '../web/guarded-answer.ts';
 import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore } from '../web/web-hooks.ts';
 
 /**
@@ -96,13 +94,8 @@ export class OpenIDConnect extends OidcAdapter<Guard, WebExchange<Request>> {
     checkFunctionArgument('handler', handler, '(request, oidc)');
     const core = this.#core;
     const chain = [...guards];
-    return (request, ...rest) => {
-      const pending = new PendingWrites();
-      const opened = core.open(new FetchRequestView(request), pending, { native: request, pending });
-      const answer = (context: RequestContext): Response | Promise<Response> => answerGuarded({ core, context, pending }, chain, () => handler(request, context, ...rest));
-      // A cached session or token answers at once: no promise unless something had to wait.
-      return opened instanceof Promise ? opened.then(answer) : answer(opened);
-    };
+    // A cached session or token answers at once: no promise unless something had to wait.
+    return (request, ...rest) => openAndAnswer(core, request, request, chain, (context) => handler(request, context, ...rest));
   }
 
   /**

@@ -14,7 +14,7 @@ import type { OidcCore } from '../../core/oidc-core.ts';
 import { PendingWrites, planResponse } from '../../core/pending-writes.ts';
 import type { RequestContext } from '../../request-context.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
-import { answerGuarded } from '../web/guarded-answer.ts';
+import { answerGuarded, openAndAnswer } from '../web/guarded-answer.ts';
 import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore } from '../web/web-hooks.ts';
 
 /**
@@ -149,13 +149,10 @@ export class OpenIDConnect extends OidcAdapter<MiddlewareHandler<OidcEnv>, WebEx
     return (c) => {
       const present = c.get('oidc') as RequestContext | undefined;
       if (present !== undefined) return answerGuarded({ core, context: present, pending: undefined }, chain, () => handler(c));
-      const pending = new PendingWrites();
-      const opened = core.open(new FetchRequestView(c.req.raw), pending, { native: c, pending });
-      const answer = (context: RequestContext): Response | Promise<Response> => {
+      return openAndAnswer(core, c.req.raw, c, chain, (context) => {
         c.set('oidc', context);
-        return answerGuarded({ core, context, pending }, chain, () => handler(c));
-      };
-      return opened instanceof Promise ? opened.then(answer) : answer(opened);
+        return handler(c);
+      });
     };
   }
 

@@ -4,12 +4,14 @@
  * pending cookies added to whichever answers. It stays synchronous while the guards and the handler
  * answer at once (a cached session or token), so the server sends without waiting for a promise.
  */
+import { FetchRequestView } from '../../core/fetch-request-view.ts';
 import { checkGuards } from '../../core/guards/guard-chain.ts';
 import type { Guard, Verdict } from '../../core/guards/guard.ts';
 import type { OidcCore } from '../../core/oidc-core.ts';
-import { type PendingWrites, planResponse } from '../../core/pending-writes.ts';
+import { PendingWrites, planResponse } from '../../core/pending-writes.ts';
 import type { ResponsePlan } from '../../http.ts';
 import type { RequestContext } from '../../request-context.ts';
+import type { WebExchange } from './web-hooks.ts';
 
 /** One guarded request: the core, the request's context and the writes to flush into its answer. */
 export interface GuardedRequest {
@@ -17,6 +19,23 @@ export interface GuardedRequest {
   readonly context: RequestContext;
   /** `undefined` when someone else flushes them (Hono's app-wide middleware opened the context). */
   readonly pending: PendingWrites | undefined;
+}
+
+/**
+ * Opens the request's context, then answers as {@link answerGuarded} does, with the writes of this
+ * request: what a handler that opens its own context does (the fetch adapter's, Hono's without
+ * `middleware()`). Synchronous while opening is (a session or token found in the cache).
+ *
+ * @example
+ * ```ts
+ * return openAndAnswer(core, request, request, guards, (context) => handler(request, context));
+ * ```
+ */
+export function openAndAnswer<N>(core: OidcCore<WebExchange<N>>, request: Request, native: N, guards: readonly Guard[], handler: (context: RequestContext) => Response | Promise<Response>): Response | Promise<Response> {
+  const pending = new PendingWrites();
+  const opened = core.open(new FetchRequestView(request), pending, { native, pending });
+  const answer = (context: RequestContext): Response | Promise<Response> => answerGuarded({ core, context, pending }, guards, () => handler(context));
+  return opened instanceof Promise ? opened.then(answer) : answer(opened);
 }
 
 /**
