@@ -15,7 +15,7 @@ export type { LoginResult } from './core/login-result.ts';
 export type { TokenValidationResult } from './core/token-validation-result.ts';
 export type {
   OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
-  ResourceServerOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
+  ResourceServerOptions, StrictJwtOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
 } from './config/options.ts';
 export { type AccessTokenClaims, scopesOf } from './resource/access-token-claims.ts';
 export type { TokenRequirements, TokenPolicy } from './resource/token-validator.ts';

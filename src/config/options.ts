@@ -140,6 +140,18 @@ export interface ProviderOptions {
    * configurations carry over; it cannot widen what is accepted.
    */
   acceptedIssuers?: readonly string[];
+  /**
+   * Audiences besides the client that this app trusts in ID tokens and logout tokens (OIDC Core
+   * §3.1.3.7 step 3: the client may accept audiences it trusts). Default: none — a token that also
+   * names another audience was minted for someone else too, and is refused. An ID token with several
+   * audiences must still carry `azp` naming this client.
+   *
+   * @example
+   * ```ts
+   * trustedAudiences: ['https://api.example.com'] // the provider adds the API to the ID token's aud
+   * ```
+   */
+  trustedAudiences?: readonly string[];
   /** Google Workspace domain: sends `hd` and requires the ID token's `hd` claim to equal it (Flask-OIDC: OIDC_GOOGLE_APPS_DOMAIN). */
   googleAppsDomain?: string;
   /** Refuse logins whose ID token does not say `email_verified: true` (Flask-OIDC: OIDC_REQUIRE_VERIFIED_EMAIL). */
@@ -178,6 +190,14 @@ export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_pos
 /** How a bearer token is validated: `'jwt'` locally, `'introspection'` at the provider, `'auto'` by its shape. */
 export type TokenValidationStrategy = 'auto' | 'jwt' | 'introspection';
 
+/** The RFC 9068 rules `resourceServer.strictJwt` can relax one by one; each defaults to `true`. */
+export interface StrictJwtOptions {
+  /** `typ` must be `at+jwt`. `false`: `JWT` or no `typ` is accepted too. */
+  typ?: boolean;
+  /** `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` are required. `false`: `iss` and `exp`, plus a client or scope claim. */
+  claims?: boolean;
+}
+
 /**
  * Settings of the resource server: how `acceptToken()`, `accessControl()` and `validateToken()`
  * check bearer tokens. Every field has a default; set `audience` at least.
@@ -205,11 +225,20 @@ export interface ResourceServerOptions {
   /** JWS algorithms accepted on JWT access tokens. Default: every asymmetric one (RS*, PS*, ES*, EdDSA); never `none` or HS*. */
   algorithms?: readonly string[];
   /**
-   * Strict RFC 9068: JWT access tokens must have `typ: at+jwt` and the claims `iss`, `exp`, `aud`,
-   * `sub`, `client_id`, `iat` and `jti`. Default `false`, for providers that do not set the type
-   * (Keycloak, Auth0, Entra ID); ID tokens and other JWTs are refused either way.
+   * RFC 9068, to the letter (default `true`): JWT access tokens must have `typ: at+jwt` and the
+   * claims `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti`. Many providers still issue
+   * `typ: JWT` tokens or leave claims out (docs/providers.md says which); when the provider's own
+   * signed tokens fail only on one of these rules, the log says so once and names the setting.
+   * Relax one rule with `{ typ: false }` (accept `JWT` or no `typ`) or `{ claims: false }` (require
+   * only `iss` and `exp`, plus a client or scope claim), or both with `false`. ID tokens, logout
+   * tokens and bound tokens are refused either way.
+   *
+   * @example
+   * ```ts
+   * resourceServer: { audience: 'https://api.example.com', strictJwt: { typ: false } } // Keycloak, Auth0, Okta
+   * ```
    */
-  strictJwt?: boolean;
+  strictJwt?: boolean | StrictJwtOptions;
   /** Also accept the token as `access_token` in a form-encoded POST body (RFC 6750 §2.2). Default `false`. */
   allowFormToken?: boolean;
   /**

@@ -38,7 +38,7 @@ export interface ProviderGlobals {
 /** Options that name a provider at the top level; they may not be mixed with `providers`. */
 const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clientSecret', 'clientSecrets', 'registration'] as const;
 /** Provider options that only make sense for one provider: with `providers` they belong in each. */
-const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri'] as const;
+const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri', 'trustedAudiences'] as const;
 /** Provider options that are defaults for every provider: set at the top level, each of `providers` inherits them. */
 const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -191,6 +191,11 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}acceptedIssuers`, `does not include the issuer "${issuer}", so every login would be refused; add it, or drop the option (the issuer is always checked exactly).`);
   }
 
+  const trustedAudiences: unknown = options.trustedAudiences ?? [];
+  if (!Array.isArray(trustedAudiences) || trustedAudiences.some((a) => typeof a !== 'string' || a === '')) {
+    throw new ConfigurationError(`${prefix}trustedAudiences`, 'must be an array of audience strings (compared exactly), such as ["https://api.example.com"].');
+  }
+
   const userInfo = options.userInfo ?? true;
   if (![true, false, 'GET', 'POST'].includes(userInfo)) {
     throw new ConfigurationError(`${prefix}userInfo`, 'use true or "GET" (default), "POST", or false to never call UserInfo.');
@@ -242,6 +247,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     postLogoutRedirectUri,
     googleAppsDomain: options.googleAppsDomain,
     requireVerifiedEmail: options.requireVerifiedEmail ?? false,
+    trustedAudiences: trustedAudiences as string[],
     allowHttp,
     registration,
   };

@@ -40,7 +40,7 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
       throw new ConfigurationError('resourceServer.algorithms', `"${String(alg)}" is not accepted: access tokens are verified with the provider's public keys, so only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}) make sense; never "none" or HS*.`);
     }
   }
-  for (const flag of ['strictJwt', 'allowFormToken', 'allowQueryToken'] as const) {
+  for (const flag of ['allowFormToken', 'allowQueryToken'] as const) {
     if (rs[flag] !== undefined && typeof rs[flag] !== 'boolean') throw new ConfigurationError(`resourceServer.${flag}`, 'must be true or false.');
   }
   const realm = rs.realm ?? 'api';
@@ -67,7 +67,7 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
     audience,
     strategy,
     algorithms: algorithms as string[],
-    strictJwt: rs.strictJwt ?? false,
+    strictJwt: strictJwtRules(rs.strictJwt),
     allowFormToken: rs.allowFormToken ?? false,
     allowQueryToken: rs.allowQueryToken ?? false,
     realm,
@@ -83,4 +83,17 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
       store: checkStore('resourceServer.introspection.store', introspection.store),
     },
   };
+}
+
+/** `strictJwt` as the two rules it switches: `true` or absent is both, `false` neither, an object each. */
+function strictJwtRules(given: unknown): { typ: boolean; claims: boolean } {
+  if (given === undefined || typeof given === 'boolean') return { typ: given !== false, claims: given !== false };
+  const fix = 'must be true (the default), false, or { typ?: boolean, claims?: boolean }.';
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ConfigurationError('resourceServer.strictJwt', fix);
+  const rules = given as Record<string, unknown>;
+  for (const name of Object.keys(rules)) {
+    if (name !== 'typ' && name !== 'claims') throw new ConfigurationError(`resourceServer.strictJwt.${name}`, `is not a rule; ${fix}`);
+    if (typeof rules[name] !== 'boolean') throw new ConfigurationError(`resourceServer.strictJwt.${name}`, 'must be true or false.');
+  }
+  return { typ: rules['typ'] !== false, claims: rules['claims'] !== false };
 }

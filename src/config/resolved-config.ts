@@ -37,6 +37,8 @@ export interface ProviderSettings {
   readonly postLogoutRedirectUri: string;
   readonly googleAppsDomain: string | undefined;
   readonly requireVerifiedEmail: boolean;
+  /** Audiences besides the client accepted in ID and logout tokens (none by default). */
+  readonly trustedAudiences: readonly string[];
   /** Plain http to the provider is allowed only for loopback issuers (development). */
   readonly allowHttp: boolean;
   /** Set when the client registers itself at run time: what it registers, and with which token. */
@@ -56,7 +58,8 @@ export interface ResourceServerSettings {
   readonly audience: readonly string[] | undefined;
   readonly strategy: TokenValidationStrategy;
   readonly algorithms: readonly string[];
-  readonly strictJwt: boolean;
+  /** Which RFC 9068 rules are enforced (both by default). */
+  readonly strictJwt: { readonly typ: boolean; readonly claims: boolean };
   readonly allowFormToken: boolean;
   readonly allowQueryToken: boolean;
   readonly realm: string;

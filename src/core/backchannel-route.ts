@@ -44,7 +44,7 @@ export async function backchannelLogoutRoute(services: CoreServices, state: Cont
       replayed = await records.seen(claims);
       if (!replayed) {
         await records.record(provider.settings.name, claims);
-        await records.markSeen(claims, provider.settings.clockTolerance);
+        await records.markSeen(claims);
       }
     } catch (cause) {
       throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });

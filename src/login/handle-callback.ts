@@ -2,12 +2,12 @@ import * as client from 'openid-client';
 import type { ProviderSettings } from '../config/resolved-config.ts';
 import { isFormContentType, readForm } from '../form-body.ts';
 import { OidcError } from '../errors.ts';
-import { claimTypeProblem } from '../claim-types.ts';
 import { type CookieSink, type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { fetchUserInfo } from '../provider/fetch-userinfo.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { LoadedSession } from '../session/session-backend.ts';
 import type { SessionData } from '../session/session-data.ts';
+import { checkIdTokenClaims, checkTokenHash } from './id-token-rules.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 import type { LoginTransaction } from './transaction.ts';
 
@@ -82,8 +82,11 @@ export async function handleCallback(
     throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
   }
   // The signature, with the pinned algorithm, before anything of the token is used.
-  await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
-  checkIdTokenClaims(provider.settings, provider.client.clientId, claims, deps.now());
+  const verified = await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
+  checkIdTokenClaims(provider.settings, provider.client.clientId, verified.claims, deps.now());
+  checkTokenHash(verified.claims, 'at_hash', tokens.access_token, verified.header['alg']);
+  checkTokenHash(verified.claims, 'c_hash', currentUrl.searchParams.get('code') ?? undefined, verified.header['alg']);
+  checkConfiguredClaims(provider.settings, claims);
 
   let userinfo: Record<string, unknown> | undefined;
   if (provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
@@ -160,33 +163,8 @@ function claimsNotIn(userinfo: Record<string, unknown>, claims: client.IDToken):
   return extra;
 }
 
-function invalidIdToken(reason: string): OidcError {
-  return new OidcError('id_token_invalid', `The ID token is invalid (${reason}).`, { reason });
-}
-
-/** How old (seconds, by its `iat`) an ID token may be when it arrives at the callback. */
-const MAX_ID_TOKEN_AGE = 10 * 60;
-
-/** The ID token checks openid-client leaves to us: `azp` for single-audience tokens, and the configured ones (`hd`, `email_verified`). */
-function checkIdTokenClaims(settings: ProviderSettings, clientId: string, claims: client.IDToken, now: number): void {
-  // An ID token fresh from the token endpoint was issued moments ago; an old one (still within its
-  // exp) is a replayed or cached token (FX-13).
-  if (claims.iat < now - MAX_ID_TOKEN_AGE - settings.clockTolerance || claims.iat > now + settings.clockTolerance) throw invalidIdToken('iat');
-  // OIDC Core §2: sub is at most 255 ASCII characters.
-  if (claims.sub.length > 255) throw invalidIdToken('sub');
-  // Strings and finite numbers only (1e400 parses to Infinity, which passes every comparison).
-  const typeProblem = claimTypeProblem(claims) ?? (claims.auth_time !== undefined && !Number.isFinite(claims.auth_time) ? 'auth_time' : undefined);
-  if (typeProblem !== undefined) throw invalidIdToken(typeProblem);
-  // OIDC Core §3.1.3.7 step 3: no audience the client does not trust — and it trusts none but itself
-  // (openid-client lets extra audiences through when azp names the client).
-  if (Array.isArray(claims.aud) ? claims.aud.length !== 1 || claims.aud[0] !== clientId : claims.aud !== clientId) throw invalidIdToken('aud');
-  // A sid that is not a string could never be matched by a back-channel logout.
-  if (claims['sid'] !== undefined && (typeof claims['sid'] !== 'string' || claims['sid'] === '')) throw invalidIdToken('sid');
-  // OIDC Core 3.1.3.7 (5): when azp is present it must be us. openid-client checks it only for
-  // multi-audience tokens.
-  if (claims.azp !== undefined && claims.azp !== clientId) {
-    throw new OidcError('id_token_invalid', 'The ID token is invalid (azp).', { reason: 'azp' });
-  }
+/** The claim checks the app configured: a Google Workspace domain (`hd`), a verified e-mail address. */
+function checkConfiguredClaims(settings: ProviderSettings, claims: client.IDToken): void {
   if (settings.googleAppsDomain !== undefined && claims['hd'] !== settings.googleAppsDomain) {
     throw new OidcError('claim_check_failed', `You must log in with an account from the ${settings.googleAppsDomain} domain.`, { reason: 'hd' });
   }

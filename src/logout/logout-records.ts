@@ -47,12 +47,13 @@ export class LogoutRecords {
   }
 
   /**
-   * Marks the token's `jti` as acted on until the token expires. Called after {@link record}
+   * Marks the token's `jti` as acted on for as long as the token could be accepted (its `exp`, or
+   * its age limit if that comes first: a hostile `exp` cannot make the record last for ever). Called after {@link record}
    * succeeded, so that a provider retrying after a store failure is not refused as a replay.
    */
-  async markSeen(claims: LogoutTokenClaims, clockTolerance: number): Promise<void> {
+  async markSeen(claims: LogoutTokenClaims): Promise<void> {
     const k = key('jti', claims.iss, claims.jti);
-    const ttl = Math.max(1, claims.exp + clockTolerance - this.#now());
+    const ttl = Math.max(1, claims.acceptedUntil - this.#now());
     if (this.#store.add) await this.#store.add(k, { at: Date.now() }, ttl);
     else await this.#store.set(k, { at: Date.now() }, ttl);
   }

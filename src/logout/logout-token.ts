@@ -1,9 +1,11 @@
-import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { isCanonicalCompactJws } from '../provider/canonical-jws.ts';
+import { compactVerify } from 'jose';
 import { OidcError } from '../errors.ts';
+import { audienceAccepted } from '../jwt/audience-rule.ts';
+import { typeAccepted } from '../jwt/explicit-type.ts';
+import { JwtRefusal, preflightJws } from '../jwt/preflight.ts';
+import { checkTimeClaims } from '../jwt/time-claims.ts';
 import { classifyJoseFailure } from '../provider/jose-failure.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
-import { claimTypeProblem } from '../claim-types.ts';
 
 /** The event a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -14,25 +16,32 @@ export interface LogoutTokenClaims {
   readonly jti: string;
   readonly iat: number;
   readonly exp: number;
+  /** Until when (seconds) this token could be accepted — by `exp` and by its age — so its `jti` is remembered that long. */
+  readonly acceptedUntil: number;
   /** The provider session that ended; when absent, every session of `sub` ends. */
   readonly sid: string | undefined;
   readonly sub: string | undefined;
 }
 
-/** `typ` values a logout token may carry: the recommended one, and the generic ones (§2.4: do not require it). */
-const ACCEPTED_TYP = new Set(['logout+jwt', 'application/logout+jwt', 'jwt']);
+/**
+ * How old (seconds, by its `iat`) a logout token may be: as for ID tokens (§2.6 step 4 validates
+ * `iat` "in the same way"). It also bounds how long a `jti` must be remembered, whatever `exp` says.
+ */
+export const MAX_LOGOUT_TOKEN_AGE = 10 * 60;
 
 function invalid(reason: string, message = 'The logout token is invalid.'): OidcError {
   return new OidcError('logout_token_invalid', `${message} (${reason})`, { reason });
 }
 
 /**
- * Validates back-channel logout tokens (OIDC Back-Channel Logout 1.0 §2.6): the issuer picks the
- * provider (exact string match), the signature must verify with that provider's JWKS under its
- * pinned ID token algorithm (never `none`, never "whatever the key allows"), `aud` must be our
- * client, `iat`, `exp` and `jti` are required, `events` must hold the back-channel logout member
- * as an object, `sid` or `sub` must be present and `nonce` absent (which tells it apart from an ID
- * token). `typ: logout+jwt` is accepted, not required. Unknown claims are ignored.
+ * Validates back-channel logout tokens (OIDC Back-Channel Logout 1.0 §2.4, §2.6). First, with no
+ * provider call: the rules every JWT obeys (`preflightJws`); the issuer picks the provider (exact
+ * string match); `typ` absent, `JWT` or `logout+jwt` (recommended, not required); `alg` the pinned
+ * ID token algorithm (never `none`, never "whatever the key allows"); `aud` our client, beside
+ * only `trustedAudiences`; `iat`, `exp` and `jti` required, `exp` in the future and `iat` at most
+ * ten minutes old, as for ID tokens; `events` holding the back-channel logout member as an object;
+ * `sid` or `sub` present (non-empty) and `nonce` absent (which tells it apart from an ID token).
+ * Then the signature, with that provider's keys. Unknown claims are ignored.
  *
  * @example
  * ```ts
@@ -49,60 +58,66 @@ export class LogoutTokenVerifier {
 
   /** The provider that issued the token and its checked claims; throws `logout_token_invalid` (400) or a 502/503 provider error. */
   async verify(token: string): Promise<{ provider: ProviderClient; claims: LogoutTokenClaims }> {
-    let unverified: JWTPayload;
-    if (!isCanonicalCompactJws(token)) throw invalid('malformed');
+    let header: Readonly<Record<string, unknown>>;
+    let payload: Record<string, unknown>;
+    let provider: ProviderClient;
     try {
-      decodeProtectedHeader(token);
-      unverified = decodeJwt(token);
-    } catch {
-      throw invalid('malformed');
+      // The rules every JWT obeys, then this kind's claims — all before any key is fetched.
+      ({ header, claims: payload } = preflightJws(token, 'logout_token'));
+      // Exact comparison: a provider is only ever matched by the very string it is configured with.
+      const found = this.#providers.find((p) => p.settings.issuer === payload['iss']);
+      if (found === undefined) throw new JwtRefusal('iss', 'The logout token is from an unknown issuer.');
+      provider = found;
+      checkLogoutClaims(header, payload, provider);
+    } catch (error) {
+      if (error instanceof JwtRefusal) throw invalid(error.reason);
+      throw error;
     }
-    // Exact comparison: a provider is only ever matched by the very string it is configured with.
-    const provider = this.#providers.find((p) => p.settings.issuer === unverified.iss);
-    if (provider === undefined) throw invalid('iss');
-    const settings = provider.settings;
     const keys = await provider.keys();
-
-    let payload: JWTPayload;
-    let typ: string | undefined;
     try {
-      const verified = await jwtVerify(token, keys, {
-        issuer: settings.issuer,
-        audience: provider.client.clientId,
-        algorithms: [provider.client.idTokenSigningAlg],
-        clockTolerance: settings.clockTolerance,
-        requiredClaims: ['iat', 'exp', 'jti'],
-      });
-      payload = verified.payload;
-      typ = verified.protectedHeader.typ;
+      await compactVerify(token, keys, { algorithms: [provider.client.idTokenSigningAlg] });
     } catch (error) {
       const failure = classifyJoseFailure(error);
       throw failure.kind === 'provider' ? failure.error : invalid(failure.reason);
     }
-    if (typ !== undefined && !ACCEPTED_TYP.has(typ.toLowerCase())) throw invalid('typ');
-    // As for ID tokens (§2.6): the audience is this client alone — an extra, untrusted audience
-    // means the token was minted for someone else too (OIDC Core §3.1.3.7 step 3).
-    const audience = payload.aud;
-    if (Array.isArray(audience) ? audience.length !== 1 || audience[0] !== provider.client.clientId : audience !== provider.client.clientId) throw invalid('aud');
-    const now = Math.floor(Date.now() / 1000);
-    // Strings and finite numbers only (1e400 parses to Infinity, which passes every comparison).
-    const typeProblem = claimTypeProblem(payload);
-    if (typeProblem !== undefined) throw invalid(typeProblem);
-    const { iat, exp } = payload;
-    if (typeof iat !== 'number' || iat > now + settings.clockTolerance) throw invalid('iat');
-    if (typeof exp !== 'number') throw invalid('exp');
-    if (typeof payload.jti !== 'string' || payload.jti === '') throw invalid('jti');
-    const events = payload['events'];
-    const event = typeof events === 'object' && events !== null && !Array.isArray(events)
-      ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT]
-      : undefined;
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw invalid('events');
-    if ('nonce' in payload) throw invalid('nonce');
-    const sid = payload['sid'];
-    const sub = payload.sub;
-    if (sid !== undefined && (typeof sid !== 'string' || sid === '')) throw invalid('sid');
-    if (sub !== undefined && (typeof sub !== 'string' || sub === '')) throw invalid('sub');
-    if (sid === undefined && sub === undefined) throw invalid('sid_or_sub');
-    return { provider, claims: { iss: settings.issuer, jti: payload.jti, iat, exp, sid, sub } };
+    const settings = provider.settings;
+    const iat = payload['iat'] as number;
+    const exp = payload['exp'] as number;
+    return {
+      provider,
+      claims: {
+        iss: settings.issuer,
+        jti: payload['jti'] as string,
+        iat,
+        exp,
+        acceptedUntil: Math.ceil(Math.min(exp, iat + MAX_LOGOUT_TOKEN_AGE) + settings.clockTolerance),
+        sid: payload['sid'] as string | undefined,
+        sub: payload['sub'] as string | undefined,
+      },
+    };
   }
+}
+
+/** §2.4 and §2.6 steps 3-7 on a preflighted token: throws a JwtRefusal naming the claim at fault. */
+function checkLogoutClaims(header: Readonly<Record<string, unknown>>, payload: Readonly<Record<string, unknown>>, provider: ProviderClient): void {
+  const settings = provider.settings;
+  if (!typeAccepted('logout_token', header['typ'])) throw new JwtRefusal('typ', 'The token is typed as another kind of JWT.');
+  // Pinned: the ID token algorithm, never "whatever the key allows" (§2.6 step 3).
+  if (header['alg'] !== provider.client.idTokenSigningAlg) throw new JwtRefusal('alg', 'The logout token is signed with another algorithm.');
+  for (const name of ['iat', 'exp', 'jti'] as const) {
+    if (payload[name] === undefined) throw new JwtRefusal(name, `The logout token has no "${name}".`);
+  }
+  // As for ID tokens (§2.6): the audience is this client, with only audiences it trusts beside it.
+  if (!audienceAccepted(payload['aud'], provider.client.clientId, settings.trustedAudiences)) throw new JwtRefusal('aud', 'The logout token is for another audience.');
+  const now = Math.floor(Date.now() / 1000);
+  checkTimeClaims(payload, now, settings.clockTolerance, { requireExp: true });
+  if ((payload['iat'] as number) < now - MAX_LOGOUT_TOKEN_AGE - settings.clockTolerance) throw new JwtRefusal('iat', 'The logout token is too old.');
+  const events = payload['events'];
+  const event = typeof events === 'object' && events !== null && !Array.isArray(events)
+    ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT]
+    : undefined;
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new JwtRefusal('events', 'The logout token has no back-channel logout event.');
+  // A nonce would make it an ID token (§2.6 step 7).
+  if ('nonce' in payload) throw new JwtRefusal('nonce', 'A logout token has no nonce.');
+  if (payload['sid'] === undefined && payload['sub'] === undefined) throw new JwtRefusal('sid_or_sub', 'The logout token names neither a session nor a subject.');
 }

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { OidcError } from '../errors.ts';
-import { claimTypeProblem } from '../claim-types.ts';
+import { parseProviderJson } from './provider-json.ts';
 import type { ProviderClient } from './provider-client.ts';
 import { toOidcError } from './provider-error.ts';
 
@@ -39,7 +39,8 @@ export async function fetchUserInfo(provider: ProviderClient, accessToken: strin
       if (signingAlg !== undefined) {
         throw new OidcError('provider_error', 'The provider\'s UserInfo answer is not signed, although signed answers are required (userInfoSigningAlg).', { reason: 'userinfo_unsigned' });
       }
-      claims = await response.json();
+      // I-JSON, as for every JWT: duplicate members, non-finite numbers or deep nesting are refused.
+      claims = parseProviderJson(await response.text(), 'UserInfo answer', 'userinfo');
     } else {
       throw new OidcError('provider_error', 'The provider\'s UserInfo answer is not JSON.');
     }
@@ -71,15 +72,13 @@ const OTHER_KIND_CLAIMS = ['nonce', 'at_hash', 'c_hash', 's_hash', 'events', 'cl
  * another kind of JWT the provider signed (an ID, access or logout token) presented as one.
  */
 async function verifiedUserInfoJwt(provider: ProviderClient, configuration: client.Configuration, jwt: string, algorithm: string): Promise<Record<string, unknown>> {
-  const { header, claims } = await provider.verifyProviderJwt(jwt, algorithm, { code: 'provider_error', label: 'signed UserInfo answer' });
+  // Its structure, types and `typ` (absent or JWT) are checked by verifyProviderJwt, before any key is fetched.
+  const { claims } = await provider.verifyProviderJwt(jwt, algorithm, { code: 'provider_error', label: 'signed UserInfo answer', kind: 'userinfo' });
   const refuse = (reason: string, message: string): OidcError => new OidcError('provider_error', `The signed UserInfo answer ${message}.`, { reason });
   if (claims['iss'] !== configuration.serverMetadata().issuer) throw refuse('userinfo_iss', 'is from another issuer');
-  const typeProblem = claimTypeProblem(claims);
-  if (typeProblem !== undefined) throw refuse(`userinfo_${typeProblem}`, `has an unusable "${typeProblem}"`);
   const aud = claims['aud'];
   if (!(Array.isArray(aud) ? aud : [aud]).includes(provider.client.clientId)) throw refuse('userinfo_aud', 'is for another client');
-  const typ = header['typ'];
-  if ((typ !== undefined && (typeof typ !== 'string' || !/^(application\/)?jwt$/i.test(typ))) || OTHER_KIND_CLAIMS.some((name) => name in claims)) {
+  if (OTHER_KIND_CLAIMS.some((name) => name in claims)) {
     throw refuse('userinfo_type', 'is another kind of token');
   }
   const now = Math.floor(Date.now() / 1000);

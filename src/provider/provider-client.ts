@@ -9,7 +9,8 @@ import { authMethodNote } from './auth-method-note.ts';
 import { capProviderAnswers, reachingFetch } from './bounded-fetch.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { discover } from './discover.ts';
-import { isCanonicalCompactJws } from './canonical-jws.ts';
+import { typeAccepted } from '../jwt/explicit-type.ts';
+import { JwtRefusal, type JwtKind, preflightJws } from '../jwt/preflight.ts';
 import { classifyJoseFailure } from './jose-failure.ts';
 import { toOidcError } from './provider-error.ts';
 
@@ -18,13 +19,23 @@ import { toOidcError } from './provider-error.ts';
  *
  * @example
  * ```ts
- * const { claims } = await provider.verifyProviderJwt(jwt, 'RS256', { code: 'provider_error', label: 'signed UserInfo answer' });
+ * const { claims } = await provider.verifyProviderJwt(jwt, 'RS256', { code: 'provider_error', label: 'signed UserInfo answer', kind: 'userinfo' });
  * ```
  */
 export interface VerifiedProviderJwt {
   readonly header: Readonly<Record<string, unknown>>;
   readonly claims: Readonly<Record<string, unknown>>;
 }
+
+/** Which JWT of the provider's is verified, and the error that refuses it. */
+export interface ProviderJwtKind {
+  readonly code: 'id_token_invalid' | 'provider_error';
+  /** Names the JWT in the error's message: "The ID token is invalid (…)". */
+  readonly label: string;
+  readonly kind: Extract<JwtKind, 'id_token' | 'userinfo' | 'introspection'>;
+}
+
+const ID_TOKEN: ProviderJwtKind = { code: 'id_token_invalid', label: 'ID token', kind: 'id_token' };
 
 /** Discovered metadata is fetched again after this long (DISC-07). */
 const METADATA_MAX_AGE_MS = 24 * 3600 * 1000;
@@ -146,8 +157,10 @@ export class ProviderClient {
   }
 
   /**
-   * Verifies the signature of a JWT the provider sent over the back channel — an ID token from its
-   * token endpoint, a signed UserInfo answer — with its keys and only `algorithm`; throws an
+   * Verifies a JWT the provider sent over the back channel — an ID token from its token endpoint, a
+   * signed UserInfo or introspection answer: first the rules every JWT obeys (`preflightJws`, no
+   * provider call for a token refused there) and its kind's `typ`, then the signature with the
+   * provider's keys and only `algorithm`. Returns the header and claims as preflighted; throws an
    * {@link OidcError}: `id_token_invalid` (or `what`'s code) with the reason, or the provider's fault
    * when its keys cannot be had. Tokens that arrive from outside (access and logout tokens) make the
    * key set reload at most every 30 s; these came from the provider itself over an authenticated
@@ -159,38 +172,37 @@ export class ProviderClient {
    * await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
    * ```
    */
-  async verifyProviderJwt(jwt: string, algorithm: string, what: { code: 'id_token_invalid' | 'provider_error'; label: string } = { code: 'id_token_invalid', label: 'ID token' }): Promise<VerifiedProviderJwt> {
+  async verifyProviderJwt(jwt: string, algorithm: string, what: ProviderJwtKind = ID_TOKEN): Promise<VerifiedProviderJwt> {
     const invalid = (reason: string, cause?: unknown): OidcError => new OidcError(what.code, `The ${what.label} is invalid (${reason}).`, { reason, cause });
-    // One spelling only (no padding, spare bits or whitespace), as for every token oidc-kit reads.
-    if (!isCanonicalCompactJws(jwt)) throw invalid('malformed');
+    // The rules every JWT obeys, before any key is fetched: a refused token costs no provider call.
+    let preflighted: ReturnType<typeof preflightJws>;
+    try {
+      preflighted = preflightJws(jwt, what.kind);
+    } catch (error) {
+      if (error instanceof JwtRefusal) throw invalid(error.reason, error);
+      throw error;
+    }
+    const { header, claims } = preflighted;
+    // Explicit typing (RFC 8725 §3.11): a JWT typed as another kind is not this one.
+    if (!typeAccepted(what.kind, header['typ'])) throw invalid('typ');
+    if (header['alg'] !== algorithm) throw invalid('alg');
     const keys = await this.keys();
     const keySet = this.#keys?.keys;
-    let verified: Awaited<ReturnType<typeof compactVerify>>;
     try {
       try {
-        verified = await compactVerify(jwt, keys, { algorithms: [algorithm] });
+        await compactVerify(jwt, keys, { algorithms: [algorithm] });
       } catch (error) {
         if (!(error instanceof joseErrors.JWKSNoMatchingKey) || keySet === undefined || Date.now() - this.#trustedReloadAt < 1000) throw error;
         this.#trustedReloadAt = Date.now();
         await keySet.reload();
-        verified = await compactVerify(jwt, keys, { algorithms: [algorithm] });
+        await compactVerify(jwt, keys, { algorithms: [algorithm] });
       }
     } catch (error) {
       const failure = classifyJoseFailure(error);
       if (failure.kind === 'provider') throw failure.error;
       throw invalid(failure.reason, error);
     }
-    // No JWS extensions: `b64: false` (an unencoded payload) or any `crit` member is refused.
-    const header = verified.protectedHeader;
-    if (header.crit !== undefined || header.b64 !== undefined) throw invalid('crit');
-    let claims: unknown;
-    try {
-      claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(verified.payload));
-    } catch (error) {
-      throw invalid('malformed', error);
-    }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw invalid('malformed');
-    return { header, claims: claims as Record<string, unknown> };
+    return { header, claims };
   }
 
   async #create(): Promise<client.Configuration> {

@@ -8,7 +8,8 @@ import { clientSecretBasic } from '../provider/client-secret-basic.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
-import { claimTypeProblem } from '../claim-types.ts';
+import { checkRegisteredClaims, JwtRefusal } from '../jwt/preflight.ts';
+import { parseStrictJson, StrictJsonError } from '../jwt/strict-json.ts';
 import { type AccessTokenClaims, scopesOf } from './access-token-claims.ts';
 import { TokenRejection } from './token-rejection.ts';
 import type { ValidatedToken } from './validated-token.ts';
@@ -103,6 +104,12 @@ export class TokenIntrospector {
       const hint = this.#settings.tokenTypeHint;
       response = await client.tokenIntrospection(configuration, token, hint === undefined ? {} : { token_type_hint: hint });
     } catch (error) {
+      // An answer refused by its content type or JSON (answerChecked) is the provider's fault: 502.
+      const refused = error instanceof OidcError ? error : error instanceof Error && error.cause instanceof OidcError ? error.cause : undefined;
+      if (refused !== undefined) {
+        this.#logger.warn(`token introspection answer refused: ${refused.reason ?? refused.code}`, { code: refused.code, reason: refused.reason });
+        throw refused;
+      }
       // RFC 7662 §2.2 requires a boolean; anything else means "not active" (fail closed).
       // openid-client wraps oauth4webapi's message in its own error: look at both.
       if (error instanceof Error && /"active" property must be a boolean/.test(`${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`)) {
@@ -176,8 +183,13 @@ export class TokenIntrospector {
     if (response.active !== true) return inactive('inactive');
     const claims = { ...response } as Record<string, unknown>;
     delete claims['active'];
-    const typeProblem = claimTypeProblem(claims);
-    if (typeProblem !== undefined) return inactive(typeProblem);
+    try {
+      // The same claim rules as for a JWT's (types, plausible dates, non-empty identifiers).
+      checkRegisteredClaims(claims, 'introspection');
+    } catch (error) {
+      if (error instanceof JwtRefusal) return inactive(error.reason);
+      throw error;
+    }
     const settings = this.#provider.settings;
     const now = Math.floor(Date.now() / 1000);
     const { exp, nbf, iss } = claims as AccessTokenClaims;
@@ -231,9 +243,38 @@ export class TokenIntrospector {
     const configuration = new client.Configuration(metadata, clientId === '' ? 'oidc-kit-resource-server' : clientId, secret === undefined ? {} : { client_secret: secret }, auth);
     configuration.timeout = this.#provider.settings.httpTimeoutMs / 1000;
     capProviderAnswers(configuration);
+    const bounded = configuration[client.customFetch];
+    if (bounded !== undefined) configuration[client.customFetch] = async (url, options) => answerChecked(await bounded(url, options));
     if (this.#provider.settings.allowHttp) client.allowInsecureRequests(configuration);
     return configuration;
   }
+}
+
+/**
+ * An introspection answer as oidc-kit asked for it: JSON (it sends `Accept: application/json`) that
+ * passes the strict JSON rules — no duplicate member, no non-finite number, nesting at most 32
+ * deep — before openid-client reads it. A signed JWT answer (RFC 9701) was not asked for and would
+ * not be verified by openid-client, so it is refused as `introspection_jwt` rather than trusted.
+ * Error statuses pass through unchanged: openid-client reads their OAuth error.
+ */
+async function answerChecked(response: Response): Promise<Response> {
+  if (response.status !== 200) return response;
+  const type = (response.headers.get('content-type') ?? '').toLowerCase();
+  if (/^application\/(token-introspection\+)?jwt\b/.test(type)) {
+    throw new OidcError('provider_error', 'The provider answered introspection with a JWT, which was not asked for; its signature would not be checked, so it is refused.', { reason: 'introspection_jwt' });
+  }
+  const text = await response.text();
+  try {
+    parseStrictJson(text);
+  } catch (error) {
+    // What is not JSON at all is left to openid-client, which calls it an unusable answer (503);
+    // JSON that breaks the strict rules is refused here, as the provider's fault (502).
+    if (!(error instanceof StrictJsonError)) throw error;
+    if (error.reason !== 'malformed') {
+      throw new OidcError('provider_error', `The provider's introspection answer is refused: ${error.message}`, { reason: `introspection_${error.reason}`, cause: error });
+    }
+  }
+  return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 function inactive(reason: string): Answer {

@@ -190,6 +190,7 @@ export class TokenValidator {
         algorithms: this.#settings.algorithms,
         strict: this.#settings.strictJwt,
         cacheMaxEntries: this.#settings.cacheMaxEntries,
+        logger: this.#logger,
       });
       this.#jwt.set(name, verifier);
     }
@@ -237,14 +238,15 @@ function hasThreeSegments(token: string): boolean {
   return second !== -1 && token.indexOf('.', second + 1) === -1;
 }
 
-/** A compact JWS: three base64url segments, the first a JSON header with an `alg`. */
+/**
+ * A compact JWS: three segments, the first of which decodes to what a JOSE header starts with (a
+ * `{`, perhaps behind a byte-order mark or whitespace). Such a token is the JWT verifier's to judge,
+ * and refuse when its header is broken or hostile — never a reason to ask the provider's
+ * introspection endpoint about it.
+ */
 function looksLikeSignedJwt(token: string): boolean {
   if (!hasThreeSegments(token)) return false;
   const first = token.indexOf('.');
-  try {
-    const header: unknown = JSON.parse(Buffer.from(token.slice(0, first), 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
-  } catch {
-    return false;
-  }
+  const start = Buffer.from(token.slice(0, Math.min(first, 16)), 'base64url').toString('utf8');
+  return /^\ufeff?\s*\{/.test(start);
 }

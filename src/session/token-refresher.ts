@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { type Claims, decodeVerifiedJwtPayload } from '../claims.ts';
 import { OidcError } from '../errors.ts';
+import { checkIdTokenClaims, checkTokenHash } from '../login/id-token-rules.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { SessionData } from './session-data.ts';
@@ -77,15 +78,17 @@ export class TokenRefresher {
       const claims = tokens.claims();
       if (claims === undefined) throw expired('id_token:malformed');
       try {
-        await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
+        // The same rules as at login (but the nonce, which only a login has), and at_hash.
+        const verified = await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
+        checkIdTokenClaims(provider.settings, provider.client.clientId, verified.claims, this.#now());
+        checkTokenHash(verified.claims, 'at_hash', tokens.access_token, verified.header['alg']);
       } catch (error) {
-        // A bad signature ends the session; keys that cannot be fetched are the provider's outage.
+        // A bad token ends the session; keys that cannot be fetched are the provider's outage.
         if (error instanceof OidcError && error.code === 'id_token_invalid') throw expired(`id_token:${error.reason ?? 'invalid'}`);
         throw error;
       }
       const changed = changedClaim(decodeVerifiedJwtPayload(data.idToken), claims);
       if (changed !== undefined) throw expired(`id_token:${changed}`);
-      if (claims.azp !== undefined && claims.azp !== provider.client.clientId) throw expired('id_token:azp');
       idToken = tokens.id_token;
     }
     const expiresIn = tokens.expiresIn();

@@ -13,6 +13,7 @@ import { deflateRawSync } from 'node:zlib';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import { mergeMembers } from '../support/merge-members.ts';
 import { der, oid } from '../support/der.ts';
+import { STRUCTURE_ATTACKS } from './jwt-structure-attacks.ts';
 
 /**
  * The kinds of JWT a relying party or resource server accepts, the rows of the attack matrix.
@@ -200,6 +201,11 @@ export interface AttackToken {
   readonly presentTwice?: boolean;
   /** URLs the token tries to make the verifier fetch; none may be requested. */
   readonly lures?: readonly string[];
+  /**
+   * Refused by the rules every JWT obeys (structure, JSON, header members, claim values): the
+   * verifier must ask the provider for nothing — no discovery, no key set — before refusing it.
+   */
+  readonly preflight?: boolean;
 }
 
 /**
@@ -1368,4 +1374,5 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
       ];
     },
   },
+  ...STRUCTURE_ATTACKS,
 ];

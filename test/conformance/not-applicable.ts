@@ -38,8 +38,7 @@ export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
   'TPI-01': 'Not supported: oidc-kit has no initiate_login_uri endpoint: its login route starts a login only at a configured provider (?provider=<name>, never an iss taken from the request) and takes no target_link_uri; returnTo is limited to the application itself (BCP-14).',
 
   // Other RP tests: flows, claims and cryptography oidc-kit does not have.
-  'EXT-06': `${CODE_FLOW_ONLY} c_hash exists only in hybrid-flow ID tokens.`,
-  'EXT-07': `${CODE_FLOW_ONLY} at_hash is optional in a token-endpoint ID token and is not validated there (the access token comes in the same TLS response).`,
+  'EXT-06': `${CODE_FLOW_ONLY} c_hash exists only in hybrid-flow ID tokens; one that a code-flow ID token carries anyway is checked against the code (id-token-rules.test.ts).`,
   'EXT-08': `${CODE_FLOW_ONLY} A nonce is sent with every authorization request anyway (IDT-15, BAS-12).`,
   'EXT-09': 'Not supported: oidc-kit does not resolve aggregated claims. _claim_names and _claim_sources stay unresolved UserInfo members, no claims-provider JWT is verified or trusted, and sub (which must equal the ID token\'s) and the ID token\'s claims always win over UserInfo.',
   'EXT-10': 'Not supported: oidc-kit does not resolve distributed claims: it never calls a claims endpoint named in _claim_sources, so the access token goes to no endpoint but the provider\'s UserInfo.',
@@ -59,7 +58,7 @@ export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
 
   // Resource server: encryption, signed introspection, DPoP.
   'AT-12': 'Not supported: oidc-kit negotiates no access token encryption and cannot decrypt; a five-part (JWE) token is never verified locally: strategy "auto" sends it to introspection, strategy "jwt" refuses it as malformed.',
-  'INT-13': 'Not supported: oidc-kit asks the introspection endpoint for JSON (Accept: application/json) and configures no signed introspection responses (RFC 9701).',
+  'INT-13': 'Not supported: oidc-kit asks the introspection endpoint for JSON (Accept: application/json) and configures no signed introspection responses (RFC 9701); an answer that comes as a JWT anyway is refused (502, reason introspection_jwt), never trusted unverified.',
   'DP-01': DPOP_RS,
   'DP-02': DPOP_RS,
   'DP-03': DPOP_RS,

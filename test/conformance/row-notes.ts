@@ -13,14 +13,11 @@ export interface RowNote {
  *
  * @example
  * ```ts
- * ROW_NOTES['AT-01']; // { kind: 'partial', note: 'Refused with resourceServer.strictJwt: true; …' }
+ * ROW_NOTES['AT-05']; // { kind: 'partial', note: 'Checked when `resourceServer.audience` is set, …' }
  * ```
  */
 export const ROW_NOTES: Readonly<Record<string, RowNote>> = {
-  'AT-01': { kind: 'partial', note: 'Refused with `resourceServer.strictJwt: true`. By default (for providers that do not set `typ: at+jwt`) a token without `typ` is accepted when it names a client or a scope and is not an ID token, logout token or bound token.' },
-  'AT-02': { kind: 'partial', note: 'An ID token is always refused (its claims give it away, and ID tokens for this app\'s own clients are refused by audience). A `typ: JWT` access token is accepted by default, refused with `strictJwt: true`.' },
   'AT-05': { kind: 'partial', note: 'Checked when `resourceServer.audience` is set, which the docs ask for; without it a warning is logged at start-up and only ID tokens of this app\'s clients are refused.' },
-  'AT-09': { kind: 'partial', note: 'All RFC 9068 claims are required with `strictJwt: true`; by default only `exp` (and a client or scope mark).' },
   'AT-14': { kind: 'deviation', note: 'oidc-kit does not tell client-credentials tokens from user tokens; it hands the app `sub` and `client_id` (equal for RFC 9068 client tokens), and the app decides.' },
   'BCP-02': { kind: 'partial', note: 'PKCE S256, state and nonce are always sent; there is no option to refuse a provider that does not advertise S256.' },
   'BCP-16': { kind: 'partial', note: 'With `session.store` the refresh token stays on the server. With the default cookie sessions it travels to the browser sealed (AES-256-GCM) in the HttpOnly session cookie, never readable there.' },

@@ -162,6 +162,31 @@ const INVALID_TOKENS: Array<{ rows?: string; name: string; reason: string; token
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: undefined })),
   },
   {
+    name: 'an iat 20 minutes old (still within its exp), validated as for ID tokens (section 2.6 step 4)',
+    reason: 'iat',
+    token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iat: now() - 1200, exp: now() + 600 })),
+  },
+  {
+    name: 'an exp of 1e300 (no replay record can last that long)',
+    reason: 'exp',
+    token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, exp: 1e300 })),
+  },
+  {
+    name: 'no exp (the draft some providers implement; the final specification requires it)',
+    reason: 'exp',
+    token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, exp: undefined })),
+  },
+  {
+    name: 'an audience besides the client that the app does not trust',
+    reason: 'aud',
+    token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, aud: ['demo-client', 'https://api.example.com'] })),
+  },
+  {
+    name: 'typed as another kind of JWT (at+jwt)',
+    reason: 'typ',
+    token: (bed, keys, user) => signWithHeader(keys, logoutClaims(bed, { sid: user.sid }), { typ: 'at+jwt' }),
+  },
+  {
     rows: 'BCT-04, BCL-07',
     name: 'nonce present',
     reason: 'nonce',
@@ -433,11 +458,23 @@ function backchannelSuite(flavor: AdapterName): void {
       assertRefused(await postToken(bed, token), 'replayed');
     });
 
-    test('BCL-10: typ logout+jwt (and application/logout+jwt, JWT) is accepted, not required', async () => {
-      for (const typ of ['logout+jwt', 'application/logout+jwt', 'JWT']) {
+    test('BCL-10: typ logout+jwt (and application/logout+jwt, JWT, application/jwt) is accepted, not required', async () => {
+      for (const typ of ['logout+jwt', 'application/logout+jwt', 'JWT', 'application/jwt']) {
         const user = await logIn(bed, 'judy');
         assertAccepted(await postToken(bed, await signWithHeader(keys, logoutClaims(bed, { sid: user.sid }), { typ })));
         assert.equal((await whoAmI(bed, user.browser)).authenticated, false, `typ ${typ}`);
+      }
+    });
+
+    test('trustedAudiences: a logout token whose aud also names a trusted audience is accepted; another is refused', async () => {
+      bed.reconfigure({ routes: { backchannelLogout: '/backchannel-logout' }, trustedAudiences: ['https://api.example.com'] });
+      try {
+        const user = await logIn(bed, 'trent');
+        assertRefused(await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid, aud: ['demo-client', 'https://other.example'] }))), 'aud');
+        assertAccepted(await postToken(bed, await keys.sign(logoutClaims(bed, { sid: user.sid, aud: ['demo-client', 'https://api.example.com'] }))));
+        assert.equal((await whoAmI(bed, user.browser)).authenticated, false);
+      } finally {
+        bed.reconfigure({ routes: { backchannelLogout: '/backchannel-logout' } });
       }
     });
 

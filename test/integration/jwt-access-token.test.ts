@@ -1,6 +1,6 @@
 /**
- * RFC 9068 JWT access tokens validated locally (conformance checklist §3.2, rows AT-*), lenient
- * (default) and `strictJwt`, plus the JWKS cache: one fetch for repeated and concurrent requests,
+ * RFC 9068 JWT access tokens validated locally (conformance checklist §3.2, rows AT-*), strict
+ * (default) and relaxed (`strictJwt: false`, `{ typ: false }`, `{ claims: false }`), plus the JWKS cache: one fetch for repeated and concurrent requests,
  * one refetch on rotation, a cooldown against made-up kids, and 502/503 when the JWKS fails.
  */
 import assert from 'node:assert/strict';
@@ -20,9 +20,9 @@ for (const adapter of ADAPTERS) {
 
   describe(`RFC 9068 JWT access tokens (${adapter})`, () => {
     let lab: TokenLab;
-    /** Default (lenient) validation, audience https://api.example. */
+    /** strictJwt: false (both RFC 9068 rules relaxed), audience https://api.example. */
     let lenient: BearerApp;
-    /** strictJwt: true. */
+    /** The default: RFC 9068 to the letter. */
     let strict: BearerApp;
     /** algorithms: ['RS256']. */
     let rs256: BearerApp;
@@ -31,8 +31,8 @@ for (const adapter of ADAPTERS) {
 
     before(async () => {
       lab = await startTokenLab();
-      lenient = await startApi({ lab });
-      strict = await startApi({ lab, resourceServer: { strictJwt: true } });
+      lenient = await startApi({ lab, resourceServer: { strictJwt: false } });
+      strict = await startApi({ lab });
       rs256 = await startApi({ lab, resourceServer: { algorithms: ['RS256'] } });
       tight = await startApi({ lab, options: { clockTolerance: 5 } });
     });
@@ -45,10 +45,56 @@ for (const adapter of ADAPTERS) {
       await lab.close();
     });
 
-    test('AT-01: no typ header: accepted by default (lenient), refused with strictJwt (reason typ)', async () => {
+    test('AT-01: no typ header: refused by default (reason typ), accepted with strictJwt: false', async () => {
       const token = await lab.mint({}, { header: { typ: undefined } });
       assertAccepted(await lenient.bearer(token));
-      assertBearerError(await strict.bearer(token), { status: 401, error: 'invalid_token', reason: 'typ' });
+      const refused = assertBearerError(await strict.bearer(token), { status: 401, error: 'invalid_token', reason: 'typ' });
+      assert.match(refused.description ?? '', /not typed 'at\+jwt' \(RFC 9068 section 2\.1; resourceServer\.strictJwt\)/);
+    });
+
+    test('a provider whose signed tokens fail only on a strict rule is named once per rule in the log, with the option that relaxes it', async () => {
+      const app = await startApi({ lab });
+      try {
+        // A forged token (bad signature) says nothing about the provider, and a type no relaxation
+        // accepts names no option: both refused, neither logged.
+        const [h, p] = (await lab.mint({ jti: 'forged' }, { header: { typ: 'JWT' } })).split('.');
+        assertBearerError(await app.bearer(`${h}.${p}.${(await lab.mint()).split('.')[2]}`), { status: 401, error: 'invalid_token', reason: 'signature' });
+        assertBearerError(await app.bearer(await lab.mint({ jti: 'dpop' }, { header: { typ: 'dpop+jwt' } })), { status: 401, error: 'invalid_token', reason: 'typ' });
+        assert.deepEqual(app.warnings.filter((w) => /strictJwt/.test(w)), []);
+        for (let i = 0; i < 3; i += 1) {
+          assertBearerError(await app.bearer(await lab.mint({ jti: `typ-${i}` }, { header: { typ: 'JWT' } })), { status: 401, error: 'invalid_token', reason: 'typ' });
+          assertBearerError(await app.bearer(await lab.mint({ jti: `cid-${i}`, client_id: undefined, azp: 'client-1' })), { status: 401, error: 'invalid_token', reason: 'client_id' });
+        }
+        const typNotes = app.warnings.filter((w) => /strictJwt: \{ typ: false \}/.test(w));
+        assert.equal(typNotes.length, 1, app.warnings.join('\n'));
+        assert.match(typNotes[0]!, /provider "default" \(http:\/\/127\.0\.0\.1:\d+\) sends access tokens with typ "JWT"; RFC 9068 section 2\.1 requires "at\+jwt"/);
+        const claimNotes = app.warnings.filter((w) => /strictJwt: \{ claims: false \}/.test(w));
+        assert.equal(claimNotes.length, 1, app.warnings.join('\n'));
+        assert.match(claimNotes[0]!, /sends access tokens without "client_id"; RFC 9068 section 2\.2 requires/);
+      } finally {
+        await app.close();
+      }
+    });
+
+    test('strictJwt relaxes one rule at a time: { typ: false } still requires the RFC 9068 claims, { claims: false } still requires at+jwt', async () => {
+      const typRelaxed = await startApi({ lab, resourceServer: { strictJwt: { typ: false } } });
+      const claimsRelaxed = await startApi({ lab, resourceServer: { strictJwt: { claims: false } } });
+      try {
+        const typJwt = await lab.mint({}, { header: { typ: 'JWT' } });
+        assertAccepted(await typRelaxed.bearer(typJwt));
+        assertBearerError(await claimsRelaxed.bearer(typJwt), { status: 401, error: 'invalid_token', reason: 'typ' });
+        const noJti = await lab.mint({ jti: undefined });
+        assertBearerError(await typRelaxed.bearer(noJti), { status: 401, error: 'invalid_token', reason: 'jti' });
+        assertAccepted(await claimsRelaxed.bearer(noJti));
+        // Relaxed claims still need a client or scope mark.
+        assertBearerError(await claimsRelaxed.bearer(await lab.mint({ client_id: undefined, scope: undefined, jti: undefined })), { status: 401, error: 'invalid_token', reason: 'token_type' });
+        // Neither relaxes the other-kind rules.
+        const idToken = await lab.mint({ nonce: 'n-1' }, { header: { typ: 'JWT' } });
+        assertBearerError(await typRelaxed.bearer(idToken), { status: 401, error: 'invalid_token', reason: 'id_token' });
+      } finally {
+        await typRelaxed.close();
+        await claimsRelaxed.close();
+      }
     });
 
     test('a claim that is present must have its type, in both modes: sub null is refused, naming the rule; an absent sub is for strictJwt to require', async () => {
@@ -68,10 +114,10 @@ for (const adapter of ADAPTERS) {
     test('AT-02: an ID token (typ JWT with nonce or at_hash, aud = client) replayed as an access token → 401', async () => {
       const withNonce = await lab.mint({ nonce: 'n-0S6_WzA2Mj', aud: ['https://api.example', 'client-1'], azp: 'client-1' }, { header: { typ: 'JWT' } });
       assertBearerError(await lenient.bearer(withNonce), { status: 401, error: 'invalid_token', reason: 'id_token' });
-      assertBearerError(await strict.bearer(withNonce), { status: 401, error: 'invalid_token', reason: 'typ' });
+      assertBearerError(await strict.bearer(withNonce), { status: 401, error: 'invalid_token', reason: 'id_token' });
       const withAtHash = await lab.mint({ at_hash: '77QmUPtjPfzWtF2AnpK9RQ' }, { header: { typ: 'JWT' } });
       assertBearerError(await lenient.bearer(withAtHash), { status: 401, error: 'invalid_token', reason: 'id_token' });
-      assertBearerError(await strict.bearer(withAtHash), { status: 401, error: 'invalid_token', reason: 'typ' });
+      assertBearerError(await strict.bearer(withAtHash), { status: 401, error: 'invalid_token', reason: 'id_token' });
       // Even under at+jwt, ID-token-only claims mean "not an access token".
       assertBearerError(await lenient.bearer(await lab.mint({ c_hash: 'LDktKdoQak3Pk0cnXxCltA' })), { status: 401, error: 'invalid_token', reason: 'id_token' });
       // A plain typ JWT without ID-token claims: lenient accepts it, strict refuses it.
@@ -81,7 +127,7 @@ for (const adapter of ADAPTERS) {
     });
 
     test('AT-02: without an audience to check: an ID token without nonce or hashes (aud = our client, no scope, no client_id) → 401 (it names no client and no scope; with azp, it is addressed to our client: id_token)', async () => {
-      const open = await startApi({ lab, resourceServer: { audience: undefined } });
+      const open = await startApi({ lab, resourceServer: { audience: undefined, strictJwt: false } });
       try {
         const idToken = await lab.mint({ aud: RS_CLIENT_ID, scope: undefined, client_id: undefined, sid: 'op-session' }, { header: { typ: 'JWT' } });
         assertBearerError(await open.bearer(idToken), { status: 401, error: 'invalid_token', reason: 'token_type' });
@@ -97,7 +143,8 @@ for (const adapter of ADAPTERS) {
 
     test('AT-02: other JWT kinds (logout token, Keycloak refresh token, other typ) → 401', async () => {
       const logout = await lab.mint({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, { header: { typ: 'logout+jwt' } });
-      assertBearerError(await lenient.bearer(logout), { status: 401, error: 'invalid_token', reason: 'typ' });
+      assertBearerError(await lenient.bearer(logout), { status: 401, error: 'invalid_token', reason: 'token_type' });
+      assertBearerError(await lenient.bearer(await lab.mint({}, { header: { typ: 'logout+jwt' } })), { status: 401, error: 'invalid_token', reason: 'typ' });
       const logoutAtJwt = await lab.mint({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
       assertBearerError(await lenient.bearer(logoutAtJwt), { status: 401, error: 'invalid_token', reason: 'token_type' });
       const keycloakRefresh = await lab.mint({ typ: 'Refresh' }, { header: { typ: 'JWT' } });
@@ -200,7 +247,7 @@ for (const adapter of ADAPTERS) {
       assertBearerError(await lenient.bearer(await lab.mint({ exp: String(now + 300) })), { status: 401, error: 'invalid_token', reason: 'exp' });
     });
 
-    test('AT-09: strictJwt requires iss, exp, aud, sub, client_id, iat and jti; lenient does not require sub, client_id, iat, jti', async () => {
+    test('AT-09: by default iss, exp, aud, sub, client_id, iat and jti are required; strictJwt: false does not require sub, client_id, iat, jti', async () => {
       for (const claim of ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']) {
         const token = await lab.mint({ [claim]: undefined });
         assertBearerError(await strict.bearer(token), { status: 401, error: 'invalid_token', reason: claim });

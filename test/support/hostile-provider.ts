@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { text as readBody } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { CompactSign, createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 
 /**
  * One request the provider received, recorded before it is answered (also for unknown paths).
@@ -180,6 +180,8 @@ export interface HostileProvider {
    * with `header` (a member set to undefined is removed). The signature always uses the key's own alg.
    */
   sign(payload: JWTPayload, options?: { key?: HostileKey; header?: Record<string, unknown> }): Promise<string>;
+  /** Signs a payload given as raw JSON text (duplicate members, huge numbers: what JSON.stringify will not write). */
+  signRaw(payloadJson: string, options?: { key?: HostileKey; header?: Record<string, unknown> }): Promise<string>;
   /** `b64(header).b64(payload).signature`, for tokens jose will not make (alg none, forged signatures). */
   unsigned(header: Record<string, unknown>, payload: Record<string, unknown>, signature?: string): string;
   /** Checked first for every request: an answer takes over, undefined lets the request through. */
@@ -280,6 +282,9 @@ export async function startHostileProvider(options: { clientId?: string; clientS
       if (protectedHeader['alg'] === key.alg) return honest;
       const [, body, signature] = honest.split('.') as [string, string, string];
       return `${b64(protectedHeader)}.${body}.${signature}`;
+    },
+    async signRaw(payloadJson, { key = op.keys[0]!, header = {} } = {}) {
+      return new CompactSign(new TextEncoder().encode(payloadJson)).setProtectedHeader({ kid: key.kid, ...header, alg: key.alg }).sign(key.privateKey);
     },
     unsigned: (header, payload, signature = '') => `${b64(header)}.${b64(payload)}.${signature}`,
     fault: undefined,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CookieSealer } from '../../src/cookies/cookie-sealer.ts';
-import { isCanonicalCompactJws } from '../../src/provider/canonical-jws.ts';
+import { isCanonicalCompactJws } from '../../src/jwt/canonical-jws.ts';
 
 /** The same bytes, spelled differently: the last character's spare bits flipped. */
 function respelled(part: string): string {

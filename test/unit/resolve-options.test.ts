@@ -99,6 +99,8 @@ test('every invalid option fails at start-up naming the option and the fix', () 
   rejects({ googleAppsDomain: 'not a domain!' }, 'googleAppsDomain', /domain/);
   rejects({ acceptedIssuers: 'https://op.example' as never }, 'acceptedIssuers', /array/);
   rejects({ acceptedIssuers: ['https://op.example/'] }, 'acceptedIssuers', /does not include the issuer "https:\/\/op\.example"/);
+  rejects({ trustedAudiences: 'https://api.example' as never }, 'trustedAudiences', /array of audience strings/);
+  rejects({ trustedAudiences: [''] }, 'trustedAudiences', /array of audience strings/);
   rejects({ session: { rollingDuration: 600, touchInterval: 600 } }, 'session.touchInterval', /shorter than/);
   rejects({ redirectUri: 'http://app.example/callback' }, 'redirectUri', /https/);
   rejects({ providerMetadata: { issuer: 'https://other.example' } }, 'providerMetadata.issuer', /identical/);
@@ -265,7 +267,11 @@ test('resource server defaults: audience unset, auto strategy, asymmetric algori
   assert.equal(rs.strategy, 'auto');
   assert.ok(rs.algorithms.includes('RS256') && rs.algorithms.includes('ES256') && rs.algorithms.includes('EdDSA'));
   assert.ok(!rs.algorithms.some((alg) => alg === 'none' || alg.startsWith('HS')));
-  assert.equal(rs.strictJwt, false);
+  assert.deepEqual(rs.strictJwt, { typ: true, claims: true }, 'RFC 9068 to the letter unless relaxed');
+  const relaxed = (strictJwt: boolean | { typ?: boolean; claims?: boolean }): unknown => resolveOptions({ ...valid, resourceServer: { strictJwt } }).resourceServer.strictJwt;
+  assert.deepEqual(relaxed(false), { typ: false, claims: false });
+  assert.deepEqual(relaxed({ typ: false }), { typ: false, claims: true });
+  assert.deepEqual(relaxed({ claims: false }), { typ: true, claims: false });
   assert.equal(rs.allowFormToken, false);
   assert.equal(rs.allowQueryToken, false);
   assert.equal(rs.realm, 'api');
@@ -283,7 +289,9 @@ test('resource server options are checked at start-up, naming the option', () =>
   rejects({ resourceServer: { algorithms: ['none'] } }, 'resourceServer.algorithms', /never "none"/);
   rejects({ resourceServer: { algorithms: [] } }, 'resourceServer.algorithms', /non-empty/);
   rejects({ resourceServer: { realm: 'a"b' } }, 'resourceServer.realm', /printable/);
-  rejects({ resourceServer: { strictJwt: 'yes' as never } }, 'resourceServer.strictJwt', /true or false/);
+  rejects({ resourceServer: { strictJwt: 'yes' as never } }, 'resourceServer.strictJwt', /true \(the default\), false, or \{ typ\?: boolean, claims\?: boolean \}/);
+  rejects({ resourceServer: { strictJwt: { aud: false } as never } }, 'resourceServer.strictJwt.aud', /is not a rule/);
+  rejects({ resourceServer: { strictJwt: { typ: 'no' } as never } }, 'resourceServer.strictJwt.typ', /true or false/);
   rejects({ resourceServer: { provider: 'other' } }, 'resourceServer.provider', /not one of the providers/);
   rejects({ resourceServer: { introspection: { authMethod: 'private_key_jwt' as never } } }, 'resourceServer.introspection.authMethod', /bearer/);
   rejects({ resourceServer: { introspection: { clientId: 'api' } } }, 'resourceServer.introspection.clientSecret', /both/);
