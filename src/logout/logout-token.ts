@@ -36,7 +36,8 @@ function invalid(reason: string, message = 'The logout token is invalid.'): Oidc
 /**
  * Validates back-channel logout tokens (OIDC Back-Channel Logout 1.0 §2.4, §2.6). First, with no
  * provider call: the rules every JWT obeys (`preflightJws`); the issuer picks the provider (exact
- * string match); `typ` absent, `JWT` or `logout+jwt` (recommended, not required); `alg` the pinned
+ * string match). Then, with the provider's configuration (cached; it names a registered client):
+ * `typ` absent, `JWT` or `logout+jwt` (recommended, not required); `alg` the pinned
  * ID token algorithm (never `none`, never "whatever the key allows"); `aud` our client, beside
  * only `trustedAudiences`; `iat`, `exp` and `jti` required, `exp` in the future and `iat` at most
  * ten minutes old, as for ID tokens; `events` holding the back-channel logout member as an object;
@@ -62,12 +63,20 @@ export class LogoutTokenVerifier {
     let payload: Record<string, unknown>;
     let provider: ProviderClient;
     try {
-      // The rules every JWT obeys, then this kind's claims — all before any key is fetched.
+      // The rules every JWT obeys, and the issuer: no provider call for a token refused here.
       ({ header, claims: payload } = preflightJws(token, 'logout_token'));
       // Exact comparison: a provider is only ever matched by the very string it is configured with.
       const found = this.#providers.find((p) => p.settings.issuer === payload['iss']);
       if (found === undefined) throw new JwtRefusal('iss', 'The logout token is from an unknown issuer.');
       provider = found;
+    } catch (error) {
+      if (error instanceof JwtRefusal) throw invalid(error.reason);
+      throw error;
+    }
+    // The client as the provider knows it (a registered client's id and algorithm come with the
+    // configuration; cached after the first request), then this kind's claims, before any key.
+    await provider.configuration();
+    try {
       checkLogoutClaims(header, payload, provider);
     } catch (error) {
       if (error instanceof JwtRefusal) throw invalid(error.reason);

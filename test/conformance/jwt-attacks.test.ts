@@ -47,16 +47,13 @@ import {
   appliesTo, type AttackContext, attackerMaterial, type AttackKey, type AttackToken, createAttackContext, JWT_ATTACKS, type JwtAttack, type KeySet,
   standardClaims, TOKEN_TYPES, type TokenType,
 } from './jwt-attacks.ts';
+import type { Harness, Recorder, Target } from './attack-harness.ts';
+import { idTokenRefreshHarness } from './refresh-harness.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The attacker's server (and the issuer-side JWKS mirror): small HTTP servers that record every
 // request, so a test can assert the verifier never went there.
 
-interface Recorder {
-  url: string;
-  requests: Array<{ method: string; path: string }>;
-  close(): Promise<void>;
-}
 
 async function startRecorder(answer: (path: string) => { type: string; body: string } | undefined): Promise<Recorder> {
   const requests: Recorder['requests'] = [];
@@ -99,28 +96,6 @@ function startAttackerServer(): Promise<Recorder> {
 // ---------------------------------------------------------------------------------------------
 // Harnesses: one per token type. A harness presents a variant to the library and checks the outcome.
 
-/** One configuration of a verifier to run the attacks against. */
-interface Target {
-  /** Shown in failure messages. */
-  name: string;
-  ctx: AttackContext;
-  expectRefused(variant: AttackToken): Promise<void>;
-  expectAccepted(variant: AttackToken): Promise<void>;
-  /** Checks made over all the variants of one attack (e.g. the JWKS refetch bound). */
-  finish(): void;
-}
-
-interface Harness {
-  setUp(attacker: Recorder): Promise<void>;
-  tearDown(): Promise<void>;
-  /** Puts the shared state back before each test (e.g. the hostile provider's hooks and keys). */
-  reset?(): void;
-  /**
-   * The verifiers of this token type, with contexts built from the current state (called per test).
-   * `attack` is the attack about to run, for harnesses that build it again per variant.
-   */
-  targets(attack: JwtAttack): Promise<readonly Target[]>;
-}
 
 /** RFC 6750 §2.1 b64token: a token outside this syntax may be answered 400 invalid_request. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -897,6 +872,7 @@ function userinfoHarness(adapter: AdapterName): Harness {
 function harnessesFor(adapter: AdapterName): Partial<Record<TokenType, Harness>> {
   return {
     id_token: idTokenHarness(adapter),
+    id_token_refresh: idTokenRefreshHarness(adapter),
     logout_token: logoutTokenHarness(adapter),
     userinfo: userinfoHarness(adapter),
     access_token: accessTokenHarness(adapter),

@@ -23,7 +23,7 @@ import { STRUCTURE_ATTACKS } from './jwt-structure-attacks.ts';
  * for (const type of TOKEN_TYPES) console.log(type, JWT_ATTACKS.filter((a) => appliesTo(a, type)).length);
  * ```
  */
-export const TOKEN_TYPES = ['id_token', 'logout_token', 'userinfo', 'access_token'] as const;
+export const TOKEN_TYPES = ['id_token', 'id_token_refresh', 'logout_token', 'userinfo', 'access_token'] as const;
 
 /**
  * One of {@link TOKEN_TYPES}.
@@ -48,6 +48,7 @@ export type TokenType = (typeof TOKEN_TYPES)[number];
  */
 export const TOKEN_TYP: Readonly<Record<TokenType, string | undefined>> = {
   id_token: undefined,
+  id_token_refresh: undefined,
   logout_token: 'logout+jwt',
   userinfo: undefined,
   access_token: 'at+jwt',
@@ -274,6 +275,9 @@ export function standardClaims(type: TokenType, about: { issuer: string; clientI
   switch (type) {
     case 'id_token':
       return { iss, sub: subject.sub, aud: clientId, azp: clientId, iat: now, exp: now + 300, auth_time: now - 5, nonce: randomUUID(), at_hash: b64u(randomBytes16()), ...sid };
+    case 'id_token_refresh':
+      // OIDC Core §12.2: like the login's, without a nonce (SHOULD NOT), iat the new issue time.
+      return { iss, sub: subject.sub, aud: clientId, azp: clientId, iat: now, exp: now + 300, auth_time: now - 5, ...sid };
     case 'logout_token':
       return { iss, aud: clientId, iat: now, exp: now + 120, jti: randomUUID(), events: { [LOGOUT_EVENT]: {} }, sub: subject.sub, ...sid };
     case 'userinfo':
@@ -470,6 +474,12 @@ function parts(token: string): [string, string, string] {
 
 const NOT_PRESENTED_AS_BEARER = 'ID tokens, logout tokens and UserInfo responses are not presented by a client as bearer credentials, so a proof-of-possession binding has no meaning for them.';
 
+/**
+ * Why a signed UserInfo answer cannot be told from a refreshed ID token: nothing in the
+ * specifications separates them (ATK-29 at refresh).
+ */
+const REFRESHED_OR_USERINFO = 'A refreshed ID token comes from the token endpoint over TLS and has no nonce; a signed UserInfo answer of the same provider about the same user (iss, sub, aud, iat, exp) carries nothing an ID token may not, and OIDC Core §12.2 requires no more of the new ID token than the login\'s iss, sub, aud and, when present, auth_time: no rule tells them apart, and only the provider itself could send one in place of the other.';
+
 /** The cross-type confusion attacks: a real token of `source` presented as another type. */
 function confusion(id: string, source: TokenType, name: string): JwtAttack {
   return {
@@ -477,7 +487,10 @@ function confusion(id: string, source: TokenType, name: string): JwtAttack {
     title: `${name} (its real typ and claims) presented in place of this type`,
     rule: 'RFC 8725 §3.11/§3.12 (explicit typing, cross-JWT confusion); RFC 9068 §4; Back-Channel Logout §2.6 (events, no nonce); OIDC Core §3.1.3.7.',
     expect: 'refused',
-    notApplicable: { [source]: `Presenting ${name} where ${name} is expected is the valid case (ATK-00).` },
+    notApplicable: {
+      [source]: `Presenting ${name} where ${name} is expected is the valid case (ATK-00).`,
+      ...(source === 'userinfo' ? { id_token_refresh: REFRESHED_OR_USERINFO } : {}),
+    },
     build(ctx) {
       const sibling = ctx.sibling(source);
       const own = ctx.claims();
@@ -916,12 +929,8 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
   {
     id: 'ATK-30',
     title: 'valid claims under the typ of another kind of JWT',
-    rule: 'RFC 8725 §3.11: explicit typing; RFC 9068 §4 (at+jwt); Back-Channel Logout §2.4 (logout+jwt or JWT).',
+    rule: 'RFC 8725 §3.11: explicit typing; RFC 9068 §4 (at+jwt); Back-Channel Logout §2.4 (logout+jwt or JWT); ID tokens and signed UserInfo: absent or JWT (RFC 7519 §5.1).',
     expect: 'refused',
-    notApplicable: {
-      id_token: 'OIDC Core defines no typ for ID tokens, so a relying party cannot refuse one on it; ID tokens are told apart by their claims (ATK-27..29).',
-      userinfo: 'OIDC Core defines no typ for signed UserInfo responses, so a relying party cannot refuse one on it; confusion is caught by claims (ATK-26..28).',
-    },
     build(ctx) {
       const own = TOKEN_TYP[ctx.tokenType];
       const typs = ['secevent+jwt', 'dpop+jwt', 'JOSE', 'token-introspection+jwt', 'at+jwt', 'logout+jwt', 'application/at+jwt', 'application/logout+jwt']
@@ -1229,6 +1238,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     expect: 'refused',
     notApplicable: {
       id_token: 'ID tokens grant no scopes; a scope claim in one is not acted on.',
+      id_token_refresh: 'ID tokens grant no scopes; a scope claim in one is not acted on.',
       logout_token: 'Logout tokens grant no scopes; a scope claim in one is ignored.',
       userinfo: 'UserInfo responses grant no scopes; a scope claim in one is just a claim.',
     },
@@ -1355,6 +1365,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     expect: 'refused',
     notApplicable: {
       userinfo: 'A UserInfo response is fetched by the relying party itself over TLS; there is no presentation an attacker could repeat.',
+      id_token_refresh: 'A refreshed ID token is fetched by the relying party itself from the token endpoint over TLS; there is no presentation an attacker could repeat (an old one fails its iat window, ATK-42).',
       access_token: 'By design a bearer access token may be presented any number of times until exp (RFC 6750; RFC 9068 has no one-time use): oidc-kit accepts reuse until exp and caches verified tokens by hash; revocation before exp needs strategy "introspection".',
     },
     async build(ctx) {
@@ -1366,7 +1377,7 @@ export const JWT_ATTACKS: readonly JwtAttack[] = [
     title: 'a sender-constrained token (cnf) presented as a plain bearer token',
     rule: 'RFC 9449 §7.1 / RFC 8705 §3: a token bound to a key needs proof of possession, which a bearer presentation lacks.',
     expect: 'refused',
-    notApplicable: { id_token: NOT_PRESENTED_AS_BEARER, logout_token: NOT_PRESENTED_AS_BEARER, userinfo: NOT_PRESENTED_AS_BEARER },
+    notApplicable: { id_token: NOT_PRESENTED_AS_BEARER, id_token_refresh: NOT_PRESENTED_AS_BEARER, logout_token: NOT_PRESENTED_AS_BEARER, userinfo: NOT_PRESENTED_AS_BEARER },
     async build(ctx) {
       return [
         { label: 'cnf.jkt (DPoP-bound)', token: await ctx.mint({ cnf: { jkt: b64u(createHash('sha256').update('attacker').digest()) } }) },

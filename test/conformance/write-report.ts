@@ -14,9 +14,10 @@ import { JWT_ATTACKS, TOKEN_TYPES } from './jwt-attacks.ts';
 import { NOT_APPLICABLE } from './not-applicable.ts';
 import { OUTCOMES_FILE, type TestOutcome } from './results-reporter.ts';
 import { ROW_NOTES } from './row-notes.ts';
+import { TOKEN_RULE_ROWS } from './token-rule-rows.ts';
 
 const REPORT = 'docs/CONFORMANCE.md';
-const ROW_ID = /\b(?:BAS|CFG|DYN|FP|RPI|BCT|FCT|SES|TPI|EXT|FX|BCP|B6750|AT|INT|DP|BCL|RPL|FCL|DISC|DCR|IDT)-\d{2}\b/g;
+const ROW_ID = /\b(?:BAS|CFG|DYN|FP|RPI|BCT|FCT|SES|TPI|EXT|FX|BCP|B6750|AT|INT|DP|BCL|RPL|FCL|DISC|DCR|IDT|TR)-\d{2}\b/g;
 
 /** A test as the report shows it. */
 const label = (t: TestOutcome): string => `${escapeCell(t.name)} <sub>(${t.file.replace(/^test\//, '')})</sub>`;
@@ -53,7 +54,7 @@ export function renderReport(outcomes: readonly TestOutcome[]): string {
   const totals = { rows: 0, pass: 0, partial: 0, deviation: 0, na: 0, open: 0, fail: 0 };
   const sections: string[] = [];
   let section = '';
-  for (const row of CHECKLIST) {
+  for (const row of [...CHECKLIST, ...TOKEN_RULE_ROWS]) {
     if (row.section !== section) {
       section = row.section;
       sections.push(`\n### ${section}\n\n| ID | The library must | Result | Tests, or why not applicable |\n|---|---|---|---|`);
@@ -157,7 +158,8 @@ export function renderReport(outcomes: readonly TestOutcome[]): string {
   out.push('Generated from the outcomes of `npm test` by `npm run conformance` (test/conformance/write-report.ts); do not edit by hand.');
   out.push('`npm test` fails when this file does not match the run. Rows come from the conformance checklist');
   out.push('(OpenID Foundation RP certification profiles, RFC 9700, RFC 6750, RFC 9068, RFC 7662, Back-Channel and');
-  out.push('RP-Initiated Logout, Discovery, Dynamic Registration, OIDC Core ID token rules), copied in test/conformance/checklist.ts.');
+  out.push('RP-Initiated Logout, Discovery, Dynamic Registration, OIDC Core ID token rules), copied in test/conformance/checklist.ts,');
+  out.push('and from the token rules no checklist row names (TR-*, test/conformance/token-rule-rows.ts; docs/token-rules.md explains them).');
   out.push('A row passes when every test whose name starts with its ID passed; test/conformance/ holds the suites run against the hostile provider.');
   out.push('');
   out.push('## Totals');

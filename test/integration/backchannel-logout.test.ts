@@ -162,11 +162,13 @@ const INVALID_TOKENS: Array<{ rows?: string; name: string; reason: string; token
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, events: undefined })),
   },
   {
+    rows: 'TR-13',
     name: 'an iat 20 minutes old (still within its exp), validated as for ID tokens (section 2.6 step 4)',
     reason: 'iat',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, iat: now() - 1200, exp: now() + 600 })),
   },
   {
+    rows: 'TR-06, TR-13',
     name: 'an exp of 1e300 (no replay record can last that long)',
     reason: 'exp',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, exp: 1e300 })),
@@ -177,11 +179,13 @@ const INVALID_TOKENS: Array<{ rows?: string; name: string; reason: string; token
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, exp: undefined })),
   },
   {
+    rows: 'TR-11',
     name: 'an audience besides the client that the app does not trust',
     reason: 'aud',
     token: (bed, keys, user) => keys.sign(logoutClaims(bed, { sid: user.sid, aud: ['demo-client', 'https://api.example.com'] })),
   },
   {
+    rows: 'TR-08',
     name: 'typed as another kind of JWT (at+jwt)',
     reason: 'typ',
     token: (bed, keys, user) => signWithHeader(keys, logoutClaims(bed, { sid: user.sid }), { typ: 'at+jwt' }),
@@ -466,7 +470,7 @@ function backchannelSuite(flavor: AdapterName): void {
       }
     });
 
-    test('trustedAudiences: a logout token whose aud also names a trusted audience is accepted; another is refused', async () => {
+    test('TR-11: trustedAudiences: a logout token whose aud also names a trusted audience is accepted; another is refused', async () => {
       bed.reconfigure({ routes: { backchannelLogout: '/backchannel-logout' }, trustedAudiences: ['https://api.example.com'] });
       try {
         const user = await logIn(bed, 'trent');

@@ -60,7 +60,7 @@ for (const adapter of PACKAGE_ADAPTERS) {
       await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'c_hash');
     });
 
-    test('an ID token typed as another kind of JWT (at+jwt, logout+jwt) or carrying events is refused; typ JWT is accepted', async () => {
+    test('TR-08: an ID token typed as another kind of JWT (at+jwt, logout+jwt) or carrying events is refused; typ JWT is accepted', async () => {
       honest();
       bed.op.signIdToken = (claims) => bed.op.sign(claims, { header: { typ: 'JWT' } });
       assert.equal((await attempt(bed)).status, 200);
@@ -74,7 +74,7 @@ for (const adapter of PACKAGE_ADAPTERS) {
       await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'token_type');
     });
 
-    test('hostile JSON in a validly signed ID token is refused before any key is fetched: a duplicate sub, an exp of 1e300, an empty sid', async () => {
+    test('TR-03, TR-06, TR-07, TR-09: hostile JSON in a validly signed ID token is refused before any key is fetched: a duplicate sub, an exp of 1e300, an empty sid', async () => {
       const cases: Array<[string, (claims: Record<string, unknown>) => string, string]> = [
         ['duplicate sub', (claims) => JSON.stringify({ ...claims, sub: 'admin' }).replace(/^\{/, `{"sub":${JSON.stringify(claims['sub'])},`), 'duplicate_member'],
         ['exp 1e300', (claims) => JSON.stringify({ ...claims, exp: 1e300 }), 'exp'],
@@ -89,7 +89,7 @@ for (const adapter of PACKAGE_ADAPTERS) {
       }
     });
 
-    test('a plain JSON UserInfo answer is held to the same JSON rules: a duplicate sub with the hostile value first is refused (502 userinfo_duplicate_member), no session', async () => {
+    test('TR-03: a plain JSON UserInfo answer is held to the same JSON rules: a duplicate sub with the hostile value first is refused (502 userinfo_duplicate_member), no session', async () => {
       honest();
       bed.op.userinfo = (claims) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: `{"sub":"admin",${JSON.stringify(claims).slice(1)}` });
       try {
@@ -104,7 +104,7 @@ for (const adapter of PACKAGE_ADAPTERS) {
       }
     });
 
-    test('trustedAudiences: an extra audience is refused by default and accepted when trusted, with azp naming the client', async () => {
+    test('TR-11: trustedAudiences: an extra audience is refused by default and accepted when trusted, with azp naming the client', async () => {
       honest();
       const extra = 'https://api.example.com';
       bed.op.idToken = (claims) => ({ ...claims, aud: [bed.op.client.clientId, extra], azp: bed.op.client.clientId });
@@ -122,7 +122,7 @@ for (const adapter of PACKAGE_ADAPTERS) {
       await assertRefused(bed, await attempt(bed), 'id_token_invalid', 'aud');
     });
 
-    test('a refreshed ID token gets the login rules: an old iat, a wrong at_hash, or a typ of another kind ends the session', async () => {
+    test('TR-10: a refreshed ID token gets the login rules: an old iat, a wrong at_hash, or a typ of another kind ends the session', async () => {
       const cases: Array<[string, () => void, string]> = [
         ['an iat 20 minutes old', () => { bed.op.idToken = (claims, _grant, context) => (context.grantType === 'refresh_token' ? { ...claims, iat: nowSeconds() - 1200 } : claims); }, 'id_token:iat'],
         ['a wrong at_hash', () => { bed.op.idToken = (claims, _grant, context) => (context.grantType === 'refresh_token' ? { ...claims, at_hash: halfHash('not the access token') } : claims); }, 'id_token:at_hash'],

@@ -39,7 +39,7 @@ for (const adapter of ADAPTERS) {
       lab.introspect = undefined;
     });
 
-    test('an answer that comes as a signed JWT (not asked for, so not verified) is refused: 502 introspection_jwt, never accepted', async () => {
+    test('TR-14: an answer that comes as a signed JWT (not asked for, so not verified) is refused: 502 introspection_jwt, never accepted', async () => {
       const jwt = await lab.mint({ token_introspection: JSON.parse(answerText(lab)) as Record<string, unknown> }, { header: { typ: 'token-introspection+jwt' } });
       for (const type of ['application/token-introspection+jwt', 'application/jwt']) {
         lab.introspect = () => ({ headers: { 'content-type': type }, body: jwt });
@@ -49,7 +49,7 @@ for (const adapter of ADAPTERS) {
       lab.introspect = undefined;
     });
 
-    test('JSON that breaks the rules is the provider\'s fault: duplicate members (a hostile first active or sub), 1e400, nesting 10 000 deep → 502 with the rule as reason', async () => {
+    test('TR-03, TR-04: JSON that breaks the rules is the provider\'s fault: duplicate members (a hostile first active or sub), 1e400, nesting 10 000 deep → 502 with the rule as reason', async () => {
       const cases: Array<[string, string]> = [
         [`{"active":false,${answerText(lab).slice(1)}`, 'introspection_duplicate_member'],
         [answerText(lab, '"sub":"admin"'), 'introspection_duplicate_member'],
@@ -63,7 +63,7 @@ for (const adapter of ADAPTERS) {
       lab.introspect = undefined;
     });
 
-    test('implausible claim values make the token inactive (401 with the claim as reason): an exp of 1e300, an empty sub, an empty audience', async () => {
+    test('TR-06, TR-07: implausible claim values make the token inactive (401 with the claim as reason): an exp of 1e300, an empty sub, an empty audience', async () => {
       const now = nowSeconds();
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ exp: 1e300 }, 'exp'],

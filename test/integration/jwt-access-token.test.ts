@@ -52,7 +52,7 @@ for (const adapter of ADAPTERS) {
       assert.match(refused.description ?? '', /not typed 'at\+jwt' \(RFC 9068 section 2\.1; resourceServer\.strictJwt\)/);
     });
 
-    test('a provider whose signed tokens fail only on a strict rule is named once per rule in the log, with the option that relaxes it', async () => {
+    test('TR-12: a provider whose signed tokens fail only on a strict rule is named once per rule in the log, with the option that relaxes it', async () => {
       const app = await startApi({ lab });
       try {
         // A forged token (bad signature) says nothing about the provider, and a type no relaxation
@@ -76,7 +76,7 @@ for (const adapter of ADAPTERS) {
       }
     });
 
-    test('strictJwt relaxes one rule at a time: { typ: false } still requires the RFC 9068 claims, { claims: false } still requires at+jwt', async () => {
+    test('TR-12: strictJwt relaxes one rule at a time: { typ: false } still requires the RFC 9068 claims, { claims: false } still requires at+jwt', async () => {
       const typRelaxed = await startApi({ lab, resourceServer: { strictJwt: { typ: false } } });
       const claimsRelaxed = await startApi({ lab, resourceServer: { strictJwt: { claims: false } } });
       try {

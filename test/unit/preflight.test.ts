@@ -31,7 +31,7 @@ test('a well-formed token passes and comes back parsed', () => {
   assert.equal(claims['sub'], 'alice');
 });
 
-test('size: each kind has its cap, and an oversized header is refused before it is decoded', () => {
+test('TR-01: size: each kind has its cap, and an oversized header is refused before it is decoded', () => {
   const long = token(HEADER, JSON.stringify({ ...JSON.parse(CLAIMS), pad: 'x'.repeat(7000) }));
   assert.equal(reasonOf(long, 'access_token'), 'too_long');
   assert.equal(reasonOf(long, 'logout_token'), 'too_long');
@@ -40,7 +40,7 @@ test('size: each kind has its cap, and an oversized header is refused before it 
   assert.equal(reasonOf(token(JSON.stringify({ alg: 'RS256', x: 'y'.repeat(5000) }))), 'header_too_long');
 });
 
-test('encoding: not canonical, not UTF-8, a BOM, a lone surrogate, not an object', () => {
+test('TR-02: encoding: not canonical, not UTF-8, a BOM, a lone surrogate, not an object', () => {
   assert.equal(reasonOf(`${token()}=`), 'malformed');
   assert.equal(reasonOf(`${token()}.x.y`), 'malformed');
   assert.equal(reasonOf(`${Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')}.${b64(CLAIMS)}.${SIG}`), 'encoding');
@@ -50,14 +50,14 @@ test('encoding: not canonical, not UTF-8, a BOM, a lone surrogate, not an object
   assert.equal(reasonOf(token(HEADER, '"alice"')), 'malformed');
 });
 
-test('hostile JSON: duplicate members (first or last hostile), non-finite numbers, deep nesting', () => {
+test('TR-03, TR-04: hostile JSON: duplicate members (first or last hostile), non-finite numbers, deep nesting', () => {
   assert.equal(reasonOf(token('{"alg":"none","alg":"RS256"}')), 'duplicate_member');
   assert.equal(reasonOf(token(HEADER, '{"sub":"admin","iss":"x","sub":"alice"}')), 'duplicate_member');
   assert.equal(reasonOf(token(HEADER, '{"sub":"a","exp":1e400}')), 'json_number');
   assert.equal(reasonOf(token(HEADER, `{"sub":"a","deep":${'['.repeat(40)}${']'.repeat(40)}}`)), 'json_depth');
 });
 
-test('header members that make no sense on a JWS verified here are refused, each under its name', () => {
+test('TR-05: header members that make no sense on a JWS verified here are refused, each under its name', () => {
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ alg: 'RS256', crit: ['b64'], b64: true }, 'crit'],
     [{ alg: 'RS256', crit: ['exp'] }, 'crit'],
@@ -79,7 +79,7 @@ test('header members that make no sense on a JWS verified here are refused, each
   assert.equal(reasonOf(token('{"alg":"RS256","cty":"json","x5u":"https://evil.example"}')), 'accepted');
 });
 
-test('claims: types, plausible NumericDates, non-empty identifiers and audiences, OpenID subjects', () => {
+test('TR-06, TR-07: claims: types, plausible NumericDates, non-empty identifiers and audiences, OpenID subjects', () => {
   const withClaim = (extra: Record<string, unknown>): string => token(HEADER, JSON.stringify({ ...JSON.parse(CLAIMS), ...extra }));
   const cases: Array<[Record<string, unknown>, string]> = [
     [{ sub: null }, 'sub'], [{ sub: 42 }, 'sub'], [{ exp: '1900000000' }, 'exp'],
@@ -96,7 +96,7 @@ test('claims: types, plausible NumericDates, non-empty identifiers and audiences
   assert.equal(reasonOf(withClaim({ exp: 1900000000.5, sub: 's'.repeat(255) })), 'accepted');
 });
 
-test('explicit typing: each kind accepts its own typ and refuses the others', () => {
+test('TR-08: explicit typing: each kind accepts its own typ and refuses the others', () => {
   assert.equal(typeAccepted('id_token', undefined), true);
   assert.equal(typeAccepted('id_token', 'JWT'), true);
   assert.equal(typeAccepted('id_token', 'application/jwt'), true);

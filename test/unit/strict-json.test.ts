@@ -27,7 +27,7 @@ test('accepts JSON and returns what JSON.parse returns', () => {
   }
 });
 
-test('duplicate member names are refused at any depth, even when the duplicate is escaped differently', () => {
+test('TR-03: duplicate member names are refused at any depth, even when the duplicate is escaped differently', () => {
   assert.equal(reasonOf('{"sub":"admin","sub":"alice"}'), 'duplicate_member');
   assert.equal(reasonOf('{"a":{"x":1,"x":1}}'), 'duplicate_member');
   assert.equal(reasonOf('[{"x":1},{"x":1,"y":{"z":[{"q":1,"q":2}]}}]'), 'duplicate_member');
@@ -36,20 +36,20 @@ test('duplicate member names are refused at any depth, even when the duplicate i
   assert.equal(reasonOf('[{"x":1},{"x":2}]'), 'accepted');
 });
 
-test('numbers that are not finite in binary64 are refused', () => {
+test('TR-04: numbers that are not finite in binary64 are refused', () => {
   assert.equal(reasonOf('{"exp":1e400}'), 'json_number');
   assert.equal(reasonOf('{"exp":-1e309}'), 'json_number');
   assert.equal(reasonOf('{"exp":1e300}'), 'accepted');
 });
 
-test('nesting deeper than the limit is refused without recursion, whatever the depth', () => {
+test('TR-04: nesting deeper than the limit is refused without recursion, whatever the depth', () => {
   const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
   assert.equal(reasonOf(nested(MAX_JSON_DEPTH)), 'accepted');
   assert.equal(reasonOf(nested(MAX_JSON_DEPTH + 1)), 'json_depth');
   assert.equal(reasonOf(`{"a":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_001)}`), 'json_depth');
 });
 
-test('a byte-order mark and lone surrogates are refused as encoding', () => {
+test('TR-02: a byte-order mark and lone surrogates are refused as encoding', () => {
   assert.equal(reasonOf('\ufeff{}'), 'encoding');
   assert.equal(reasonOf('{"s":"\\ud800"}'), 'encoding');
   assert.equal(reasonOf('{"s":"\\udc00\\ud800"}'), 'encoding');
