@@ -63,7 +63,8 @@ export type OidcErrorCode =
   /**
    * RFC 6750 `invalid_request` (400): the bearer token was sent malformed (`Bearer` without a token,
    * characters outside the token syntax, two `Authorization` headers) or by two methods at once.
-   * Also a login response that is neither a GET nor a form POST (reason `method`, `content_type`, `body_size`).
+   * Also a login response that is neither a GET nor a form POST (reason `method`, `content_type`,
+   * `body_size`), or that carries neither a code nor an error (reason `code_missing`).
    */
   | 'invalid_request'
   /**

@@ -10,6 +10,14 @@ import { type CookieAttributes, clearCookie, serializeCookie } from './cookie-he
 const BROWSER_COOKIE_LIMIT = 4096;
 
 /**
+ * The most chunks a value is ever split into (about 64 KB): four times what fits in Node's default
+ * 16 KB of request headers, so no real session comes near it. The reader reads no more, and
+ * clearing touches no more — a request carrying hundreds of `name.N` cookies gets at most this many
+ * `Set-Cookie` lines back, not one per cookie it sent.
+ */
+export const MAX_COOKIE_CHUNKS = 16;
+
+/**
  * The largest value that fits in one cookie named `name` with these attributes: the limit minus the
  * exact size of the serialised cookie around an empty value (accounting for the real attributes,
  * not an estimate).
@@ -38,11 +46,12 @@ export function readChunkedCookie(cookies: ReadonlyMap<string, string>, name: st
   const first = cookies.get(`${name}.0`);
   if (first === undefined) return undefined;
   let value = first;
-  for (let i = 1; ; i++) {
+  for (let i = 1; i < MAX_COOKIE_CHUNKS; i++) {
     const next = cookies.get(`${name}.${i}`);
     if (next === undefined) return value;
     value += next;
   }
+  return value;
 }
 
 /**
@@ -68,7 +77,10 @@ export function writeChunkedCookie(
     return out;
   }
   // Chunk names are longer than the bare name; size chunks for the longest name we could write.
-  const chunkSize = maxCookieValueLength(`${name}.99`, attributes);
+  const chunkSize = maxCookieValueLength(`${name}.${MAX_COOKIE_CHUNKS - 1}`, attributes);
+  if (value.length > chunkSize * MAX_COOKIE_CHUNKS) {
+    throw new TypeError(`oidc-kit: the cookie ${name} would need ${Math.ceil(value.length / chunkSize)} chunks of 4 KB, more than the ${MAX_COOKIE_CHUNKS} oidc-kit writes (browsers and servers refuse headers that large). Keep less in the session (fewer claims, userInfo: false) or use a session store (session.store).`);
+  }
   let index = 0;
   for (let offset = 0; offset < value.length; offset += chunkSize, index++) {
     out.push(serializeCookie(`${name}.${index}`, value.slice(offset, offset + chunkSize), attributes));
@@ -79,7 +91,8 @@ export function writeChunkedCookie(
 }
 
 /**
- * Set-Cookie values that delete `name` and every `name.N` chunk the request carried.
+ * Set-Cookie values that delete `name` and every `name.N` chunk the request carried (only chunks
+ * the writer could have written: `N` below {@link MAX_COOKIE_CHUNKS}).
  *
  * @example
  * ```ts
@@ -108,6 +121,6 @@ function clearChunksFrom(
   for (const cookieName of requestCookies.keys()) {
     if (!cookieName.startsWith(prefix)) continue;
     const suffix = cookieName.slice(prefix.length);
-    if (/^\d+$/.test(suffix) && Number(suffix) >= from) out.push(clearCookie(cookieName, attributes));
+    if (/^\d{1,2}$/.test(suffix) && Number(suffix) >= from && Number(suffix) < MAX_COOKIE_CHUNKS) out.push(clearCookie(cookieName, attributes));
   }
 }

@@ -50,6 +50,11 @@ export async function handleCallback(
   if ((transaction.responseMode ?? 'query') !== mode) {
     throw new OidcError('response_mode_mismatch', 'The login response did not come back the way it was requested; start the login again.', { reason: mode });
   }
+  // An authorization response carries a code or an error (RFC 6749 §4.1.2, §4.1.2.1); one with
+  // neither cannot be completed, and it is the request's fault, not the provider's.
+  if ((query.get('code') ?? '') === '' && !query.has('error')) {
+    throw new OidcError('invalid_request', 'The login response carries neither a code nor an error; start the login again.', { reason: 'code_missing' });
+  }
   const provider = deps.provider(transaction.provider);
   const configuration = await provider.configuration();
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clearChunkedCookie, maxCookieValueLength, readChunkedCookie, writeChunkedCookie } from '../../src/cookies/chunked-cookie.ts';
+import { clearChunkedCookie, MAX_COOKIE_CHUNKS, maxCookieValueLength, readChunkedCookie, writeChunkedCookie } from '../../src/cookies/chunked-cookie.ts';
 import { type CookieAttributes, parseCookieHeader, serializeCookie } from '../../src/cookies/cookie-header.ts';
 
 const attrs: CookieAttributes = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax', maxAge: 604800 };
@@ -49,4 +49,21 @@ test('reading stops at a gap; clearing removes every shape', () => {
   assert.equal(readChunkedCookie(new Map([['s.0', 'a'], ['s.2', 'c']]), 's'), 'a');
   assert.equal(readChunkedCookie(new Map(), 's'), undefined);
   assert.equal(clearChunkedCookie('s', attrs, new Map([['s', '1'], ['s.0', '1'], ['s.1', '1'], ['other', '1']])).length, 3);
+});
+
+test('hostile chunk cookies: clearing answers only the chunks the writer could have written, reading stops there too (issue 25, item 6)', () => {
+  const hostile = new Map<string, string>([['s', ''], ...Array.from({ length: 300 }, (_, i): [string, string] => [`s.${i}`, ''])]);
+  hostile.set('s.007', '');
+  hostile.set('s.99999999999999999999', '');
+  const cleared = clearChunkedCookie('s', attrs, hostile);
+  assert.equal(cleared.length, 1 + MAX_COOKIE_CHUNKS, 'the whole cookie and chunks 0..15');
+  assert.ok(cleared.join('\n').length < 2500, `${cleared.join('\n').length} bytes of Set-Cookie`);
+  const many = new Map(Array.from({ length: 40 }, (_, i): [string, string] => [`s.${i}`, 'x']));
+  assert.equal(readChunkedCookie(many, 's'), 'x'.repeat(MAX_COOKIE_CHUNKS));
+});
+
+test('the writer never writes more than MAX_COOKIE_CHUNKS chunks, and says what to do instead', () => {
+  const fits = 'v'.repeat(maxCookieValueLength(`s.${MAX_COOKIE_CHUNKS - 1}`, attrs) * MAX_COOKIE_CHUNKS);
+  assert.equal(writeChunkedCookie('s', fits, attrs, new Map()).length, MAX_COOKIE_CHUNKS);
+  assert.throws(() => writeChunkedCookie('s', `${fits}v`, attrs, new Map()), /would need 17 chunks of 4 KB, more than the 16 oidc-kit writes .*session\.store/);
 });
