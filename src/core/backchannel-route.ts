@@ -3,6 +3,7 @@
  * signed logout token, and the sessions it names end on their next request.
  */
 import { OidcError } from '../errors.ts';
+import { StoreFullError } from '../session/memory-store.ts';
 import { isFormContentType, readForm } from '../form-body.ts';
 import type { ResponsePlan } from '../http.ts';
 import type { ContextState } from '../request-context.ts';
@@ -47,7 +48,9 @@ export async function backchannelLogoutRoute(services: CoreServices, state: Cont
         await records.markSeen(claims);
       }
     } catch (cause) {
-      throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause });
+      // A full in-process record store (MAX_LOGOUT_RECORDS) is said as such: the provider retries later.
+      const reason = cause instanceof StoreFullError ? 'store_full' : undefined;
+      throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause, ...(reason === undefined ? {} : { reason }) });
     }
     if (replayed) throw new OidcError('logout_token_invalid', 'This logout token was already used.', { reason: 'replayed' });
     return { status: 200, headers: { 'cache-control': 'no-store' } };

@@ -22,6 +22,10 @@ import { TokenRefresher } from '../session/token-refresher.ts';
 import type { LoginResult } from './login-result.ts';
 import { OutageLog } from './outage-log.ts';
 
+
+/** The most back-channel logout records (and replay marks) one process keeps for sessions without a shared store. */
+export const MAX_LOGOUT_RECORDS = 100_000;
+
 /**
  * What an adapter lets the core call back into, with the framework's own request (`N`) that the
  * adapter passed to `open()`. Both are optional: without them the core answers on its own.
@@ -117,12 +121,14 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
       config.logoutTransaction.cookieName, config.logoutTransaction.cookie, transactionSealer, config.transaction.ttl,
     ),
     // Cookie sessions have no store of their own: their logout records then live in this process,
-    // never evicted (dropping one would revive the sessions it ended; only the provider can add
-    // them). The same for an in-process MemoryStore, whose size bound evicts the oldest entries.
+    // never evicted early (dropping one would revive the sessions it ended), but swept once expired
+    // (after the absolute session lifetime no session they could match exists) and bounded: past
+    // MAX_LOGOUT_RECORDS a new logout is answered 503 and the provider retries. The same for an
+    // in-process MemoryStore, whose own size bound evicts the oldest entries.
     logoutRecords: config.routes.backchannelLogout === undefined
       ? undefined
       : new LogoutRecords(
-        session.store === undefined || session.store instanceof MemoryStore ? new MemoryStore({ maxEntries: Number.POSITIVE_INFINITY }) : session.store,
+        session.store === undefined || session.store instanceof MemoryStore ? new MemoryStore({ maxEntries: MAX_LOGOUT_RECORDS, whenFull: 'refuse' }) : session.store,
         session.absoluteDuration,
         now,
       ),

@@ -13,10 +13,19 @@ import type { SessionStore } from './session-store.ts';
 export class MemoryStore implements SessionStore {
   readonly #entries = new Map<string, { json: string; expiresAt: number }>();
   readonly #maxEntries: number;
+  readonly #whenFull: 'evict' | 'refuse';
+  /** When the next sweep of expired entries is due (ms): entries nobody reads again are dropped too. */
+  #sweepAt = 0;
 
-  /** @param options.maxEntries the most entries kept; the oldest are dropped past it. Default 10 000. */
-  constructor(options: { maxEntries?: number } = {}) {
+  /**
+   * @param options.maxEntries the most entries kept. Default 10 000.
+   * @param options.whenFull past `maxEntries`: `'evict'` (default) drops the oldest entry; `'refuse'`
+   *   makes `set` reject instead, for records that must not be dropped early (back-channel logouts:
+   *   dropping one would revive the sessions it ended), so the caller answers 503 and the writer retries.
+   */
+  constructor(options: { maxEntries?: number; whenFull?: 'evict' | 'refuse' } = {}) {
     this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#whenFull = options.whenFull ?? 'evict';
   }
 
   get(key: string): Promise<unknown> {
@@ -26,8 +35,13 @@ export class MemoryStore implements SessionStore {
   }
 
   set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+    const now = Date.now();
+    this.#sweep(now);
+    if (this.#whenFull === 'refuse' && this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
+      return Promise.reject(new StoreFullError(this.#maxEntries));
+    }
     this.#entries.delete(key);
-    this.#entries.set(key, { json: JSON.stringify(value), expiresAt: Date.now() + ttlSeconds * 1000 });
+    this.#entries.set(key, { json: JSON.stringify(value), expiresAt: now + ttlSeconds * 1000 });
     while (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
@@ -52,11 +66,41 @@ export class MemoryStore implements SessionStore {
     return this.#entries.size;
   }
 
+  /**
+   * Drops every expired entry, at most once a minute, on a write: a store that is only written to
+   * (logout records nobody reads again) stays bounded by what is still valid. Linear, but amortized
+   * over a minute of writes.
+   */
+  #sweep(now: number): void {
+    if (now < this.#sweepAt) return;
+    this.#sweepAt = now + SWEEP_INTERVAL_MS;
+    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+  }
+
   #live(key: string): { json: string; expiresAt: number } | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt > Date.now()) return entry;
     this.#entries.delete(key);
     return undefined;
+  }
+}
+
+/** How often (at most) a write sweeps out expired entries. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * A {@link MemoryStore} made with `whenFull: 'refuse'` holds `maxEntries` live entries and was asked
+ * for one more.
+ *
+ * @example
+ * ```ts
+ * await store.set(key, value, ttl).catch((error) => { if (error instanceof StoreFullError) … });
+ * ```
+ */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+  constructor(maxEntries: number) {
+    super(`The in-memory store holds its limit of ${maxEntries} live entries; the oldest expire with the session lifetime.`);
   }
 }

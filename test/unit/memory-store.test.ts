@@ -1,0 +1,48 @@
+/**
+ * MemoryStore's bounds (issue 25, item 2): expired entries are swept on writes even when nobody
+ * reads them again, the default size bound evicts the oldest entry, and `whenFull: 'refuse'` (what
+ * the in-process back-channel logout records use) rejects instead of dropping a record early.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, mock, test } from 'node:test';
+import { MAX_LOGOUT_RECORDS } from '../../src/core/core-services.ts';
+import { MemoryStore, StoreFullError } from '../../src/session/memory-store.ts';
+
+beforeEach(() => mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-05T00:00:00Z') }));
+afterEach(() => mock.timers.reset());
+
+test('write-only entries are swept once expired: the store holds what is still valid, no read needed', async () => {
+  const store = new MemoryStore({ maxEntries: 1_000_000 });
+  for (let i = 0; i < 5000; i += 1) await store.set(`logout:sid:${i}`, { at: i }, 3600);
+  assert.equal(store.size, 5000);
+  mock.timers.tick(3600 * 1000 + 61_000);
+  await store.set('logout:sid:new', { at: 1 }, 3600);
+  assert.equal(store.size, 1, 'the expired records are gone, the new one kept');
+  assert.deepEqual(await store.get('logout:sid:new'), { at: 1 });
+});
+
+test('by default a full store evicts its oldest entry', async () => {
+  const store = new MemoryStore({ maxEntries: 3 });
+  for (const key of ['a', 'b', 'c', 'd']) await store.set(key, key, 60);
+  assert.equal(store.size, 3);
+  assert.equal(await store.get('a'), undefined);
+  assert.equal(await store.get('d'), 'd');
+});
+
+test('whenFull refuse: a full store rejects a new key (StoreFullError) and keeps every record; updates and expired room still work', async () => {
+  const store = new MemoryStore({ maxEntries: 2, whenFull: 'refuse' });
+  await store.set('a', 1, 60);
+  await store.set('b', 2, 60);
+  await assert.rejects(store.set('c', 3, 60), StoreFullError);
+  assert.equal(await store.add('c', 3, 60).catch((error: unknown) => error instanceof StoreFullError), true);
+  assert.deepEqual([await store.get('a'), await store.get('b'), await store.get('c')], [1, 2, undefined]);
+  await store.set('a', 10, 60);
+  assert.equal(await store.get('a'), 10, 'an existing key can be rewritten');
+  mock.timers.tick(120_000);
+  await store.set('c', 3, 60);
+  assert.equal(await store.get('c'), 3, 'expired entries make room');
+});
+
+test('the in-process logout records are bounded', () => {
+  assert.ok(Number.isFinite(MAX_LOGOUT_RECORDS) && MAX_LOGOUT_RECORDS <= 1_000_000, String(MAX_LOGOUT_RECORDS));
+});
