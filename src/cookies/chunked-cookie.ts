@@ -32,6 +32,18 @@ export function maxCookieValueLength(name: string, attributes: CookieAttributes)
 }
 
 /**
+ * The largest value {@link writeChunkedCookie} stores under `name`: {@link MAX_COOKIE_CHUNKS} chunks.
+ *
+ * @example
+ * ```ts
+ * if (sealed.length > maxChunkedValueLength('oidc_session', attributes)) … // too large for cookies
+ * ```
+ */
+export function maxChunkedValueLength(name: string, attributes: CookieAttributes): number {
+  return maxCookieValueLength(`${name}.${MAX_COOKIE_CHUNKS - 1}`, attributes) * MAX_COOKIE_CHUNKS;
+}
+
+/**
  * Reads a possibly chunked cookie: `name` itself, or the concatenation of `name.0 … name.N`.
  * Returns `undefined` when neither is present or the chunk sequence has a gap.
  *
@@ -78,7 +90,7 @@ export function writeChunkedCookie(
   }
   // Chunk names are longer than the bare name; size chunks for the longest name we could write.
   const chunkSize = maxCookieValueLength(`${name}.${MAX_COOKIE_CHUNKS - 1}`, attributes);
-  if (value.length > chunkSize * MAX_COOKIE_CHUNKS) {
+  if (value.length > maxChunkedValueLength(name, attributes)) {
     throw new TypeError(`oidc-kit: the cookie ${name} would need ${Math.ceil(value.length / chunkSize)} chunks of 4 KB, more than the ${MAX_COOKIE_CHUNKS} oidc-kit writes (browsers and servers refuse headers that large). Keep less in the session (fewer claims, userInfo: false) or use a session store (session.store).`);
   }
   let index = 0;

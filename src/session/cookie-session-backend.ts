@@ -1,4 +1,5 @@
-import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from '../cookies/chunked-cookie.ts';
+import { OidcError } from '../errors.ts';
+import { clearChunkedCookie, maxChunkedValueLength, readChunkedCookie, writeChunkedCookie } from '../cookies/chunked-cookie.ts';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
 import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
@@ -61,7 +62,13 @@ export class CookieSessionBackend implements SessionBackend {
     if (sealed.length > LARGE_SESSION) {
       this.#logger.warn(`the session cookie is ${sealed.length} bytes: browsers send it on every request, and Node servers refuse request headers over 16 KB by default; keep sessions server-side with session.store`, { bytes: sealed.length });
     }
-    for (const cookie of writeChunkedCookie(this.#name, sealed, { ...this.#attributes, maxAge }, cookies)) sink(cookie);
+    const attributes = { ...this.#attributes, maxAge };
+    if (sealed.length > maxChunkedValueLength(this.#name, attributes)) {
+      // What the provider sent about the user (claims, UserInfo) is more than cookies can carry: a
+      // clear refusal, rather than cookies that every later request would fail on (431).
+      return Promise.reject(new OidcError('provider_error', 'The login produced a session too large to keep in cookies; this site must keep sessions on the server (session.store).', { reason: 'session_too_large' }));
+    }
+    for (const cookie of writeChunkedCookie(this.#name, sealed, attributes, cookies)) sink(cookie);
     return Promise.resolve({ envelope });
   }
 

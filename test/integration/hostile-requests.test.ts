@@ -75,5 +75,19 @@ for (const adapter of PACKAGE_ADAPTERS) {
       const bytes = answer.setCookies.join('\n').length;
       assert.ok(bytes < 4096, `${bytes} bytes of Set-Cookie`);
     });
+
+    test('a provider that sends more about the user than cookies can carry: 502 provider_error (session_too_large), no session cookie written, not a 500', async () => {
+      const before = bed.op.userClaims;
+      bed.op.userClaims = { ...before, groups: Array.from({ length: 4000 }, (_, i) => `group-with-a-long-name-${i}`) };
+      try {
+        const { response, browser } = await bed.login();
+        assert.equal(response.status, 502, response.body.slice(0, 200));
+        const body = JSON.parse(response.body) as { error: string; reason: string };
+        assert.deepEqual([body.error, body.reason], ['provider_error', 'session_too_large']);
+        await assertNoSession(bed, browser);
+      } finally {
+        bed.op.userClaims = before;
+      }
+    });
   });
 }
