@@ -140,14 +140,16 @@ export class JwtAccessTokenVerifier {
   #checkProfile(header: Readonly<Record<string, unknown>>, claims: Record<string, unknown>): void {
     const strict = this.#settings.strict;
     const typ = header['typ'];
+    const missing = strict.claims ? RFC9068_CLAIMS.find((name) => claims[name] === undefined) : undefined;
     if (!typeAccepted('access_token', typ, { genericAccessTokens: !strict.typ })) {
       // A generic type (JWT or none) is what the relaxation accepts; any other type is never an access token.
       const generic = typeAccepted('access_token', typ, { genericAccessTokens: true });
-      if (generic) this.#tellOnce('typ', `sends access tokens with ${typ === undefined ? 'no "typ"' : `typ "${typ as string}"`}; RFC 9068 section 2.1 requires "at+jwt", so they are refused (invalid_token, reason typ). To accept them, set resourceServer.strictJwt: { typ: false }.`);
+      // Both rules at once when both fail, so that one change of settings is enough.
+      const fix = missing === undefined ? '{ typ: false }' : `{ typ: false, claims: false } (they also lack "${missing}", which RFC 9068 section 2.2 requires)`;
+      if (generic) this.#tellOnce('typ', `sends access tokens with ${typ === undefined ? 'no "typ"' : `typ "${typ as string}"`}; RFC 9068 section 2.1 requires "at+jwt", so they are refused (invalid_token, reason typ). To accept them, set resourceServer.strictJwt: ${fix}.`);
       throw new TokenRejection('typ', generic ? 'The access token is not typed "at+jwt" (RFC 9068 section 2.1; resourceServer.strictJwt).' : 'The token is not a JWT access token (typ).');
     }
     if (strict.claims) {
-      const missing = RFC9068_CLAIMS.find((name) => claims[name] === undefined);
       if (missing !== undefined) {
         this.#tellOnce(`claim:${missing}`, `sends access tokens without "${missing}"; RFC 9068 section 2.2 requires iss, exp, aud, sub, client_id, iat and jti, so they are refused (invalid_token, reason ${missing}). To accept them, set resourceServer.strictJwt: { claims: false }.`);
         throw new TokenRejection(missing, `The access token has no "${missing}" claim, which RFC 9068 section 2.2 requires (resourceServer.strictJwt).`);
