@@ -47,7 +47,7 @@ import {
   appliesTo, type AttackContext, attackerMaterial, type AttackKey, type AttackToken, createAttackContext, JWT_ATTACKS, type JwtAttack, type KeySet,
   standardClaims, TOKEN_TYPES, type TokenType,
 } from './jwt-attacks.ts';
-import type { Harness, Recorder, Target } from './attack-harness.ts';
+import { type Harness, type Recorder, type Target, variantsPerLogin } from './attack-harness.ts';
 import { idTokenRefreshHarness } from './refresh-harness.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -719,17 +719,11 @@ function idTokenHarness(adapter: AdapterName): Harness {
     targets(attack) {
       logins.beginAttack();
       const ctx = context();
-      // runAttack presents the variants of one build in order; each is made again, at the same
-      // position, for its own login (labels may hold random parts: kids, sizes).
-      let position = 0;
-      let count: number | undefined;
-      async function rebuilt(login: PendingLogin): Promise<AttackToken> {
+      // Each variant is made again for its own login (the nonce is the login's).
+      const next = variantsPerLogin(attack, ctx);
+      function rebuilt(login: PendingLogin): Promise<AttackToken> {
         nonce = login.nonce;
-        const again = await attack.build(ctx);
-        count ??= again.length;
-        const variant = again[position++];
-        if (variant === undefined || again.length !== count) throw new Error(`${attack.id} built ${again.length} variants for this login, not ${count}`);
-        return variant;
+        return next();
       }
       return Promise.resolve([{
         name: 'id_token',

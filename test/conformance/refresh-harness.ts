@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import { attempt, startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
 import type { AdapterName } from '../support/test-app.ts';
 import type { TestBrowser } from '../support/browser.ts';
-import type { Harness, Recorder, Target } from './attack-harness.ts';
+import { type Harness, type Recorder, type Target, variantsPerLogin } from './attack-harness.ts';
 import { type AttackKey, type AttackToken, createAttackContext, type JwtAttack, type KeySet } from './jwt-attacks.ts';
 
 /** What one login left: its browser, and the claims of its ID token that a refreshed one must keep. */
@@ -115,16 +115,11 @@ export function idTokenRefreshHarness(adapter: AdapterName): Harness {
         },
       });
       // Each variant needs its own login (a refused refresh ends the session): the attack is built
-      // again, at the same position, from that login's claims.
-      let position = 0;
-      let count: number | undefined;
-      async function rebuilt(login: LoggedIn): Promise<AttackToken> {
+      // again from that login's claims.
+      const next = variantsPerLogin(attack, ctx);
+      function rebuilt(login: LoggedIn): Promise<AttackToken> {
         current = login.claims;
-        const again = await attack.build(ctx);
-        count ??= again.length;
-        const variant = again[position++];
-        if (variant === undefined || again.length !== count) throw new Error(`${attack.id} built ${again.length} variants for this login, not ${count}`);
-        return variant;
+        return next();
       }
       return Promise.resolve([{
         name: 'id_token_refresh',
