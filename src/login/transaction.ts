@@ -26,6 +26,8 @@ export interface LoginTransaction {
 
 /** At most this many logins may be pending in one browser; older ones are dropped. */
 const MAX_PENDING = 5;
+/** How many pending-login cookies one login looks at (and may delete): beyond what a browser holds in normal use. */
+const MAX_CONSIDERED = 4 * MAX_PENDING;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 /**
@@ -50,9 +52,14 @@ export class TransactionCookies {
 
   save(transaction: LoginTransaction, cookies: ReadonlyMap<string, string>, sink: CookieSink): void {
     const name = this.#config.cookiePrefix + transaction.state;
-    const pending = [...cookies.keys()].filter((n) => n.startsWith(this.#config.cookiePrefix));
+    const prefix = this.#config.cookiePrefix;
+    // Only names a login of ours could have written (prefix and a state's shape).
+    const pending = [...cookies.keys()].filter((n) => n.startsWith(prefix) && STATE_PATTERN.test(n.slice(prefix.length)));
     if (pending.length >= MAX_PENDING) {
-      const oldestFirst = pending
+      // At most MAX_CONSIDERED are opened and deleted per answer: a request carrying hundreds of
+      // such cookies costs a bounded amount of work and gets a bounded answer.
+      const considered = pending.slice(0, MAX_CONSIDERED);
+      const oldestFirst = considered
         .map((n) => ({ n, createdAt: this.#open(n, cookies.get(n) ?? '')?.createdAt ?? 0 }))
         .sort((a, b) => a.createdAt - b.createdAt);
       for (const { n } of oldestFirst.slice(0, pending.length - MAX_PENDING + 1)) sink(clearCookie(n, this.#config.cookie));

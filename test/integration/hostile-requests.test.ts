@@ -89,5 +89,15 @@ for (const adapter of PACKAGE_ADAPTERS) {
         bed.op.userClaims = before;
       }
     });
+
+    test('hundreds of pending-login cookies: /login opens and deletes at most 20 of them, and still starts the login', async () => {
+      const cookie = Array.from({ length: 300 }, (_, i) => `oidc_session_tx.state-${String(i).padStart(16, '0')}=junk`).join('; ');
+      const answer = await fetch(`${bed.appUrl}/login`, { headers: { cookie }, redirect: 'manual' });
+      await answer.arrayBuffer();
+      assert.equal(answer.status, 302, 'the login starts');
+      const deletions = answer.headers.getSetCookie().filter((c) => c.startsWith('oidc_session_tx.state-'));
+      assert.ok(deletions.length > 0 && deletions.length <= 20, `${deletions.length} deletions`);
+      assert.ok(answer.headers.getSetCookie().join('\n').length < 8192, 'a bounded answer');
+    });
   });
 }
