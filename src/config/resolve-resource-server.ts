@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors.ts';
 import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { audienceList } from '../util/audience-list.ts';
+import type { SessionStore } from '../session/session-store.ts';
 import type { OpenIDConnectOptions } from './options.ts';
 import type { ProviderSettings, ResourceServerSettings } from './resolved-config.ts';
 import { checkStore, nonNegativeSeconds, positiveNumber } from './validate.ts';
@@ -80,7 +81,7 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
       tokenTypeHint: hint === false ? undefined : hint,
       cacheTtl: nonNegativeSeconds('resourceServer.introspection.cacheTtl', introspection.cacheTtl ?? 60),
       inactiveCacheTtl: nonNegativeSeconds('resourceServer.introspection.inactiveCacheTtl', introspection.inactiveCacheTtl ?? 5),
-      store: checkStore('resourceServer.introspection.store', introspection.store),
+      store: sharedIntrospectionStore(introspection.store),
     },
   };
 }
@@ -96,4 +97,17 @@ function strictJwtRules(given: unknown): { typ: boolean; claims: boolean } {
     if (typeof rules[name] !== 'boolean') throw new ConfigurationError(`resourceServer.strictJwt.${name}`, 'must be true or false.');
   }
   return { typ: rules['typ'] !== false, claims: rules['claims'] !== false };
+}
+
+/**
+ * The store introspection answers are shared in: a store every instance reaches (Redis). An
+ * in-process `MemoryStore` shares nothing the in-memory cache does not already hold, and when it is
+ * also the session store, answers for made-up tokens would push the sessions out of it.
+ */
+function sharedIntrospectionStore(given: SessionStore | undefined): SessionStore | undefined {
+  const store = checkStore('resourceServer.introspection.store', given);
+  if (store?.inProcess === true) {
+    throw new ConfigurationError('resourceServer.introspection.store', 'is a MemoryStore, which shares nothing between instances (the in-memory cache already keeps answers) and which answers for made-up tokens would fill; use a RedisStore, or leave the option out.');
+  }
+  return store;
 }

@@ -14,6 +14,8 @@ export class MemoryStore implements SessionStore {
   readonly #entries = new Map<string, { json: string; expiresAt: number }>();
   readonly #maxEntries: number;
   readonly #whenFull: 'evict' | 'refuse';
+  /** Lives in this process and drops entries when full: see {@link SessionStore.inProcess}. */
+  readonly inProcess = true;
   /** When the next sweep of expired entries is due (ms): entries nobody reads again are dropped too. */
   #sweepAt = 0;
 

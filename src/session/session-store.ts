@@ -32,4 +32,10 @@ export interface SessionStore {
    * without it, `set`, and instances may race (each may refresh, or register its own client).
    */
   add?(key: string, value: unknown, ttlSeconds: number): Promise<boolean>;
+  /**
+   * `true` for a store that lives in this process and drops its oldest entries when full
+   * (`MemoryStore`): not one to share introspection answers in, where made-up tokens would push
+   * out what matters.
+   */
+  readonly inProcess?: boolean;
 }

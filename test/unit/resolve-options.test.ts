@@ -376,10 +376,15 @@ test('userInfoSigningAlg: asymmetric only, GET only, inherited by named provider
 test('stores: session.store and resourceServer.introspection.store need the SessionStore methods', () => {
   rejects({ session: { store: {} as never } }, 'session.store', /get\(key\), set\(key, value, ttlSeconds\) and delete\(key\)/);
   rejects({ resourceServer: { introspection: { store: { get: () => Promise.resolve() } as never } } }, 'resourceServer.introspection.store', /like MemoryStore or RedisStore/);
+  // An in-process store shares nothing, and made-up tokens would fill it (with the sessions, when it is also session.store).
+  const memory = new MemoryStore();
+  rejects({ session: { store: memory }, resourceServer: { introspection: { store: memory } } }, 'resourceServer.introspection.store', /is a MemoryStore, which shares nothing between instances .* use a RedisStore, or leave the option out/);
 });
 
 test('an API-only app sharing introspection answers needs its own secret (they are sealed with it)', () => {
-  const api = { resourceServerOnly: true, issuer: 'https://op.example', resourceServer: { introspection: { store: new MemoryStore() } } };
+  // A store every instance reaches (here a stand-in with the SessionStore methods, as a RedisStore has).
+  const shared = { get: () => Promise.resolve(undefined), set: () => Promise.resolve(), delete: () => Promise.resolve() };
+  const api = { resourceServerOnly: true, issuer: 'https://op.example', resourceServer: { introspection: { store: shared } } };
   assert.throws(() => resolveOptions(api), (error: unknown) => error instanceof ConfigurationError && error.option === 'secret' && /same secret/.test(error.message));
   assert.doesNotThrow(() => resolveOptions({ ...api, secret: 's'.repeat(32) }));
 });
