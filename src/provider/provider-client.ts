@@ -32,7 +32,7 @@ export interface ProviderJwtKind {
   readonly code: 'id_token_invalid' | 'provider_error';
   /** Names the JWT in the error's message: "The ID token is invalid (…)". */
   readonly label: string;
-  readonly kind: Extract<JwtKind, 'id_token' | 'userinfo' | 'introspection'>;
+  readonly kind: Extract<JwtKind, 'id_token' | 'userinfo'>;
 }
 
 const ID_TOKEN: ProviderJwtKind = { code: 'id_token_invalid', label: 'ID token', kind: 'id_token' };
@@ -158,7 +158,7 @@ export class ProviderClient {
 
   /**
    * Verifies a JWT the provider sent over the back channel — an ID token from its token endpoint, a
-   * signed UserInfo or introspection answer: first the rules every JWT obeys (`preflightJws`, no
+   * signed UserInfo answer: first the rules every JWT obeys (`preflightJws`, no
    * provider call for a token refused there) and its kind's `typ`, then the signature with the
    * provider's keys and only `algorithm`. Returns the header and claims as preflighted; throws an
    * {@link OidcError}: `id_token_invalid` (or `what`'s code) with the reason, or the provider's fault

@@ -6,10 +6,10 @@ import { OidcError } from '../errors.ts';
 import { capProviderAnswers, ProviderUnreachableError } from '../provider/bounded-fetch.ts';
 import { clientSecretBasic } from '../provider/client-secret-basic.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
+import { parseProviderJson } from '../provider/provider-json.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
 import { checkRegisteredClaims, JwtRefusal } from '../jwt/preflight.ts';
-import { parseStrictJson, StrictJsonError } from '../jwt/strict-json.ts';
 import { type AccessTokenClaims, scopesOf } from './access-token-claims.ts';
 import { TokenRejection } from './token-rejection.ts';
 import type { ValidatedToken } from './validated-token.ts';
@@ -265,14 +265,11 @@ async function answerChecked(response: Response): Promise<Response> {
   }
   const text = await response.text();
   try {
-    parseStrictJson(text);
+    parseProviderJson(text, 'introspection answer', 'introspection');
   } catch (error) {
     // What is not JSON at all is left to openid-client, which calls it an unusable answer (503);
     // JSON that breaks the strict rules is refused here, as the provider's fault (502).
-    if (!(error instanceof StrictJsonError)) throw error;
-    if (error.reason !== 'malformed') {
-      throw new OidcError('provider_error', `The provider's introspection answer is refused: ${error.message}`, { reason: `introspection_${error.reason}`, cause: error });
-    }
+    if (!(error instanceof OidcError && error.reason === 'introspection_malformed')) throw error;
   }
   return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
