@@ -90,7 +90,12 @@ export interface OidcErrorOptions {
   cause?: unknown;
   /** The `WWW-Authenticate` value of a bearer-token error (RFC 6750 §3), sent with it. */
   challenge?: string;
+  /** For a 503: seconds after which the client may try again (`Retry-After`); 5 when not given. */
+  retryAfter?: number;
 }
+
+/** What a 503 asks clients to wait before trying again, unless the error says otherwise. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   state_missing: 400,
@@ -143,6 +148,11 @@ export class OidcError extends Error {
    * §3), e.g. `Bearer realm="api", error="invalid_token", error_description="The token has expired"`.
    */
   readonly challenge: string | undefined;
+  /**
+   * For a 503 (the fault is expected to pass): the seconds sent as `Retry-After` (RFC 9110 §10.2.3),
+   * so that clients and load balancers back off instead of retrying at once. Undefined otherwise.
+   */
+  readonly retryAfter: number | undefined;
 
   constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -152,6 +162,7 @@ export class OidcError extends Error {
     this.oauthError = options.oauthError;
     this.oauthErrorDescription = options.oauthErrorDescription;
     this.challenge = options.challenge;
+    this.retryAfter = this.status === 503 ? options.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS : undefined;
   }
 }
 

@@ -63,6 +63,12 @@ export interface DevProviderOptions {
    * users, such as `@hono/oidc-auth` in the benchmark); the client must trust the certificate.
    */
   tls?: { key: string; cert: string };
+  /**
+   * Sees every request before oidc-provider does and decides when it goes on: `pass()` hands it to
+   * oidc-provider (now or later: a slow provider), or the hook answers it itself (a failing or
+   * hanging endpoint). For tests of provider faults.
+   */
+  intercept?: (req: IncomingMessage, res: ServerResponse, pass: () => void) => void;
 }
 
 /**
@@ -139,7 +145,8 @@ export async function startDevProvider(options: DevProviderOptions): Promise<Dev
   const requests: DevProvider['requests'] = [];
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     requests.push({ method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers });
-    handler(req, res);
+    if (options.intercept === undefined) handler(req, res);
+    else options.intercept(req, res, () => handler(req, res));
   };
   const server = options.tls === undefined ? createServer(listener) : createHttpsServer(options.tls, listener);
   await new Promise<void>((resolve, reject) => {

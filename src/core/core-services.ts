@@ -17,6 +17,7 @@ import { CookieSessionBackend } from '../session/cookie-session-backend.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import type { SessionBackend } from '../session/session-backend.ts';
 import { SessionManager } from '../session/session-manager.ts';
+import { isLockable, SessionRefreshes } from '../session/shared-refresh.ts';
 import { StoreSessionBackend } from '../session/store-session-backend.ts';
 import { TokenRefresher } from '../session/token-refresher.ts';
 import type { LoginResult } from './login-result.ts';
@@ -25,6 +26,8 @@ import { OutageLog } from './outage-log.ts';
 
 /** The most back-channel logout records (and replay marks) one process keeps for sessions without a shared store. */
 export const MAX_LOGOUT_RECORDS = 100_000;
+/** What a request waits for another instance's refresh beyond one provider timeout (ms): a store round trip or two. */
+const REFRESH_WAIT_MARGIN_MS = 1000;
 
 /**
  * What an adapter lets the core call back into, with the framework's own request (`N`) that the
@@ -65,8 +68,8 @@ export interface CoreServices {
   /** The login and callback steps' own services (login/). */
   readonly login: LoginDependencies;
   readonly refresher: TokenRefresher;
-  /** How long a request waits for another instance's refresh of its session. */
-  readonly refreshWaitMs: number;
+  /** Refreshes of server-side sessions, shared by this process's requests and under the store's lock; undefined for cookie sessions. */
+  readonly refreshes: SessionRefreshes | undefined;
   readonly logoutTransactions: LogoutTransactionCookie;
   /** Present while the back-channel logout route is mounted. */
   readonly logoutRecords: LogoutRecords | undefined;
@@ -86,6 +89,7 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
   const sessionSealer = new CookieSealer(secrets, 'session');
   const transactionSealer = new CookieSealer(secrets, 'transaction');
   // A session's lock outlives the longest refresh (a few provider calls); waiters give up a bit later.
+  const longestTimeout = Math.max(...[...config.providers.values()].map((p) => p.httpTimeoutMs));
   const lockSeconds = Math.ceil((3 * config.provider.httpTimeoutMs) / 1000) + 1;
   const backend = session.store === undefined
     ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, config.logger)
@@ -116,7 +120,8 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     backend,
     login: { config, provider, sessions, transactions: new TransactionCookies(config.transaction, transactionSealer), now },
     refresher: new TokenRefresher(provider, now),
-    refreshWaitMs: lockSeconds * 1000 + 1000,
+    // A request waits for another instance's refresh at most one provider timeout and a margin.
+    refreshes: isLockable(backend) ? new SessionRefreshes(backend, longestTimeout + REFRESH_WAIT_MARGIN_MS) : undefined,
     logoutTransactions: new LogoutTransactionCookie(
       config.logoutTransaction.cookieName, config.logoutTransaction.cookie, transactionSealer, config.transaction.ttl,
     ),

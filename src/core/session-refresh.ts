@@ -7,7 +7,6 @@ import { type RequestView, isBrowserNavigation } from '../http.ts';
 import type { AccessTokenOptions, ContextState } from '../request-context.ts';
 import type { LoadedSession } from '../session/session-backend.ts';
 import type { SessionData } from '../session/session-data.ts';
-import { isLockable, refreshExclusively } from '../session/shared-refresh.ts';
 import { type CoreServices, now } from './core-services.ts';
 
 /** The refresh under way for a request's state: concurrent asks in one request share it. */
@@ -102,12 +101,12 @@ async function doRefresh(services: CoreServices, state: ContextState): Promise<v
     const fresh = await services.refresher.refresh(current.envelope.data);
     return services.sessions.update(current, fresh, state.cookies, state.io.setCookie);
   };
-  const backend = services.backend;
+  const refreshes = services.refreshes;
   try {
     // Server-side sessions are shared by every instance: refresh them under their lock.
-    state.session = session.id === undefined || !isLockable(backend)
+    state.session = session.id === undefined || refreshes === undefined
       ? await refresh(session)
-      : await refreshExclusively(backend, { ...session, id: session.id }, refresh, services.refreshWaitMs);
+      : await refreshes.run({ ...session, id: session.id }, refresh);
   } catch (error) {
     if (error instanceof OidcError && error.code === 'session_expired') {
       services.config.logger.warn(`session ended: ${error.code}:${error.reason ?? ''}`, { code: error.code, reason: error.reason });

@@ -26,6 +26,8 @@ export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): R
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   // Bearer-token errors carry their RFC 6750 challenge and are always answered in JSON (an API's client asked).
   if (error.challenge !== undefined) headers['www-authenticate'] = error.challenge;
+  // A 503 is a fault that passes: say when to come back, so clients back off instead of hammering.
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   if (json || error.challenge !== undefined) {
     headers['content-type'] = 'application/json; charset=utf-8';
     const body: Record<string, string> = { error: error.code, error_description: error.message };

@@ -32,6 +32,53 @@ export interface SessionBackend {
    * Server-side sessions only: runs `work` while this instance holds the session's short lock in the
    * store, so that instances sharing the store do not overwrite each other's writes (a refresh, a
    * rolling touch). Resolves `{ ran: false }` when another instance holds it.
+   *
+   * With `share`: when `work` fails and `share` makes a {@link SharedFailure} of the error, that
+   * failure is kept in the store for `share.seconds` (before the lock is released), for
+   * {@link recentFailure}: the requests that waited for this work can answer with its failure
+   * instead of each trying the work again.
    */
-  exclusive?<T>(id: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  exclusive?<T>(id: string, work: () => Promise<T>, share?: FailureSharing): Promise<ExclusiveOutcome<T>>;
+  /** Server-side sessions only: the failure that work under the session's lock shared lately, if any. */
+  recentFailure?(id: string): Promise<SharedFailure | undefined>;
+}
+
+/**
+ * What {@link SessionBackend.exclusive} resolves: the work's value, or that another holds the lock.
+ *
+ * @example
+ * ```ts
+ * const outcome = await backend.exclusive(id, work);
+ * if (outcome.ran) return outcome.value;
+ * ```
+ */
+export type ExclusiveOutcome<T> = { readonly ran: true; readonly value: T } | { readonly ran: false };
+
+/**
+ * A failure of work done under a session's lock, as other instances see it: an error code and
+ * reason of oidc-kit's, and a message safe to show (never a token).
+ *
+ * @example
+ * ```ts
+ * const failure: SharedFailure = { code: 'provider_unavailable', reason: 'timeout', message: 'The provider did not answer in time.' };
+ * ```
+ */
+export interface SharedFailure {
+  readonly code: string;
+  readonly reason?: string;
+  readonly message: string;
+}
+
+/**
+ * How a failure under a session's lock is shared: `describe` turns the error into what others see
+ * (`undefined`: not shared), kept `seconds` in the store.
+ *
+ * @example
+ * ```ts
+ * const share: FailureSharing = { seconds: 2, describe: (error) => error instanceof OidcError ? { code: error.code, message: error.message } : undefined };
+ * ```
+ */
+export interface FailureSharing {
+  readonly seconds: number;
+  describe(error: unknown): SharedFailure | undefined;
 }

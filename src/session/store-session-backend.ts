@@ -6,7 +6,7 @@ import { OidcError } from '../errors.ts';
 import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import type { CookieSink } from '../http.ts';
-import type { LoadedSession, SessionBackend } from './session-backend.ts';
+import type { ExclusiveOutcome, FailureSharing, LoadedSession, SessionBackend, SharedFailure } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
 import type { SessionStore } from './session-store.ts';
 
@@ -14,6 +14,8 @@ import type { SessionStore } from './session-store.ts';
 export const SESSION_KEY_PREFIX = 'session:';
 /** Store keys of the per-session locks: `session-lock:<id>`. */
 const LOCK_KEY_PREFIX = 'session-lock:';
+/** Store keys of a failure shared by work under a session's lock (a refresh): `session-failure:<id>`. */
+const FAILURE_KEY_PREFIX = 'session-failure:';
 /** Session cookies and store records kept opened in memory: a few MB at most. */
 const OPENED_SESSIONS = 1000;
 /** What loading a request without a session cookie gives: one settled promise, shared. */
@@ -109,7 +111,7 @@ export class StoreSessionBackend implements SessionBackend {
     return { envelope, id };
   }
 
-  async exclusive<T>(id: string, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  async exclusive<T>(id: string, work: () => Promise<T>, share?: FailureSharing): Promise<ExclusiveOutcome<T>> {
     const add = this.#store.add?.bind(this.#store);
     // A store without `add` cannot lock: the work runs, as it did before locks existed.
     if (add === undefined) return { ran: true, value: await work() };
@@ -117,10 +119,20 @@ export class StoreSessionBackend implements SessionBackend {
     if (!(await this.#call(() => add(lock, { at: Date.now() }, this.#lockSeconds), (added) => added))) return { ran: false };
     try {
       return { ran: true, value: await work() };
+    } catch (error) {
+      const failure = share?.describe(error);
+      // Written before the lock is released, so that whoever waited for this work and takes the
+      // lock next finds it. Best effort: without it, a waiter tries the work itself.
+      if (failure !== undefined && share !== undefined) await this.#store.set(`${FAILURE_KEY_PREFIX}${id}`, failure, share.seconds).catch(() => undefined);
+      throw error;
     } finally {
       // If this fails, the lock expires by itself after lockSeconds.
       await this.#store.delete(lock).catch(() => undefined);
     }
+  }
+
+  recentFailure(id: string): Promise<SharedFailure | undefined> {
+    return this.#call(() => this.#store.get(`${FAILURE_KEY_PREFIX}${id}`), sharedFailureOf);
   }
 
   /**
@@ -138,6 +150,14 @@ export class StoreSessionBackend implements SessionBackend {
       throw storeUnavailable(cause);
     });
   }
+}
+
+/** The shared failure a store record holds, if it holds one of ours. */
+function sharedFailureOf(record: unknown): SharedFailure | undefined {
+  if (typeof record !== 'object' || record === null) return undefined;
+  const { code, reason, message } = record as Record<string, unknown>;
+  if (typeof code !== 'string' || typeof message !== 'string') return undefined;
+  return typeof reason === 'string' ? { code, reason, message } : { code, message };
 }
 
 function storeUnavailable(cause: unknown): OidcError {

@@ -4,10 +4,7 @@
  * refreshes are shared; Redis going away gives 503s, never a crash, and service resumes by itself.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 
@@ -17,62 +14,15 @@ import { createRedisStore, RedisStore, RedisStoreError } from '../../src/redis.t
 import { startTokenLab } from '../support/token-lab.ts';
 import { loginThroughProvider, parseForms, TestBrowser } from '../support/browser.ts';
 import { CookieJar } from '../support/cookie-jar.ts';
+import { type AppProcess, freePort, getJson, startAppProcess } from '../support/app-process.ts';
 import { redisUnavailable, startRedis, type RedisServer } from '../support/redis-server.ts';
 import { ADAPTERS, CLIENT_SECRET, SECRET } from '../support/testbed.ts';
 
 const unavailable = redisUnavailable();
 if (unavailable !== undefined) console.log(`# Redis tests skipped: ${unavailable}`);
 
-const APP = join(import.meta.dirname, '../support/redis-app.ts');
-
-/** One app process. */
-interface AppProcess {
-  url: string;
-  child: ChildProcess;
-  stderr(): string;
-  stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
-
-async function startApp(config: Record<string, unknown>): Promise<AppProcess> {
-  const child = spawn(process.execPath, [APP], { env: { ...process.env, OIDC_APP: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const url = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening (\S+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`app exited (${code}): ${stderr}`)));
-  });
-  return {
-    url,
-    child,
-    stderr: () => stderr,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** GET with a given Cookie header (another instance, the same browser), JSON wanted. */
-async function get(url: string, cookie: string | undefined): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, { headers: { accept: 'application/json', ...(cookie === undefined ? {} : { cookie }) }, redirect: 'manual' });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
-}
+const startApp = startAppProcess;
+const get = getJson;
 
 for (const adapter of ADAPTERS) describe(`sessions on Redis, shared by app processes (${adapter})`, { skip: unavailable }, () => {
   let redis: RedisServer;
@@ -98,10 +48,11 @@ for (const adapter of ADAPTERS) describe(`sessions on Redis, shared by app proce
       }],
       // Every refresh rotates the refresh token, and reusing a spent one revokes the grant.
       configuration: { rotateRefreshToken: () => true },
-    });
-    op.provider.use(async (ctx, next) => {
-      if (tokenDelay > 0 && ctx.path === '/token') await new Promise((resolve) => setTimeout(resolve, tokenDelay));
-      await next();
+      // Koa middleware added after start would never run (the server's callback is built at start).
+      intercept: (req, _res, pass) => {
+        if (tokenDelay > 0 && req.url === '/token') setTimeout(pass, tokenDelay);
+        else pass();
+      },
     });
     config = { adapter, issuer: op.issuer, baseUrl, redisUrl: redis.url, secret: SECRET, clientId: 'demo-client', clientSecret: CLIENT_SECRET };
     [a, b] = await Promise.all([startApp({ ...config, port: portA }), startApp({ ...config, port: portB })]);

@@ -1,7 +1,7 @@
 /**
  * One instance of an app on Redis sessions, run as its own process by the Redis tests (several of
  * them share one Redis, like instances behind a load balancer). Configured by the environment:
- * OIDC_APP = JSON { adapter, issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret }, on the
+ * OIDC_APP = JSON { adapter, issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret, httpTimeout }, on the
  * adapter named (default Express 5), with its routes declared as data. Prints
  * `listening <url>` when ready; warnings go to stderr. An unhandled rejection or exception is
  * fatal here (exit 70), so a test sees it as a crash.
@@ -13,7 +13,7 @@ import { type AdapterName, buildTestApp } from './test-app.ts';
 import { get } from './test-routes.ts';
 
 const config = JSON.parse(process.env['OIDC_APP'] ?? '{}') as {
-  adapter?: AdapterName; issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string;
+  adapter?: AdapterName; issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string; httpTimeout?: number;
 };
 for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   process.on(event, (error) => {
@@ -33,7 +33,7 @@ const app = buildTestApp(config.adapter ?? 'express5', {
   scope: 'openid email profile offline_access',
   session: { store },
   routes: { backchannelLogout: '/backchannel-logout' },
-  httpTimeout: 3000,
+  httpTimeout: config.httpTimeout ?? 3000,
   logger,
 }, {
   standardRoutes: false,

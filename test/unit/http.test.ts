@@ -38,3 +38,15 @@ test('error pages escape everything and carry the stable code; JSON has the same
 test('seeOther: a 303 that caches never keep', () => {
   assert.deepEqual(seeOther('https://app.example/p'), { status: 303, headers: { location: 'https://app.example/p', 'cache-control': 'no-store' } });
 });
+
+test('a 503 says when to come back (Retry-After), as page and as JSON; other statuses do not', () => {
+  const outage = new OidcError('provider_unavailable', 'The provider is down.');
+  assert.equal(outage.retryAfter, 5);
+  assert.equal(errorResponse(outage, false).headers['retry-after'], '5');
+  assert.equal(errorResponse(outage, true).headers['retry-after'], '5');
+  const busy = new OidcError('provider_unavailable', 'Busy.', { retryAfter: 0.2 });
+  assert.equal(errorResponse(busy, true).headers['retry-after'], '1', 'whole seconds, at least one');
+  const refused = new OidcError('provider_error', 'Broken.', { retryAfter: 30 });
+  assert.equal(refused.retryAfter, undefined, 'a 502 is not promised to pass');
+  assert.equal(errorResponse(refused, true).headers['retry-after'], undefined);
+});
