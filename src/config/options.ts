@@ -272,6 +272,12 @@ export interface IntrospectionOptions {
   /** Seconds an inactive answer is reused, so a flood of one bad token costs one call. Default 5; 0 turns it off. */
   inactiveCacheTtl?: number;
   /**
+   * The most introspection calls in flight at once, per provider (an integer, 1 to 10 000). A request
+   * over it waits up to a second for a free slot, then gets 503 with `Retry-After` without calling
+   * the provider: a flood of made-up tokens cannot turn the API into a relay. Default 64.
+   */
+  maxConcurrent?: number;
+  /**
    * Also keep answers in this store (e.g. the `RedisStore` of `oidc-kit/redis`), shared by every
    * instance of the API, so a token is introspected once per cache lifetime in all, not once per
    * instance. Each instance keeps its in-memory cache in front of it. Keys are the SHA-256 of the

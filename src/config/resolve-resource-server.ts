@@ -81,6 +81,7 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
       tokenTypeHint: hint === false ? undefined : hint,
       cacheTtl: nonNegativeSeconds('resourceServer.introspection.cacheTtl', introspection.cacheTtl ?? 60),
       inactiveCacheTtl: nonNegativeSeconds('resourceServer.introspection.inactiveCacheTtl', introspection.inactiveCacheTtl ?? 5),
+      maxConcurrent: maxConcurrent(introspection.maxConcurrent),
       store: sharedIntrospectionStore(introspection.store),
     },
   };
@@ -110,4 +111,13 @@ function sharedIntrospectionStore(given: SessionStore | undefined): SessionStore
     throw new ConfigurationError('resourceServer.introspection.store', 'is a MemoryStore, which shares nothing between instances (the in-memory cache already keeps answers) and which answers for made-up tokens would fill; use a RedisStore, or leave the option out.');
   }
   return store;
+}
+
+/** `introspection.maxConcurrent`: a whole number of calls, at least one. */
+function maxConcurrent(given: unknown): number {
+  const value = given ?? 64;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10_000) {
+    throw new ConfigurationError('resourceServer.introspection.maxConcurrent', `must be a whole number of calls from 1 to 10000 (default 64), got ${String(value)}.`);
+  }
+  return value;
 }

@@ -74,6 +74,8 @@ export interface ResourceServerSettings {
     readonly tokenTypeHint: string | undefined;
     readonly cacheTtl: number;
     readonly inactiveCacheTtl: number;
+    /** The most calls in flight at once, per provider. */
+    readonly maxConcurrent: number;
     /** Shared second-level cache of answers; undefined: in-memory only. */
     readonly store: SessionStore | undefined;
   };

@@ -3,14 +3,16 @@ import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
-import { capProviderAnswers, ProviderUnreachableError } from '../provider/bounded-fetch.ts';
+import { capProviderAnswers } from '../provider/bounded-fetch.ts';
 import { clientSecretBasic } from '../provider/client-secret-basic.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { parseProviderJson } from '../provider/provider-json.ts';
 import { deepFreeze } from '../deep-freeze.ts';
+import { ConcurrencyLimit, LimitReached } from '../util/concurrency-limit.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
 import { checkRegisteredClaims, JwtRefusal } from '../jwt/preflight.ts';
 import { type AccessTokenClaims, scopesOf } from './access-token-claims.ts';
+import { classifyIntrospectionFailure, describeIntrospectionFailure } from './introspection-failure.ts';
 import { TokenRejection } from './token-rejection.ts';
 import type { ValidatedToken } from './validated-token.ts';
 
@@ -23,6 +25,14 @@ type SharedAnswer =
 
 /** Store keys of shared introspection answers: `introspection:<SHA-256 of the token>`. */
 const SHARED_KEY_PREFIX = 'introspection:';
+/** How long a request waits for a free introspection slot before its 503 (ms). */
+const MAX_WAIT_MS = 1000;
+/** How many requests may wait for a slot, per allowed call in flight. */
+const QUEUED_PER_SLOT = 4;
+/** After the provider refused this API's client, answer 502 without asking it again for this long (ms). */
+const CLIENT_REFUSED_HOLD_MS = 5000;
+/** At most one warning per this long about requests refused for want of a slot (ms). */
+const BUSY_LOG_INTERVAL_MS = 30_000;
 
 /**
  * Checks opaque tokens at the provider's introspection endpoint (RFC 7662) — and never on every
@@ -33,8 +43,14 @@ const SHARED_KEY_PREFIX = 'introspection:';
  * An active answer is still checked (RFC 9700 §2.3): `exp` and `nbf` against the clock, `iss`
  * exactly the provider's, a `token_type` other than Bearer (a refresh token) or a key binding
  * (`cnf`, DPoP) refused. An `active` that is not the boolean `true` counts as inactive (fail
- * closed). When the endpoint fails — down, slow, 5xx, our credentials refused, an unreadable
- * answer — the request gets 503, never 401, so clients do not throw away good tokens.
+ * closed). When the endpoint fails — down, slow, 5xx, an unreadable answer — the request gets 503,
+ * never 401, so clients do not throw away good tokens; our credentials refused are a 502.
+ *
+ * Outsiders choose the tokens, so nothing here grows with them: at most
+ * `introspection.maxConcurrent` calls run at once (a request over it waits up to a second, then
+ * gets 503 with `Retry-After`, and at most four per slot may wait); inactive answers and tokens the
+ * provider refused with a 400 are cached apart from active answers, so a flood of made-up tokens
+ * cannot push good ones out.
  *
  * @example
  * ```ts
@@ -47,9 +63,18 @@ export class TokenIntrospector {
   readonly #provider: ProviderClient;
   readonly #settings: ResourceServerSettings['introspection'];
   readonly #logger: Logger;
+  /** Active answers. */
   readonly #cache: ExpiringCache<Answer>;
+  /** Inactive answers and tokens the provider refused: kept apart, so that they cannot evict active ones. */
+  readonly #rejected: ExpiringCache<Answer>;
   readonly #pending = new Map<string, Promise<ValidatedToken>>();
-  #configuration: Promise<client.Configuration | undefined> | undefined;
+  readonly #calls: ConcurrencyLimit;
+  /** The introspection configuration and the provider configuration it was built from (rebuilt when that changes). */
+  #configuration: { readonly base: client.Configuration; readonly built: client.Configuration | undefined } | undefined;
+  /** While the provider's refusal of this API's client is held (ms since the epoch), and that refusal. */
+  #clientRefused: { until: number; error: OidcError } | undefined;
+  #busyLoggedAt = 0;
+  #busyRefused = 0;
   #warnedUnavailable = false;
   #warnedStore = false;
 
@@ -66,11 +91,15 @@ export class TokenIntrospector {
     this.#settings = settings.introspection;
     this.#logger = logger;
     this.#cache = new ExpiringCache(settings.cacheMaxEntries);
+    this.#rejected = new ExpiringCache(settings.cacheMaxEntries);
+    const max = settings.introspection.maxConcurrent;
+    this.#calls = new ConcurrencyLimit({ max, maxQueued: max * QUEUED_PER_SLOT, maxWaitMs: MAX_WAIT_MS });
   }
 
   /** A cached answer for the token with this hash: the validated token, a rejection thrown, or `undefined` if none is cached. */
   cached(key: string): ValidatedToken | undefined {
-    const answer = this.#cache.get(key, Date.now());
+    const now = Date.now();
+    const answer = this.#cache.get(key, now) ?? this.#rejected.get(key, now);
     if (answer === undefined) return undefined;
     if (!answer.active) throw answer.rejection;
     return answer.token;
@@ -91,10 +120,13 @@ export class TokenIntrospector {
     if (cached !== undefined) return cached;
     const shared = await this.#shared(key);
     if (shared !== undefined) {
-      this.#cache.set(key, shared.answer, shared.until);
+      (shared.answer.active ? this.#cache : this.#rejected).set(key, shared.answer, shared.until);
       if (!shared.answer.active) throw shared.answer.rejection;
       return shared.answer.token;
     }
+    const held = this.#clientRefused;
+    if (held !== undefined && held.until > Date.now()) throw held.error;
+    // Discovery's failures (502/503) pass as they are; an API that cannot introspect refuses opaque tokens.
     const configuration = await this.#configure();
     if (configuration === undefined) {
       throw new TokenRejection('opaque', 'This API cannot check opaque tokens.');
@@ -102,23 +134,71 @@ export class TokenIntrospector {
     let response: client.IntrospectionResponse;
     try {
       const hint = this.#settings.tokenTypeHint;
-      response = await client.tokenIntrospection(configuration, token, hint === undefined ? {} : { token_type_hint: hint });
+      response = await this.#calls.run(() => client.tokenIntrospection(configuration, token, hint === undefined ? {} : { token_type_hint: hint }));
     } catch (error) {
-      // An answer refused by its content type or JSON (answerChecked) is the provider's fault: 502.
-      const refused = error instanceof OidcError ? error : error instanceof Error && error.cause instanceof OidcError ? error.cause : undefined;
-      if (refused !== undefined) {
-        this.#logger.warn(`token introspection answer refused: ${refused.reason ?? refused.code}`, { code: refused.code, reason: refused.reason });
-        throw refused;
-      }
-      // RFC 7662 §2.2 requires a boolean; anything else means "not active" (fail closed).
-      // openid-client wraps oauth4webapi's message in its own error: look at both.
-      if (error instanceof Error && /"active" property must be a boolean/.test(`${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`)) {
-        return this.#remember(key, inactive('inactive'));
-      }
-      this.#logger.warn(`token introspection failed: ${describe(error)}`, { code: 'provider_unavailable', reason: 'introspection' });
-      throw new OidcError('provider_unavailable', 'The token could not be checked because the provider\'s introspection endpoint failed; try again shortly.', { reason: 'introspection', cause: error });
+      return this.#failed(key, error);
     }
     return this.#remember(key, this.#judge(response));
+  }
+
+  /** What a failed call means for the request (and the caches); always throws. */
+  async #failed(key: string, error: unknown): Promise<never> {
+    if (error instanceof LimitReached) throw this.#busy();
+    // An answer refused by its content type or JSON (answerChecked) is the provider's fault: 502.
+    const refused = error instanceof OidcError ? error : error instanceof Error && error.cause instanceof OidcError ? error.cause : undefined;
+    if (refused !== undefined) {
+      this.#logger.warn(`token introspection answer refused: ${refused.reason ?? refused.code}`, { code: refused.code, reason: refused.reason });
+      throw refused;
+    }
+    // RFC 7662 §2.2 requires a boolean; anything else means "not active" (fail closed).
+    // openid-client wraps oauth4webapi's message in its own error: look at both.
+    if (error instanceof Error && /"active" property must be a boolean/.test(`${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`)) {
+      this.#remember(key, inactive('inactive')); // throws the rejection
+    }
+    const what = describeIntrospectionFailure(error);
+    const failure = classifyIntrospectionFailure(error, this.#authMethod());
+    if (failure.kind === 'token') {
+      // The provider refused a request about this token: the token's fault, remembered like an inactive answer.
+      this.#remember(key, inactive('introspection_refused')); // throws the rejection
+    }
+    if (failure.kind === 'client') throw await this.#clientRefusal(what, failure.oauthError, error);
+    if (failure.kind === 'provider') {
+      this.#logger.warn(`token introspection failed: ${what}; check the provider's introspection_endpoint`, { code: 'provider_error', reason: 'introspection' });
+      throw new OidcError('provider_error', 'The token could not be checked: the provider\'s introspection endpoint refused the request.', { reason: 'introspection', cause: error });
+    }
+    this.#logger.warn(`token introspection failed: ${what}`, { code: 'provider_unavailable', reason: 'introspection' });
+    throw new OidcError('provider_unavailable', 'The token could not be checked because the provider\'s introspection endpoint failed; try again shortly.', { reason: 'introspection', cause: error });
+  }
+
+  /**
+   * The provider refused this API's client (RFC 7662 §2.3): a configuration problem, said in the
+   * log with what to check, and held for a moment. A client that registered itself registers again.
+   */
+  async #clientRefusal(what: string, oauthError: string | undefined, cause: unknown): Promise<OidcError> {
+    const ownClient = this.#settings.clientId === undefined;
+    this.#logger.warn(
+      `token introspection failed: ${what}: the provider refused this API's client; check ${ownClient ? 'clientId, clientSecret' : 'resourceServer.introspection.clientId, clientSecret'} and resourceServer.introspection.authMethod`,
+      { code: 'provider_error', reason: 'client_refused', oauthError },
+    );
+    const error = new OidcError('provider_error', 'The token could not be checked: the provider refused this API\'s client.', { reason: 'client_refused', cause, ...(oauthError === undefined ? {} : { oauthError }) });
+    this.#clientRefused = { until: Date.now() + CLIENT_REFUSED_HOLD_MS, error };
+    if (ownClient) await this.#provider.clientRejected();
+    return error;
+  }
+
+  /** A request refused for want of a free slot: 503 with a short `Retry-After`, logged at most every 30 s. */
+  #busy(): OidcError {
+    this.#busyRefused++;
+    const now = Date.now();
+    if (now - this.#busyLoggedAt >= BUSY_LOG_INTERVAL_MS) {
+      this.#logger.warn(
+        `token introspection is at its limit (resourceServer.introspection.maxConcurrent: ${this.#settings.maxConcurrent} calls in flight); ${this.#busyRefused} request(s) refused with 503 since the last warning`,
+        { code: 'provider_unavailable', reason: 'introspection_busy' },
+      );
+      this.#busyLoggedAt = now;
+      this.#busyRefused = 0;
+    }
+    return new OidcError('provider_unavailable', 'Too many tokens are being checked at the provider right now; try again shortly.', { reason: 'introspection_busy', retryAfter: 1 });
   }
 
   #remember(key: string, answer: Answer): ValidatedToken {
@@ -136,7 +216,7 @@ export class TokenIntrospector {
 
   /** Caches an answer in memory and, when configured, in the shared store (in the background). */
   #keep(key: string, answer: Answer, until: number): void {
-    this.#cache.set(key, answer, until);
+    (answer.active ? this.#cache : this.#rejected).set(key, answer, until);
     const store = this.#settings.store;
     if (store === undefined) return;
     const record: SharedAnswer = answer.active
@@ -176,7 +256,7 @@ export class TokenIntrospector {
   #storeFailed(error: unknown): void {
     if (this.#warnedStore) return;
     this.#warnedStore = true;
-    this.#logger.warn(`the shared introspection cache failed; introspecting without it: ${describe(error)}`, { reason: 'introspection_store' });
+    this.#logger.warn(`the shared introspection cache failed; introspecting without it: ${describeIntrospectionFailure(error)}`, { reason: 'introspection_store' });
   }
 
   #judge(response: client.IntrospectionResponse): Answer {
@@ -210,22 +290,28 @@ export class TokenIntrospector {
     return { active: true, token: deepFreeze({ claims, scopes: scopesOf(claims), strategy: 'introspection', provider: this.#name }) };
   }
 
-  /** The configuration introspection runs on, or `undefined` when it cannot run (said once in the log). */
-  #configure(): Promise<client.Configuration | undefined> {
-    this.#configuration ??= this.#build().catch((error: unknown) => {
-      this.#configuration = undefined; // metadata not available yet: try again next time
-      throw error;
-    });
-    return this.#configuration;
+  /**
+   * The configuration introspection runs on, or `undefined` when it cannot run (said once in the
+   * log). Built again whenever the provider's configuration changes (its metadata refreshed, its
+   * registered client renewed), so introspection follows a moved endpoint or a new secret.
+   */
+  async #configure(): Promise<client.Configuration | undefined> {
+    const base = await this.#provider.configuration();
+    if (this.#configuration?.base !== base) this.#configuration = { base, built: this.#build(base) };
+    return this.#configuration.built;
   }
 
-  async #build(): Promise<client.Configuration | undefined> {
-    const base = await this.#provider.configuration();
+  /** How this API authenticates at the introspection endpoint. */
+  #authMethod(): string {
+    return this.#settings.authMethod ?? (this.#provider.client.authMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic');
+  }
+
+  #build(base: client.Configuration): client.Configuration | undefined {
     const metadata = base.serverMetadata();
     const provider = this.#provider.client;
     const clientId = this.#settings.clientId ?? provider.clientId;
     const secret = this.#settings.clientSecret ?? provider.clientSecret;
-    const method = this.#settings.authMethod ?? (provider.authMethod === 'client_secret_post' ? 'client_secret_post' : 'client_secret_basic');
+    const method = this.#authMethod();
     let problem: string | undefined;
     if (metadata.introspection_endpoint === undefined) problem = 'the provider has no introspection_endpoint (set providerMetadata.introspection_endpoint, or accept JWT access tokens only)';
     else if (clientId === '' && method !== 'bearer') problem = 'there is no client to introspect as (set clientId and clientSecret, or resourceServer.introspection.clientId and clientSecret)';
@@ -277,17 +363,7 @@ async function answerChecked(response: Response): Promise<Response> {
 function inactive(reason: string): Answer {
   const message = reason === 'inactive' ? 'The access token is not active (expired, revoked or unknown).'
     : reason === 'exp' ? 'The access token has expired.'
-      : `The access token is invalid (${reason}).`;
+      : reason === 'introspection_refused' ? 'The provider refused to check this access token.'
+        : `The access token is invalid (${reason}).`;
   return { active: false, rejection: new TokenRejection(reason, message) };
-}
-
-/** A log-safe description of an introspection failure: status and OAuth error, never the token. */
-function describe(error: unknown): string {
-  if (error instanceof client.ResponseBodyError) return `the provider answered ${error.status} ${error.error}`;
-  if (error instanceof client.WWWAuthenticateChallengeError) return `the provider answered ${error.status} (our credentials were refused?)`;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'OAUTH_TIMEOUT' || code === 'OAUTH_ABORT') return 'timed out';
-  if (error instanceof ProviderUnreachableError) return 'unreachable';
-  if (typeof code === 'string') return code;
-  return 'unusable answer';
 }

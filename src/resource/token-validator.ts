@@ -143,6 +143,9 @@ export class TokenValidator {
         const jwtShaped = hasThreeSegments(token);
         if (jwtShaped) cached = this.#jwtVerifier(policy.provider).cached(key);
         strategy = cached !== undefined || (jwtShaped && looksLikeSignedJwt(token)) ? 'jwt' : 'introspection';
+        // Another JOSE object (a JWE, or a JSON header with the wrong number of parts) is no access
+        // token this API can read: refused here, never relayed to the provider.
+        if (strategy === 'introspection' && !jwtShaped) refuseOtherJose(token);
       }
       cached ??= strategy === 'jwt' ? this.#jwtVerifier(policy.provider).cached(key) : this.#introspector(policy.provider).cached(key);
     } catch (error) {
@@ -236,6 +239,21 @@ function hasThreeSegments(token: string): boolean {
   if (first <= 0) return false;
   const second = token.indexOf('.', first + 1);
   return second !== -1 && token.indexOf('.', second + 1) === -1;
+}
+
+/**
+ * Throws for a token shaped like a JOSE object other than a compact JWS: dot-separated parts whose
+ * first decodes to a JSON object. Five parts are a JWE (encrypted, which this API cannot read);
+ * any other count is malformed. Opaque tokens (no dot, or a first part that is not JSON) pass.
+ */
+function refuseOtherJose(token: string): void {
+  const first = token.indexOf('.');
+  if (first <= 0) return;
+  const start = Buffer.from(token.slice(0, Math.min(first, 16)), 'base64url').toString('utf8');
+  if (!/^\ufeff?\s*\{/.test(start)) return;
+  const parts = token.split('.', 6).length;
+  if (parts === 5) throw new TokenRejection('jwe', 'The access token is encrypted (a JWE), which this API does not accept.');
+  throw new TokenRejection('malformed', 'The access token is malformed.');
 }
 
 /**

@@ -173,28 +173,83 @@ for (const adapter of ADAPTERS) {
       lab.introspect = undefined;
     });
 
-    test('INT-04, B6750-11: the AS answering 401, 400 or 500, timing out or dropping the connection → 503 without invalid_token; warnings never carry the token', async () => {
+    test('INT-04, B6750-11: the AS answering 500, 429, timing out or dropping the connection → 503 with Retry-After, no invalid_token, nothing cached; warnings never carry the token', async () => {
       const answers = [
-        () => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="as"' }, body: { error: 'invalid_client' } }),
-        () => ({ status: 401, body: { error: 'invalid_client' } }),
-        () => ({ status: 400, body: { error: 'invalid_request' } }),
         () => ({ status: 500, body: 'boom' }),
+        () => ({ status: 503, body: { error: 'temporarily_unavailable' } }),
+        () => ({ status: 429, body: { error: 'slow_down' } }),
         () => 'hang' as const,
         () => 'destroy' as const,
       ];
       const tokens: string[] = [];
-      for (const answer of answers) {
-        lab.introspect = answer;
-        const token = opaqueToken();
-        tokens.push(token);
-        const started = Date.now();
-        assertProviderFailure(await slow.bearer(token), 503, 'introspection');
-        assert.ok(Date.now() - started < 2000);
+      try {
+        for (const answer of answers) {
+          lab.introspect = answer;
+          const token = opaqueToken();
+          tokens.push(token);
+          const started = Date.now();
+          const response = await slow.bearer(token);
+          assertProviderFailure(response, 503, 'introspection');
+          assert.match(response.headers.get('retry-after') ?? '', /^[1-9]\d*$/);
+          assert.ok(Date.now() - started < 2000);
+        }
+      } finally {
+        lab.introspect = undefined;
       }
-      lab.introspect = undefined;
-      assert.ok(slow.warnings.some((w) => /introspection failed/.test(w) && /401/.test(w)), slow.warnings.join('\n'));
+      assert.ok(slow.warnings.some((w) => /introspection failed: the provider answered 500/.test(w)), slow.warnings.join('\n'));
       assert.ok(slow.warnings.some((w) => /timed out/.test(w)), slow.warnings.join('\n'));
       for (const warning of slow.warnings) for (const token of tokens) assert.ok(!warning.includes(token));
+    });
+
+    test('INT-04: the AS refusing this API\'s client (401, invalid_client) → 502 client_refused, logged with what to check, then held for 5 s without a call', async () => {
+      for (const answer of [
+        () => ({ status: 401, headers: { 'www-authenticate': 'Basic realm="as"' }, body: { error: 'invalid_client' } }),
+        () => ({ status: 401, body: { error: 'invalid_client' } }),
+        () => ({ status: 400, body: { error: 'invalid_client' } }),
+      ]) {
+        // A fresh API each time: the refusal is held for 5 s.
+        const own = await startApi({ lab });
+        cleanup.push(() => own.close());
+        lab.introspect = answer;
+        const calls = (): number => lab.requests.filter((r) => r.path === INTROSPECT).length;
+        const before = calls();
+        try {
+          assertProviderFailure(await own.bearer(opaqueToken()), 502, 'client_refused');
+          // Held: made-up tokens do not each reach the provider while the client is refused.
+          for (let i = 0; i < 5; i++) assertProviderFailure(await own.bearer(opaqueToken()), 502, 'client_refused');
+          assert.equal(calls() - before, 1, 'one call, then none while the refusal is held');
+        } finally {
+          lab.introspect = undefined;
+        }
+        assert.ok(own.warnings.some((w) => /refused this API's client; check clientId, clientSecret and resourceServer.introspection.authMethod/.test(w)), own.warnings.join('\n'));
+      }
+    });
+
+    test('INT-04: a 400 or 413 about the token → 401 invalid_token introspection_refused, remembered like an inactive answer; with bearer authentication a 401 too', async () => {
+      for (const [app, answer] of [
+        [basic, () => ({ status: 400, body: { error: 'invalid_request' } })],
+        [basic, () => ({ status: 413, body: 'too large' })],
+        [bearerAuth, () => ({ status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' }, body: { error: 'invalid_token' } })],
+      ] as const) {
+        lab.introspect = answer;
+        const token = opaqueToken();
+        try {
+          for (let i = 0; i < 3; i++) assertBearerError(await app.bearer(token), { status: 401, error: 'invalid_token', reason: 'introspection_refused' });
+        } finally {
+          lab.introspect = undefined;
+        }
+        assert.equal(callsFor(token).length, 1, 'the refusal is remembered: one call for three requests');
+      }
+    });
+
+    test('INT-04: an endpoint that is not there (404) → 502 provider_error, not the token\'s fault', async () => {
+      lab.introspect = () => ({ status: 404, body: { error: 'not_found' } });
+      try {
+        assertProviderFailure(await basic.bearer(opaqueToken()), 502, 'introspection');
+      } finally {
+        lab.introspect = undefined;
+      }
+      assert.ok(basic.warnings.some((w) => /answered 404 not_found; check the provider's introspection_endpoint/.test(w)), basic.warnings.join('\n'));
     });
 
     test('INT-05: active: true but exp in the past → 401 reason exp', async () => {

@@ -276,7 +276,7 @@ test('resource server defaults: audience unset, auto strategy, asymmetric algori
   assert.equal(rs.allowQueryToken, false);
   assert.equal(rs.realm, 'api');
   assert.equal(rs.provider, 'default');
-  assert.deepEqual(rs.introspection, { authMethod: undefined, clientId: undefined, clientSecret: undefined, tokenTypeHint: 'access_token', cacheTtl: 60, inactiveCacheTtl: 5, store: undefined });
+  assert.deepEqual(rs.introspection, { authMethod: undefined, clientId: undefined, clientSecret: undefined, tokenTypeHint: 'access_token', cacheTtl: 60, inactiveCacheTtl: 5, maxConcurrent: 64, store: undefined });
   assert.equal(resolveOptions({ ...valid, resourceServer: { audience: 'https://api.example', introspection: { tokenTypeHint: false } } }).resourceServer.introspection.tokenTypeHint, undefined);
   assert.deepEqual(resolveOptions({ ...valid, resourceServer: { audience: 'https://api.example' } }).resourceServer.audience, ['https://api.example']);
 });
@@ -297,6 +297,9 @@ test('resource server options are checked at start-up, naming the option', () =>
   rejects({ resourceServer: { introspection: { clientId: 'api' } } }, 'resourceServer.introspection.clientSecret', /both/);
   rejects({ resourceServer: { introspection: { cacheTtl: -1 } } }, 'resourceServer.introspection.cacheTtl', /≥ 0/);
   rejects({ resourceServer: { introspection: { tokenTypeHint: '' } } }, 'resourceServer.introspection.tokenTypeHint', /false to send none/);
+  for (const maxConcurrent of [0, 2.5, 1e6, Number.NaN, '8' as never]) {
+    rejects({ resourceServer: { introspection: { maxConcurrent } } }, 'resourceServer.introspection.maxConcurrent', /whole number of calls from 1 to 10000/);
+  }
   rejects({ resourceServerOnly: 'yes' as never }, 'resourceServerOnly', /true/);
 });
 
