@@ -117,7 +117,7 @@ function sharedIntrospectionStore(given: SessionStore | undefined): SessionStore
 function maxConcurrent(given: unknown): number {
   const value = given ?? 64;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10_000) {
-    throw new ConfigurationError('resourceServer.introspection.maxConcurrent', `must be a whole number of calls from 1 to 10000 (default 64), got ${String(value)}.`);
+    throw new ConfigurationError('resourceServer.introspection.maxConcurrent', `must be a whole number of calls from 1 to 10000 (default 64), got ${JSON.stringify(value) ?? typeof value}.`);
   }
   return value;
 }

@@ -34,20 +34,20 @@ test('past maxQueued waiters a call is refused at once; a waiter that waits maxW
   const busy = gate();
   const running = limit.run(busy.work);
   let ran = false;
-  const waiting = limit.run(async () => { ran = true; return 'late'; });
-  await assert.rejects(limit.run(async () => 'never'), (error: unknown) => error instanceof LimitReached && error.why === 'queue_full');
+  const waiting = limit.run(() => { ran = true; return Promise.resolve('late'); });
+  await assert.rejects(limit.run(() => Promise.resolve('never')), (error: unknown) => error instanceof LimitReached && error.why === 'queue_full');
   await assert.rejects(waiting, (error: unknown) => error instanceof LimitReached && error.why === 'timeout');
   assert.equal(ran, false, 'refused work never runs');
   assert.equal(limit.waiting, 0, 'a timed-out waiter holds nothing');
   busy.release();
   assert.equal(await running, 'done');
   assert.equal(limit.running, 0, 'the slot came free: nobody was left to take it');
-  assert.equal(await limit.run(async () => 'again'), 'again');
+  assert.equal(await limit.run(() => Promise.resolve('again')), 'again');
 });
 
 test('work that fails frees its slot', async () => {
   const limit = new ConcurrencyLimit({ max: 1, maxQueued: 0, maxWaitMs: 10 });
-  await assert.rejects(limit.run(async () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(limit.run(() => Promise.reject(new Error('boom'))), /boom/);
   assert.equal(limit.running, 0);
-  assert.equal(await limit.run(async () => 'ok'), 'ok');
+  assert.equal(await limit.run(() => Promise.resolve('ok')), 'ok');
 });
