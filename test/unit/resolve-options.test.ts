@@ -300,6 +300,15 @@ test('resource server options are checked at start-up, naming the option', () =>
   rejects({ resourceServerOnly: 'yes' as never }, 'resourceServerOnly', /true/);
 });
 
+test('resourceServer.cacheMaxEntries is a whole number from 1 to 1 000 000 (the admission filter stops at 2^20 slots)', () => {
+  for (const bad of [0.5, 1e12, 0, -1, 1_000_001, Number.NaN, Number.POSITIVE_INFINITY, '100' as never]) {
+    rejects({ resourceServer: { cacheMaxEntries: bad } }, 'resourceServer.cacheMaxEntries', /must be a whole number of entries from 1 to 1 000 000 \(got /);
+  }
+  for (const good of [1, 16, 10_000, 1_000_000]) {
+    assert.equal(resolveOptions({ ...valid, resourceServer: { cacheMaxEntries: good } }).resourceServer.cacheMaxEntries, good);
+  }
+});
+
 test('resource-server-only mode needs no baseUrl, secret or client; static metadata needs only issuer and jwks_uri', () => {
   const config = resolveOptions({ resourceServerOnly: true, issuer: 'https://op.example' });
   assert.equal(config.resourceServerOnly, true);
