@@ -88,8 +88,8 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
   // A session's lock outlives the longest refresh (a few provider calls); waiters give up a bit later.
   const lockSeconds = Math.ceil((3 * config.provider.httpTimeoutMs) / 1000) + 1;
   const backend = session.store === undefined
-    ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, config.logger)
-    : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, lockSeconds);
+    ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, config.logger, session, now)
+    : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, session, now, lockSeconds);
   const sessions = new SessionManager(backend, session, now);
   // Run-time registrations live in the session store, so that every instance shares one client;
   // without a store, in this process.
