@@ -60,7 +60,10 @@ export async function distinctStoreSessions(loginCookieHeader: string, count: nu
   const store = createRedisStore({ url: redisUrl });
   try {
     await store.ready();
-    const backend = new StoreSessionBackend(COOKIE, ATTRIBUTES, sealer(), store);
+    // Only save and load are used, with the session's own maxAge: the lifetime only bounds what the
+    // backend keeps opened in memory here.
+    const lifetime = { absoluteDuration: 7 * 24 * 3600, rollingDuration: undefined, touchInterval: 900 };
+    const backend = new StoreSessionBackend(COOKIE, ATTRIBUTES, sealer(), store, lifetime, () => Math.floor(Date.now() / 1000));
     const loaded = await backend.load(parseCookieHeader(loginCookieHeader));
     if (loaded === undefined) throw new Error('the login\'s session is not in Redis');
     const headers: string[] = [];

@@ -8,11 +8,21 @@ import { RedisStore, throttledWarn } from './session/redis-store.ts';
 
 export { RedisStore, RedisStoreError, type RedisClientLike, type RedisStoreOptions } from './session/redis-store.ts';
 
+/**
+ * The most commands the client created by {@link createRedisStore} holds unanswered (node-redis's
+ * `commandsQueueMaxLength`): far above what a healthy Redis has pending, and a bound on what a
+ * stuck one makes this process hold (a session write is a few KB).
+ */
+const COMMANDS_QUEUE_MAX_LENGTH = 10_000;
+
 /** Options of {@link createRedisStore}. */
 export interface CreateRedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS. Default `redis://localhost:6379`. */
   url?: string;
-  /** More node-redis client options (socket, TLS, credentials…), merged under `url`. */
+  /**
+   * More node-redis client options (socket, TLS, credentials…), merged under `url`.
+   * `commandsQueueMaxLength` defaults to 10 000 here (node-redis: unbounded).
+   */
   clientOptions?: RedisClientOptions;
   /** Key prefix; see {@link RedisStore}. Default `oidc-kit:`. */
   prefix?: string;
@@ -57,6 +67,10 @@ export function createRedisStore(options: CreateRedisStoreOptions = {}): OwnedRe
     url: options.url ?? options.clientOptions?.url ?? 'redis://localhost:6379',
     // Fail fast while disconnected: a queued command would hold its request until Redis returns.
     disableOfflineQueue: true,
+    // While Redis is connected but not answering, RedisStore gives up on a command after
+    // commandTimeout, but node-redis keeps it queued until a reply or the socket's death (minutes):
+    // bounded, the queue refuses new commands at once ("The queue is full"), a RedisStoreError, 503.
+    commandsQueueMaxLength: options.clientOptions?.commandsQueueMaxLength ?? COMMANDS_QUEUE_MAX_LENGTH,
     // RedisStore times its commands out itself (commandTimeout). node-redis's own default timeout
     // makes an AbortSignal.timeout per command, about 5 µs of CPU on every request of a store session.
     commandOptions: { timeout: 0, ...options.clientOptions?.commandOptions },

@@ -251,7 +251,7 @@ export interface ResourceServerOptions {
   realm?: string;
   /** Token introspection (RFC 7662), for opaque tokens. */
   introspection?: IntrospectionOptions;
-  /** Most verified tokens and introspection answers kept in memory (each cache). Default 10 000. */
+  /** Most verified tokens and introspection answers kept in memory (each cache): a whole number from 1 to 1 000 000. Default 10 000. */
   cacheMaxEntries?: number;
   /** Which provider issues the tokens, when there are several. Default: the default provider. */
   provider?: string;

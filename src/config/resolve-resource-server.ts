@@ -4,9 +4,14 @@ import { audienceList } from '../util/audience-list.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { OpenIDConnectOptions } from './options.ts';
 import type { ProviderSettings, ResourceServerSettings } from './resolved-config.ts';
-import { checkStore, nonNegativeSeconds, positiveNumber } from './validate.ts';
+import { checkStore, entryCount, nonNegativeSeconds } from './validate.ts';
 
 const INTROSPECTION_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'bearer']);
+/**
+ * The most entries a token cache may be given. The JWT cache's admission filter stops at 2^20
+ * slots, so past about this many a bigger cache would only hold tokens seen once.
+ */
+const MAX_CACHE_ENTRIES = 1_000_000;
 
 /**
  * The `resourceServer` option: how bearer tokens are validated (audience, algorithms, JWT or
@@ -48,7 +53,7 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
   if (typeof realm !== 'string' || realm === '' || !/^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/.test(realm)) {
     throw new ConfigurationError('resourceServer.realm', 'must be a non-empty string of printable ASCII without `"` or `\\`.');
   }
-  const cacheMaxEntries = positiveNumber('resourceServer.cacheMaxEntries', rs.cacheMaxEntries ?? 10_000, 'entries');
+  const cacheMaxEntries = entryCount('resourceServer.cacheMaxEntries', rs.cacheMaxEntries ?? 10_000, MAX_CACHE_ENTRIES);
   const provider = rs.provider ?? defaultName;
   if (!providers.has(provider)) {
     throw new ConfigurationError('resourceServer.provider', `"${provider}" is not one of the providers (${[...providers.keys()].join(', ')}).`);
@@ -81,7 +86,7 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
       tokenTypeHint: hint === false ? undefined : hint,
       cacheTtl: nonNegativeSeconds('resourceServer.introspection.cacheTtl', introspection.cacheTtl ?? 60),
       inactiveCacheTtl: nonNegativeSeconds('resourceServer.introspection.inactiveCacheTtl', introspection.inactiveCacheTtl ?? 5),
-      maxConcurrent: maxConcurrent(introspection.maxConcurrent),
+      maxConcurrent: entryCount('resourceServer.introspection.maxConcurrent', introspection.maxConcurrent ?? 64, 10_000, 'calls'),
       store: sharedIntrospectionStore(introspection.store),
     },
   };
@@ -111,13 +116,4 @@ function sharedIntrospectionStore(given: SessionStore | undefined): SessionStore
     throw new ConfigurationError('resourceServer.introspection.store', 'is a MemoryStore, which shares nothing between instances (the in-memory cache already keeps answers) and which answers for made-up tokens would fill; use a RedisStore, or leave the option out.');
   }
   return store;
-}
-
-/** `introspection.maxConcurrent`: a whole number of calls, at least one. */
-function maxConcurrent(given: unknown): number {
-  const value = given ?? 64;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 10_000) {
-    throw new ConfigurationError('resourceServer.introspection.maxConcurrent', `must be a whole number of calls from 1 to 10000 (default 64), got ${JSON.stringify(value) ?? typeof value}.`);
-  }
-  return value;
 }

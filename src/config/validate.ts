@@ -153,6 +153,23 @@ export function positiveNumber(option: string, value: unknown, unit: string): nu
 }
 
 /**
+ * A count option (how many entries a cache holds, how many calls may run): a whole number from 1 to `max`, in `unit`. A fraction means
+ * nothing as a count, and a count far past what the cache can use is no bound at all.
+ *
+ * @example
+ * ```ts
+ * entryCount('resourceServer.cacheMaxEntries', 10_000, 1_000_000); // 10000
+ * entryCount('resourceServer.cacheMaxEntries', 0.5, 1_000_000);    // throws ConfigurationError
+ * ```
+ */
+export function entryCount(option: string, value: unknown, max: number, unit = 'entries'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigurationError(option, `must be a whole number of ${unit} from 1 to ${String(max).replace(/\B(?=(\d{3})+$)/g, ' ')} (got ${String(value)}).`);
+  }
+  return value;
+}
+
+/**
  * A duration option in seconds where zero is meaningful (no tolerance, no caching), but a negative
  * or non-finite value is not.
  *

@@ -92,8 +92,8 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
   const longestTimeout = Math.max(...[...config.providers.values()].map((p) => p.httpTimeoutMs));
   const lockSeconds = Math.ceil((3 * config.provider.httpTimeoutMs) / 1000) + 1;
   const backend = session.store === undefined
-    ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, config.logger)
-    : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, lockSeconds);
+    ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, config.logger, session, now)
+    : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, session, now, lockSeconds);
   const sessions = new SessionManager(backend, session, now);
   // Run-time registrations live in the session store, so that every instance shares one client;
   // without a store, in this process.

@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { ConfigurationError, OidcError } from '../errors.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { toOidcError } from '../provider/provider-error.ts';
+import { secretKey } from '../util/secret-key.ts';
 
 /**
  * What to ask the provider for in a client credentials grant (Flask-pyoidc: client_credentials_grant).
@@ -55,6 +56,11 @@ const MAX_CACHED = 1000;
  * with the provider's `oauthError`, e.g. `invalid_client` or `invalid_scope`) or
  * `provider_unavailable` (503); nothing failed is cached.
  *
+ * The parameters must come from the application, never from request input: each distinct set costs
+ * a token request and a cache entry (at most 1 000, oldest out), so callers who choose them could
+ * make the app hammer the provider and push its own tokens out. Entries are keyed by a hash, so a
+ * long parameter costs 43 characters of key, and a stale token is dropped when it is next asked for.
+ *
  * @example
  * ```ts
  * const grants = new ClientCredentialsGrants(60);
@@ -73,15 +79,26 @@ export class ClientCredentialsGrants {
 
   get(provider: ProviderClient, options: ClientCredentialsOptions = {}): Promise<ClientCredentialsToken> {
     const parameters = grantParameters(options);
-    const key = JSON.stringify([provider.settings.name, [...parameters.entries()].sort()]);
+    // Hashed: the key's length does not grow with the parameters' (an `extra` value may be long).
+    const key = secretKey(JSON.stringify([provider.settings.name, [...parameters.entries()].sort()]));
     const cached = this.#cache.get(key);
-    if (cached !== undefined && !options.forceRefresh && this.#fresh(cached)) return Promise.resolve(cached);
+    if (cached !== undefined && !options.forceRefresh) {
+      if (this.#fresh(cached)) return Promise.resolve(cached);
+      // Stale: never handed out again, so not kept until a fresh token replaces it (the request
+      // below may fail, or bring a token too short-lived to cache).
+      this.#cache.delete(key);
+    }
     let pending = this.#pending.get(key);
     if (pending === undefined) {
       pending = this.#request(provider, parameters, key).finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }
     return pending;
+  }
+
+  /** How many tokens are cached (for tests and diagnostics: entries are bounded, and stale ones go). */
+  get size(): number {
+    return this.#cache.size;
   }
 
   #fresh(token: ClientCredentialsToken): boolean {

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger, TokenValidationStrategy } from '../config/options.ts';
 import type { ResourceServerSettings } from '../config/resolved-config.ts';
@@ -12,6 +11,7 @@ import { JwtAccessTokenVerifier } from './jwt-access-token-verifier.ts';
 import { TokenRejection } from './token-rejection.ts';
 import { TokenIntrospector } from './token-introspector.ts';
 import type { ValidatedToken } from './validated-token.ts';
+import { secretKey } from '../util/secret-key.ts';
 
 export type { ValidatedToken } from './validated-token.ts';
 
@@ -104,7 +104,7 @@ export class TokenValidator {
    */
   validate(token: string, policy: TokenPolicy, key?: string): ValidatedToken | Promise<ValidatedToken> {
     if (token.length > MAX_TOKEN_LENGTH) throw this.#invalid(new TokenRejection('too_long', 'The access token is too long.'));
-    key ??= tokenKey(token);
+    key ??= secretKey(token);
     const found = this.#lookup(token, key, policy);
     if (typeof found === 'object') return this.#checkRoute(found, policy);
     const pending = found === 'jwt' ? this.#jwtVerifier(policy.provider).verify(token, key) : this.#introspector(policy.provider).introspect(token, key);
@@ -122,14 +122,14 @@ export class TokenValidator {
    */
   recall(token: string, policy: TokenPolicy, key?: string): ValidatedToken | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
-    key ??= tokenKey(token);
+    key ??= secretKey(token);
     const found = this.#lookup(token, key, policy);
     return typeof found === 'object' ? this.#checkRoute(found, policy) : undefined;
   }
 
   /** The token's cache key, or `undefined` for a token too long to be one (never hashed: it is refused). */
   keyFor(token: string): string | undefined {
-    return token.length > MAX_TOKEN_LENGTH ? undefined : tokenKey(token);
+    return token.length > MAX_TOKEN_LENGTH ? undefined : secretKey(token);
   }
 
   /** The token's cached verdict or — when none is cached — the strategy it gets. A cached refusal throws. */
@@ -222,15 +222,6 @@ export function scopeList(scopes: string | readonly string[] | undefined): reado
   const list = typeof scopes === 'string' ? scopes.split(/\s+/).filter((s) => s !== '') : [...scopes];
   if (list.some((s) => typeof s !== 'string' || s === '' || /\s/.test(s))) throw new TypeError('oidc-kit: scopes must be non-empty strings without spaces (or one space-separated string).');
   return list;
-}
-
-/**
- * What the token caches are keyed by: the SHA-256 of the token, never the token itself (a heap
- * dump of the caches gives away no credential). One-shot `hash()`: cheaper than
- * `createHash().update().digest()` on this hot path.
- */
-function tokenKey(token: string): string {
-  return hash('sha256', token, 'base64url');
 }
 
 /** Three dot-separated segments, the first non-empty: the shape of a compact JWS (JWE has five). */

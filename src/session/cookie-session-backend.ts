@@ -5,7 +5,7 @@ import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { Logger } from '../config/options.ts';
 import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
-import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+import { isSessionEnvelope, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
 
@@ -21,7 +21,7 @@ const OPENED_SESSIONS = 1000;
  *
  * @example
  * ```ts
- * const backend = new CookieSessionBackend('oidc_session', attributes, new CookieSealer([secret], 'session'), console);
+ * const backend = new CookieSessionBackend('oidc_session', attributes, new CookieSealer([secret], 'session'), console, lifetime, now);
  * ```
  */
 export class CookieSessionBackend implements SessionBackend {
@@ -29,14 +29,22 @@ export class CookieSessionBackend implements SessionBackend {
   readonly #attributes: CookieAttributes;
   readonly #sealer: CookieSealer;
   readonly #logger: Logger;
-  /** Recently opened cookie values → their frozen session; expiry is the session's own (checked by the manager). */
+  /** Recently opened cookie values → their frozen session, each kept until the session ends. */
   readonly #opened = new OpenedSealCache<SessionEnvelope>(OPENED_SESSIONS);
+  readonly #lifetime: SessionLifetime;
+  readonly #now: () => number;
 
-  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, logger: Logger) {
+  /**
+   * @param lifetime the sessions' lifetime: an opened cookie is not kept in memory past its session's end.
+   * @param now the session clock (seconds), the {@link SessionManager}'s.
+   */
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, logger: Logger, lifetime: SessionLifetime, now: () => number) {
     this.#name = name;
     this.#attributes = attributes;
     this.#sealer = sealer;
     this.#logger = logger;
+    this.#lifetime = lifetime;
+    this.#now = now;
   }
 
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
@@ -48,12 +56,16 @@ export class CookieSessionBackend implements SessionBackend {
     if (sealed === undefined) return undefined;
     // The same cookie value opens to the same session every time (it is authenticated, and sealed
     // anew on every change): a browser's repeated requests skip the decryption and the parsing.
-    const opened = this.#opened.get(sealed, this.#name);
+    const now = this.#now() * 1000;
+    const opened = this.#opened.get(sealed, this.#name, now);
     if (opened !== undefined) return { envelope: opened };
     const envelope = this.#sealer.openJson(sealed, this.#name);
     if (!isSessionEnvelope(envelope)) return undefined;
-    // Frozen: one object now serves many requests, so nothing may change it in place.
-    this.#opened.set(sealed, this.#name, deepFreeze(envelope));
+    // Frozen: one object now serves many requests, so nothing may change it in place. An ended
+    // session is not kept (the manager refuses it; its tokens need not stay in memory).
+    deepFreeze(envelope);
+    const end = sessionExpiresAt(envelope, this.#lifetime) * 1000;
+    if (end > now) this.#opened.set(sealed, this.#name, envelope, end);
     return { envelope };
   }
 
@@ -73,6 +85,9 @@ export class CookieSessionBackend implements SessionBackend {
   }
 
   destroy(_session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
+    // The ended session's tokens leave memory now, not when newer cookies push them out.
+    const sealed = readChunkedCookie(cookies, this.#name);
+    if (sealed !== undefined) this.#opened.delete(sealed);
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
     return Promise.resolve();
   }

@@ -44,8 +44,9 @@ export class RedisStoreError extends Error {
  *
  * Faults fail closed: a command that errors, or takes longer than `commandTimeout`, rejects, and
  * the request that needed it gets 503 (never "logged in"); while the client is disconnected,
- * commands fail at once instead of queueing. The client reconnects by itself; nothing is lost
- * that Redis kept.
+ * commands fail at once instead of queueing. A client's full command queue (node-redis
+ * `commandsQueueMaxLength`, set by `createRedisStore`) fails a command at once too. The client
+ * reconnects by itself; nothing is lost that Redis kept.
  *
  * Built on node-redis (the `redis` package): Redis's own client, maintained with the server,
  * typed, with Cluster and Sentinel support. `createRedisStore({ url })` from `oidc-kit/redis`
@@ -55,7 +56,7 @@ export class RedisStoreError extends Error {
  * ```ts
  * import { createClient } from 'redis';
  * import { RedisStore } from 'oidc-kit/redis';
- * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+ * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true, commandsQueueMaxLength: 10_000 });
  * client.on('error', (error) => console.warn('redis:', error.message));
  * await client.connect();
  * const oidc = new OpenIDConnect({ ...options, session: { store: new RedisStore({ client }) } });

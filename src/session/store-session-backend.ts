@@ -6,8 +6,9 @@ import { OidcError } from '../errors.ts';
 import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import type { CookieSink } from '../http.ts';
+import { ExpiringCache } from '../util/expiring-cache.ts';
 import type { ExclusiveOutcome, FailureSharing, LoadedSession, SessionBackend, SharedFailure } from './session-backend.ts';
-import { isSessionEnvelope, type SessionEnvelope } from './session-data.ts';
+import { isSessionEnvelope, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 import type { SessionStore } from './session-store.ts';
 
 /** Store keys of sessions: `session:<id>`, beside the other records oidc-kit keeps in the same store. */
@@ -16,8 +17,14 @@ export const SESSION_KEY_PREFIX = 'session:';
 const LOCK_KEY_PREFIX = 'session-lock:';
 /** Store keys of a failure shared by work under a session's lock (a refresh): `session-failure:<id>`. */
 const FAILURE_KEY_PREFIX = 'session-failure:';
-/** Session cookies and store records kept opened in memory: a few MB at most. */
+/** Session cookies and store records kept opened in memory: a few MB for typical sessions (bytes: see the next). */
 const OPENED_SESSIONS = 1000;
+/**
+ * A store record longer than this (characters of its sealed form, ASCII) is opened for every
+ * request, never kept opened: a record is not limited by cookie size (UserInfo and tokens may come
+ * to MBs), so the opened records are bounded in bytes too — twice this per entry at most, sealed and opened.
+ */
+const MAX_OPENED_RECORD = 64 * 1024;
 /** What loading a request without a session cookie gives: one settled promise, shared. */
 const NO_SESSION: Promise<undefined> = Promise.resolve(undefined);
 
@@ -29,7 +36,7 @@ const NO_SESSION: Promise<undefined> = Promise.resolve(undefined);
  *
  * @example
  * ```ts
- * const backend = new StoreSessionBackend('oidc_session', attributes, sealer, new MemoryStore());
+ * const backend = new StoreSessionBackend('oidc_session', attributes, sealer, new MemoryStore(), lifetime, now);
  * ```
  */
 export class StoreSessionBackend implements SessionBackend {
@@ -39,21 +46,30 @@ export class StoreSessionBackend implements SessionBackend {
   readonly #store: SessionStore;
 
   readonly #lockSeconds: number;
-  /** Session cookie values → the session id they hold. */
+  readonly #lifetime: SessionLifetime;
+  readonly #now: () => number;
+  /** Session cookie values → the session id they hold, kept until that session ends. */
   readonly #openedIds = new OpenedSealCache<string>(OPENED_SESSIONS);
   /**
-   * Store records → their frozen session. The store is still read on every request (a session
-   * deleted or changed by another instance is seen at once); only an unchanged record skips the
-   * decryption and the parsing.
+   * Store keys → the record last read there and its frozen session, kept until the session ends
+   * (or it is destroyed here). The store is still read on every request (a session deleted or
+   * changed by another instance is seen at once); only an unchanged record skips the decryption and
+   * the parsing. By key, so a session written anew replaces its entry.
    */
-  readonly #openedRecords = new OpenedSealCache<SessionEnvelope>(OPENED_SESSIONS);
+  readonly #openedRecords = new ExpiringCache<{ readonly record: string; readonly envelope: SessionEnvelope }>(OPENED_SESSIONS);
 
-  /** @param lockSeconds how long a session's lock lasts if its holder dies (longer than a refresh may take). */
-  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lockSeconds = 15) {
+  /**
+   * @param lifetime the sessions' lifetime: nothing opened is kept in memory past its session's end.
+   * @param now the session clock (seconds), the {@link SessionManager}'s.
+   * @param lockSeconds how long a session's lock lasts if its holder dies (longer than a refresh may take).
+   */
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lifetime: SessionLifetime, now: () => number, lockSeconds = 15) {
     this.#name = name;
     this.#attributes = attributes;
     this.#sealer = sealer;
     this.#store = store;
+    this.#lifetime = lifetime;
+    this.#now = now;
     this.#lockSeconds = lockSeconds;
   }
 
@@ -63,13 +79,19 @@ export class StoreSessionBackend implements SessionBackend {
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
     const sealed = readChunkedCookie(cookies, this.#name);
     if (sealed === undefined) return NO_SESSION;
-    let id = this.#openedIds.get(sealed, this.#name);
-    if (id === undefined) {
-      id = this.#sealer.open(sealed, this.#name);
-      if (id === undefined) return NO_SESSION;
-      this.#openedIds.set(sealed, this.#name, id);
-    }
-    return this.reload(id);
+    const known = this.#openedIds.get(sealed, this.#name, this.#now() * 1000);
+    if (known !== undefined) return this.reload(known);
+    const id = this.#sealer.open(sealed, this.#name);
+    if (id === undefined) return NO_SESSION;
+    const key = SESSION_KEY_PREFIX + id;
+    // The id is kept opened as long as its session lasts, known once its record is read (in the
+    // same step as the read: no extra promise).
+    return this.#call(() => this.#store.get(key), (record) => {
+      const loaded = this.#open(record, key, id);
+      const end = loaded === undefined ? 0 : this.#endMs(loaded.envelope);
+      if (end > this.#now() * 1000) this.#openedIds.set(sealed, this.#name, id, end);
+      return loaded;
+    });
   }
 
   async save(
@@ -88,9 +110,14 @@ export class StoreSessionBackend implements SessionBackend {
   }
 
   async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
+    // What this session opened to leaves memory now, not when newer sessions push it out.
+    const sealed = readChunkedCookie(cookies, this.#name);
+    if (sealed !== undefined) this.#openedIds.delete(sealed);
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
     const id = session?.id;
-    if (id !== undefined) await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id), () => undefined);
+    if (id === undefined) return;
+    this.#openedRecords.delete(SESSION_KEY_PREFIX + id);
+    await this.#call(() => this.#store.delete(SESSION_KEY_PREFIX + id), () => undefined);
   }
 
   reload(id: string): Promise<LoadedSession | undefined> {
@@ -101,14 +128,24 @@ export class StoreSessionBackend implements SessionBackend {
   /** A store record as the session it holds, or `undefined` if it holds none of ours. */
   #open(record: unknown, key: string, id: string): LoadedSession | undefined {
     if (typeof record !== 'string') return undefined;
-    const opened = this.#openedRecords.get(record, key);
-    if (opened !== undefined) return { envelope: opened, id };
+    const now = this.#now() * 1000;
+    const opened = this.#openedRecords.get(key, now);
+    // The whole record must match: the one opened before, unchanged since.
+    if (opened !== undefined && opened.record === record) return { envelope: opened.envelope, id };
     // Sealed and bound to its key: whoever can write to the store still cannot forge or move a session.
     const envelope = this.#sealer.openJson(record, key);
     if (!isSessionEnvelope(envelope)) return undefined;
-    // Frozen: one object now serves every request that reads this record, so nothing may change it in place.
-    this.#openedRecords.set(record, key, deepFreeze(envelope));
+    // Frozen: one object now serves every request that reads this record, so nothing may change it
+    // in place. Not kept once its session has ended, nor when it is too big to keep.
+    deepFreeze(envelope);
+    const end = this.#endMs(envelope);
+    if (end > now && record.length <= MAX_OPENED_RECORD) this.#openedRecords.set(key, { record, envelope }, end);
     return { envelope, id };
+  }
+
+  /** When the session ends, in ms (the caches' unit). */
+  #endMs(envelope: SessionEnvelope): number {
+    return sessionExpiresAt(envelope, this.#lifetime) * 1000;
   }
 
   async exclusive<T>(id: string, work: () => Promise<T>, share?: FailureSharing): Promise<ExclusiveOutcome<T>> {

@@ -4,11 +4,12 @@ import { OidcError } from '../errors.ts';
 import { checkIdTokenClaims, checkTokenHash } from '../login/id-token-rules.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { toOidcError } from '../provider/provider-error.ts';
+import { secretKey } from '../util/secret-key.ts';
 import type { SessionData } from './session-data.ts';
 
 /** How long (seconds) the result of a refresh answers requests that still carry the old refresh token. */
 const GRACE_SECONDS = 60;
-/** At most this many recent results are remembered. */
+/** At most this many recent results are remembered; past that the oldest (the first to expire) goes. */
 const MAX_RECENT = 10_000;
 
 /**
@@ -29,7 +30,13 @@ export class TokenRefresher {
   readonly #provider: (name: string) => ProviderClient;
   readonly #now: () => number;
   readonly #inflight = new Map<string, Promise<SessionData>>();
+  /**
+   * Results by the hash of provider and old refresh token (never the token: a heap dump of these
+   * keys gives away no credential). An entry goes when read after its grace, or at the next sweep.
+   */
   readonly #recent = new Map<string, { data: SessionData; until: number }>();
+  /** When (seconds) the next write sweeps expired results, so they do not wait for the map to fill. */
+  #sweepAt = 0;
 
   constructor(provider: (name: string) => ProviderClient, now: () => number) {
     this.#provider = provider;
@@ -42,12 +49,13 @@ export class TokenRefresher {
     if (refreshToken === undefined) {
       return Promise.reject(new OidcError('session_expired', 'Your session has expired; log in again.', { reason: 'no_refresh_token' }));
     }
-    const key = `${data.provider}\u0000${refreshToken}`;
+    const key = secretKey(`${data.provider}\u0000${refreshToken}`);
     // A request still carrying the tokens this refresh token was redeemed for gets the result;
     // one that already has the result (forceRefresh, or no rotation) refreshes again.
     const recent = this.#recent.get(key);
-    if (recent !== undefined && recent.until > this.#now() && recent.data.accessToken !== data.accessToken) {
-      return Promise.resolve(recent.data);
+    if (recent !== undefined) {
+      if (recent.until <= this.#now()) this.#recent.delete(key);
+      else if (recent.data.accessToken !== data.accessToken) return Promise.resolve(recent.data);
     }
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
@@ -104,14 +112,29 @@ export class TokenRefresher {
     };
   }
 
+  /**
+   * How many refresh results are remembered, and under which keys: for tests and diagnostics (the
+   * keys are hashes, never refresh tokens). Linear; not for a request's path.
+   */
+  recentKeys(): readonly string[] {
+    return [...this.#recent.keys()];
+  }
+
   #remember(key: string, data: SessionData): void {
     const now = this.#now();
-    if (this.#recent.size >= MAX_RECENT) {
+    // Expired results go on a write at most once per grace period (the MemoryStore pattern): the
+    // linear sweep is amortised over that period's refreshes, and while refreshes go on, no result
+    // outlives two periods.
+    if (now >= this.#sweepAt) {
+      this.#sweepAt = now + GRACE_SECONDS;
       for (const [k, v] of this.#recent) if (v.until <= now) this.#recent.delete(k);
-      if (this.#recent.size >= MAX_RECENT) {
-        const oldest = this.#recent.keys().next().value;
-        if (oldest !== undefined) this.#recent.delete(oldest);
-      }
+    }
+    // Deleted first so that insertion order is expiry order: when full, the oldest entry is the
+    // first to expire, and evicting it needs no scan.
+    this.#recent.delete(key);
+    if (this.#recent.size >= MAX_RECENT) {
+      const oldest = this.#recent.keys().next().value;
+      if (oldest !== undefined) this.#recent.delete(oldest);
     }
     this.#recent.set(key, { data, until: now + GRACE_SECONDS });
   }

@@ -10,13 +10,20 @@
  * Token requests are counted from the provider's own request log (`bed.op.requests`). The provider
  * copies the `tenant` parameter of a token request into the token (`extraTokenClaims`), which shows
  * that `extra` parameters arrived.
+ *
+ * The cache's own bounds are checked on one `ClientCredentialsGrants` with a real `ProviderClient`,
+ * counting its entries (`size`).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Configuration } from 'oidc-provider';
+import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { resolveOptions } from '../../src/config/resolve-options.ts';
 import { OidcError, type ClientCredentialsToken } from '../../src/express.ts';
-import { ADAPTERS, withTestbed, type AdapterName, type Testbed, type TestbedOptions } from '../support/testbed.ts';
+import { ClientCredentialsGrants } from '../../src/grants/client-credentials.ts';
+import { ProviderClient } from '../../src/provider/provider-client.ts';
+import { ADAPTERS, SECRET, withTestbed, type AdapterName, type Testbed, type TestbedOptions } from '../support/testbed.ts';
 import { get } from '../support/test-routes.ts';
 
 const API = 'https://api.example.test/';
@@ -254,3 +261,26 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+describe('client credentials cache bounds (real provider, one ClientCredentialsGrants)', () => {
+  test('a token found stale is dropped at once, even when no new one comes (provider down)', async () => {
+    // 2 s tokens and a 1 s margin: fresh for about a second, then stale.
+    const registration = devClient('http://127.0.0.1:9/callback', { grant_types: ['client_credentials'], scope: 'read' });
+    const op = await startDevProvider({ clients: [registration], configuration: providerConfiguration({ ClientCredentials: 2 }) });
+    try {
+      const config = resolveOptions({ baseUrl: 'http://127.0.0.1:9', secret: SECRET, issuer: op.issuer, clientId: registration.client_id, clientSecret: String(registration.client_secret) });
+      const provider = new ProviderClient(config.provider);
+      const grants = new ClientCredentialsGrants(1);
+      const first = await grants.get(provider, { resource: API, scope: 'read' });
+      assert.equal((await grants.get(provider, { resource: API, scope: 'read' })).accessToken, first.accessToken, 'cached while fresh');
+      assert.equal(grants.size, 1);
+
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await op.close();
+      await assert.rejects(grants.get(provider, { resource: API, scope: 'read' }), (error: unknown) => error instanceof OidcError && error.code === 'provider_unavailable');
+      assert.equal(grants.size, 0, 'the stale token is not kept until a fresh one replaces it');
+    } finally {
+      await op.close();
+    }
+  });
+});

@@ -9,8 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 
 import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
-import { OidcCore } from '../../src/index.ts';
+import { CookieSealer } from '../../src/cookies/cookie-sealer.ts';
+import { OidcCore, OidcError } from '../../src/index.ts';
 import { createRedisStore, RedisStore, RedisStoreError } from '../../src/redis.ts';
+import { StoreSessionBackend } from '../../src/session/store-session-backend.ts';
 import { startTokenLab } from '../support/token-lab.ts';
 import { loginThroughProvider, parseForms, TestBrowser } from '../support/browser.ts';
 import { CookieJar } from '../support/cookie-jar.ts';
@@ -273,6 +275,60 @@ describe('RedisStore against redis-server', { skip: unavailable }, () => {
     await assert.rejects(nowhere.ready(200), (e: Error) => /not reachable after 200 ms; still trying/.test(e.message) && !e.message.includes('hunter2'));
     await nowhere.close();
     assert.throws(() => new RedisStore({ client, commandTimeout: 0 }), /commandTimeout/);
+  });
+});
+
+// Once, not per adapter: the store's own API and the session backend on it, no HTTP.
+describe('createRedisStore bounds the commands a stuck Redis leaves queued', { skip: unavailable }, () => {
+  let redis: RedisServer;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis.close();
+  });
+
+  /** How a command came out once every promise step already due has run (no timer, no waiting). */
+  const outcome = async (pending: Promise<unknown>): Promise<unknown> => {
+    const still = Symbol('still waiting');
+    const settled = pending.then(() => 'answered', (error: unknown) => error);
+    return Promise.race([settled, new Promise((resolve) => setImmediate(() => resolve(still)))]).then((value) => (value === still ? 'still waiting' : value));
+  };
+  const queueFull = (value: unknown): boolean => value instanceof RedisStoreError && /The queue is full/.test(value.message);
+
+  test('10 000 commands by default, clientOptions.commandsQueueMaxLength otherwise; past the bound a command fails at once, and the session read is a 503', async () => {
+    // A command timeout far beyond the test: only the queue's bound can fail a command here.
+    const quiet = { warn() {} };
+    const byDefault = createRedisStore({ url: redis.url, logger: quiet, commandTimeout: 600_000 });
+    const small = createRedisStore({ url: redis.url, logger: quiet, commandTimeout: 600_000, clientOptions: { commandsQueueMaxLength: 50 } });
+    const waiting: Array<Promise<unknown>> = [];
+    try {
+      await byDefault.ready();
+      await small.ready();
+      redis.pause();
+      for (let i = 0; i < 50; i++) waiting.push(small.get(`k${i}`));
+      const beyond = await Promise.all(Array.from({ length: 10 }, (_, i) => outcome(small.get(`beyond${i}`))));
+      assert.equal(beyond.filter(queueFull).length, 10, 'the 10 commands past the bound of 50 fail at once');
+      assert.equal(await outcome(waiting[0]!), 'still waiting', 'the 50 queued ones wait for Redis');
+
+      // What a request sees: the session backend's usual 503.
+      const backend = new StoreSessionBackend('s', { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' }, new CookieSealer([SECRET], 'session'), small, { absoluteDuration: 3600, rollingDuration: undefined, touchInterval: 0 }, () => Math.floor(Date.now() / 1000));
+      const read = await outcome(backend.reload('some-id'));
+      assert.ok(read instanceof OidcError && read.code === 'session_store_unavailable' && read.status === 503, String(read));
+
+      for (let i = 0; i < 10_000; i++) waiting.push(byDefault.get(`d${i}`));
+      assert.ok(queueFull(await outcome(byDefault.get('one-more'))), 'the default bound is 10 000');
+
+      // Redis back: everything queued is answered, and the stores work as before.
+      redis.resume();
+      await Promise.all(waiting);
+      await small.set('after', 1, 10);
+      assert.equal(await byDefault.get('after'), 1);
+    } finally {
+      redis.resume();
+      await small.close();
+      await byDefault.close();
+    }
   });
 });
 

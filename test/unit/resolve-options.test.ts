@@ -298,9 +298,18 @@ test('resource server options are checked at start-up, naming the option', () =>
   rejects({ resourceServer: { introspection: { cacheTtl: -1 } } }, 'resourceServer.introspection.cacheTtl', /≥ 0/);
   rejects({ resourceServer: { introspection: { tokenTypeHint: '' } } }, 'resourceServer.introspection.tokenTypeHint', /false to send none/);
   for (const maxConcurrent of [0, 2.5, 1e6, Number.NaN, '8' as never]) {
-    rejects({ resourceServer: { introspection: { maxConcurrent } } }, 'resourceServer.introspection.maxConcurrent', /whole number of calls from 1 to 10000/);
+    rejects({ resourceServer: { introspection: { maxConcurrent } } }, 'resourceServer.introspection.maxConcurrent', /whole number of calls from 1 to 10 000/);
   }
   rejects({ resourceServerOnly: 'yes' as never }, 'resourceServerOnly', /true/);
+});
+
+test('resourceServer.cacheMaxEntries is a whole number from 1 to 1 000 000 (the admission filter stops at 2^20 slots)', () => {
+  for (const bad of [0.5, 1e12, 0, -1, 1_000_001, Number.NaN, Number.POSITIVE_INFINITY, '100' as never]) {
+    rejects({ resourceServer: { cacheMaxEntries: bad } }, 'resourceServer.cacheMaxEntries', /must be a whole number of entries from 1 to 1 000 000 \(got /);
+  }
+  for (const good of [1, 16, 10_000, 1_000_000]) {
+    assert.equal(resolveOptions({ ...valid, resourceServer: { cacheMaxEntries: good } }).resourceServer.cacheMaxEntries, good);
+  }
 });
 
 test('resource-server-only mode needs no baseUrl, secret or client; static metadata needs only issuer and jwks_uri', () => {

@@ -11,9 +11,13 @@ import { StoreSessionBackend } from '../../src/session/store-session-backend.ts'
 const attributes = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' as const };
 const data: SessionData = { provider: 'default', idToken: 'h.eyJzdWIiOiJhbGljZSJ9.s' };
 
+/** The sessions' clock in these tests (seconds); the backends and the manager share it, as in the app. */
+const realClock = (): number => Math.floor(Date.now() / 1000);
+const LIFETIME = { absoluteDuration: 10_000, rollingDuration: undefined, touchInterval: 0 };
+
 function setup(lifetime: { absoluteDuration: number; rollingDuration: number | undefined; touchInterval: number }) {
   let now = 1_000_000;
-  const backend = new CookieSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), { warn: () => {} });
+  const backend = new CookieSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), { warn: () => {} }, lifetime, () => now);
   const manager = new SessionManager(backend, lifetime, () => now);
   const jar = (setCookies: string[]) => parseCookieHeader(setCookies.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
   return {
@@ -98,8 +102,9 @@ test('server-side sessions: a rolling touch writes the store\'s current copy, ne
     }
   }
   const store = new RaceStore();
-  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
-  const manager = new SessionManager(backend, { absoluteDuration: 10_000, rollingDuration: 1_000, touchInterval: 100 }, () => now);
+  const lifetime = { absoluteDuration: 10_000, rollingDuration: 1_000, touchInterval: 100 };
+  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store, lifetime, () => now);
+  const manager = new SessionManager(backend, lifetime, () => now);
   const out: string[] = [];
   const created = await manager.create({ ...data, accessToken: 'at-1', refreshToken: 'rt-1' }, new Map(), (c) => out.push(c), undefined);
   const cookies = parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
@@ -121,8 +126,8 @@ test('server-side sessions: a rolling touch writes the store\'s current copy, ne
 
 test('BCP-16: server-side sessions are sealed in the store: no tokens in clear, and a record written by someone else is no session', async () => {
   const store = new MemoryStore();
-  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
-  const manager = new SessionManager(backend, { absoluteDuration: 10_000, rollingDuration: undefined, touchInterval: 0 });
+  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store, LIFETIME, realClock);
+  const manager = new SessionManager(backend, LIFETIME, realClock);
   const out: string[] = [];
   const created = await manager.create({ ...data, accessToken: 'secret-access-token', refreshToken: 'secret-refresh-token' }, new Map(), (c) => out.push(c), undefined);
   const cookies = parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
@@ -141,7 +146,7 @@ test('BCP-16: server-side sessions are sealed in the store: no tokens in clear, 
 
 test('the opened-cookie cache: a repeated cookie gives the same frozen session; a value that differs only before its tail is opened on its own (and refused when tampered)', () => {
   const sealer = new CookieSealer(['k'.repeat(32)], 'session');
-  const backend = new CookieSessionBackend('s', attributes, sealer, { warn: () => {} });
+  const backend = new CookieSessionBackend('s', attributes, sealer, { warn: () => {} }, LIFETIME, () => 1);
   const envelope = (sub: string) => ({ v: 1, data: { ...data, idToken: `h.${Buffer.from(JSON.stringify({ sub })).toString('base64url')}.s` }, createdAt: 1, touchedAt: 1 });
   const sealedAlice = sealer.seal(JSON.stringify(envelope('alice')), 's');
   const first = backend.loadNow(new Map([['s', sealedAlice]]));
@@ -163,8 +168,8 @@ test('the opened-cookie cache: a repeated cookie gives the same frozen session; 
 
 test('server-side sessions: an unchanged record is opened once and shared, frozen; a changed, deleted or moved record is read anew from the store', async () => {
   const store = new MemoryStore();
-  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
-  const manager = new SessionManager(backend, { absoluteDuration: 10_000, rollingDuration: undefined, touchInterval: 0 });
+  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store, LIFETIME, realClock);
+  const manager = new SessionManager(backend, LIFETIME, realClock);
   const login = async (session: SessionData) => {
     const out: string[] = [];
     const created = await manager.create(session, new Map(), (c) => out.push(c), undefined);
@@ -177,7 +182,7 @@ test('server-side sessions: an unchanged record is opened once and shared, froze
   assert.ok(Object.isFrozen(first?.envelope.data), 'shared, so frozen');
 
   // Another instance changes the session: the new record is read, not the one opened before.
-  const otherInstance = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store);
+  const otherInstance = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store, LIFETIME, realClock);
   await otherInstance.save({ ...first!.envelope, data: { ...data, accessToken: 'alice-at-2' } }, 100, new Map(), () => undefined, { envelope: first!.envelope, id: alice.id });
   assert.equal((await manager.read(alice.cookies, () => undefined))?.envelope.data.accessToken, 'alice-at-2');
 
@@ -191,4 +196,77 @@ test('server-side sessions: an unchanged record is opened once and shared, froze
   assert.ok(await manager.read(bob.cookies, () => undefined));
   await store.delete(`session:${bob.id}`);
   assert.equal(await manager.read(bob.cookies, () => undefined), undefined);
+});
+
+// The opened-session caches below are observed through object identity: a session served from the
+// cache is the very object opened before; one opened anew is another object.
+
+test('the opened-cookie cache keeps a session only until it ends, and forgets it at logout', async () => {
+  let now = 1_000_000;
+  const lifetime = { absoluteDuration: 1_000, rollingDuration: undefined, touchInterval: 0 };
+  const backend = new CookieSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), { warn: () => {} }, lifetime, () => now);
+  const manager = new SessionManager(backend, lifetime, () => now);
+  const login = async () => {
+    const out: string[] = [];
+    await manager.create({ ...data, accessToken: 'at' }, new Map(), (c) => out.push(c), undefined);
+    return parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; '));
+  };
+
+  const cookies = await login();
+  const first = backend.loadNow(cookies)?.envelope;
+  now += 999;
+  assert.equal(backend.loadNow(cookies)?.envelope, first, 'served from memory while the session lasts');
+  now += 1;
+  const ended = backend.loadNow(cookies)?.envelope;
+  assert.ok(ended !== undefined && ended !== first, 'opened anew once the session has ended: the cached one was not kept');
+  assert.notEqual(backend.loadNow(cookies)?.envelope, ended, 'an ended session is not cached either');
+
+  const other = await login();
+  const session = backend.loadNow(other);
+  assert.equal(backend.loadNow(other)?.envelope, session?.envelope);
+  await manager.destroy(session, other, () => undefined);
+  assert.notEqual(backend.loadNow(other)?.envelope, session?.envelope, 'a logout forgets the opened cookie');
+});
+
+test('server-side sessions: an opened record is kept only until its session ends, forgotten at logout, and never when over 64 KiB', async () => {
+  let now = Math.floor(Date.now() / 1000);
+  const lifetime = { absoluteDuration: 1_000, rollingDuration: undefined, touchInterval: 0 };
+  const store = new MemoryStore();
+  const backend = new StoreSessionBackend('s', attributes, new CookieSealer(['k'.repeat(32)], 'session'), store, lifetime, () => now);
+  const manager = new SessionManager(backend, lifetime, () => now);
+  const login = async (session: SessionData) => {
+    const out: string[] = [];
+    const created = await manager.create(session, new Map(), (c) => out.push(c), undefined);
+    return { id: created.id!, cookies: parseCookieHeader(out.map((c) => c.slice(0, c.indexOf(';'))).join('; ')) };
+  };
+
+  // Ended: the record is still in the store (its TTL runs on the store's own clock), but what it
+  // opened to is not served from memory past the session's end.
+  const alice = await login({ ...data, accessToken: 'alice-at' });
+  const first = (await backend.load(alice.cookies))?.envelope;
+  assert.equal((await backend.load(alice.cookies))?.envelope, first);
+  now += 1_000;
+  const ended = (await backend.reload(alice.id))?.envelope;
+  assert.ok(ended !== undefined && ended !== first, 'opened anew once the session has ended');
+
+  // Destroyed: the same record written back (as another instance would) is opened anew, not served
+  // from what this instance had opened before the logout.
+  now -= 1_000;
+  const bob = await login({ ...data, accessToken: 'bob-at' });
+  const bobSession = await manager.read(bob.cookies, () => undefined);
+  assert.equal((await backend.reload(bob.id))?.envelope, bobSession?.envelope);
+  const record = await store.get(`session:${bob.id}`);
+  await manager.destroy(bobSession, bob.cookies, () => undefined);
+  await store.set(`session:${bob.id}`, record, 100);
+  const reopened = (await backend.reload(bob.id))?.envelope;
+  assert.ok(reopened !== undefined && reopened !== bobSession?.envelope, 'a logout forgets the opened record');
+
+  // Over 64 KiB sealed: opened and served on every read, never kept.
+  const carol = await login({ ...data, accessToken: 'carol-at', userinfo: { blob: 'x'.repeat(64 * 1024) } });
+  const big = await backend.reload(carol.id);
+  assert.equal(big?.envelope.data.userinfo?.['blob'], 'x'.repeat(64 * 1024));
+  assert.notEqual((await backend.reload(carol.id))?.envelope, big?.envelope, 'a big record is not kept opened');
+  const dave = await login({ ...data, accessToken: 'dave-at', userinfo: { blob: 'x'.repeat(40 * 1024) } });
+  const small = await backend.reload(dave.id);
+  assert.equal((await backend.reload(dave.id))?.envelope, small?.envelope, 'a record under the bound is');
 });
