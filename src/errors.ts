@@ -90,6 +90,8 @@ export interface OidcErrorOptions {
   cause?: unknown;
   /** The `WWW-Authenticate` value of a bearer-token error (RFC 6750 §3), sent with it. */
   challenge?: string;
+  /** A URL of this app where the user can try again at once (see {@link OidcError.retryUrl}). */
+  retryUrl?: string;
 }
 
 const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
@@ -143,6 +145,13 @@ export class OidcError extends Error {
    * §3), e.g. `Bearer realm="api", error="invalid_token", error_description="The token has expired"`.
    */
   readonly challenge: string | undefined;
+  /**
+   * Set when trying again is likely to work and cannot be done by reloading: a login whose code
+   * exchange failed because the provider was down or broken (its transaction is used). The login
+   * route, with the page the login was for as `returnTo`; the default error page links to it
+   * ("Try again") and JSON answers carry it as `retry_url`.
+   */
+  readonly retryUrl: string | undefined;
 
   constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -152,6 +161,7 @@ export class OidcError extends Error {
     this.oauthError = options.oauthError;
     this.oauthErrorDescription = options.oauthErrorDescription;
     this.challenge = options.challenge;
+    this.retryUrl = options.retryUrl;
   }
 }
 

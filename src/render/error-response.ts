@@ -2,6 +2,9 @@ import type { OidcError } from '../errors.ts';
 import type { ResponsePlan } from '../http.ts';
 import { escapeHtml } from './escape-html.ts';
 
+/** Seconds a client is asked to wait before trying again after a 503: outages are retried by oidc-kit itself within seconds. */
+const RETRY_AFTER_SECONDS = 5;
+
 const TITLES: Record<number, string> = {
   400: 'Sign-in failed',
   401: 'Sign-in required',
@@ -11,9 +14,10 @@ const TITLES: Record<number, string> = {
 };
 
 /**
- * The default answer for an {@link OidcError}: JSON (`{ error, error_description, reason }`) for
- * clients that asked for it and for bearer-token errors (which also get their `WWW-Authenticate`
- * challenge), otherwise a small generic HTML page. Everything shown is escaped, and
+ * The default answer for an {@link OidcError}: JSON (`{ error, error_description, reason }`, and
+ * `retry_url` when the error has one) for clients that asked for it and for bearer-token errors
+ * (which also get their `WWW-Authenticate` challenge), otherwise a small generic HTML page, with a
+ * "Try again" link when the error has a `retryUrl`. A 503 says `Retry-After`. Everything shown is escaped, and
  * the provider's own `error_description` is shown only as escaped text.
  *
  * @example
@@ -24,6 +28,8 @@ const TITLES: Record<number, string> = {
  */
 export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): ResponsePlan {
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
+  // A 503 is an outage: say when trying again is worth it (RFC 9110 §10.2.3), for clients that wait.
+  if (error.status === 503) headers['retry-after'] = String(RETRY_AFTER_SECONDS);
   // Bearer-token errors carry their RFC 6750 challenge and are always answered in JSON (an API's client asked).
   if (error.challenge !== undefined) headers['www-authenticate'] = error.challenge;
   if (json || error.challenge !== undefined) {
@@ -31,6 +37,7 @@ export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): R
     const body: Record<string, string> = { error: error.code, error_description: error.message };
     if (error.reason !== undefined) body['reason'] = error.reason;
     if (error.oauthError !== undefined) body['oauth_error'] = error.oauthError;
+    if (error.retryUrl !== undefined) body['retry_url'] = error.retryUrl;
     return { status: error.status, headers, body: JSON.stringify(body) };
   }
   headers['content-type'] = 'text/html; charset=utf-8';
@@ -48,7 +55,7 @@ export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): R
 </head><body>
 <h1>${escapeHtml(title)}</h1>
 ${details}
-<p><a href="${escapeHtml(homeUrl)}">Back to the start page</a></p>
+${error.retryUrl === undefined ? '' : `<p><a href="${escapeHtml(error.retryUrl)}">Try again</a></p>\n`}<p><a href="${escapeHtml(homeUrl)}">Back to the start page</a></p>
 </body></html>`;
   return { status: error.status, headers, body };
 }
