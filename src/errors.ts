@@ -92,6 +92,8 @@ export interface OidcErrorOptions {
   challenge?: string;
   /** For a 503: seconds after which the client may try again (`Retry-After`); 5 when not given. */
   retryAfter?: number;
+  /** A URL of this app where the user can try again at once (see {@link OidcError.retryUrl}). */
+  retryUrl?: string;
 }
 
 /** What a 503 asks clients to wait before trying again, unless the error says otherwise. */
@@ -153,6 +155,13 @@ export class OidcError extends Error {
    * so that clients and load balancers back off instead of retrying at once. Undefined otherwise.
    */
   readonly retryAfter: number | undefined;
+  /**
+   * Set when trying again is likely to work and cannot be done by reloading: a login whose code
+   * exchange failed because the provider was down or broken (its transaction is used). The login
+   * route, with the page the login was for as `returnTo`; the default error page links to it
+   * ("Try again") and JSON answers carry it as `retry_url`.
+   */
+  readonly retryUrl: string | undefined;
 
   constructor(code: OidcErrorCode, message: string, options: OidcErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -163,6 +172,7 @@ export class OidcError extends Error {
     this.oauthErrorDescription = options.oauthErrorDescription;
     this.challenge = options.challenge;
     this.retryAfter = this.status === 503 ? options.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS : undefined;
+    this.retryUrl = options.retryUrl;
   }
 }
 

@@ -161,6 +161,13 @@ export interface ProviderOptions {
    * registered there exactly. Default: `baseUrl` + `routes.postLogout` (`/logout/callback`).
    */
   postLogoutRedirectUri?: string;
+  /**
+   * Seconds the provider's signing keys keep verifying tokens after their 10 fresh minutes while
+   * its `jwks_uri` cannot be fetched again (an outage), so APIs and back-channel logout keep working;
+   * a token with an unknown `kid` still makes oidc-kit ask the provider (at most every 30 s).
+   * `0`: keys older than 10 minutes are never used. Default 86400 (a day); at most 30 days.
+   */
+  jwksMaxStaleness?: number;
 }
 
 /**

@@ -4,7 +4,7 @@ import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts'
 import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import { resolveRegistration } from './resolve-registration.ts';
 import type { ProviderSettings } from './resolved-config.ts';
-import { absoluteUrl, isLoopbackHost, isLoopbackHttp } from './validate.ts';
+import { absoluteUrl, isLoopbackHost, isLoopbackHttp, nonNegativeSeconds } from './validate.ts';
 
 const AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 /** Metadata a provider needs for the code flow with verified ID tokens, without discovery. */
@@ -40,8 +40,12 @@ const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clie
 /** Provider options that only make sense for one provider: with `providers` they belong in each. */
 const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri', 'trustedAudiences'] as const;
 /** Provider options that are defaults for every provider: set at the top level, each of `providers` inherits them. */
-const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail'] as const;
+const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail', 'jwksMaxStaleness'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** A day: a provider outage overnight does not stop the APIs, and a withdrawn key is dropped as soon as the provider answers again. */
+const DEFAULT_JWKS_MAX_STALENESS = 24 * 3600;
+/** Longer is most likely milliseconds given for seconds. */
+const MAX_JWKS_MAX_STALENESS = 30 * 24 * 3600;
 
 /**
  * Every provider, by name: the top-level one as `default`, or each of `providers` (which inherit
@@ -215,6 +219,11 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}postLogoutRedirectUri`, 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
   }
 
+  const jwksMaxStaleness = nonNegativeSeconds(`${prefix}jwksMaxStaleness`, options.jwksMaxStaleness ?? DEFAULT_JWKS_MAX_STALENESS);
+  if (jwksMaxStaleness > MAX_JWKS_MAX_STALENESS) {
+    throw new ConfigurationError(`${prefix}jwksMaxStaleness`, `is in seconds and at most ${MAX_JWKS_MAX_STALENESS} (30 days); got ${jwksMaxStaleness}. The default, 86400, is a day.`);
+  }
+
   const registration = resolveRegistration(options, {
     prefix,
     redirectUri: globals.redirectUri,
@@ -241,6 +250,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     idTokenSigningAlg,
     clockTolerance: globals.clockTolerance,
     httpTimeoutMs: globals.httpTimeoutMs,
+    jwksMaxStalenessMs: jwksMaxStaleness * 1000,
     userInfo: userInfo !== false,
     userInfoMethod: userInfo === 'POST' ? 'POST' : 'GET',
     userInfoSigningAlg,

@@ -28,6 +28,8 @@ export interface ProviderSettings {
   readonly idTokenSigningAlg: string;
   readonly clockTolerance: number;
   readonly httpTimeoutMs: number;
+  /** How long past their 10 fresh minutes the signing keys serve while they cannot be fetched (ms). */
+  readonly jwksMaxStalenessMs: number;
   /** Whether UserInfo is called, and with which method. */
   readonly userInfo: boolean;
   readonly userInfoMethod: 'GET' | 'POST';

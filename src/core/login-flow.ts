@@ -2,14 +2,17 @@
  * Starting a login (interactive, silent or in test mode) and finishing one at the callback.
  */
 import type { Claims } from '../claims.ts';
+import { OidcError } from '../errors.ts';
 import { type ResponsePlan, seeOther } from '../http.ts';
 import { handleCallback } from '../login/handle-callback.ts';
 import { safeReturnTo } from '../login/return-to.ts';
+import type { LoginTransaction } from '../login/transaction.ts';
 import { assertOwnParametersUntouched, checkAppState, type LoginOptions, startLogin } from '../login/start-login.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { ContextState } from '../request-context.ts';
 import type { SessionData } from '../session/session-data.ts';
 import { testSessionData, type TestSessionTokens } from '../testing/test-session-data.ts';
+import { joinUrl } from '../util/join-url.ts';
 import { type CoreServices, now } from './core-services.ts';
 
 /** Login options and oidc-kit's own `silent` (prompt=none re-authentication), never the application's. */
@@ -41,7 +44,8 @@ export async function beginLogin(services: CoreServices, state: ContextState, op
 /**
  * The callback route: checks the authorization response, makes the session, and answers with the
  * redirect back (or what the application's login hook returns). A failed silent re-authentication
- * ends the session and goes back to the page.
+ * ends the session and goes back to the page. A provider that failed during the code exchange is
+ * the provider's error with a `retryUrl`: a new login for the same page.
  *
  * @example
  * ```ts
@@ -60,9 +64,30 @@ export async function finishLogin(services: CoreServices, state: ContextState): 
     await services.sessions.destroy(session, state.cookies, state.io.setCookie);
     return seeOther(outcome.transaction.returnTo);
   }
+  if (outcome.kind === 'provider_failed') throw withRetry(services, outcome.error, outcome.transaction);
   state.session = outcome.session;
   const { transaction } = outcome;
   return afterLogin(services, state, transaction.appState, transaction.returnTo, transaction.provider, outcome.plan);
+}
+
+/**
+ * A callback's provider failure, with where to start the login again: the login route with the
+ * login's own `returnTo` (and its provider, when there are several). The used transaction makes
+ * reloading the callback useless; this link works at once. Without a login route, the error as it is.
+ */
+function withRetry(services: CoreServices, error: OidcError, transaction: LoginTransaction): OidcError {
+  const { config } = services;
+  if (config.routes.login === undefined) return error;
+  const retry = new URL(joinUrl(config.baseUrl, config.routes.login));
+  retry.searchParams.set('returnTo', transaction.returnTo);
+  if (config.providers.size > 1) retry.searchParams.set('provider', transaction.provider);
+  return new OidcError(error.code, error.message, {
+    reason: error.reason,
+    oauthError: error.oauthError,
+    oauthErrorDescription: error.oauthErrorDescription,
+    cause: error.cause ?? error,
+    retryUrl: retry.href,
+  });
 }
 
 async function afterLogin(services: CoreServices, state: ContextState, appState: unknown, returnTo: string, provider: string, plan: ResponsePlan): Promise<ResponsePlan> {

@@ -16,7 +16,15 @@ export type CallbackOutcome =
   /** A completed login: the new session, and the transaction it completed (returnTo, app state). */
   | { readonly kind: 'login'; readonly session: LoadedSession; readonly transaction: LoginTransaction; readonly plan: ResponsePlan }
   /** A `prompt=none` re-authentication the provider could not complete without the user. */
-  | { readonly kind: 'silent_failed'; readonly transaction: LoginTransaction; readonly error: OidcError };
+  | { readonly kind: 'silent_failed'; readonly transaction: LoginTransaction; readonly error: OidcError }
+  /**
+   * The provider was down or broken after the transaction was taken (code exchange, its keys,
+   * UserInfo): the login may well work if started again, but not by reloading the callback.
+   */
+  | { readonly kind: 'provider_failed'; readonly transaction: LoginTransaction; readonly error: OidcError };
+
+/** The errors that mean "the provider failed", not "this response is wrong": worth a new login. */
+const PROVIDER_FAULTS: ReadonlySet<string> = new Set(['provider_unavailable', 'provider_error']);
 
 /** Errors of a `prompt=none` request that mean "the user must interact", not "something is broken" (OIDC Core 3.1.2.6). */
 const INTERACTION_ERRORS = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
@@ -55,6 +63,24 @@ export async function handleCallback(
   if ((query.get('code') ?? '') === '' && !query.has('error')) {
     throw new OidcError('invalid_request', 'The login response carries neither a code nor an error; start the login again.', { reason: 'code_missing' });
   }
+  try {
+    return await redeem(deps, query, transaction, cookies, sink, current);
+  } catch (error) {
+    // The response was ours and well-formed: a failing provider makes the login worth starting again.
+    if (error instanceof OidcError && PROVIDER_FAULTS.has(error.code)) return { kind: 'provider_failed', transaction, error };
+    throw error;
+  }
+}
+
+/** The code exchange and everything after it, for a response that matched its transaction. */
+async function redeem(
+  deps: LoginDependencies,
+  query: URLSearchParams,
+  transaction: LoginTransaction,
+  cookies: ReadonlyMap<string, string>,
+  sink: CookieSink,
+  current: LoadedSession | undefined,
+): Promise<CallbackOutcome> {
   const provider = deps.provider(transaction.provider);
   const configuration = await provider.configuration();
 

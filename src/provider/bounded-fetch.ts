@@ -58,11 +58,13 @@ export class ProviderUnreachableError extends TypeError {
 /**
  * `fetch`, with a network failure thrown as {@link ProviderUnreachableError}. A failure of the
  * caller's own signal (a timeout, an abort) is thrown as it is: openid-client and jose recognize it.
- * For jose's remote key set, which has its own size limit and must not read the answer twice.
+ * It reads nothing itself and so bounds nothing: every answer of the provider's goes through
+ * {@link boundedFetch}, which uses this (jose's remote key set has no size limit of its own, which
+ * is why oidc-kit fetches the JWKS itself: see ProviderKeySet).
  *
  * @example
  * ```ts
- * createRemoteJWKSet(new URL(uri), { [customFetch]: reachingFetch });
+ * const response = await reachingFetch(url, { signal: AbortSignal.timeout(5000) });
  * ```
  */
 export async function reachingFetch(input: Parameters<typeof fetch>[0], init?: RequestInit): Promise<Response> {

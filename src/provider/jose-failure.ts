@@ -1,12 +1,12 @@
 import { errors as joseErrors } from 'jose';
 import { OidcError } from '../errors.ts';
-import { ProviderUnreachableError } from './bounded-fetch.ts';
+import { ProviderUnreachableError, ResponseTooLargeError } from './bounded-fetch.ts';
 
 /** Why jose refused a token: a reason to report against the token, or a provider fault (its keys). */
 export type JoseFailure = { readonly kind: 'token'; readonly reason: string } | { readonly kind: 'provider'; readonly error: OidcError };
 
 /**
- * Sorts what `jwtVerify` with a remote key set threw: problems of the token (a bad signature, an
+ * Sorts what `jwtVerify` with the provider's key set threw: problems of the token (a bad signature, an
  * unknown `kid`, a refused `alg`, an expired `exp`) become a short stable reason; an unreachable or
  * broken JWKS is the provider's fault (503/502), never the token's, so clients do not throw away
  * good tokens while the provider is down.
@@ -18,6 +18,11 @@ export type JoseFailure = { readonly kind: 'token'; readonly reason: string } | 
  * ```
  */
 export function classifyJoseFailure(error: unknown): JoseFailure {
+  // The key set (ProviderKeySet) says itself when the provider is at fault.
+  if (error instanceof OidcError) return { kind: 'provider', error };
+  if (error instanceof ResponseTooLargeError) {
+    return { kind: 'provider', error: new OidcError('provider_error', 'The provider\'s key set is larger than oidc-kit reads.', { reason: 'jwks_size', cause: error }) };
+  }
   if (error instanceof joseErrors.JWKSTimeout) {
     return { kind: 'provider', error: new OidcError('provider_unavailable', 'The provider\'s keys could not be fetched in time.', { cause: error }) };
   }

@@ -1,4 +1,4 @@
-import { compactVerify, createRemoteJWKSet, customFetch, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
+import { compactVerify } from 'jose';
 import * as client from 'openid-client';
 import type { Logger, TokenEndpointAuthMethod } from '../config/options.ts';
 import type { ProviderSettings } from '../config/resolved-config.ts';
@@ -6,13 +6,14 @@ import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
 import { authMethodNote } from './auth-method-note.ts';
-import { capProviderAnswers, reachingFetch } from './bounded-fetch.ts';
+import { capProviderAnswers } from './bounded-fetch.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { discover } from './discover.ts';
 import { typeAccepted } from '../jwt/explicit-type.ts';
 import { JwtRefusal, type JwtKind, preflightJws } from '../jwt/preflight.ts';
 import { classifyJoseFailure } from './jose-failure.ts';
 import { toOidcError } from './provider-error.ts';
+import { type KeyLookup, ProviderKeySet } from './provider-key-set.ts';
 
 /**
  * A JWT of the provider's, verified: its protected header and the claims of the verified payload.
@@ -59,9 +60,7 @@ const RENEWAL_RETRY_MS = 30 * 1000;
 export class ProviderClient {
   readonly settings: ProviderSettings;
   #pending: Promise<client.Configuration> | undefined;
-  #keys: { uri: string; keys: ReturnType<typeof createRemoteJWKSet> } | undefined;
-  /** When an unknown kid in a JWT the provider itself sent last made the key set reload (ms). */
-  #trustedReloadAt = 0;
+  #keys: { uri: string; keys: ProviderKeySet } | undefined;
   readonly #registration: SharedRegistration | undefined;
   #client: EffectiveClient;
   /**
@@ -133,25 +132,29 @@ export class ProviderClient {
     return this.#client;
   }
 
-  /**
-   * The provider's signing keys, from its `jwks_uri` only: one jose remote key set per provider,
-   * shared by every verifier (logout tokens, access tokens). jose caches the keys for 10 minutes,
-   * fetches once for any number of concurrent cold requests, and refetches on an unknown `kid` at
-   * most every 30 s, so tokens with made-up kids cannot hammer the provider.
-   */
   /** The key set once `keys()` has made it (and the metadata still names its `jwks_uri`): lets a hot path skip an await. */
-  get readyKeys(): JWTVerifyGetKey | undefined {
-    return this.#keys?.keys;
+  get readyKeys(): KeyLookup | undefined {
+    return this.#keys?.keys.getKey;
   }
 
-  async keys(): Promise<JWTVerifyGetKey> {
+  /**
+   * The provider's signing keys, from its `jwks_uri` only: one {@link ProviderKeySet} per provider,
+   * shared by every verifier (logout tokens, access tokens). Fresh for 10 minutes, then revalidated
+   * in the background; while the provider is down the last good keys keep serving for
+   * `jwksMaxStaleness`. One fetch for any number of concurrent cold requests; an unknown `kid`
+   * refetches at most every 30 s, so tokens with made-up kids cannot hammer the provider.
+   */
+  async keys(): Promise<KeyLookup> {
+    return (await this.#keySet()).getKey;
+  }
+
+  async #keySet(): Promise<ProviderKeySet> {
     const configuration = await this.configuration();
     const uri = configuration.serverMetadata().jwks_uri;
     if (uri === undefined) throw new OidcError('provider_error', 'The provider publishes no jwks_uri, so its tokens cannot be verified.');
     if (this.#keys?.uri !== uri) {
-      // reachingFetch: an unreachable jwks_uri must be a 503 on every runtime, not a token's fault (401).
-      const options = { timeoutDuration: this.settings.httpTimeoutMs, cooldownDuration: 30_000, [customFetch]: reachingFetch };
-      this.#keys = { uri, keys: createRemoteJWKSet(new URL(uri), options) };
+      const s = this.settings;
+      this.#keys = { uri, keys: new ProviderKeySet({ uri, timeoutMs: s.httpTimeoutMs, maxStalenessMs: s.jwksMaxStalenessMs, provider: s.name, logger: this.#logger }) };
     }
     return this.#keys.keys;
   }
@@ -186,17 +189,9 @@ export class ProviderClient {
     // Explicit typing (RFC 8725 §3.11): a JWT typed as another kind is not this one.
     if (!typeAccepted(what.kind, header['typ'])) throw invalid('typ');
     if (header['alg'] !== algorithm) throw invalid('alg');
-    const keys = await this.keys();
-    const keySet = this.#keys?.keys;
+    const keySet = await this.#keySet();
     try {
-      try {
-        await compactVerify(jwt, keys, { algorithms: [algorithm] });
-      } catch (error) {
-        if (!(error instanceof joseErrors.JWKSNoMatchingKey) || keySet === undefined || Date.now() - this.#trustedReloadAt < 1000) throw error;
-        this.#trustedReloadAt = Date.now();
-        await keySet.reload();
-        await compactVerify(jwt, keys, { algorithms: [algorithm] });
-      }
+      await compactVerify(jwt, keySet.getTrustedKey, { algorithms: [algorithm] });
     } catch (error) {
       const failure = classifyJoseFailure(error);
       if (failure.kind === 'provider') throw failure.error;

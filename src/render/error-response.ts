@@ -11,9 +11,10 @@ const TITLES: Record<number, string> = {
 };
 
 /**
- * The default answer for an {@link OidcError}: JSON (`{ error, error_description, reason }`) for
- * clients that asked for it and for bearer-token errors (which also get their `WWW-Authenticate`
- * challenge), otherwise a small generic HTML page. Everything shown is escaped, and
+ * The default answer for an {@link OidcError}: JSON (`{ error, error_description, reason }`, and
+ * `retry_url` when the error has one) for clients that asked for it and for bearer-token errors
+ * (which also get their `WWW-Authenticate` challenge), otherwise a small generic HTML page, with a
+ * "Try again" link when the error has a `retryUrl`. A 503 says `Retry-After`. Everything shown is escaped, and
  * the provider's own `error_description` is shown only as escaped text.
  *
  * @example
@@ -26,13 +27,14 @@ export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): R
   const headers: Record<string, string> = { 'cache-control': 'no-store' };
   // Bearer-token errors carry their RFC 6750 challenge and are always answered in JSON (an API's client asked).
   if (error.challenge !== undefined) headers['www-authenticate'] = error.challenge;
-  // A 503 is a fault that passes: say when to come back, so clients back off instead of hammering.
+  // A 503 is a fault that passes: say when to come back (RFC 9110 §10.2.3), so clients back off instead of hammering.
   if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
   if (json || error.challenge !== undefined) {
     headers['content-type'] = 'application/json; charset=utf-8';
     const body: Record<string, string> = { error: error.code, error_description: error.message };
     if (error.reason !== undefined) body['reason'] = error.reason;
     if (error.oauthError !== undefined) body['oauth_error'] = error.oauthError;
+    if (error.retryUrl !== undefined) body['retry_url'] = error.retryUrl;
     return { status: error.status, headers, body: JSON.stringify(body) };
   }
   headers['content-type'] = 'text/html; charset=utf-8';
@@ -50,7 +52,7 @@ export function errorResponse(error: OidcError, json: boolean, homeUrl = '/'): R
 </head><body>
 <h1>${escapeHtml(title)}</h1>
 ${details}
-<p><a href="${escapeHtml(homeUrl)}">Back to the start page</a></p>
+${error.retryUrl === undefined ? '' : `<p><a href="${escapeHtml(error.retryUrl)}">Try again</a></p>\n`}<p><a href="${escapeHtml(homeUrl)}">Back to the start page</a></p>
 </body></html>`;
   return { status: error.status, headers, body };
 }

@@ -56,9 +56,9 @@ const INTROSPECTION_DOWN: Failure = { status: 503, code: 'provider_unavailable',
 /** What the docs promise for a fault at an endpoint (getting-started.md#errors, resource-server.md, registration.md#when-it-fails). */
 function outcomeFor(faultId: string, endpoint: MatrixEndpoint): Outcome {
   if (faultId === 'FLT-10') return 'success';
-  // Discovery and registration answers are read up to 512 KB, token, UserInfo and introspection
-  // answers up to 1 MB; the JWKS is read by jose (its keys are only looked at, not kept).
-  if (faultId === 'FLT-11') return endpoint === 'jwks' ? 'success' : endpoint === 'introspection' ? INTROSPECTION_DOWN : UNUSABLE;
+  // Discovery, registration and JWKS answers are read up to 512 KB, token, UserInfo and
+  // introspection answers up to 1 MB.
+  if (faultId === 'FLT-11') return endpoint === 'introspection' ? INTROSPECTION_DOWN : UNUSABLE;
   // The docs name no content-type rule: a JSON answer is judged on its JSON. UserInfo alone tells
   // JSON from a signed JWT by its content-type (OIDC Core 5.3.2), so there text/html is unusable.
   if (faultId === 'FLT-07') return endpoint === 'userinfo' ? UNUSABLE : 'success';
@@ -76,7 +76,7 @@ function outcomeText(faultId: string, endpoint: MatrixEndpoint, outcome: Outcome
     return 'judged on its content: succeeds, and again after';
   }
   const failure = `${outcome.status} ${outcome.code}${outcome.reason === undefined ? '' : ` (reason ${outcome.reason})`}`;
-  const cap = faultId === 'FLT-11' ? ` over the ${endpoint === 'discovery' || endpoint === 'registration' ? '512 KB' : '1 MB'} cap` : faultId === 'FLT-07' && endpoint === 'userinfo' ? ' (UserInfo is JSON or a JWT by its content-type)' : '';
+  const cap = faultId === 'FLT-11' ? ` over the ${endpoint === 'discovery' || endpoint === 'registration' || endpoint === 'jwks' ? '512 KB' : '1 MB'} cap` : faultId === 'FLT-07' && endpoint === 'userinfo' ? ' (UserInfo is JSON or a JWT by its content-type)' : '';
   switch (endpoint) {
     case 'discovery':
     case 'jwks':

@@ -132,7 +132,7 @@ export const FAULTS: readonly Fault[] = [
     id: 'FLT-11',
     title: 'huge body',
     how: 'the honest answer padded with a 3 MB member',
-    expected: '502 provider_error where oidc-kit caps the size (discovery, registration: 512 KB); elsewhere judged on its content',
+    expected: '502 provider_error where oidc-kit caps the size (discovery, registration, JWKS: 512 KB; token, UserInfo: 1 MB); introspection 503',
   },
   {
     id: 'FLT-12',
