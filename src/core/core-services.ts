@@ -95,8 +95,9 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, session, now, lockSeconds);
   const sessions = new SessionManager(backend, session, now);
   // Run-time registrations live in the session store, so that every instance shares one client;
-  // without a store, in this process.
-  const registrationStore = session.store ?? new MemoryStore();
+  // without a shared store, in a store of their own in this process: in a MemoryStore that holds the
+  // sessions too, a flood of logins would push the registration out (and a new client be registered).
+  const registrationStore = session.store === undefined || session.store.inProcess === true ? new MemoryStore() : session.store;
   const registrationSealer = new CookieSealer(secrets, 'registration');
   const providers = new Map([...config.providers].map(([name, settings]) => [
     name,

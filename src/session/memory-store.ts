@@ -18,7 +18,7 @@ export class MemoryStore implements SessionStore {
   readonly inProcess = true;
   /** When the next sweep of expired entries is due (ms): entries nobody reads again are dropped too. */
   #sweepAt = 0;
-  /** When a full store that refuses may sweep again before refusing (ms). */
+  /** When a full store may sweep again before it refuses or evicts (ms). */
   #fullSweepAt = 0;
   readonly #onFilling: ((size: number, maxEntries: number) => void) | undefined;
 
@@ -45,14 +45,14 @@ export class MemoryStore implements SessionStore {
   set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     const now = Date.now();
     this.#sweep(now);
-    if (this.#whenFull === 'refuse' && this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
       // Full: entries that expired since the last sweep still count. Sweep now (at most once a
-      // second, so a full store under load stays cheap) before refusing.
+      // second, so a full store under load stays cheap) before refusing or evicting a live entry.
       if (now >= this.#fullSweepAt) {
         this.#fullSweepAt = now + FULL_SWEEP_INTERVAL_MS;
         this.#dropExpired(now);
       }
-      if (this.#entries.size >= this.#maxEntries) {
+      if (this.#whenFull === 'refuse' && this.#entries.size >= this.#maxEntries) {
         this.#onFilling?.(this.#entries.size, this.#maxEntries);
         return Promise.reject(new StoreFullError(this.#maxEntries));
       }
@@ -110,7 +110,7 @@ export class MemoryStore implements SessionStore {
 
 /** How often (at most) a write sweeps out expired entries. */
 const SWEEP_INTERVAL_MS = 60_000;
-/** How often (at most) a full store that refuses sweeps before refusing. */
+/** How often (at most) a full store sweeps before it refuses or evicts. */
 const FULL_SWEEP_INTERVAL_MS = 1000;
 
 /**

@@ -57,3 +57,15 @@ test('a full store that refuses sweeps out what expired before it refuses (at mo
   assert.equal(await store.get('f'), 1, 'room was made by sweeping at once, not a minute later');
   assert.equal(store.size, 3);
 });
+
+test('a full store that evicts first sweeps out what expired, so a live entry goes only when nothing has expired', async () => {
+  const store = new MemoryStore({ maxEntries: 3 });
+  await store.set('live-1', 1, 600);
+  await store.set('short', 1, 1);
+  await store.set('live-2', 1, 600);
+  mock.timers.tick(2000);
+  await store.set('new', 1, 600);
+  assert.equal(await store.get('live-1'), 1, 'the expired entry made room, not the oldest live one');
+  await store.set('newer', 1, 600);
+  assert.equal(await store.get('live-1'), undefined, 'with nothing expired, the oldest goes');
+});
