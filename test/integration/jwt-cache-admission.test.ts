@@ -3,7 +3,6 @@
  * tokens the provider issued for other APIs are verified and refused (aud) every time, and never
  * take a cache entry from the tokens this API serves. On every adapter.
  */
-import assert from 'node:assert/strict';
 import { after, describe, mock, test } from 'node:test';
 import { assertAccepted, assertBearerError, type BearerApp, startBearerApp } from '../support/bearer-app.ts';
 import { ADAPTERS } from '../support/test-app.ts';
