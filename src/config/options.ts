@@ -39,6 +39,14 @@ export interface SessionOptions {
    */
   touchInterval?: number;
   /**
+   * With `routes.backchannelLogout` and no shared store (cookie sessions, or a `MemoryStore`): the
+   * most back-channel logouts this process remembers at once. Each is kept `absoluteDuration` (a
+   * session it ends could live that long); past the limit a logout is refused with 503 and the
+   * provider should retry. A warning comes at 80 %. Size it as logouts per `absoluteDuration` plus
+   * logouts per 10 minutes, about 230 bytes each. Default 100 000.
+   */
+  maxLogoutRecords?: number;
+  /**
    * Keep sessions server-side in this store; the cookie then holds only an encrypted session id.
    * Default: none (the whole session lives in an encrypted, chunked cookie).
    */

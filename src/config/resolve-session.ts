@@ -2,7 +2,7 @@ import { COOKIE_NAME_PATTERN } from '../cookies/cookie-header.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { SessionOptions } from './options.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
-import { checkStore, nonNegativeSeconds, positiveSeconds } from './validate.ts';
+import { checkStore, entryCount, nonNegativeSeconds, positiveSeconds } from './validate.ts';
 
 const DAY = 24 * 60 * 60;
 
@@ -62,5 +62,6 @@ export function resolveSession(session: SessionOptions | undefined, loopback: bo
     rollingDuration,
     touchInterval,
     store,
+    maxLogoutRecords: entryCount('session.maxLogoutRecords', sessionOptions.maxLogoutRecords ?? 100_000, 100_000_000, 'records'),
   };
 }

@@ -118,6 +118,8 @@ export interface ResolvedConfig {
     readonly rollingDuration: number | undefined;
     readonly touchInterval: number;
     readonly store: SessionStore | undefined;
+    /** The most back-channel logout records kept in this process (without a shared store). */
+    readonly maxLogoutRecords: number;
   };
   readonly transaction: {
     /** Prefix of the per-login transaction cookies: `<prefix><state>`. */

@@ -48,7 +48,7 @@ export async function backchannelLogoutRoute(services: CoreServices, state: Cont
         await records.markSeen(claims);
       }
     } catch (cause) {
-      // A full in-process record store (MAX_LOGOUT_RECORDS) is said as such: the provider retries later.
+      // A full in-process record store (session.maxLogoutRecords) is said as such: the provider retries later.
       const reason = cause instanceof StoreFullError ? 'store_full' : undefined;
       throw new OidcError('session_store_unavailable', 'The session store is unavailable; try again shortly.', { cause, ...(reason === undefined ? {} : { reason }) });
     }

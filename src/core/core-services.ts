@@ -5,6 +5,7 @@ import type { ResponsePlan } from '../http.ts';
 import type { LoginDependencies } from '../login/login-dependencies.ts';
 import { TransactionCookies } from '../login/transaction.ts';
 import { LogoutRecords } from '../logout/logout-records.ts';
+import { logoutRecordsCapacityWarning } from '../logout/logout-records-capacity.ts';
 import { LogoutTokenVerifier } from '../logout/logout-token.ts';
 import { LogoutTransactionCookie } from '../logout/logout-transaction.ts';
 import { ProviderClient } from '../provider/provider-client.ts';
@@ -24,8 +25,6 @@ import type { LoginResult } from './login-result.ts';
 import { OutageLog } from './outage-log.ts';
 
 
-/** The most back-channel logout records (and replay marks) one process keeps for sessions without a shared store. */
-export const MAX_LOGOUT_RECORDS = 100_000;
 /** What a request waits for another instance's refresh beyond one provider timeout (ms): a store round trip or two. */
 const REFRESH_WAIT_MARGIN_MS = 1000;
 
@@ -96,8 +95,9 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, session, now, lockSeconds);
   const sessions = new SessionManager(backend, session, now);
   // Run-time registrations live in the session store, so that every instance shares one client;
-  // without a store, in this process.
-  const registrationStore = session.store ?? new MemoryStore();
+  // without a shared store, in a store of their own in this process: in a MemoryStore that holds the
+  // sessions too, a flood of logins would push the registration out (and a new client be registered).
+  const registrationStore = session.store === undefined || session.store.inProcess === true ? new MemoryStore() : session.store;
   const registrationSealer = new CookieSealer(secrets, 'registration');
   const providers = new Map([...config.providers].map(([name, settings]) => [
     name,
@@ -128,12 +128,16 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     // Cookie sessions have no store of their own: their logout records then live in this process,
     // never evicted early (dropping one would revive the sessions it ended), but swept once expired
     // (after the absolute session lifetime no session they could match exists) and bounded: past
-    // MAX_LOGOUT_RECORDS a new logout is answered 503 and the provider retries. The same for an
-    // in-process MemoryStore, whose own size bound evicts the oldest entries.
+    // session.maxLogoutRecords a new logout is answered 503 and the provider retries, with a warning
+    // from 80 % on. The same for an in-process MemoryStore, whose own size bound evicts the oldest entries.
     logoutRecords: config.routes.backchannelLogout === undefined
       ? undefined
       : new LogoutRecords(
-        session.store === undefined || session.store instanceof MemoryStore ? new MemoryStore({ maxEntries: MAX_LOGOUT_RECORDS, whenFull: 'refuse' }) : session.store,
+        session.store === undefined || session.store instanceof MemoryStore ? new MemoryStore({
+          maxEntries: session.maxLogoutRecords,
+          whenFull: 'refuse',
+          onFilling: logoutRecordsCapacityWarning(config.logger, session.absoluteDuration),
+        }) : session.store,
         session.absoluteDuration,
         now,
       ),

@@ -92,10 +92,12 @@ export class JwtAccessTokenVerifier {
   }
 
   /**
-   * Verifies a token and caches the result. Throws a {@link TokenRejection} for a bad token, an
-   * `OidcError` (502/503) when the provider's metadata or keys cannot be had.
+   * Verifies a token and caches the result when `worthKeeping` says the route takes it (its
+   * audience): tokens the provider issued for other APIs are verified but never take a cache entry
+   * (or an admission slot) from the tokens this API serves. Throws a {@link TokenRejection} for a
+   * bad token, an `OidcError` (502/503) when the provider's metadata or keys cannot be had.
    */
-  async verify(token: string, key: string): Promise<ValidatedToken> {
+  async verify(token: string, key: string, worthKeeping: (validated: ValidatedToken) => boolean = () => true): Promise<ValidatedToken> {
     const settings = this.#provider.settings;
     const tolerance = settings.clockTolerance;
     const now = Math.floor(Date.now() / 1000);
@@ -128,7 +130,7 @@ export class JwtAccessTokenVerifier {
     // must not sit in memory for ever.
     const validated: ValidatedToken = deepFreeze({ claims, scopes: scopesOf(claims), strategy: 'jwt', provider: this.#settings.provider });
     // Cached from its second use on: a token used once would only take an entry that is never read.
-    if (this.#admission.admit(key)) this.#cache.set(key, validated, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
+    if (worthKeeping(validated) && this.#admission.admit(key)) this.#cache.set(key, validated, Math.min(exp + tolerance, now + MAX_CACHE_SECONDS) * 1000);
     return validated;
   }
 

@@ -107,7 +107,9 @@ export class TokenValidator {
     key ??= secretKey(token);
     const found = this.#lookup(token, key, policy);
     if (typeof found === 'object') return this.#checkRoute(found, policy);
-    const pending = found === 'jwt' ? this.#jwtVerifier(policy.provider).verify(token, key) : this.#introspector(policy.provider).introspect(token, key);
+    const pending = found === 'jwt'
+      ? this.#jwtVerifier(policy.provider).verify(token, key, (validated) => policy.audience === undefined || audienceMatches(validated.claims.aud, policy.audience))
+      : this.#introspector(policy.provider).introspect(token, key);
     return pending.then((validated) => this.#checkRoute(validated, policy), (error: unknown) => {
       throw this.#failure(error);
     });

@@ -18,16 +18,22 @@ export class MemoryStore implements SessionStore {
   readonly inProcess = true;
   /** When the next sweep of expired entries is due (ms): entries nobody reads again are dropped too. */
   #sweepAt = 0;
+  /** When a full store may sweep again before it refuses or evicts (ms). */
+  #fullSweepAt = 0;
+  readonly #onFilling: ((size: number, maxEntries: number) => void) | undefined;
 
   /**
    * @param options.maxEntries the most entries kept. Default 10 000.
    * @param options.whenFull past `maxEntries`: `'evict'` (default) drops the oldest entry; `'refuse'`
    *   makes `set` reject instead, for records that must not be dropped early (back-channel logouts:
    *   dropping one would revive the sessions it ended), so the caller answers 503 and the writer retries.
+   * @param options.onFilling called on every write that leaves the store at least 80 % full, and on
+   *   every refused write (the caller rate-limits what it logs): room to warn before writes fail.
    */
-  constructor(options: { maxEntries?: number; whenFull?: 'evict' | 'refuse' } = {}) {
+  constructor(options: { maxEntries?: number; whenFull?: 'evict' | 'refuse'; onFilling?: (size: number, maxEntries: number) => void } = {}) {
     this.#maxEntries = options.maxEntries ?? 10_000;
     this.#whenFull = options.whenFull ?? 'evict';
+    this.#onFilling = options.onFilling;
   }
 
   get(key: string): Promise<unknown> {
@@ -39,8 +45,17 @@ export class MemoryStore implements SessionStore {
   set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     const now = Date.now();
     this.#sweep(now);
-    if (this.#whenFull === 'refuse' && this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
-      return Promise.reject(new StoreFullError(this.#maxEntries));
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
+      // Full: entries that expired since the last sweep still count. Sweep now (at most once a
+      // second, so a full store under load stays cheap) before refusing or evicting a live entry.
+      if (now >= this.#fullSweepAt) {
+        this.#fullSweepAt = now + FULL_SWEEP_INTERVAL_MS;
+        this.#dropExpired(now);
+      }
+      if (this.#whenFull === 'refuse' && this.#entries.size >= this.#maxEntries) {
+        this.#onFilling?.(this.#entries.size, this.#maxEntries);
+        return Promise.reject(new StoreFullError(this.#maxEntries));
+      }
     }
     this.#entries.delete(key);
     this.#entries.set(key, { json: JSON.stringify(value), expiresAt: now + ttlSeconds * 1000 });
@@ -49,6 +64,7 @@ export class MemoryStore implements SessionStore {
       if (oldest === undefined) break;
       this.#entries.delete(oldest);
     }
+    if (this.#onFilling !== undefined && this.#entries.size * 5 >= this.#maxEntries * 4) this.#onFilling(this.#entries.size, this.#maxEntries);
     return Promise.resolve();
   }
 
@@ -76,6 +92,10 @@ export class MemoryStore implements SessionStore {
   #sweep(now: number): void {
     if (now < this.#sweepAt) return;
     this.#sweepAt = now + SWEEP_INTERVAL_MS;
+    this.#dropExpired(now);
+  }
+
+  #dropExpired(now: number): void {
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
   }
 
@@ -90,6 +110,8 @@ export class MemoryStore implements SessionStore {
 
 /** How often (at most) a write sweeps out expired entries. */
 const SWEEP_INTERVAL_MS = 60_000;
+/** How often (at most) a full store sweeps before it refuses or evicts. */
+const FULL_SWEEP_INTERVAL_MS = 1000;
 
 /**
  * A {@link MemoryStore} made with `whenFull: 'refuse'` holds `maxEntries` live entries and was asked
@@ -103,6 +125,6 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class StoreFullError extends Error {
   override readonly name = 'StoreFullError';
   constructor(maxEntries: number) {
-    super(`The in-memory store holds its limit of ${maxEntries} live entries; the oldest expire with the session lifetime.`);
+    super(`The in-memory store holds its limit of ${maxEntries} entries that have not expired.`);
   }
 }

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { MAX_LOGOUT_RECORDS } from '../../src/core/core-services.ts';
 import { MemoryStore, StoreFullError } from '../../src/session/memory-store.ts';
 
 beforeEach(() => mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-05T00:00:00Z') }));
@@ -43,6 +42,30 @@ test('whenFull refuse: a full store rejects a new key (StoreFullError) and keeps
   assert.equal(await store.get('c'), 3, 'expired entries make room');
 });
 
-test('the in-process logout records are bounded', () => {
-  assert.ok(Number.isFinite(MAX_LOGOUT_RECORDS) && MAX_LOGOUT_RECORDS <= 1_000_000, String(MAX_LOGOUT_RECORDS));
+test('a full store that refuses sweeps out what expired before it refuses (at most once a second), and says how full it is from 80 %', async () => {
+  const seen: Array<[number, number]> = [];
+  const store = new MemoryStore({ maxEntries: 5, whenFull: 'refuse', onFilling: (size, max) => seen.push([size, max]) });
+  for (const key of ['a', 'b', 'c']) await store.set(key, 1, 2);
+  assert.deepEqual(seen, [], 'below 80 %: nothing to say');
+  await store.set('d', 1, 600);
+  assert.deepEqual(seen, [[4, 5]], 'at 80 %');
+  await store.set('e', 1, 600);
+  await assert.rejects(store.set('f', 1, 600), StoreFullError);
+  assert.deepEqual(seen.at(-1), [5, 5], 'a refusal is reported too');
+  mock.timers.tick(3000); // a, b, c expired; the once-a-minute sweep is not due yet
+  await store.set('f', 1, 600);
+  assert.equal(await store.get('f'), 1, 'room was made by sweeping at once, not a minute later');
+  assert.equal(store.size, 3);
+});
+
+test('a full store that evicts first sweeps out what expired, so a live entry goes only when nothing has expired', async () => {
+  const store = new MemoryStore({ maxEntries: 3 });
+  await store.set('live-1', 1, 600);
+  await store.set('short', 1, 1);
+  await store.set('live-2', 1, 600);
+  mock.timers.tick(2000);
+  await store.set('new', 1, 600);
+  assert.equal(await store.get('live-1'), 1, 'the expired entry made room, not the oldest live one');
+  await store.set('newer', 1, 600);
+  assert.equal(await store.get('live-1'), undefined, 'with nothing expired, the oldest goes');
 });

@@ -94,6 +94,8 @@ test('every invalid option fails at start-up naming the option and the fix', () 
   rejects({ session: { sameSite: 'Wrong' as 'Lax' } }, 'session.sameSite', /Lax/);
   rejects({ baseUrl: 'http://localhost:3000', session: { sameSite: 'None' } }, 'session.sameSite', /Secure/);
   rejects({ session: { absoluteDuration: 0 } }, 'session.absoluteDuration', /positive/);
+  rejects({ session: { maxLogoutRecords: 0 } }, 'session.maxLogoutRecords', /whole number of records from 1 to 100 000 000/);
+  rejects({ session: { maxLogoutRecords: 1.5 } }, 'session.maxLogoutRecords', /whole number of records/);
   rejects({ session: { rollingDuration: -5 } }, 'session.rollingDuration', /positive/);
   rejects({ session: { store: {} as never } }, 'session.store', /get\(key\)/);
   rejects({ googleAppsDomain: 'not a domain!' }, 'googleAppsDomain', /domain/);
