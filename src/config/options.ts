@@ -12,9 +12,21 @@ import type { RequestView, ResponsePlan } from '../http.ts';
  */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
-/** Where log lines go. Messages never contain tokens or secrets. */
+/**
+ * Where log lines go. Messages never contain tokens or secrets. `warn` gets what an operator must
+ * see: configuration problems, outages (once when they start, once when they end), and refusals of
+ * requests as rate-limited summaries, so that outsiders cannot flood it. `debug`, when given, gets
+ * every refused request in full.
+ *
+ * @example
+ * ```ts
+ * const logger: Logger = { warn: (m, d) => pino.warn(d, m), debug: (m, d) => pino.debug(d, m) };
+ * ```
+ */
 export interface Logger {
   warn(message: string, details?: Record<string, unknown>): void;
+  /** Every refused request (bad callback, bad bearer or logout token…), one line each. Optional. */
+  debug?(message: string, details?: Record<string, unknown>): void;
 }
 
 /** Cookie and lifetime settings of the login session. */
@@ -387,7 +399,7 @@ export interface OpenIDConnectOptions extends ProviderOptions {
   session?: SessionOptions;
   /** Seconds a started login may take before its transaction expires. Default 600. */
   transactionTtl?: number;
-  /** Where warnings go (failed logins with their code and reason; never tokens). Default: `console`. */
+  /** Where log lines go (refusals, outages, configuration problems; never tokens); see {@link Logger}. Default: `console` (warn only). */
   logger?: Logger;
   /**
    * Your error view (Flask-pyoidc: error_view): called with every error oidc-kit would otherwise

@@ -56,7 +56,7 @@ export async function backchannelLogoutRoute(services: CoreServices, state: Cont
     return { status: 200, headers: { 'cache-control': 'no-store' } };
   } catch (error) {
     if (!(error instanceof OidcError)) throw error;
-    services.config.logger.warn(`back-channel logout refused: ${error.code}${error.reason ? `:${error.reason}` : ''}`, { code: error.code, reason: error.reason });
+    services.log.failed('back-channel logout refused', error);
     const body: Record<string, string> = { error: error.status === 400 ? 'invalid_request' : 'temporarily_unavailable', error_description: error.message };
     if (error.reason !== undefined) body['reason'] = error.reason;
     const headers: Record<string, string> = { 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' };

@@ -22,7 +22,7 @@ import { isLockable, SessionRefreshes } from '../session/shared-refresh.ts';
 import { StoreSessionBackend } from '../session/store-session-backend.ts';
 import { TokenRefresher } from '../session/token-refresher.ts';
 import type { LoginResult } from './login-result.ts';
-import { OutageLog } from './outage-log.ts';
+import { FailureLog } from './failure-log.ts';
 
 
 /** What a request waits for another instance's refresh beyond one provider timeout (ms): a store round trip or two. */
@@ -76,8 +76,8 @@ export interface CoreServices {
   readonly tokens: TokenValidator;
   readonly transports: TokenTransports;
   readonly grants: ClientCredentialsGrants;
-  /** Outages (store, provider) are logged once per 30 s, not once per refused request. */
-  readonly outageLog: OutageLog;
+  /** Where failed requests are logged: refusals summarised, outages once per change of state (down, back). */
+  readonly log: FailureLog;
   /** The adapter's hooks; their request type is the adapter's own, so the core only hands back what it was given. */
   readonly hooks: CoreHooks<never>;
 }
@@ -90,9 +90,10 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
   // A session's lock outlives the longest refresh (a few provider calls); waiters give up a bit later.
   const longestTimeout = Math.max(...[...config.providers.values()].map((p) => p.httpTimeoutMs));
   const lockSeconds = Math.ceil((3 * config.provider.httpTimeoutMs) / 1000) + 1;
+  const log = new FailureLog(config.logger);
   const backend = session.store === undefined
     ? new CookieSessionBackend(session.cookieName, session.cookie, sessionSealer, config.logger, session, now)
-    : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, session, now, lockSeconds);
+    : new StoreSessionBackend(session.cookieName, session.cookie, sessionSealer, session.store, session, now, lockSeconds, log.faults.subject('the session store'));
   const sessions = new SessionManager(backend, session, now);
   // Run-time registrations live in the session store, so that every instance shares one client;
   // without a shared store, in a store of their own in this process: in a MemoryStore that holds the
@@ -105,6 +106,7 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
       settings,
       settings.registration === undefined ? undefined : new SharedRegistration(settings, registrationStore, registrationSealer, config.logger),
       config.logger,
+      log.faults.subject(`provider "${name}" (${settings.issuer})`),
     ),
   ]));
   const provider = (name: string): ProviderClient => {
@@ -145,7 +147,7 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     tokens: new TokenValidator(providers, rs, config.logger, new CookieSealer(secrets, 'introspection')),
     transports: { form: rs.allowFormToken, query: rs.allowQueryToken, realm: rs.realm },
     grants: new ClientCredentialsGrants(config.refreshBefore),
-    outageLog: new OutageLog(30_000),
+    log,
     hooks,
   };
 }

@@ -23,8 +23,9 @@ export function defaultErrorPlan(services: CoreServices, error: OidcError, reque
 }
 
 /**
- * The answer to an error of a route or a guard: logged (`what` says what failed; outages once per
- * interval), then the application's view, else the default page. Anything that is not an
+ * The answer to an error of a route or a guard: logged (`what` says what failed; refusals
+ * summarised, outages once per change of state: see FailureLog), then the application's view,
+ * else the default page. Anything that is not an
  * `OidcError` is a programming error and is rethrown.
  *
  * @example
@@ -34,17 +35,7 @@ export function defaultErrorPlan(services: CoreServices, error: OidcError, reque
  */
 export async function failure(services: CoreServices, error: unknown, state: ContextState, what: string | undefined): Promise<ResponsePlan> {
   if (!(error instanceof OidcError)) throw error;
-  if (what !== undefined && services.outageLog.shouldLog(error.code)) {
-    services.config.logger.warn(`${what}: ${error.code}${error.reason ? `:${error.reason}` : ''}`, {
-      code: error.code,
-      reason: error.reason,
-      oauthError: error.oauthError,
-      // The provider's own words (never a token or a secret): what an operator needs to fix a refusal.
-      oauthErrorDescription: error.oauthErrorDescription,
-      message: error.message,
-      path: pathOf(state.request.url),
-    });
-  }
+  if (what !== undefined) services.log.failed(what, error, { path: pathOf(state.request.url) });
   const custom = await renderError(services, error, state);
   return custom ?? defaultErrorPlan(services, error, state.request);
 }

@@ -58,7 +58,12 @@ export async function finishLogin(services: CoreServices, state: ContextState): 
   if (outcome.kind === 'silent_failed') {
     // The provider needs the user (logged out there, consent…): end this session cleanly and go
     // back to the page, which starts an interactive login if it needs one.
-    services.config.logger.warn(`silent re-authentication ended the session: ${outcome.error.oauthError ?? ''}`, { code: outcome.error.code, oauthError: outcome.error.oauthError });
+    // Summarised under one kind: the provider's error is in the line, but it must not multiply the kinds.
+    services.log.note(
+      'silent re-authentication ended the session',
+      `silent re-authentication ended the session: ${outcome.error.oauthError ?? ''}`,
+      { code: outcome.error.code, oauthError: outcome.error.oauthError },
+    );
     const session = state.session;
     state.session = undefined;
     await services.sessions.destroy(session, state.cookies, state.io.setCookie);

@@ -39,7 +39,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
     configuration = await provider.configuration();
   } catch (error) {
     // The local session is over either way; the provider's cannot be ended now.
-    config.logger.warn('logout at the provider skipped: its metadata is unavailable', { code: error instanceof OidcError ? error.code : 'unknown' });
+    if (error instanceof OidcError) services.log.failed('logout at the provider skipped (its metadata is unavailable)', error);
+    else config.logger.warn('logout at the provider skipped: its metadata is unavailable', { code: 'unknown' });
     return local;
   }
   if (configuration.serverMetadata().end_session_endpoint === undefined) return local;
@@ -98,7 +99,10 @@ export function postLogoutRoute(services: CoreServices, state: ContextState): Re
   const returned = queryOf(services, state.request).get('state');
   let location = config.postLogoutRedirect;
   if (pending !== undefined && returned !== null && returned === pending.state) location = pending.returnTo;
-  else config.logger.warn('post-logout redirect without a matching state; showing the default page', { reason: returned === null ? 'state_missing' : 'state_mismatch' });
+  else {
+    const reason = returned === null ? 'state_missing' : 'state_mismatch';
+    services.log.note(`post-logout redirect: ${reason}`, 'post-logout redirect without a matching state; showing the default page', { reason });
+  }
   return seeOther(location);
 }
 

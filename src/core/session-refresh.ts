@@ -109,7 +109,7 @@ async function doRefresh(services: CoreServices, state: ContextState): Promise<v
       : await refreshes.run({ ...session, id: session.id }, refresh);
   } catch (error) {
     if (error instanceof OidcError && error.code === 'session_expired') {
-      services.config.logger.warn(`session ended: ${error.code}:${error.reason ?? ''}`, { code: error.code, reason: error.reason });
+      services.log.failed('session ended', error);
       state.session = undefined;
       state.endedProvider = session.envelope.data.provider;
       await services.sessions.destroy(session, state.cookies, state.io.setCookie);

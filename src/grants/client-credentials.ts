@@ -112,8 +112,9 @@ export class ClientCredentialsGrants {
     let response: client.TokenEndpointResponse;
     try {
       response = await client.clientCredentialsGrant(await provider.configuration(), parameters);
+      provider.answered();
     } catch (error) {
-      const failure = toOidcError(error, 'grant');
+      const failure = provider.failed(toOidcError(error, 'grant'));
       if (failure.oauthError === 'invalid_client') await provider.clientRejected();
       throw failure;
     }

@@ -100,8 +100,9 @@ async function redeem(
       idTokenExpected: true,
       ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
     });
+    provider.answered();
   } catch (error) {
-    const failure = toOidcError(error, 'callback');
+    const failure = provider.failed(toOidcError(error, 'callback'));
     if (failure.oauthError === 'invalid_client') await provider.clientRejected();
     if (transaction.silent && failure.code === 'op_error' && INTERACTION_ERRORS.has(failure.oauthError ?? '')) {
       return { kind: 'silent_failed', transaction, error: failure };

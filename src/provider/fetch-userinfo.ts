@@ -54,9 +54,10 @@ export async function fetchUserInfo(provider: ProviderClient, accessToken: strin
     if (sub !== expectedSub) {
       throw new OidcError('userinfo_sub_mismatch', 'UserInfo returned a different subject than the ID token.');
     }
+    provider.answered();
     return claims as Record<string, unknown>;
   } catch (error) {
-    throw toOidcError(error, 'userinfo');
+    throw provider.failed(toOidcError(error, 'userinfo'));
   }
 }
 

@@ -5,6 +5,7 @@ import type { ProviderSettings } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
+import type { FaultSubject } from '../core/fault-log.ts';
 import { authMethodNote } from './auth-method-note.ts';
 import { capProviderAnswers } from './bounded-fetch.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
@@ -72,17 +73,21 @@ export class ProviderClient {
   /** When the registered client's secret is due for renewal (ms since the epoch); undefined: never. */
   #renewAt: number | undefined;
   readonly #logger: Logger | undefined;
+  /** Where this provider's outages are logged, once when they start and once when they end. */
+  readonly #health: FaultSubject | undefined;
   /** Whether the client authentication was looked at against the metadata (once per client). */
   #authMethodNoted = false;
 
   /**
    * @param registration how the client registers itself, when `settings.registration` is set.
    * @param logger where a failed metadata refresh is reported.
+   * @param health where the provider's answers and outages are reported (see {@link answered}).
    */
-  constructor(settings: ProviderSettings, registration?: SharedRegistration, logger?: Logger) {
+  constructor(settings: ProviderSettings, registration?: SharedRegistration, logger?: Logger, health?: FaultSubject) {
     this.settings = settings;
     this.#registration = registration;
     this.#logger = logger;
+    this.#health = health;
     this.#client = {
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
@@ -95,11 +100,45 @@ export class ProviderClient {
   /** The provider's configuration, discovering (and registering) if needed. Throws an `OidcError` (502/503) on failure. */
   configuration(): Promise<client.Configuration> {
     if (this.#pending !== undefined && this.#refreshAt !== undefined && Date.now() >= this.#refreshAt && !this.#refreshing) this.#refresh();
-    this.#pending ??= this.#create().catch((error: unknown) => {
-      this.#pending = undefined;
-      throw toOidcError(error, 'discovery');
-    });
+    this.#pending ??= this.#create().then(
+      (created) => {
+        this.answered();
+        return created;
+      },
+      (error: unknown) => {
+        this.#pending = undefined;
+        throw this.failed(toOidcError(error, 'discovery'));
+      },
+    );
     return this.#pending;
+  }
+
+  /**
+   * A call to the provider succeeded (discovery, a code exchange, a refresh, UserInfo,
+   * introspection): ends an outage the log was told of. Free while the provider is up.
+   *
+   * @example
+   * ```ts
+   * tokens = await client.refreshTokenGrant(await provider.configuration(), refreshToken);
+   * provider.answered();
+   * ```
+   */
+  answered(): void {
+    this.#health?.answered();
+  }
+
+  /**
+   * A call to the provider failed with `error`: if that is the provider's fault (unreachable,
+   * unusable answer) the log says once that it is down. Returns `error`, to be thrown.
+   *
+   * @example
+   * ```ts
+   * catch (error) { throw provider.failed(toOidcError(error, 'callback')); }
+   * ```
+   */
+  failed(error: OidcError): OidcError {
+    this.#health?.failed(error);
+    return error;
   }
 
   /**

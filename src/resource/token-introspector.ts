@@ -135,6 +135,7 @@ export class TokenIntrospector {
     try {
       const hint = this.#settings.tokenTypeHint;
       response = await this.#calls.run(() => client.tokenIntrospection(configuration, token, hint === undefined ? {} : { token_type_hint: hint }));
+      this.#provider.answered();
     } catch (error) {
       return this.#failed(key, error);
     }

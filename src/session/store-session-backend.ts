@@ -10,6 +10,7 @@ import { ExpiringCache } from '../util/expiring-cache.ts';
 import type { ExclusiveOutcome, FailureSharing, LoadedSession, SessionBackend, SharedFailure } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 import type { SessionStore } from './session-store.ts';
+import type { FaultSubject } from '../core/fault-log.ts';
 
 /** Store keys of sessions: `session:<id>`, beside the other records oidc-kit keeps in the same store. */
 export const SESSION_KEY_PREFIX = 'session:';
@@ -48,6 +49,7 @@ export class StoreSessionBackend implements SessionBackend {
   readonly #lockSeconds: number;
   readonly #lifetime: SessionLifetime;
   readonly #now: () => number;
+  readonly #health: FaultSubject | undefined;
   /** Session cookie values → the session id they hold, kept until that session ends. */
   readonly #openedIds = new OpenedSealCache<string>(OPENED_SESSIONS);
   /**
@@ -63,7 +65,12 @@ export class StoreSessionBackend implements SessionBackend {
    * @param now the session clock (seconds), the {@link SessionManager}'s.
    * @param lockSeconds how long a session's lock lasts if its holder dies (longer than a refresh may take).
    */
-  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lifetime: SessionLifetime, now: () => number, lockSeconds = 15) {
+  /**
+   * @param health where the store's answers and outages are reported: logged once when it goes
+   * down and once when it is back, not once per request.
+   */
+  constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lifetime: SessionLifetime, now: () => number, lockSeconds = 15, health?: FaultSubject) {
+    this.#health = health;
     this.#name = name;
     this.#attributes = attributes;
     this.#sealer = sealer;
@@ -181,11 +188,24 @@ export class StoreSessionBackend implements SessionBackend {
     try {
       pending = operation();
     } catch (cause) {
-      return Promise.reject(storeUnavailable(cause));
+      return Promise.reject(this.#unavailable(cause));
     }
-    return pending.then(then, (cause: unknown) => {
-      throw storeUnavailable(cause);
-    });
+    // One closure per call, as before (the failure handler is made once): this is every request's path.
+    return pending.then((value) => {
+      this.#health?.answered();
+      return then(value);
+    }, this.#failed);
+  }
+
+  /** A failed store call: 503, and the store's outage reported (logged once, not per request). */
+  readonly #failed = (cause: unknown): never => {
+    throw this.#unavailable(cause);
+  };
+
+  #unavailable(cause: unknown): OidcError {
+    const error = storeUnavailable(cause);
+    this.#health?.failed(error);
+    return error;
   }
 }
 

@@ -76,8 +76,9 @@ export class TokenRefresher {
     let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
     try {
       tokens = await client.refreshTokenGrant(configuration, refreshToken);
+      provider.answered();
     } catch (error) {
-      const failure = toOidcError(error, 'callback');
+      const failure = provider.failed(toOidcError(error, 'callback'));
       if (failure.oauthError === 'invalid_client') await provider.clientRejected();
       throw sessionEndingOrNot(failure);
     }

@@ -178,6 +178,11 @@ for (const adapter of ADAPTERS) describe(`sessions on Redis, shared by app proce
       }
       assert.equal(status, 200, 'the session came back with Redis');
       assertAlive(app);
+      // One line when the store went down (with the cause), one when it came back: not one per request.
+      const down = app.stderr().split('\n').filter((line) => line.includes('the session store is down: session_store_unavailable'));
+      assert.equal(down.length, 1, app.stderr());
+      const back = app.stderr().split('\n').filter((line) => /the session store is back after \d+ s, \d+ request\(s\) failed meanwhile/.test(line));
+      assert.equal(back.length, 1, app.stderr());
     }
     assert.match(a.stderr(), /Redis connection problem/);
   });

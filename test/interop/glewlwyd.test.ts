@@ -288,7 +288,7 @@ describe('interop: Glewlwyd 2.7.5 (Debian package) as the provider, in a real br
     const [call] = backchannel;
     assert.equal(call!.status, 400);
     const refusals = warnings.filter((w) => w.message.startsWith('back-channel logout refused'));
-    assert.deepEqual(refusals, [{ message: 'back-channel logout refused: logout_token_invalid:exp', details: { code: 'logout_token_invalid', reason: 'exp' } }]);
+    assert.deepEqual(refusals.map((w) => [w.message, w.details?.['code'], w.details?.['reason']]), [['back-channel logout refused: logout_token_invalid:exp', 'logout_token_invalid', 'exp']]);
 
     // What Glewlwyd sent: a logout token for this very session, in every respect but exp.
     const { header, payload } = decodeJwt(call!.logoutToken ?? '');

@@ -40,6 +40,8 @@ export interface Testbed {
   oidc: TestOidc;
   /** Warnings oidc-kit logged (never printed). */
   warnings: Array<{ message: string; details: Record<string, unknown> | undefined }>;
+  /** Lines oidc-kit logged at debug (every refused request, in full). */
+  debug: Array<{ message: string; details: Record<string, unknown> | undefined }>;
   browser(): TestBrowser;
   /** Replaces the app (same port) with one built from new options, e.g. a rotated secret. */
   reconfigure(oidc: TestbedOptions['oidc']): void;
@@ -74,6 +76,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     ...(options.providerConfiguration ? { configuration: options.providerConfiguration } : {}),
   });
   const warnings: Testbed['warnings'] = [];
+  const debug: Testbed['debug'] = [];
   const build = (oidcOptions: TestbedOptions['oidc']): TestOidc => {
     const extra = typeof oidcOptions === 'function' ? oidcOptions({ issuer: op.issuer, appUrl }) : oidcOptions ?? {};
     const app = buildTestApp(options.adapter ?? 'express5', {
@@ -83,7 +86,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       clientId: 'demo-client',
       clientSecret: CLIENT_SECRET,
       scope: 'openid email profile',
-      logger: { warn: (message, details) => warnings.push({ message, details }) },
+      logger: { warn: (message, details) => warnings.push({ message, details }), debug: (message, details) => debug.push({ message, details }) },
       ...extra,
     }, { routes: options.appRoutes ?? [], expressRoutes: options.routes, errorView: options.errorView });
     mount(server, app.listener);
@@ -94,6 +97,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     op,
     oidc: build(options.oidc),
     warnings,
+    debug,
     browser: () => new TestBrowser(),
     reconfigure(oidcOptions) {
       bed.oidc = build(oidcOptions);

@@ -3,6 +3,7 @@
  * (a JWT locally, an opaque token by cached introspection), its claims put on the context.
  */
 import { OidcError } from '../../errors.ts';
+import { pathOf } from '../../http.ts';
 import { bearerError } from '../../resource/bearer-error.ts';
 import { type BearerToken, checkBearerSyntax, readBearerToken } from '../../resource/read-bearer-token.ts';
 import type { TokenPolicy } from '../../resource/token-validator.ts';
@@ -41,8 +42,12 @@ export function acceptTokenGuard(services: CoreServices, options: AcceptTokenOpt
   const render = options.renderErrors ?? true;
   const settle = (state: ContextState, error: OidcError | undefined): Verdict => {
     if (error === undefined) return undefined;
+    if (!render) return { fail: error };
+    // A refused token answered here is the client's to read in the challenge: `debug` only, never
+    // `warn`, where any outsider could fill the log with forged tokens.
+    services.log.refusedQuietly('bearer token refused', error, { path: pathOf(state.request.url) });
     // An API route: every answer is JSON, whatever the Accept header says.
-    return render ? { respond: defaultErrorPlan(services, error, state.request, true) } : { fail: error };
+    return { respond: defaultErrorPlan(services, error, state.request, true) };
   };
   return {
     check(context) {

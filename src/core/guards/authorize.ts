@@ -3,6 +3,7 @@
  * what authenticated the request (the bearer token, else the login session).
  */
 import { OidcError } from '../../errors.ts';
+import { pathOf } from '../../http.ts';
 import { bearerError } from '../../resource/bearer-error.ts';
 import { type ClaimRequirements, failedClaim, hasRole, missingScopes, type VerifiedClaims } from '../../resource/claim-checks.ts';
 import { scopeList } from '../../resource/token-validator.ts';
@@ -74,7 +75,9 @@ export function authorizationGuard(services: CoreServices, rule: AuthorizationRu
       const state = stateOf(services, context);
       const error = authorize(services, state, rule);
       if (error === undefined) return undefined;
-      return render ? { respond: defaultErrorPlan(services, error, state.request) } : { fail: error };
+      if (!render) return { fail: error };
+      services.log.refusedQuietly('bearer token refused', error, { path: pathOf(state.request.url) });
+      return { respond: defaultErrorPlan(services, error, state.request) };
     },
   };
 }

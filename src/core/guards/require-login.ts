@@ -103,7 +103,7 @@ async function dueWork(services: CoreServices, state: ContextState, options: Req
     if (error instanceof OidcError && error.code !== 'session_store_unavailable') {
       // The provider is down or broken: the session itself is still valid, so let the request in;
       // accessToken() will report the problem if the route needs a fresh token.
-      services.config.logger.warn(`token refresh failed: ${error.code}`, { code: error.code, reason: error.reason });
+      services.log.failed('token refresh failed', error);
       return undefined;
     }
     return failure(services, error, state, 'token refresh failed');
