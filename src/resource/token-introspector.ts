@@ -147,10 +147,8 @@ export class TokenIntrospector {
     if (error instanceof LimitReached) throw this.#busy();
     // An answer refused by its content type or JSON (answerChecked) is the provider's fault: 502.
     const refused = error instanceof OidcError ? error : error instanceof Error && error.cause instanceof OidcError ? error.cause : undefined;
-    if (refused !== undefined) {
-      this.#logger.warn(`token introspection answer refused: ${refused.reason ?? refused.code}`, { code: refused.code, reason: refused.reason });
-      throw refused;
-    }
+    // Like every provider fault, logged once when it starts and once when it ends (the provider's fault log).
+    if (refused !== undefined) throw this.#provider.failed(refused);
     // RFC 7662 §2.2 requires a boolean; anything else means "not active" (fail closed).
     // openid-client wraps oauth4webapi's message in its own error: look at both.
     if (error instanceof Error && /"active" property must be a boolean/.test(`${error.message} ${error.cause instanceof Error ? error.cause.message : ''}`)) {
@@ -159,16 +157,15 @@ export class TokenIntrospector {
     const what = describeIntrospectionFailure(error);
     const failure = classifyIntrospectionFailure(error, this.#authMethod());
     if (failure.kind === 'token') {
-      // The provider refused a request about this token: the token's fault, remembered like an inactive answer.
+      // The provider answered, and refused a request about this token: the token's fault, remembered like an inactive answer.
+      this.#provider.answered();
       this.#remember(key, inactive('introspection_refused')); // throws the rejection
     }
     if (failure.kind === 'client') throw await this.#clientRefusal(what, failure.oauthError, error);
     if (failure.kind === 'provider') {
-      this.#logger.warn(`token introspection failed: ${what}; check the provider's introspection_endpoint`, { code: 'provider_error', reason: 'introspection' });
-      throw new OidcError('provider_error', 'The token could not be checked: the provider\'s introspection endpoint refused the request.', { reason: 'introspection', cause: error });
+      throw this.#provider.failed(new OidcError('provider_error', `The token could not be checked: the provider's introspection endpoint refused the request (${what}; check its introspection_endpoint).`, { reason: 'introspection', cause: error }));
     }
-    this.#logger.warn(`token introspection failed: ${what}`, { code: 'provider_unavailable', reason: 'introspection' });
-    throw new OidcError('provider_unavailable', 'The token could not be checked because the provider\'s introspection endpoint failed; try again shortly.', { reason: 'introspection', cause: error });
+    throw this.#provider.failed(new OidcError('provider_unavailable', `The token could not be checked: the provider's introspection endpoint failed (${what}); try again shortly.`, { reason: 'introspection', cause: error }));
   }
 
   /**
