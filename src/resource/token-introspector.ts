@@ -25,6 +25,8 @@ type SharedAnswer =
 
 /** Store keys of shared introspection answers: `introspection:<SHA-256 of the token>`. */
 const SHARED_KEY_PREFIX = 'introspection:';
+/** An active answer whose claims take more JSON characters than this is not cached (the provider may send up to 1 MiB). */
+const MAX_CACHED_ANSWER_CHARS = 16 * 1024;
 /** How long a request waits for a free introspection slot before its 503 (ms). */
 const MAX_WAIT_MS = 1000;
 /** How many requests may wait for a slot, per allowed call in flight. */
@@ -205,7 +207,8 @@ export class TokenIntrospector {
       const ttl = this.#settings.cacheTtl * 1000;
       const exp = answer.token.claims.exp;
       const until = Math.min(now + ttl, exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000);
-      if (ttl > 0 && until > now) this.#keep(key, answer, until);
+      // A huge answer (up to 1 MiB) is used but not kept: the cache is bounded in bytes too.
+      if (ttl > 0 && until > now && JSON.stringify(answer.token.claims).length <= MAX_CACHED_ANSWER_CHARS) this.#keep(key, answer, until);
       return answer.token;
     }
     if (this.#settings.inactiveCacheTtl > 0) this.#keep(key, answer, now + this.#settings.inactiveCacheTtl * 1000);

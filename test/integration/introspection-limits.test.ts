@@ -84,6 +84,21 @@ for (const adapter of ADAPTERS) {
       assert.equal(callsFor(good), 1, 'still cached after 64 refused tokens with room for 16 entries');
     });
 
+    test('an active answer over 16 KiB is used but not cached (the cache is bounded in bytes); a small one is cached', async () => {
+      const app = await api({});
+      const claims = (extra: Record<string, unknown>): Record<string, unknown> => ({ active: true, iss: lab.issuer, sub: 'user-1', aud: AUDIENCE, scope: 'read', exp: nowSeconds() + 300, ...extra });
+      const big = opaqueToken();
+      const small = opaqueToken();
+      lab.introspections.set(big, claims({ profile: 'x'.repeat(20 * 1024) }));
+      lab.introspections.set(small, claims({ profile: 'x'.repeat(1024) }));
+      for (let i = 0; i < 3; i++) {
+        assertAccepted(await app.bearer(big));
+        assertAccepted(await app.bearer(small));
+      }
+      assert.equal(callsFor(big), 3, 'asked every time');
+      assert.equal(callsFor(small), 1, 'cached');
+    });
+
     test('JOSE objects that are no JWS (a JWE, a JSON header with four parts) → 401 without a call; dotted opaque tokens are still introspected', async () => {
       const app = await api({});
       const before = lab.count(INTROSPECT);

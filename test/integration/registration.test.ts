@@ -423,11 +423,26 @@ function metadataOf(metadata: ProviderMetadata): string {
   return metadata.issuer;
 }
 
-/** A MemoryStore that remembers which keys were written, so a test can look at what oidc-kit stored. */
-class RecordingStore extends MemoryStore {
+/**
+ * A stand-in for a store every instance shares (Redis): entries in a MemoryStore, but not marked
+ * in-process, so oidc-kit keeps registrations in it as it would in Redis. Remembers which keys were
+ * written, so a test can look at what oidc-kit stored.
+ */
+class RecordingStore implements SessionStore {
   readonly keys = new Set<string>();
-  override set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
+  readonly #entries = new MemoryStore();
+  get(key: string): Promise<unknown> {
+    return this.#entries.get(key);
+  }
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void> {
     this.keys.add(key);
-    return super.set(key, value, ttlSeconds);
+    return this.#entries.set(key, value, ttlSeconds);
+  }
+  delete(key: string): Promise<void> {
+    return this.#entries.delete(key);
+  }
+  add(key: string, value: unknown, ttlSeconds: number): Promise<boolean> {
+    this.keys.add(key);
+    return this.#entries.add(key, value, ttlSeconds);
   }
 }
