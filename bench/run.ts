@@ -122,18 +122,19 @@ const op = await startServer('op', [join(DIR, 'op.ts')], {
 });
 
 let redis: RedisServer | undefined;
-const names: string[] = [];
-for (const name of requested) {
-  if (appSpec(name)!.redis === true) {
-    try {
-      redis ??= await startRedis();
-    } catch (error) {
-      notes.push(`${name} skipped: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-      continue;
-    }
+// Apps that need a redis-server run only if one starts; without one they are skipped, said in one line.
+const needRedis = requested.filter((name) => appSpec(name)!.redis === true);
+let redisMissing: string | undefined;
+if (needRedis.length > 0) {
+  try {
+    redis = await startRedis();
+  } catch (error) {
+    redisMissing = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    notes.push(`skipped ${needRedis.join(', ')}: ${redisMissing}`);
+    console.log(`# ${notes.at(-1)!}`);
   }
-  names.push(name);
 }
+const names = requested.filter((name) => redisMissing === undefined || !needRedis.includes(name));
 const servers: Record<string, ChildProcess> = {};
 for (const name of names) {
   const env: Record<string, string> = { NODE_ENV: 'production' };

@@ -16,15 +16,17 @@ export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_pos
  * Where log lines go. Messages never contain tokens or secrets. `warn` gets what an operator must
  * see: configuration problems, outages (once when they start, once when they end), and refusals of
  * requests as rate-limited summaries, so that outsiders cannot flood it. `debug`, when given, gets
- * every refused request in full.
+ * every refused request in full; `info`, when given, one line at start-up with the URIs to register.
  *
  * @example
  * ```ts
- * const logger: Logger = { warn: (m, d) => pino.warn(d, m), debug: (m, d) => pino.debug(d, m) };
+ * const logger: Logger = { warn: (m, d) => pino.warn(d, m), info: (m, d) => pino.info(d, m), debug: (m, d) => pino.debug(d, m) };
  * ```
  */
 export interface Logger {
   warn(message: string, details?: Record<string, unknown>): void;
+  /** At start-up, the redirect URIs oidc-kit will send (register exactly those). Optional. */
+  info?(message: string, details?: Record<string, unknown>): void;
   /** Every refused request (bad callback, bad bearer or logout token…), one line each. Optional. */
   debug?(message: string, details?: Record<string, unknown>): void;
 }

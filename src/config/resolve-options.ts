@@ -109,7 +109,10 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
       cookieName: `${cookieName}_logout`,
       cookie: { path: postLogout === '/' ? '/' : new URL(joinUrl(baseUrl, postLogout)).pathname, domain: cookieDomain, httpOnly: true, secure, sameSite: sameSite === 'None' ? 'None' : 'Lax' },
     },
-    logger: options.logger ?? { warn: (message, details) => console.warn(`oidc-kit: ${message}`, details ?? '') },
+    logger: options.logger ?? {
+      warn: (message, details) => console.warn(`oidc-kit: ${message}`, details ?? ''),
+      info: (message) => console.info(`oidc-kit: ${message}`),
+    },
     resourceServerOnly: rsOnly,
     resourceServer: resolveResourceServer(options, providers, defaultName),
   };

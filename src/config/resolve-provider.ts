@@ -137,6 +137,11 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
   if (!issuer) {
     throw new ConfigurationError(`${prefix}issuer`, 'required: your provider\'s issuer URL (e.g. https://accounts.example.com), used for discovery and to validate ID tokens. In a client_secrets.json, add "issuer" to the "web" entry.');
   }
+  // The discovery document's own URL is a common slip: the issuer is what comes before it.
+  const wellKnown = /^(.*?)\/?\.well-known\/openid-configuration\/?$/.exec(issuer);
+  if (wellKnown !== null) {
+    throw new ConfigurationError(`${prefix}issuer`, `"${issuer}" is the URL of the discovery document, not the issuer; set ${prefix}issuer to "${wellKnown[1]}" (oidc-kit adds /.well-known/openid-configuration itself, and ID tokens name the issuer without it).`);
+  }
   const issuerUrl = absoluteUrl(`${prefix}issuer`, issuer);
   const allowHttp = new URL(issuerUrl).protocol === 'http:' && isLoopbackHost(new URL(issuerUrl).hostname);
   if (new URL(issuerUrl).protocol !== 'https:' && !allowHttp) {

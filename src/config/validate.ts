@@ -30,6 +30,10 @@ export function parseBaseUrl(value: unknown): URL {
   } catch {
     throw new ConfigurationError('baseUrl', `"${value}" is not an absolute URL; write it like "https://app.example.com".`);
   }
+  // "localhost:3000" parses, as the scheme "localhost:": what is missing is the scheme, not https.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigurationError('baseUrl', `"${value}" is not an absolute URL (it has no http:// or https://); write it like "http://localhost:3000" or "https://app.example.com".`);
+  }
   if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
     throw new ConfigurationError('baseUrl', 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
   }

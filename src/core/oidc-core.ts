@@ -1,4 +1,5 @@
 import type { Claims } from '../claims.ts';
+import { startupNote } from '../config/startup-note.ts';
 import type { OpenIDConnectOptions } from '../config/options.ts';
 import { resolveOptions } from '../config/resolve-options.ts';
 import type { ResolvedConfig } from '../config/resolved-config.ts';
@@ -71,6 +72,8 @@ export class OidcCore<N = unknown> {
     if (this.config.testMode !== undefined) {
       this.config.logger.warn('TEST MODE is on: logins are fake and no provider is contacted. Never enable it in production.');
     }
+    const note = startupNote(this.config);
+    if (note !== undefined) this.config.logger.info?.(note);
   }
 
   /**

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import type { ServerMetadata } from 'openid-client';
 import { OidcError } from '../errors.ts';
 import { boundedFetch, MAX_METADATA_BYTES } from './bounded-fetch.ts';
+import { explainDiscoveryFailure } from './discovery-failure.ts';
 import { toOidcError } from './provider-error.ts';
 
 /** An OpenID Provider's metadata, as its discovery document describes it (OpenID Connect Discovery 1.0 §3). */
@@ -62,7 +63,7 @@ export async function discover(issuer: string, options: DiscoverOptions = {}): P
     if (announced !== undefined && announced !== issuer) throw issuerMismatch(announced, issuer);
     metadata = await oauth.processDiscoveryResponse(url, response);
   } catch (error) {
-    throw toOidcError(error, 'discovery');
+    throw explainDiscoveryFailure(toOidcError(error, 'discovery'), url, error, options.timeout ?? 5000);
   }
   // oauth4webapi compares issuers as parsed URLs; Discovery §4.3 wants the exact string, which is
   // also what ID tokens' `iss` is compared with.

@@ -25,11 +25,14 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
+/** What is said when there is no redis-server to start. */
+const NOT_FOUND = 'redis-server not found on PATH; install it (Debian/Ubuntu: apt-get install -y redis-server)';
+
 /** Why Redis-backed tests cannot run here, or undefined when redis-server is on PATH. */
 export function redisUnavailable(): string | undefined {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error === undefined && found.status === 0) return undefined;
-  const reason = 'redis-server not found on PATH; install it (Debian/Ubuntu: apt-get install -y redis-server) to run the Redis tests';
+  const reason = `${NOT_FOUND} to run the Redis tests`;
   if (process.env['CI'] === 'true') throw new Error(`${reason}. Under CI this is a failure, not a skip.`);
   return reason;
 }
@@ -68,7 +71,12 @@ export async function startRedis(): Promise<RedisServer> {
     running.kill('SIGTERM');
     await exited;
   };
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -85,10 +93,16 @@ export async function startRedis(): Promise<RedisServer> {
 
 async function waitForReady(process_: ChildProcess, port: number): Promise<void> {
   let output = '';
+  // Without this listener a missing binary (ENOENT) is an unhandled 'error' event: a crash.
+  let spawnError: Error | undefined;
+  process_.once('error', (error) => { spawnError = error; });
   process_.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   process_.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
+    if (spawnError !== undefined) {
+      throw new Error((spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? NOT_FOUND : `redis-server could not be started: ${spawnError.message}`, { cause: spawnError });
+    }
     if (process_.exitCode !== null) throw new Error(`redis-server exited (${process_.exitCode}): ${output}`);
     if (await answersPing(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));

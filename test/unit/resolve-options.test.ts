@@ -68,6 +68,8 @@ test('a base URL path prefix is kept in redirect URIs', () => {
 test('every invalid option fails at start-up naming the option and the fix', () => {
   rejects({ baseUrl: undefined }, 'baseUrl', /required/);
   rejects({ baseUrl: 'app.example' }, 'baseUrl', /absolute URL/);
+  // A URL without its scheme parses (as the scheme "localhost:"): the message says what is missing, not "https".
+  rejects({ baseUrl: 'localhost:3000' }, 'baseUrl', /"localhost:3000" is not an absolute URL \(it has no http:\/\/ or https:\/\/\); write it like "http:\/\/localhost:3000"/);
   rejects({ baseUrl: 'https://app.example/?x=1' }, 'baseUrl', /query/);
   rejects({ secret: undefined }, 'secret', /randomBytes/);
   rejects({ secret: 'short' }, 'secret', /at least 32/);
@@ -77,6 +79,9 @@ test('every invalid option fails at start-up naming the option and the fix', () 
   rejects({ clientSecret: undefined }, 'clientSecret', /required/);
   rejects({ issuer: undefined }, 'issuer', /required/);
   rejects({ issuer: 'not a url' }, 'issuer', /absolute URL/);
+  for (const given of ['https://op.example/realms/x/.well-known/openid-configuration', 'https://op.example/.well-known/openid-configuration/']) {
+    rejects({ issuer: given }, 'issuer', /is the URL of the discovery document, not the issuer; set issuer to "https:\/\/op\.example(\/realms\/x)?"/);
+  }
   rejects({ scope: ['email'] }, 'scope', /openid/);
   rejects({ tokenEndpointAuthMethod: 'none' as 'client_secret_post' }, 'tokenEndpointAuthMethod', /client_secret_basic/);
   rejects({ tokenEndpointAuthMethod: 'private_key_jwt' }, 'privateKey', /importPKCS8/);
