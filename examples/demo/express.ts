@@ -63,6 +63,7 @@ function demoRequest(req: Request): DemoRequest {
   return {
     oidc: (req as Partial<Request>).oidc,
     path: req.path,
+    query: new URL(req.originalUrl, 'http://localhost').searchParams,
     header: (name) => req.get(name),
     ...(typeof req.body === 'string' ? { form: new URLSearchParams(req.body) } : {}),
   };

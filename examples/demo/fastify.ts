@@ -66,6 +66,7 @@ function demoRequest(request: FastifyRequest): DemoRequest {
   return {
     oidc: (request as Partial<FastifyRequest>).oidc ?? undefined,
     path: new URL(request.url, 'http://localhost').pathname,
+    query: new URL(request.url, 'http://localhost').searchParams,
     header: (name) => [request.headers[name]].flat()[0],
     ...(request.body instanceof URLSearchParams ? { form: request.body } : {}),
   };

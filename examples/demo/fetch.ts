@@ -69,5 +69,5 @@ export const createDemo: DemoWiring = (options, api) => {
 
 /** The framework-neutral view of a Web request. */
 function demoRequest(request: Request, oidc: RequestContext | undefined): DemoRequest {
-  return { oidc, path: new URL(request.url).pathname, header: (name) => request.headers.get(name) ?? undefined };
+  return { oidc, path: new URL(request.url).pathname, query: new URL(request.url).searchParams, header: (name) => request.headers.get(name) ?? undefined };
 }

@@ -60,5 +60,5 @@ export const createDemo: DemoWiring = (options, api) => {
 /** The framework-neutral view of a Hono request. */
 function demoRequest(c: Context): DemoRequest {
   // Any Context: the error view's is not typed with OidcEnv. Unset before the middleware ran.
-  return { oidc: c.get('oidc') as DemoRequest['oidc'], path: c.req.path, header: (name) => c.req.header(name) };
+  return { oidc: c.get('oidc') as DemoRequest['oidc'], path: c.req.path, query: new URL(c.req.url).searchParams, header: (name) => c.req.header(name) };
 }

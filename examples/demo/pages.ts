@@ -2,6 +2,7 @@
  * The demo's HTML pages: plain strings, a little inline CSS, and every value that comes from the
  * user, the provider or the request escaped with {@link escapeHtml}.
  */
+import type { PageNote } from './notes.ts';
 
 /** What the pages show about the logged-in user (nothing when anonymous). */
 export interface Viewer {
@@ -22,8 +23,8 @@ export interface ProfileView {
   scope: string | undefined;
   /** Which provider the session came from: its name and issuer. */
   provider: { name: string; issuer: string } | undefined;
-  /** The answer of the demo API to the last "Call the API" button, if one was pressed. */
-  apiResult?: ApiResult;
+  /** What the button just pressed left for the page: the demo API's answer, or what a refresh changed. */
+  note?: PageNote;
 }
 
 /** What the demo API answered when the profile page called it with the session's access token. */
@@ -87,6 +88,7 @@ th,td{text-align:left;vertical-align:top;padding:.35rem .6rem;border-bottom:1px 
 th{width:12rem;font-weight:600;white-space:nowrap}
 td{word-break:break-word}
 .muted{color:#656d76;font-size:.9rem}
+.notice{background:#eef6ee;border:1px solid #b7dfb9;border-radius:6px;padding:.6rem .8rem}
 code{font-size:.9em}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.6rem .8rem;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 .status{display:inline-block;padding:.1rem .5rem;border-radius:1rem;font-weight:600;font-size:.9rem}
@@ -198,8 +200,8 @@ export function profilePage(view: ProfileView): string {
       : `<span id="provider">${escapeHtml(view.provider.name)}</span> <span class="muted">(${escapeHtml(view.provider.issuer)})</span>`),
     row('Refresh token', view.hasRefreshToken ? 'yes' : 'no'),
     row('Granted scope', view.scope === undefined
-      ? '<span class="muted">not reported</span>'
-      : view.scope.trim() === '' ? '<span class="muted">none</span>' : `<code>${escapeHtml(view.scope)}</code>`),
+      ? '<span class="muted">not reported: the provider sent no <code>scope</code>, which means it granted the scope the app asked for (RFC 6749 section 5.1)</span>'
+      : view.scope.trim() === '' ? '<span class="muted">none: the provider granted no scope at all</span>' : `<code>${escapeHtml(view.scope)}</code>`),
   ].join('\n');
   return layout(
     `Profile of ${view.viewer.displayName}`,
@@ -212,6 +214,7 @@ ${claimRows}
 <table id="session">
 ${sessionRows}
 </table>
+${view.note?.kind === 'refreshed' ? refreshedSection(view.note) : ''}
 <div class="actions"><form class="inline" method="post" action="/refresh"><button class="button secondary" type="submit">Refresh the access token</button></form></div>
 <p class="muted">Uses the refresh token to get a new access token now (oidc-kit also does it by itself shortly before the access token expires).</p>
 <h2>Call the API</h2>
@@ -220,11 +223,21 @@ ${sessionRows}
 <form class="inline" method="post" action="/call-api"><input type="hidden" name="api" value="me"><button class="button secondary" type="submit">Call /api/me</button></form>
 <form class="inline" method="post" action="/call-api"><input type="hidden" name="api" value="admin"><button class="button secondary" type="submit">Call /api/admin</button></form>
 </div>
-${view.apiResult === undefined ? '' : apiResultSection(view.apiResult)}
+${view.note?.kind === 'api' ? apiResultSection(view.note.result) : ''}
 <h2>Log out</h2>
 ${logoutActions()}
 <p class="muted">The same data as JSON: <code>curl -H 'Accept: application/json'</code> with this session's cookie.</p>`,
   );
+}
+
+/** What the "Refresh the access token" button changed, as the profile page says it. */
+function refreshedSection(note: Extract<PageNote, { kind: 'refreshed' }>): string {
+  const changed = note.after !== undefined && note.after !== note.before;
+  const what = changed
+    ? `The access token was refreshed: <code>${escapeHtml(note.before ?? 'none')}</code> became <code>${escapeHtml(note.after ?? '')}</code>`
+    : 'The provider answered the refresh with the same access token';
+  const until = note.expiresAt === undefined ? '' : `; it expires at ${escapeHtml(note.expiresAt.toISOString())}`;
+  return `<p id="refreshed" class="notice">${what}${until}.</p>`;
 }
 
 /** The demo API's answer, as the profile page shows it. */

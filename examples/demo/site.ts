@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AcceptTokenOptions, type OidcCore, OidcError, type OpenIDConnectOptions, type RequestContext, type ResponsePlan, wantsJson } from 'oidc-kit';
+import { PageNotes, type PageNote } from './notes.ts';
 import { type ApiGuide, type ApiResult, DEMO_SCRIPT, errorPage, homePage, messagePage, profilePage, type Viewer } from './pages.ts';
 
 /** The options every framework's `OpenIDConnect` is built from (`onError` is each framework's own). */
@@ -43,6 +44,8 @@ export interface DemoRequest {
   readonly oidc: RequestContext | undefined;
   /** The path, without the query. */
   readonly path: string;
+  /** The query (the profile page reads `note`, left by one of its buttons). */
+  readonly query?: URLSearchParams;
   header(name: string): string | undefined;
   /** The urlencoded body of a route with `form: true`, read by the wiring (at most {@link FORM_LIMIT} bytes). */
   readonly form?: URLSearchParams;
@@ -90,6 +93,8 @@ export class DemoSite {
   readonly routes: readonly DemoRoute[];
   readonly #config: DemoConfig;
   readonly #csp: string;
+  /** What the profile's buttons leave for the page they redirect to. */
+  readonly #notes = new PageNotes();
 
   constructor(config: DemoConfig, api?: ApiGuide) {
     this.#config = config;
@@ -125,7 +130,9 @@ export class DemoSite {
         method: 'POST', path: '/call-api', guard: 'login', form: true,
         handle: async (req) => {
           if (!fromThisApp(req, origin)) return html(403, messagePage('Refused', 'This request came from another site.', viewerOf(req.oidc)));
-          return this.#profile(req, await this.#callApi(req, req.form?.get('api') === 'admin' ? '/api/admin' : '/api/me'));
+          const result = await this.#callApi(req, req.form?.get('api') === 'admin' ? '/api/admin' : '/api/me');
+          // Redirect-after-POST: a reload of the page shows the answer again, it does not post again.
+          return this.#noted(req, { kind: 'api', result });
         },
       },
       // The profile's "Refresh the access token" button: a refresh_token grant now, whatever the
@@ -136,7 +143,11 @@ export class DemoSite {
           if (!fromThisApp(req, origin)) return html(403, messagePage('Refused', 'This request came from another site.', viewerOf(req.oidc)));
           if (req.oidc?.isAuthenticated === true) {
             try {
-              await req.oidc.accessToken({ forceRefresh: true });
+              const current = await req.oidc.accessToken();
+              const before = current === undefined ? undefined : fingerprint(current);
+              const token = await req.oidc.accessToken({ forceRefresh: true });
+              // The page then says what changed: the token, and when the new one expires.
+              return this.#noted(req, { kind: 'refreshed', before, after: token === undefined ? undefined : fingerprint(token), expiresAt: req.oidc.accessTokenExpiresAt });
             } catch (error) {
               // The refresh token was refused (expired, revoked): the session has ended. The profile,
               // a GET, then sends the browser to log in again and back; any other error goes on to
@@ -176,8 +187,15 @@ export class DemoSite {
     return page(500, messagePage('Something went wrong', 'The demo app failed; see its console.', undefined), this.#csp);
   }
 
-  /** The profile page for the logged-in user, with the API's answer when a button asked for one. */
-  async #profile(req: DemoRequest, apiResult?: ApiResult): Promise<ResponsePlan> {
+  /** Keeps `note` for the page and redirects there (303): the page shows it, a reload does not post again. */
+  #noted(req: DemoRequest, note: PageNote): ResponsePlan {
+    const owner = req.oidc?.user?.sub;
+    if (owner === undefined) return { status: 303, headers: { location: '/profile' } };
+    return { status: 303, headers: { location: `/profile?note=${this.#notes.put(owner, note)}` } };
+  }
+
+  /** The profile page for the logged-in user, with what a button left for it (`?note=`). */
+  async #profile(req: DemoRequest): Promise<ResponsePlan> {
     const oidc = req.oidc;
     const claims = oidc?.user;
     if (oidc === undefined || claims === undefined) throw new Error('requireLogin() let an anonymous request through');
@@ -196,6 +214,7 @@ export class DemoSite {
       });
     }
     const provider = oidc.provider === undefined ? undefined : this.#config.providers.get(oidc.provider);
+    const note = this.#notes.get(req.query?.get('note'), claims.sub);
     return page(200, profilePage({
       viewer: viewerOf(oidc)!,
       claims,
@@ -205,7 +224,7 @@ export class DemoSite {
       hasRefreshToken: oidc.refreshToken !== undefined,
       scope: oidc.scope,
       provider: provider === undefined ? undefined : { name: provider.name, issuer: provider.issuer },
-      ...(apiResult === undefined ? {} : { apiResult }),
+      ...(note === undefined ? {} : { note }),
     }), this.#csp);
   }
 

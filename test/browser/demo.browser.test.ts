@@ -113,6 +113,11 @@ describe('the demo in a real browser', { skip: unavailable }, () => {
       await page.waitForSelector('#api-result');
       assert.equal(await page.textContent('#api-status'), '200');
       assert.match(await page.textContent('#api-body') ?? '', /"sub": "alice"/);
+      // Redirect-after-POST: the page is a GET, so a reload shows the answer again without posting.
+      assert.match(page.url(), /\/profile\?note=[\w-]{22}$/);
+      await page.reload();
+      await page.waitForSelector('#api-result');
+      assert.equal(await page.textContent('#api-status'), '200');
       await screenshot(page, '04-api-me');
 
       await page.click('button:has-text("Call /api/admin")');
@@ -123,8 +128,9 @@ describe('the demo in a real browser', { skip: unavailable }, () => {
 
       const token = await page.textContent('#access-token');
       await page.click('button:has-text("Refresh the access token")');
-      await page.waitForURL(`${baseUrl}/profile`);
+      await page.waitForURL(/\/profile\?note=[\w-]{22}$/);
       assert.notEqual(await page.textContent('#access-token'), token, 'a new access token');
+      assert.match(await page.textContent('#refreshed') ?? '', /The access token was refreshed: \S+ became \S+; it expires at /, 'the page says what changed');
 
       // Readable on a phone: nothing wider than the screen.
       await page.setViewportSize({ width: 390, height: 844 });

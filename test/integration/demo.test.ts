@@ -132,13 +132,28 @@ for (const framework of DEMO_FRAMEWORKS) {
 
       // The refresh button: a new access token, saved in the session, without a trip through the browser to the provider.
       const refreshed = await browser.submitForm(login.response, {}, { form: formTo('/refresh') });
-      assert.deepEqual(refreshed.visited.map(String), [`${demo.baseUrl}/refresh`, `${demo.baseUrl}/profile`]);
+      // Redirect-after-POST: the page is a GET, which a reload repeats without posting again.
+      assert.equal(refreshed.visited.length, 2);
+      assert.equal(refreshed.visited[0]!.href, `${demo.baseUrl}/refresh`);
+      assert.match(refreshed.visited[1]!.href, new RegExp(`^${demo.baseUrl}/profile\\?note=[\\w-]{22}$`));
       assert.equal(refreshed.response.status, 200);
       assert.match(refreshed.response.body, /Profile of alice/);
       const afterRefresh = await loggedInProfile(browser, demo.baseUrl);
       assert.match(afterRefresh.accessTokenFingerprint ?? '', /^[\w-]{12}$/);
       assert.notEqual(afterRefresh.accessTokenFingerprint, profile.accessTokenFingerprint, 'the refresh replaced the access token');
       assert.ok(refreshed.response.body.includes(`<code id="access-token">${afterRefresh.accessTokenFingerprint}</code>`));
+      // The page says what changed.
+      assert.ok(refreshed.response.body.includes(`The access token was refreshed: <code>${profile.accessTokenFingerprint}</code> became <code>${afterRefresh.accessTokenFingerprint}</code>`), refreshed.response.body);
+      const reloaded = await browser.request(refreshed.visited[1]!.href);
+      assert.ok(reloaded.body.includes('id="refreshed"'), 'a reload shows the same note, and refreshes nothing');
+      assert.equal((await loggedInProfile(browser, demo.baseUrl)).accessTokenFingerprint, afterRefresh.accessTokenFingerprint);
+      assert.ok(!(await browser.request(`${demo.baseUrl}/profile`)).body.includes('id="refreshed"'), 'the profile without the note says nothing');
+
+      // "Call /api/me": the same, redirect-after-POST with the API's answer on the page.
+      const called = await browser.submitForm(refreshed.response, { api: 'me' }, { form: formTo('/call-api') });
+      assert.equal(called.visited[0]!.href, `${demo.baseUrl}/call-api`);
+      assert.match(called.visited[1]!.href, /\/profile\?note=[\w-]{22}$/);
+      assert.match(called.response.body, /<span id="api-status" class="status ok">200<\/span>/);
       // expires_in is whole seconds counted by the provider at its own moment: allow that rounding.
       assert.ok(Date.parse(afterRefresh.accessTokenExpiresAt ?? '') >= expiresAt - 2000, `the new access token does not expire earlier: ${afterRefresh.accessTokenExpiresAt} < ${profile.accessTokenExpiresAt}`);
 
@@ -283,7 +298,7 @@ for (const framework of DEMO_FRAMEWORKS) {
       const tokenCalls = (): number => op.requests.filter((r) => r.method === 'POST' && r.path === '/token').length;
       const callsBefore = tokenCalls();
       const refreshed = await browser.submitForm(login.response, {}, { form: formTo('/refresh') });
-      assert.equal(refreshed.url.href, `${baseUrl}/profile`);
+      assert.match(refreshed.url.href, new RegExp(`^${baseUrl}/profile\\?note=[\\w-]{22}$`));
       assert.equal(tokenCalls(), callsBefore + 1, 'one call to the token endpoint');
       const afterRefresh = await loggedInProfile(browser, baseUrl);
       assert.notEqual(afterRefresh.accessTokenFingerprint, profile.accessTokenFingerprint);
