@@ -3,8 +3,8 @@ import type { OidcError } from '../errors.ts';
 
 /** While a fault lasts, one reminder line per this many ms. */
 const REMINDER_MS = 10 * 60_000;
-/** The longest cause written in a line (characters): enough for an error chain, no more. */
-const MAX_CAUSE_LENGTH = 300;
+/** The longest cause written in a line (characters): enough for an error chain with its explanation (a failed discovery names its URL and what to check), no more. */
+const MAX_CAUSE_LENGTH = 600;
 
 /** Options of a {@link FaultLog}; the defaults are for production, tests inject a clock. */
 export interface FaultLogOptions {
