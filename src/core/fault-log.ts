@@ -3,8 +3,8 @@ import type { OidcError } from '../errors.ts';
 
 /** While a fault lasts, one reminder line per this many ms. */
 const REMINDER_MS = 10 * 60_000;
-/** The longest cause written in a line (characters): enough for an error chain, no more. */
-const MAX_CAUSE_LENGTH = 300;
+/** The longest cause written in a line (characters): enough for an error chain with its explanation (a failed discovery names its URL and what to check), no more. */
+const MAX_CAUSE_LENGTH = 600;
 
 /** Options of a {@link FaultLog}; the defaults are for production, tests inject a clock. */
 export interface FaultLogOptions {
@@ -52,7 +52,7 @@ export class FaultLog {
   readonly #now: () => number;
   readonly #reminderMs: number;
   /** Which subject reported an error: its requests are counted there, not logged again. */
-  readonly #reported = new WeakMap<OidcError, FaultSubject>();
+  readonly #reported = new WeakMap<object, FaultSubject>();
 
   constructor(logger: Logger, options: FaultLogOptions = {}) {
     this.#logger = logger;
@@ -70,7 +70,8 @@ export class FaultLog {
    * request is counted there), false when the caller still has to log it.
    */
   requestFailed(error: OidcError): boolean {
-    const subject = this.#reported.get(error);
+    // An error may be the reported one said again with more to it (a failed callback's retry link).
+    const subject = this.#reported.get(error) ?? (error.cause instanceof Error ? this.#reported.get(error.cause) : undefined);
     if (subject === undefined) return false;
     subject.countRequest();
     return true;

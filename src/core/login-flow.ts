@@ -90,7 +90,8 @@ function withRetry(services: CoreServices, error: OidcError, transaction: LoginT
     reason: error.reason,
     oauthError: error.oauthError,
     oauthErrorDescription: error.oauthErrorDescription,
-    cause: error.cause ?? error,
+    // The provider's error itself: the log knows it as an outage already said (FaultLog).
+    cause: error,
     retryUrl: retry.href,
   });
 }

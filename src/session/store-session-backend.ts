@@ -64,10 +64,8 @@ export class StoreSessionBackend implements SessionBackend {
    * @param lifetime the sessions' lifetime: nothing opened is kept in memory past its session's end.
    * @param now the session clock (seconds), the {@link SessionManager}'s.
    * @param lockSeconds how long a session's lock lasts if its holder dies (longer than a refresh may take).
-   */
-  /**
    * @param health where the store's answers and outages are reported: logged once when it goes
-   * down and once when it is back, not once per request.
+   *   down and once when it is back, not once per request.
    */
   constructor(name: string, attributes: CookieAttributes, sealer: CookieSealer, store: SessionStore, lifetime: SessionLifetime, now: () => number, lockSeconds = 15, health?: FaultSubject) {
     this.#health = health;

@@ -58,9 +58,9 @@ for (const adapter of ADAPTERS) {
     }
 
     for (const [name, issuer, status, what, fix] of [
-      ['no listener', () => `http://127.0.0.1:${closedPort}`, 503, /the provider could not be reached \(.*ECONNREFUSED.*\)/, /check the issuer option, and that this server reaches the provider/],
-      ['an HTTP 404', () => `${impostorUrl}/notfound`, 502, /: HTTP 404;/, /check that the issuer option is the provider's issuer/],
-      ['a page that is not JSON', () => `${impostorUrl}/html`, 502, /: not JSON \(content-type text\/html\);/, /check that the issuer option is the provider's issuer/],
+      ['no listener', () => `http://127.0.0.1:${closedPort}`, 503, /the provider could not be reached \(.*ECONNREFUSED.*\)/, /check the issuer option, and that this server reaches the provider \(DNS, firewall, proxy\)/],
+      ['an HTTP 404', () => `${impostorUrl}/notfound`, 502, /: HTTP 404;/, /check that the issuer option is the provider's issuer \(its discovery document lives at the URL above\)/],
+      ['a page that is not JSON', () => `${impostorUrl}/html`, 502, /: not JSON \(content-type text\/html\);/, /check that the issuer option is the provider's issuer \(its discovery document lives at the URL above\)/],
     ] as const) {
       test(`a discovery that meets ${name}: one line with the URL, what happened and what to check`, async () => {
         const app = await start(issuer());

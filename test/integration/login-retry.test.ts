@@ -41,11 +41,12 @@ for (const adapter of ADAPTERS) {
       for (const close of closers) await close();
     });
 
-    async function setUp(): Promise<{ appUrl: string; port: number; startOp: () => Promise<DevProvider> }> {
+    async function setUp(): Promise<{ appUrl: string; port: number; startOp: () => Promise<DevProvider>; warnings: string[] }> {
       const port = await freePort();
+      const warnings: string[] = [];
       const app = await serveTestApp(adapter, (url) => ({
         baseUrl: url, secret: SECRET, issuer: `http://127.0.0.1:${port}`, clientId: 'demo-client', clientSecret: CLIENT_SECRET,
-        httpTimeout: 500, logger: { warn: () => undefined },
+        httpTimeout: 500, logger: { warn: (message) => warnings.push(message) },
       }), { routes: [report] });
       closers.push(() => app.close());
       const startOp = async (): Promise<DevProvider> => {
@@ -53,11 +54,11 @@ for (const adapter of ADAPTERS) {
         closers.push(() => op.close());
         return op;
       };
-      return { appUrl: app.url, port, startOp };
+      return { appUrl: app.url, port, startOp, warnings };
     }
 
     test('provider down at the code exchange → 503 with Retry-After and a "Try again" link; it starts a new login that lands on the original page', async () => {
-      const { appUrl, startOp } = await setUp();
+      const { appUrl, startOp, warnings } = await setUp();
       let op = await startOp();
       const browser = new TestBrowser();
       const { stoppedAt } = await loginThroughProvider(browser, `${appUrl}/reports/q3?tab=1`, 'alice', { stopWhen: (u) => u.pathname === '/callback' });
@@ -73,6 +74,9 @@ for (const adapter of ADAPTERS) {
       const retry = new URL(href);
       assert.equal(retry.origin + retry.pathname, `${appUrl}/login`);
       assert.equal(retry.searchParams.get('returnTo'), `${appUrl}/reports/q3?tab=1`);
+      // Logged once, as the provider's outage (with its cause), not again as a failed login.
+      assert.equal(warnings.filter((w) => / is down: provider_unavailable/.test(w)).length, 1, warnings.join('\n'));
+      assert.deepEqual(warnings.filter((w) => /^login failed: provider_unavailable/.test(w)), [], warnings.join('\n'));
 
       // Reloading the callback does not help: its transaction is used.
       const reloaded = await browser.request(stoppedAt!);
