@@ -18,7 +18,7 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 /** What a user of each adapter has installed beside oidc-kit (and the types a TypeScript app has). */
-const BESIDE = ['express@5', 'fastify@5', 'hono@4', 'redis@5', '@types/express@5', '@types/node@24'];
+const BESIDE = ['express@5', 'fastify@5', 'hono@4', 'redis@6', '@types/express@5', '@types/node@24'];
 
 /** The exports map of the package.json in `dir`. */
 function exportsOf(dir: string): Record<string, string | Record<string, string>> {
