@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { UnsecuredJWT } from 'jose';
 import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import type { Logger } from '../../src/index.ts';
 import { startBearerApp } from '../support/bearer-app.ts';
+import { freePort } from '../support/app-process.ts';
 import { serveTestApp } from '../support/test-app.ts';
 import { ADAPTERS, CLIENT_SECRET, SECRET, withTestbed } from '../support/testbed.ts';
 
@@ -135,13 +134,4 @@ for (const adapter of ADAPTERS) {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

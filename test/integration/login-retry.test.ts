@@ -7,23 +7,13 @@
  * every adapter.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { devClient, type DevProvider, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
+import { freePort } from '../support/app-process.ts';
 import { serveTestApp } from '../support/test-app.ts';
 import { get } from '../support/test-routes.ts';
 import { ADAPTERS, CLIENT_SECRET, SECRET } from '../support/testbed.ts';
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A page that needs a login. */
 const report = get('/reports/q3', [['requireLogin']], ({ oidc }) => ({ json: { sub: oidc.user?.sub } }));
