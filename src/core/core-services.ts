@@ -24,7 +24,6 @@ import { TokenRefresher } from '../session/token-refresher.ts';
 import type { LoginResult } from './login-result.ts';
 import { FailureLog } from './failure-log.ts';
 
-
 /** What a request waits for another instance's refresh beyond one provider timeout (ms): a store round trip or two. */
 const REFRESH_WAIT_MARGIN_MS = 1000;
 
@@ -98,7 +97,9 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
   // Run-time registrations live in the session store, so that every instance shares one client;
   // without a shared store, in a store of their own in this process: in a MemoryStore that holds the
   // sessions too, a flood of logins would push the registration out (and a new client be registered).
-  const registrationStore = session.store === undefined || session.store.inProcess === true ? new MemoryStore() : session.store;
+  // A store in this process (none, or a MemoryStore) is shared with nobody, and drops entries when full.
+  const sharedStore = session.store === undefined || session.store.inProcess === true ? undefined : session.store;
+  const registrationStore = sharedStore ?? new MemoryStore();
   const registrationSealer = new CookieSealer(secrets, 'registration');
   const providers = new Map([...config.providers].map(([name, settings]) => [
     name,
@@ -135,11 +136,11 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     logoutRecords: config.routes.backchannelLogout === undefined
       ? undefined
       : new LogoutRecords(
-        session.store === undefined || session.store instanceof MemoryStore ? new MemoryStore({
+        sharedStore ?? new MemoryStore({
           maxEntries: session.maxLogoutRecords,
           whenFull: 'refuse',
           onFilling: logoutRecordsCapacityWarning(config.logger, session.absoluteDuration),
-        }) : session.store,
+        }),
         session.absoluteDuration,
         now,
       ),
