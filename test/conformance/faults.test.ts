@@ -8,12 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { after, before, describe, mock, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { ExpressOpenIDConnectOptions } from '../../src/express.ts';
 import { TestBrowser, type NavigateResult } from '../support/browser.ts';
+import { freePort } from '../support/free-port.ts';
 import { startHostileBed, type HostileBed } from '../support/hostile-bed.ts';
 import { ADAPTERS } from '../support/test-app.ts';
 import { get, type TestAnswer, type TestExchange, type TestRoute } from '../support/test-routes.ts';
@@ -264,14 +265,6 @@ interface Door {
   readonly url: string;
   open(): Promise<void>;
   shut(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 async function makeDoor(target: HostileProvider): Promise<Door> {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
+import { freePort } from '../support/free-port.ts';
 import { serveTestApp } from '../support/test-app.ts';
 import { get } from '../support/test-routes.ts';
 import { ADAPTERS, CLIENT_SECRET, SECRET } from '../support/testbed.ts';
@@ -24,13 +25,6 @@ async function listen(handler?: Handler): Promise<{ server: Server; url: string;
 async function close(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const { server, port } = await listen();
-  await close(server);
-  return port;
 }
 
 /** A page that needs a login. */

@@ -3,7 +3,6 @@
  * start one, talk to it with a given cookie, stop it. Used by the Redis and reliability suites.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const APP = join(import.meta.dirname, 'redis-app.ts');
@@ -17,21 +16,8 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
-/**
- * A loopback port free right now.
- *
- * @example
- * ```ts
- * const port = await freePort();
- * ```
- */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
+/** A loopback port for an app process: see free-port.ts. */
+export { freePort } from './free-port.ts';
 
 /**
  * Starts test/support/redis-app.ts with `config` (see its header) and resolves once it listens.

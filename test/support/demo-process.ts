@@ -4,8 +4,6 @@
  * examples/<framework>/app.ts.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
@@ -118,14 +116,6 @@ export async function startExample(t: TestContext, script: string, env: Record<s
   };
 }
 
-/** A port that was free a moment ago (the demo must know its URL before the provider starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+/** A port for the demo (it must know its URL before the provider starts): see free-port.ts. */
+export { freePort } from './free-port.ts';
 
