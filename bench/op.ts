@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import type { JWK } from 'jose';
 import { errors, type ClientMetadata, type Configuration } from 'oidc-provider';
-import { startDevProvider } from '../examples/dev-provider/dev-provider.ts';
+import { startDevProvider } from '../src/dev-provider/dev-provider.ts';
 import { API_JWT, API_OPAQUE, APPS, BASELINE_SUFFIX, CLIENT_ID, CLIENT_SECRET, HOST, OP_PORT, OP_STATS_PORT, OP_TLS_PORT, appSpec, isSession, appUrl } from './config.ts';
 
 // The access tokens' key (the runner mints the unique JWTs with it) and the ID tokens' (RS256).

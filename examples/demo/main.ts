@@ -25,8 +25,8 @@ import type { AddressInfo } from 'node:net';
 import { ConfigurationError } from 'oidc-kit';
 import type { ClientMetadata } from 'oidc-provider';
 import { createRedisStore } from 'oidc-kit/redis';
-import { jwtApiResources } from '../dev-provider/api-resources.ts';
-import { devClient, startDevProvider, type DevProvider } from '../dev-provider/dev-provider.ts';
+import { jwtApiResources } from '../../src/dev-provider/api-resources.ts';
+import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { type ApiGuide, clientCredentialsCommand } from './pages.ts';
 import type { DemoWiring } from './site.ts';
 

@@ -14,7 +14,7 @@
  * Environment: `DEV_PROVIDER_PORT` (default 4000) and `APP_URL` (default http://localhost:3000),
  * should the app run elsewhere (then set OIDC_ISSUER and BASE_URL to match).
  */
-import { devClient, startDevProvider } from './dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 
 const port = Number(process.env.DEV_PROVIDER_PORT ?? 4000);
 const appUrl = (process.env.APP_URL ?? 'http://localhost:3000').replace(/\/+$/, '');

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { Configuration } from 'oidc-provider';
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { resolveOptions } from '../../src/config/resolve-options.ts';
 import { OidcError, type ClientCredentialsToken } from '../../src/express.ts';
 import { ClientCredentialsGrants } from '../../src/grants/client-credentials.ts';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { loginThroughProvider, type NavigateResult, parseForms, TestBrowser } from '../support/browser.ts';
 import { redisUnavailable, startRedis } from '../support/redis-server.ts';
 import { DEMO_FRAMEWORKS, type Demo, freePort, startDemo } from '../support/demo-process.ts';

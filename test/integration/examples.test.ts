@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { freePort, startExample } from '../support/demo-process.ts';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { OpenIDConnect } from '../../src/fastify.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { CLIENT_SECRET, SECRET } from '../support/testbed.ts';

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { FetchRequestView, OidcCore, PendingWrites } from '../../src/index.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { CLIENT_SECRET, SECRET } from '../support/testbed.ts';

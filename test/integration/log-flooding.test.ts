@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { UnsecuredJWT } from 'jose';
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import type { Logger } from '../../src/index.ts';
 import { startBearerApp } from '../support/bearer-app.ts';
 import { freePort } from '../support/app-process.ts';

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { devClient, type DevProvider, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, type DevProvider, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { freePort } from '../support/app-process.ts';
 import { serveTestApp } from '../support/test-app.ts';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { loginThroughProvider, type TestBrowser } from '../support/browser.ts';
 import { ADAPTERS, CLIENT_SECRET, startTestbed, type Testbed, type TestbedOptions } from '../support/testbed.ts';
 import { get, type TestRoute } from '../support/test-routes.ts';

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as client from 'openid-client';
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { resolveOptions } from '../../src/config/resolve-options.ts';
 import { OidcError } from '../../src/errors.ts';
 import { ProviderClient } from '../../src/provider/provider-client.ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import { serveTestApp } from '../support/test-app.ts';

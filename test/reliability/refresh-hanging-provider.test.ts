@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { type AppProcess, freePort, getJson, startAppProcess } from '../support/app-process.ts';
 import { loginThroughProvider, TestBrowser } from '../support/browser.ts';
 import { CookieJar } from '../support/cookie-jar.ts';

@@ -1,7 +1,7 @@
 /**
  * A small scripted user agent for integration tests: real HTTP through the global `fetch`, a cookie
  * jar, redirects followed one hop at a time and simple HTML forms submitted like a browser would —
- * enough to drive a login through the dev provider (examples/dev-provider) without a real browser.
+ * enough to drive a login through the dev provider (src/dev-provider) without a real browser.
  */
 import { CookieJar } from './cookie-jar.ts';
 

@@ -1,4 +1,4 @@
-// Proves the dev provider (examples/dev-provider) and the scripted test browser work together: a plain
+// Proves the dev provider (src/dev-provider) and the scripted test browser work together: a plain
 // node:http "client app" receives the callback, and openid-client redeems the code.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 
 import * as client from 'openid-client';
 
-import { devClient, startDevProvider } from '../../examples/dev-provider/dev-provider.ts';
-import type { DevProvider, DevProviderOptions } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider } from '../../src/dev-provider/dev-provider.ts';
+import type { DevProvider, DevProviderOptions } from '../../src/dev-provider/dev-provider.ts';
 import { TestBrowser, loginThroughProvider } from './browser.ts';
 import { CookieJar } from './cookie-jar.ts';
 

@@ -4,7 +4,7 @@
  * the fixture of the Redis suite and of the reliability suite's Redis faults.
  */
 import assert from 'node:assert/strict';
-import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
+import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
 import { type AppProcess, freePort, startAppProcess } from './app-process.ts';
 import { loginThroughProvider, TestBrowser } from './browser.ts';
 import { CookieJar } from './cookie-jar.ts';
