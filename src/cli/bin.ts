@@ -8,4 +8,9 @@ process.exitCode = await runCli(process.argv.slice(2), {
   err: (s) => process.stderr.write(s),
   env: process.env,
   readStdin: () => text(process.stdin),
+  // Listened for only when a command asks: the other commands keep Ctrl+C's default (exit at once).
+  untilInterrupted: () => new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  }),
 });

@@ -7,6 +7,8 @@ export interface CliIO {
   err(text: string): void;
   readonly env: NodeJS.ProcessEnv;
   readStdin(): Promise<string>;
+  /** Resolves when the user stops a long-running command (Ctrl+C or SIGTERM; `oidc-kit dev-provider`). */
+  untilInterrupted(): Promise<void>;
 }
 
 /** One `oidc-kit` command: its name, one line for the command list, its `--help` text, and what it does. */

@@ -1,5 +1,5 @@
 /**
- * The `oidc-kit` command: `oidc-kit register | discover | token | decode`, `--help` on each.
+ * The `oidc-kit` command: `oidc-kit register | discover | token | decode | dev-provider`, `--help` on each.
  * Exit codes: 0 success, 1 the operation failed, 2 the command line was wrong. Errors are one line
  * on stderr; results on stdout.
  */
@@ -8,16 +8,17 @@ import { ConfigurationError, OidcError } from '../errors.ts';
 import { RegistrationError } from '../registration/registration-error.ts';
 import { UsageError, type CliCommand, type CliIO } from './cli-io.ts';
 import { decodeCommand } from './decode-command.ts';
+import { devProviderCommand } from './dev-provider-command.ts';
 import { discoverCommand } from './discover-command.ts';
 import { registerCommand } from './register-command.ts';
 import { tokenCommand } from './token-command.ts';
 
-const COMMANDS: readonly CliCommand[] = [registerCommand, discoverCommand, tokenCommand, decodeCommand];
+const COMMANDS: readonly CliCommand[] = [registerCommand, discoverCommand, tokenCommand, decodeCommand, devProviderCommand];
 
 const HELP = `Usage: oidc-kit <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}
 
 Run "oidc-kit <command> --help" for a command's options.
 Exit codes: 0 success; 1 the operation failed; 2 usage error.

@@ -75,6 +75,13 @@ describe('the packed tarball in a fresh app', () => {
     assert.match(stdout, /Usage: oidc-kit/);
   });
 
+  test('oidc-kit dev-provider without oidc-provider installed (an optional peer) says how to install it', async () => {
+    const failed = await run(join(app, 'node_modules', '.bin', 'oidc-kit'), ['dev-provider', '--base-url', 'http://localhost:3000', '--port', '0'], { cwd: app })
+      .then(() => assert.fail('it needs oidc-provider'), (error: { code: number; stderr: string }) => error);
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stderr.trim(), 'oidc-kit dev-provider: the development provider needs the oidc-provider package: npm install --save-dev oidc-provider');
+  });
+
   test('a small Express app typechecks under strict settings against the shipped declarations', async () => {
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: ['node'] },

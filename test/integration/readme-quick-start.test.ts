@@ -2,8 +2,8 @@
  * Issue 26, item 4: the README's Express quick start runs as pasted. The first TypeScript block
  * under "## Quick start" is written, unchanged, into a fresh ES-module app (`"type": "module"`,
  * with `oidc-kit` and `express` installed as links to this checkout's), started as the README says
- * (`node --env-file=.env app.ts`) against the dev provider with the client the README names, and
- * used as a person would: the home page, a login, the profile, a logout that lands on the home
+ * (`node --env-file=.env app.ts`) against `oidc-kit dev-provider` run as the README says, with the
+ * `.env` lines it prints, and used as a person would: the home page, a login, the profile, a logout that lands on the home
  * page again (not on "Cannot GET /").
  */
 import assert from 'node:assert/strict';
@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { devClient, startDevProvider, type DevProvider } from '../../examples/dev-provider/dev-provider.ts';
 import { loginThroughProvider, parseForms, TestBrowser } from '../support/browser.ts';
 import { CookieJar } from '../support/cookie-jar.ts';
+import { type DevProviderCommand, envLines, startDevProviderCommand } from '../support/dev-provider-command.ts';
+import { freePort } from '../support/free-port.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The README's app listens here, as pasted. */
@@ -30,19 +31,18 @@ function quickStart(): string {
   return match[1]!;
 }
 
-let op: DevProvider;
+let op: DevProviderCommand | undefined;
 let dir: string;
 let app: ChildProcess | undefined;
 let output = '';
 
 before(async () => {
-  op = await startDevProvider({
-    clients: [{ ...devClient(`${APP}/callback`), client_id: 'my-app', client_secret: 'quick-start-secret', post_logout_redirect_uris: [`${APP}/logout/callback`] }],
-  });
+  // The README's line, on a free port (4000 may be taken on a test machine).
+  op = await startDevProviderCommand(['--base-url', APP, '--client-id', 'my-app', '--port', String(await freePort())]);
   dir = mkdtempSync(join(tmpdir(), 'oidc-kit-quick-start-'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'quick-start', private: true, type: 'module' }));
   writeFileSync(join(dir, 'app.ts'), quickStart());
-  writeFileSync(join(dir, '.env'), `SESSION_SECRET=${'q'.repeat(40)}\nOIDC_ISSUER=${op.issuer}\nOIDC_CLIENT_SECRET=quick-start-secret\n`);
+  writeFileSync(join(dir, '.env'), `SESSION_SECRET=${'q'.repeat(40)}\n${envLines(op.stdout)}`);
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(ROOT, join(dir, 'node_modules', 'oidc-kit')); // as installed: through the exports map, dist/ (npm test builds first)
   symlinkSync(join(ROOT, 'node_modules', 'express'), join(dir, 'node_modules', 'express'));
@@ -58,7 +58,7 @@ before(async () => {
 });
 after(async () => {
   app?.kill();
-  await op?.close();
+  await op?.interrupt();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
