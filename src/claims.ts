@@ -1,5 +1,14 @@
-/** Claims about the user: the verified ID token's, merged with UserInfo's. `sub` is always there. */
+/**
+ * Claims about the user: the verified ID token's, merged with UserInfo's. `sub` is always there.
+ *
+ * @example
+ * ```ts
+ * const user: Claims | undefined = req.oidc.user;
+ * res.send(`Hello ${String(user?.name ?? user?.sub)}`);
+ * ```
+ */
 export interface Claims {
+  /** The subject: the user's identifier at the provider, unique there and never reassigned. */
   sub: string;
   [claim: string]: unknown;
 }

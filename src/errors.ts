@@ -7,6 +7,11 @@
 /**
  * The stable error codes a request can fail with. They are part of the public API: match on them,
  * show them, log them; they do not change between minor versions.
+ *
+ * @example
+ * ```ts
+ * const messages: Partial<Record<OidcErrorCode, string>> = { op_error: 'The login was cancelled.', session_expired: 'Please log in again.' };
+ * ```
  */
 export type OidcErrorCode =
   /** The callback carried no `state` parameter. */
@@ -78,7 +83,15 @@ export type OidcErrorCode =
    */
   | 'insufficient_scope';
 
-/** Options for {@link OidcError}. */
+/**
+ * Options for {@link OidcError}.
+ *
+ * @example
+ * ```ts
+ * // A store of yours that cannot be reached: the request gets 503, never "logged in".
+ * catch (error) { throw new OidcError('session_store_unavailable', 'The session database is down.', { cause: error, retryAfter: 10 }); }
+ * ```
+ */
 export interface OidcErrorOptions {
   /** Which check failed, for codes that have sub-reasons (e.g. `id_token_invalid` → `'nonce'`). */
   reason?: string;
@@ -139,11 +152,17 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
  * ```
  */
 export class OidcError extends Error {
+  /** `'OidcError'`, or a subclass's own name (`'RegistrationError'`). */
   override readonly name: string = 'OidcError';
+  /** What went wrong, stable across minor versions: match on it. */
   readonly code: OidcErrorCode;
+  /** The HTTP status the error answers with (400, 401, 403, 502 or 503), fixed by `code`. */
   readonly status: number;
+  /** Which check failed, for codes that have sub-reasons (e.g. `id_token_invalid` → `'nonce'`). */
   readonly reason: string | undefined;
+  /** The OAuth `error` the provider sent (`op_error`, `invalid_grant`, `provider_error`, `registration_failed`), e.g. `access_denied`. */
   readonly oauthError: string | undefined;
+  /** The provider's `error_description`, when it sent one. Untrusted text: escape it before rendering. */
   readonly oauthErrorDescription: string | undefined;
   /**
    * For errors of a bearer-token route: the `WWW-Authenticate` header value to answer with (RFC 6750
@@ -187,6 +206,7 @@ export class OidcError extends Error {
  * ```
  */
 export class ConfigurationError extends Error {
+  /** `'ConfigurationError'`. */
   override readonly name = 'ConfigurationError';
   /** The option at fault, as a path (`'session.absoluteDuration'`). */
   readonly option: string;

@@ -45,15 +45,22 @@ export interface RequestView {
  * ```
  */
 export interface ResponsePlan {
+  /** The HTTP status. */
   readonly status: number;
   /** Header names in lower case. `set-cookie` is never here: cookies go through {@link CookieSink}. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body (HTML or JSON text, as `content-type` says); none for a redirect. */
   readonly body?: string;
 }
 
 /**
  * Where the core appends `Set-Cookie` values for the current response. Adapters implement it by
  * appending a header (never replacing one the application set).
+ *
+ * @example
+ * ```ts
+ * const sink: CookieSink = (cookie) => res.appendHeader('set-cookie', cookie);
+ * ```
  */
 export type CookieSink = (serializedCookie: string) => void;
 

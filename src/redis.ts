@@ -15,7 +15,14 @@ export { RedisStore, RedisStoreError, type RedisClientLike, type RedisStoreOptio
  */
 const COMMANDS_QUEUE_MAX_LENGTH = 10_000;
 
-/** Options of {@link createRedisStore}. */
+/**
+ * Options of {@link createRedisStore}.
+ *
+ * @example
+ * ```ts
+ * const store = createRedisStore({ url: process.env.REDIS_URL, prefix: 'shop:', commandTimeout: 500 });
+ * ```
+ */
 export interface CreateRedisStoreOptions {
   /** `redis://[[user]:password@]host[:port][/db]`, or `rediss://…` for TLS. Default `redis://localhost:6379`. */
   url?: string;
@@ -32,7 +39,16 @@ export interface CreateRedisStoreOptions {
   logger?: Logger;
 }
 
-/** A {@link RedisStore} with a client of its own; `close()` disconnects it. */
+/**
+ * A {@link RedisStore} with a client of its own; `close()` disconnects it.
+ *
+ * @example
+ * ```ts
+ * const store: OwnedRedisStore = createRedisStore({ url: process.env.REDIS_URL });
+ * await store.ready(5000).catch(() => console.warn('Redis is not up yet: sessions answer 503 until it is'));
+ * process.on('SIGTERM', () => void store.close());
+ * ```
+ */
 export interface OwnedRedisStore extends RedisStore {
   /**
    * Resolves once the client is connected, so an app can wait for Redis before it starts listening

@@ -20,6 +20,7 @@ import type { SessionData } from './session/session-data.ts';
  * ```
  */
 export interface ResponseIO {
+  /** Appends a `Set-Cookie` value to the response (never replacing one the application set). */
   readonly setCookie: CookieSink;
   /** Sets a header on the response the application will send (e.g. `Cache-Control: private` for a query-string token). Optional. */
   readonly setHeader?: (name: string, value: string) => void;
@@ -31,7 +32,17 @@ export interface ResponseIO {
   readonly send?: (plan: ResponsePlan) => void;
 }
 
-/** Options of {@link RequestContext.logout}. */
+/**
+ * Options of {@link RequestContext.logout}.
+ *
+ * @example
+ * ```ts
+ * app.post('/account/delete', oidc.requireLogin(), async (req) => {
+ *   await deleteAccount(req.oidc.user!.sub);
+ *   await req.oidc.logout({ returnTo: '/goodbye', atProvider: false }); // Express: sent as well
+ * });
+ * ```
+ */
 export interface LogoutOptions {
   /** Where to send the user afterwards: a path or URL of this app. Default: `postLogoutRedirect`. */
   returnTo?: string;
@@ -39,13 +50,27 @@ export interface LogoutOptions {
   atProvider?: boolean;
 }
 
-/** Options of {@link RequestContext.accessToken}. */
+/**
+ * Options of {@link RequestContext.accessToken}.
+ *
+ * @example
+ * ```ts
+ * const token = await req.oidc.accessToken({ forceRefresh: true }); // new roles granted a moment ago
+ * ```
+ */
 export interface AccessTokenOptions {
   /** Refresh even if the access token is still valid (Flask-pyoidc: valid_access_token(force_refresh=True)). */
   forceRefresh?: boolean;
 }
 
-/** Options of {@link RequestContext.getField} and {@link RequestContext.getInfo}. */
+/**
+ * Options of {@link RequestContext.getField} and {@link RequestContext.getInfo}.
+ *
+ * @example
+ * ```ts
+ * const email = await req.oidc.getField('email', { live: true }); // asks the provider now
+ * ```
+ */
 export interface UserInfoOptions {
   /** Ask the provider's UserInfo endpoint now instead of using what was fetched at login. */
   live?: boolean;
@@ -126,6 +151,7 @@ export class RequestContext {
   #decodedOf: SessionData | undefined;
   #liveUserinfo: Promise<Record<string, unknown>> | undefined;
 
+  /** Made by the core for each request (`core.open()`), never by the application. @internal */
   constructor(host: ContextHost, state: ContextState) {
     this.#host = host;
     this.#state = state;

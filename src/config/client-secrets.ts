@@ -4,22 +4,47 @@ import { readTextFile } from '../platform/read-text-file.ts';
 /**
  * The client registration block of a Flask-OIDC `client_secrets.json` (Google's format), as
  * written by Flask-OIDC's `oidc-register`.
+ *
+ * @example
+ * ```ts
+ * const entry: ClientSecretsEntry = { client_id: 'my-app', client_secret: process.env.OIDC_CLIENT_SECRET!, issuer: 'https://accounts.example.com' };
+ * new OpenIDConnect({ baseUrl, secret, clientSecrets: { web: entry } });
+ * ```
  */
 export interface ClientSecretsEntry {
+  /** The client id (the `clientId` option wins over it). Required. */
   client_id: string;
+  /** The client secret (the `clientSecret` option wins over it); `null` for a client without one. */
   client_secret?: string | null;
+  /** The provider's issuer. Required, unless the `issuer` option or `providerMetadata.issuer` gives it. */
   issuer?: string;
+  /** The authorization endpoint; wins over the discovered one. */
   auth_uri?: string;
+  /** The token endpoint; wins over the discovered one. */
   token_uri?: string;
+  /** The UserInfo endpoint; wins over the discovered one. */
   userinfo_uri?: string;
+  /** The introspection endpoint, for opaque bearer tokens. */
   token_introspection_uri?: string;
+  /** Informational only: the redirect URI is `baseUrl` + `routes.callback`, or the `redirectUri` option. */
   redirect_uris?: string[];
   [other: string]: unknown;
 }
 
-/** A whole `client_secrets.json`: one top-level key, `web` (or `installed`), holding the entry. */
+/**
+ * A whole `client_secrets.json`: one top-level key, `web` (or `installed`), holding the entry.
+ *
+ * @example
+ * ```ts
+ * // Where there is no file system (Workers), pass the file's content:
+ * const clientSecrets = JSON.parse(env.CLIENT_SECRETS_JSON) as ClientSecretsFile;
+ * new OpenIDConnect({ baseUrl, secret, clientSecrets });
+ * ```
+ */
 export interface ClientSecretsFile {
+  /** The entry, under the key Flask-OIDC and `oidc-kit register` write. */
   web?: ClientSecretsEntry;
+  /** The entry of an "installed application" file, read when there is no `web`. */
   installed?: ClientSecretsEntry;
 }
 
@@ -89,7 +114,10 @@ export function loadClientSecrets(source: string | ClientSecretsFile): ClientSec
 export function clientSecretsFor(
   metadata: { issuer: string; authorization_endpoint?: string; token_endpoint?: string; userinfo_endpoint?: string; introspection_endpoint?: string },
   registered: { client_id: string; client_secret?: string; redirect_uris: string[]; token_endpoint_auth_method: string; [member: string]: unknown },
-): { web: ClientSecretsEntry } {
+): {
+  /** The entry, under the key Flask-OIDC reads. */
+  web: ClientSecretsEntry;
+} {
   const entry: ClientSecretsEntry = {
     client_id: registered.client_id,
     client_secret: registered.client_secret ?? null,

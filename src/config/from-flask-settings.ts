@@ -16,35 +16,59 @@ import type {
  * ```
  */
 export interface FlaskOidcSettings {
+  /** → `clientSecrets` (a path or the parsed file); without a `token_endpoint_auth_method` in it, also `tokenEndpointAuthMethod: 'client_secret_post'`, as Flask-OIDC 1.x sent. */
   OIDC_CLIENT_SECRETS?: string | ClientSecretsFile | null;
+  /** → `secret` (at least 32 characters; a list rotates). */
   SECRET_KEY?: string | readonly string[] | null;
+  /** → `scope`. */
   OIDC_SCOPES?: string | readonly string[] | null;
+  /** → `acceptedIssuers`, compared exactly (Flask-OIDC tested a string as a substring). */
   OIDC_VALID_ISSUERS?: string | readonly string[] | null;
+  /** → `googleAppsDomain`. */
   OIDC_GOOGLE_APPS_DOMAIN?: string | null;
+  /** → `session.cookieName`. */
   OIDC_ID_TOKEN_COOKIE_NAME?: string | null;
+  /** → `session.cookiePath`. */
   OIDC_ID_TOKEN_COOKIE_PATH?: string | null;
+  /** → `authorizationParams['openid.realm']`, with a warning: Google's OpenID 2.0 migration has ended; drop it. */
   OIDC_OPENID_REALM?: string | null;
+  /** → `routes.callback`. Unset: the path of `OIDC_REDIRECT_URI`, else `/oidc_callback` (Flask-OIDC's default) with `OIDC_CLIENT_SECRETS`. */
   OIDC_CALLBACK_ROUTE?: string | null;
+  /** → `resourceServer.introspection.tokenTypeHint` (`'none'` → `false`). */
   OIDC_TOKEN_TYPE_HINT?: string | null;
+  /** → `session.absoluteDuration` (seconds). */
   OIDC_ID_TOKEN_COOKIE_TTL?: number | null;
+  /** → `clockTolerance` (seconds). */
   OIDC_CLOCK_SKEW?: number | null;
+  /** → `session.secure`, together with `OIDC_ID_TOKEN_COOKIE_SECURE`: Secure only when neither is `false`, as in Flask-OIDC. */
   OIDC_COOKIE_SECURE?: boolean | null;
+  /** See `OIDC_COOKIE_SECURE`. */
   OIDC_ID_TOKEN_COOKIE_SECURE?: boolean | null;
+  /** → `requireVerifiedEmail`. */
   OIDC_REQUIRE_VERIFIED_EMAIL?: boolean | null;
+  /** → `userInfo`. */
   OIDC_USER_INFO_ENABLED?: boolean | null;
+  /** → `resourceServerOnly`. */
   OIDC_RESOURCE_SERVER_ONLY?: boolean | null;
+  /** `true` → `resourceServer.audience`: the client id (of `OIDC_CLIENT_SECRETS`, which it then needs). */
   OIDC_RESOURCE_CHECK_AUD?: boolean | null;
+  /** → `redirectUri`; `false` is "not set", Flask-OIDC's default. */
   OVERWRITE_REDIRECT_URI?: string | false | null;
+  /** → `authorizationParams`; numbers and booleans become strings, objects JSON; the parameters oidc-kit sends itself are dropped, with a warning. */
   OIDC_EXTRA_REQUEST_AUTH_PARAMS?: Readonly<Record<string, unknown>> | null;
+  /** → `resourceServer.introspection.authMethod`. */
   OIDC_INTROSPECTION_AUTH_METHOD?: IntrospectionAuthMethod | null;
   /** A {@link SessionStore}; anything else (a dict-like, a `Map`) is ignored with a warning. */
   OIDC_CREDENTIALS_STORE?: SessionStore | object | null;
   /** Flask-pyoidc: the full redirect URI; its path is the callback route. */
   OIDC_REDIRECT_URI?: string | null;
-  /** Flask-OIDC 2.x settings. */
+  /** Flask-OIDC 2.x: → `clientId`. */
   OIDC_CLIENT_ID?: string | null;
+  /** Flask-OIDC 2.x: → `clientSecret`. */
   OIDC_CLIENT_SECRET?: string | null;
+  /** Flask-OIDC 2.x: `<issuer>/.well-known/openid-configuration` → `issuer`; any other URL is ignored, with a warning. */
   OIDC_SERVER_METADATA_URL?: string | null;
+  /** Flask-OIDC 2.x: → `redirectUri`, like `OVERWRITE_REDIRECT_URI`. */
   OIDC_OVERWRITE_REDIRECT_URI?: string | false | null;
   [setting: string]: unknown;
 }

@@ -12,6 +12,12 @@ export type { IntrospectionAuthMethod, IntrospectionOptions, ResourceServerOptio
 /**
  * How the client authenticates at the token endpoint. Made explicit because providers differ and a
  * silent default is a classic source of `invalid_client`.
+ *
+ * @example
+ * ```ts
+ * // A client registered for client_secret_post (as Flask-OIDC 1.x registered them):
+ * new OpenIDConnect({ ...options, tokenEndpointAuthMethod: 'client_secret_post' });
+ * ```
  */
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
@@ -27,6 +33,7 @@ export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_pos
  * ```
  */
 export interface Logger {
+  /** What an operator must see: configuration problems, outages, summaries of refused requests. */
   warn(message: string, details?: Record<string, unknown>): void;
   /** At start-up, the redirect URIs oidc-kit will send (register exactly those). Optional. */
   info?(message: string, details?: Record<string, unknown>): void;
@@ -34,7 +41,18 @@ export interface Logger {
   debug?(message: string, details?: Record<string, unknown>): void;
 }
 
-/** Cookie and lifetime settings of the login session. */
+/**
+ * Cookie and lifetime settings of the login session.
+ *
+ * @example
+ * ```ts
+ * const session: SessionOptions = {
+ *   absoluteDuration: 8 * 3600, // a working day at most
+ *   rollingDuration: 30 * 60,   // logged out after 30 idle minutes
+ *   store: createRedisStore({ url: process.env.REDIS_URL }),
+ * };
+ * ```
+ */
 export interface SessionOptions {
   /** Cookie name; chunks are `name.0`, `name.1`, …; login transactions use `name_tx.<state>`. Default `oidc_session` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_NAME). */
   cookieName?: string;
@@ -70,7 +88,15 @@ export interface SessionOptions {
   store?: SessionStore;
 }
 
-/** Paths of the routes oidc-kit answers, as the application sees them. */
+/**
+ * Paths of the routes oidc-kit answers, as the application sees them.
+ *
+ * @example
+ * ```ts
+ * // Keep Flask-OIDC's redirect URI, and let the provider end sessions through the back channel:
+ * const routes: RouteOptions = { callback: '/oidc_callback', backchannelLogout: '/backchannel-logout' };
+ * ```
+ */
 export interface RouteOptions {
   /** Starts a login; takes `?returnTo=/path` and, with several providers, `?provider=name`. `false` to not mount it. Default `/login`. */
   login?: string | false;
@@ -129,7 +155,12 @@ export interface ProviderOptions {
   /** Token endpoint authentication. Default: the client_secrets.json's `token_endpoint_auth_method` if it has one, else `client_secret_basic`. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
   /** The private key for `private_key_jwt` (import a PEM with jose's `importPKCS8`). */
-  privateKey?: CryptoKey | { key: CryptoKey; kid?: string };
+  privateKey?: CryptoKey | {
+    /** The private key. */
+    key: CryptoKey;
+    /** The key id sent in the assertion's header, for a provider that picks the public key by `kid`. */
+    kid?: string;
+  };
 
   /** Scopes to request; must include `openid`. Default `['openid', 'email']` (Flask-OIDC: OIDC_SCOPES). With `offline_access`, `prompt=consent` is sent unless you set `prompt` (OIDC Core §11). */
   scope?: string | readonly string[];
@@ -216,7 +247,18 @@ export interface ClientRegistrationOptions {
   initialAccessToken?: string;
 }
 
-/** Options of the test mode; see {@link OpenIDConnectOptions.testMode}. */
+/**
+ * Options of the test mode; see {@link OpenIDConnectOptions.testMode}.
+ *
+ * @example
+ * ```ts
+ * const oidc = new OpenIDConnect({
+ *   baseUrl: 'http://localhost:3000',
+ *   secret: 'a test secret, at least 32 characters long',
+ *   testMode: { user: { sub: 'alice', email: 'alice@example.com' } },
+ * });
+ * ```
+ */
 export interface TestModeOptions {
   /** Who `/login` logs in, at once and without a provider. Default `{ sub: 'test-user' }`. */
   user?: Claims;

@@ -4,13 +4,37 @@
  */
 import type { SessionStore } from '../session/session-store.ts';
 
-/** How the resource server authenticates at the introspection endpoint (Flask-OIDC: OIDC_INTROSPECTION_AUTH_METHOD). */
+/**
+ * How the resource server authenticates at the introspection endpoint (Flask-OIDC:
+ * OIDC_INTROSPECTION_AUTH_METHOD).
+ *
+ * @example
+ * ```ts
+ * resourceServer: { introspection: { authMethod: 'client_secret_post' } } // what Flask-OIDC used
+ * ```
+ */
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'bearer';
 
-/** How a bearer token is validated: `'jwt'` locally, `'introspection'` at the provider, `'auto'` by its shape. */
+/**
+ * How a bearer token is validated: `'jwt'` locally, `'introspection'` at the provider, `'auto'` by
+ * its shape.
+ *
+ * @example
+ * ```ts
+ * // A revoked token is refused at once on this route, not when it expires:
+ * app.delete('/api/account', oidc.acceptToken({ strategy: 'introspection' }), handler);
+ * ```
+ */
 export type TokenValidationStrategy = 'auto' | 'jwt' | 'introspection';
 
-/** The RFC 9068 rules `resourceServer.strictJwt` can relax one by one; each defaults to `true`. */
+/**
+ * The RFC 9068 rules `resourceServer.strictJwt` can relax one by one; each defaults to `true`.
+ *
+ * @example
+ * ```ts
+ * const strictJwt: StrictJwtOptions = { typ: false }; // the provider's access tokens say `typ: JWT`
+ * ```
+ */
 export interface StrictJwtOptions {
   /** `typ` must be `at+jwt`. `false`: `JWT` or no `typ` is accepted too. */
   typ?: boolean;
@@ -77,7 +101,18 @@ export interface ResourceServerOptions {
   provider?: string;
 }
 
-/** Settings of token introspection; see {@link ResourceServerOptions.introspection}. */
+/**
+ * Settings of token introspection; see {@link ResourceServerOptions.introspection}.
+ *
+ * @example
+ * ```ts
+ * const introspection: IntrospectionOptions = {
+ *   clientId: 'reports-api', // the API's own client at the provider
+ *   clientSecret: process.env.INTROSPECTION_SECRET!,
+ *   cacheTtl: 30,
+ * };
+ * ```
+ */
 export interface IntrospectionOptions {
   /** Default: the provider's `tokenEndpointAuthMethod` when that is basic or post, else `client_secret_basic`. */
   authMethod?: IntrospectionAuthMethod;

@@ -89,6 +89,17 @@ export interface RequireRoleOptions extends AuthorizationOptions {
  * ```
  */
 export type AuthorizationRule =
-  | { readonly scopes: readonly string[] }
-  | { readonly claims: ClaimRequirements }
-  | { readonly roles: readonly string[]; readonly from: RoleSource };
+  | {
+    /** `requireScopes`: scopes the token must grant, all of them. */
+    readonly scopes: readonly string[];
+  }
+  | {
+    /** `requireClaims`: rules that must all hold. */
+    readonly claims: ClaimRequirements;
+  }
+  | {
+    /** `requireRole`: the claims must grant at least one of these roles. */
+    readonly roles: readonly string[];
+    /** Where the roles are. */
+    readonly from: RoleSource;
+  };

@@ -9,6 +9,7 @@ import type { ResponseIO } from '../request-context.ts';
  * ```ts
  * const target: HeaderTarget = new Headers();
  * ```
+ * @inline
  */
 export interface HeaderTarget {
   has(name: string): boolean;
@@ -48,6 +49,7 @@ export class PendingWrites implements ResponseIO {
   readonly cookies: string[] = [];
   /** Headers to set on the answer (lower-case names), e.g. `cache-control: private`. */
   readonly headers: Record<string, string> = {};
+  /** Keeps a `Set-Cookie` value for the answer, after those already kept. */
   readonly setCookie: CookieSink = (cookie) => {
     this.cookies.push(cookie);
   };

@@ -12,7 +12,15 @@ import { failure } from './error-answers.ts';
 import { beginLogin, finishLogin } from './login-flow.ts';
 import { logoutRoute, postLogoutRoute, queryOf } from './logout-flow.ts';
 
-/** The names of oidc-kit's own routes (their paths are options: `routes.login`, …). */
+/**
+ * The names of oidc-kit's own routes (their paths are options: `routes.login`, …).
+ *
+ * @example
+ * ```ts
+ * const name: OidcRouteName = 'postLogout';
+ * core.routes.find((route) => route.name === name)?.path; // '/logout/callback'
+ * ```
+ */
 export type OidcRouteName = 'login' | 'callback' | 'logout' | 'postLogout' | 'backchannelLogout';
 
 /**
@@ -24,6 +32,7 @@ export type OidcRouteName = 'login' | 'callback' | 'logout' | 'postLogout' | 'ba
  * ```
  */
 export interface OidcRoute {
+  /** Which route it is; its path is the option of that name (`routes.login`, …). */
   readonly name: OidcRouteName;
   /** The path, as configured (e.g. `/callback`). */
   readonly path: string;

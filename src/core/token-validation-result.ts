@@ -12,5 +12,25 @@ import type { AccessTokenClaims } from '../resource/access-token-claims.ts';
  * ```
  */
 export type TokenValidationResult =
-  | { readonly valid: true; readonly claims: AccessTokenClaims; readonly scopes: readonly string[]; readonly strategy: 'jwt' | 'introspection' }
-  | { readonly valid: false; readonly code: OidcError['code']; readonly reason: string | undefined; readonly status: number; readonly error: OidcError };
+  | {
+    /** The token is valid, and meets the requirements. */
+    readonly valid: true;
+    /** Its claims: the JWT's payload, or the introspection answer. */
+    readonly claims: AccessTokenClaims;
+    /** The scopes it grants (its `scope`, or `scp`, as a list). */
+    readonly scopes: readonly string[];
+    /** How it was checked: locally as a JWT, or by introspection at the provider. */
+    readonly strategy: 'jwt' | 'introspection';
+  }
+  | {
+    /** The token is refused, or the provider could not be asked (`status` 502 or 503). */
+    readonly valid: false;
+    /** The error's code, e.g. `invalid_token`, `insufficient_scope`, `provider_unavailable`. */
+    readonly code: OidcError['code'];
+    /** Which check failed (e.g. `exp`, `aud`, `scope`), for codes that have sub-reasons. */
+    readonly reason: string | undefined;
+    /** The HTTP status an API answers with: 401, 403, or 502/503 when the provider is at fault. */
+    readonly status: number;
+    /** The whole error, with its `challenge` for a `WWW-Authenticate` header. */
+    readonly error: OidcError;
+  };

@@ -37,6 +37,7 @@ export interface ClientCredentialsOptions {
  * ```
  */
 export interface ClientCredentialsToken {
+  /** The access token, to send as `Authorization: Bearer …`. */
   readonly accessToken: string;
   /** The token type, lower-cased as openid-client reports it: usually `bearer`. */
   readonly tokenType: string;

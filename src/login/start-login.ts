@@ -2,7 +2,17 @@ import * as client from 'openid-client';
 import type { CookieSink, ResponsePlan } from '../http.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 
-/** Options of one login attempt. */
+/**
+ * Options of one login attempt.
+ *
+ * @example
+ * ```ts
+ * app.get('/checkout', async (req, res) => {
+ *   if (!req.oidc.isAuthenticated) return req.oidc.login({ returnTo: '/checkout', state: { cart: req.query.cart } });
+ *   res.render('checkout');
+ * });
+ * ```
+ */
 export interface LoginOptions {
   /** Where to send the user after login: a path or URL of this app (anything else falls back to the base URL). */
   returnTo?: string;

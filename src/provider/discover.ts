@@ -5,10 +5,26 @@ import { boundedFetch, MAX_METADATA_BYTES } from './bounded-fetch.ts';
 import { explainDiscoveryFailure } from './discovery-failure.ts';
 import { toOidcError } from './provider-error.ts';
 
-/** An OpenID Provider's metadata, as its discovery document describes it (OpenID Connect Discovery 1.0 §3). */
+/**
+ * An OpenID Provider's metadata, as its discovery document describes it
+ * (OpenID Connect Discovery 1.0 §3).
+ *
+ * @example
+ * ```ts
+ * const metadata: ProviderMetadata = await discover('https://accounts.example.com');
+ * if (metadata.end_session_endpoint === undefined) console.warn('logout ends the session here only');
+ * ```
+ */
 export type ProviderMetadata = ServerMetadata;
 
-/** Options of {@link discover} and {@link findIssuer}. */
+/**
+ * Options of {@link discover} and {@link findIssuer}.
+ *
+ * @example
+ * ```ts
+ * const metadata = await discover('http://localhost:8080/realms/dev', { timeout: 2000 }); // loopback http: allowed
+ * ```
+ */
 export interface DiscoverOptions {
   /** Milliseconds to wait for the provider. Default 5000. */
   timeout?: number;

@@ -1,6 +1,13 @@
 import { isLoopback } from '../provider/discover.ts';
 
-/** The kind of client a set of redirect URIs belongs to (Registration §2 `application_type`). */
+/**
+ * The kind of client a set of redirect URIs belongs to (Registration §2 `application_type`).
+ *
+ * @example
+ * ```ts
+ * const type: ClientType = checkRedirectUris(['http://localhost:3000/callback']); // 'native'
+ * ```
+ */
 export type ClientType = 'web' | 'native';
 
 /**

@@ -8,8 +8,15 @@ import { RegistrationError } from './registration-error.ts';
 /**
  * Client metadata to register (OpenID Connect Dynamic Client Registration 1.0 §2), beside the
  * redirect URIs. Every member is optional; unknown members are sent as given.
+ *
+ * @example
+ * ```ts
+ * const metadata: ClientRegistrationMetadata = { client_name: 'My app', contacts: ['ops@example.com'], logo_uri: 'https://app.example.com/logo.png' };
+ * await registerClient(provider, ['https://app.example.com/callback'], metadata);
+ * ```
  */
 export interface ClientRegistrationMetadata {
+  /** The name shown to users, e.g. on the provider's consent page. */
   client_name?: string;
   /** E-mail addresses of the people responsible for the client; some providers require one. */
   contacts?: string[];
@@ -23,37 +30,68 @@ export interface ClientRegistrationMetadata {
   response_types?: string[];
   /** Default `['authorization_code', 'refresh_token']`. */
   grant_types?: string[];
+  /** Where the provider may send the user after logout (RP-Initiated Logout). */
   post_logout_redirect_uris?: string[];
+  /** Where the provider POSTs logout tokens (Back-Channel Logout). */
   backchannel_logout_uri?: string;
+  /** Whether logout tokens must carry a `sid` (Back-Channel Logout). */
   backchannel_logout_session_required?: boolean;
+  /** The client's logo, shown to users. */
   logo_uri?: string;
+  /** The client's home page. */
   client_uri?: string;
+  /** The client's privacy policy, shown to users. */
   policy_uri?: string;
+  /** The client's terms of service, shown to users. */
   tos_uri?: string;
+  /** Where the client publishes its public keys (for `private_key_jwt`). */
   jwks_uri?: string;
+  /** Scopes the client may ask for, space-separated (RFC 7591 §2). */
   scope?: string;
   [member: string]: unknown;
 }
 
-/** What the provider registered (Registration §3.2): its values, which may differ from those asked for. */
+/**
+ * What the provider registered (Registration §3.2): its values, which may differ from those
+ * asked for.
+ *
+ * @example
+ * ```ts
+ * const registered: RegisteredClient = await registerClient(provider, ['https://app.example.com/callback']);
+ * if (registered.client_secret_expires_at) console.log('secret expires', new Date(registered.client_secret_expires_at * 1000));
+ * ```
+ */
 export interface RegisteredClient {
+  /** The client id the provider assigned. */
   client_id: string;
   /** Absent for clients that authenticate without a secret (`private_key_jwt`). */
   client_secret?: string;
   /** When the secret expires, in seconds since the epoch; 0 or absent: never. */
   client_secret_expires_at?: number;
+  /** When the client id was issued, in seconds since the epoch. */
   client_id_issued_at?: number;
   /** For reading or updating the registration later (RFC 7592); a secret: keep it like one. */
   registration_access_token?: string;
   /** Kept only when it is on the registration endpoint's origin. */
   registration_client_uri?: string;
+  /** The redirect URIs registered. */
   redirect_uris: string[];
+  /** How the client authenticates at the token endpoint, as registered. */
   token_endpoint_auth_method: string;
+  /** The algorithm the provider signs this client's ID tokens with, as registered. */
   id_token_signed_response_alg?: string;
   [member: string]: unknown;
 }
 
-/** Options of {@link registerClient}. */
+/**
+ * Options of {@link registerClient}.
+ *
+ * @example
+ * ```ts
+ * const options: RegisterClientOptions = { initialAccessToken: process.env.OIDC_INITIAL_ACCESS_TOKEN, timeout: 10_000 };
+ * await registerClient(provider, ['https://app.example.com/callback'], { client_name: 'My app' }, options);
+ * ```
+ */
 export interface RegisterClientOptions {
   /** An initial access token, if the provider requires one to register (sent as `Authorization: Bearer`). */
   initialAccessToken?: string;

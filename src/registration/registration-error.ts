@@ -14,6 +14,7 @@ import { OidcError } from '../errors.ts';
  * ```
  */
 export class RegistrationError extends OidcError {
+  /** `'RegistrationError'`. */
   override readonly name: string = 'RegistrationError';
   /** HTTP status of the provider's answer, when it answered. */
   readonly httpStatus: number | undefined;

@@ -8,13 +8,19 @@
  * ```
  */
 export interface AccessTokenClaims {
+  /** The issuer: the provider that issued the token. */
   readonly iss?: string;
   /** The resource owner, or the client itself for client-credentials tokens. */
   readonly sub?: string;
+  /** The audience: the API or APIs the token is for (checked against `resourceServer.audience`). */
   readonly aud?: string | readonly string[];
+  /** When it expires, in seconds since the epoch. */
   readonly exp?: number;
+  /** When it was issued, in seconds since the epoch. */
   readonly iat?: number;
+  /** Not valid before this time, in seconds since the epoch. */
   readonly nbf?: number;
+  /** The token's unique identifier. */
   readonly jti?: string;
   /** The client the token was issued to (RFC 9068 §2.2, RFC 7662 §2.2). */
   readonly client_id?: string;

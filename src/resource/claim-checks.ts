@@ -4,7 +4,15 @@
  * decoded-but-unverified token as Flask-OIDC's require_keycloak_role did.
  */
 
-/** Claims as the checks see them. */
+/**
+ * Claims as the checks see them.
+ *
+ * @example
+ * ```ts
+ * const verifiedStaff = (value: unknown, claims: VerifiedClaims) => value === 'staff' && claims['email_verified'] === true;
+ * app.get('/internal', oidc.acceptToken(), oidc.requireClaims({ employee_type: verifiedStaff }), handler);
+ * ```
+ */
 export type VerifiedClaims = Readonly<Record<string, unknown>>;
 
 /**
@@ -18,12 +26,26 @@ export type VerifiedClaims = Readonly<Record<string, unknown>>;
  */
 export type ClaimRule = string | number | boolean | null | ((value: unknown, claims: VerifiedClaims) => boolean);
 
-/** Claim name → rule; every rule must hold. */
+/**
+ * Claim name → rule; every rule must hold.
+ *
+ * @example
+ * ```ts
+ * const admins: ClaimRequirements = { email_verified: true, groups: claimIncludes('admins') };
+ * app.get('/admin', oidc.requireLogin(), oidc.requireClaims(admins), handler);
+ * ```
+ */
 export type ClaimRequirements = Readonly<Record<string, ClaimRule>>;
 
 /**
  * Where a token's roles are: a claim name (default `roles`, as Entra ID and many others put them)
  * or a function that finds them (see {@link keycloakRealmRoles}, {@link keycloakClientRoles}).
+ *
+ * @example
+ * ```ts
+ * oidc.requireRole('admin', { from: 'groups' });                        // a claim name
+ * oidc.requireRole('admin', { from: (claims) => claims['app_roles'] }); // or a function
+ * ```
  */
 export type RoleSource = string | ((claims: VerifiedClaims) => unknown);
 

@@ -15,7 +15,14 @@ import { secretKey } from '../util/secret-key.ts';
 
 export type { ValidatedToken } from './validated-token.ts';
 
-/** Per-route token requirements, as `acceptToken()` and `validateToken()` take them. */
+/**
+ * Per-route token requirements, as `acceptToken()` and `validateToken()` take them.
+ *
+ * @example
+ * ```ts
+ * const result = await oidc.validateToken(token, { audience: 'https://api.example.com', scopes: ['events:read'] });
+ * ```
+ */
 export interface TokenRequirements {
   /** Scopes the token must grant, all of them (a space-separated string or an array). */
   scopes?: string | readonly string[];
@@ -27,11 +34,22 @@ export interface TokenRequirements {
   strategy?: TokenValidationStrategy;
 }
 
-/** {@link TokenRequirements} checked and normalised once, when a route is declared. */
+/**
+ * {@link TokenRequirements} checked and normalised once, when a route is declared.
+ *
+ * @example
+ * ```ts
+ * const policy: TokenPolicy = { provider: 'default', strategy: 'auto', audience: ['https://api.example.com'], scopes: ['read'] };
+ * ```
+ */
 export interface TokenPolicy {
+  /** The provider whose tokens are accepted. */
   readonly provider: string;
+  /** How tokens are checked. */
   readonly strategy: TokenValidationStrategy;
+  /** The audiences accepted, one of which the token must name; `undefined`: not checked. */
   readonly audience: readonly string[] | undefined;
+  /** Scopes the token must grant, all of them; empty: none. */
   readonly scopes: readonly string[];
 }
 

@@ -5,16 +5,34 @@ import type { SessionStore } from './session-store.ts';
  * The few commands {@link RedisStore} uses, as node-redis clients have them: `createClient()`,
  * `createCluster()` and `createSentinel()` all fit. Every command names one key, so Redis Cluster
  * needs no hash tags.
+ *
+ * @example
+ * ```ts
+ * import { createCluster } from 'redis';
+ * const cluster = createCluster({ rootNodes: [{ url: 'redis://redis-1:6379' }] });
+ * await cluster.connect();
+ * const store = new RedisStore({ client: cluster });
+ * ```
  */
 export interface RedisClientLike {
+  /** `GET key`: the string stored, or `null`. */
   get(key: string): Promise<unknown>;
+  /** `SET key value EX seconds [NX]`: `'OK'`, or `null` when `NX` found the key taken. */
   set(key: string, value: string, options: { expiration: { type: 'EX'; value: number }; condition?: 'NX' }): Promise<unknown>;
+  /** `DEL key`. */
   del(key: string): Promise<unknown>;
   /** node-redis: whether the connection is up; while it is not, commands fail at once instead of queueing. */
   readonly isReady?: boolean;
 }
 
-/** Options of {@link RedisStore}. */
+/**
+ * Options of {@link RedisStore}.
+ *
+ * @example
+ * ```ts
+ * const store = new RedisStore({ client, prefix: 'shop:', commandTimeout: 500 });
+ * ```
+ */
 export interface RedisStoreOptions {
   /**
    * A node-redis client the app already has (connected by the app, closed by the app): a client,
@@ -30,8 +48,19 @@ export interface RedisStoreOptions {
   commandTimeout?: number;
 }
 
-/** The store did not answer; callers turn it into 503 `session_store_unavailable`. */
+/**
+ * The store did not answer; callers turn it into 503 `session_store_unavailable`.
+ *
+ * @example
+ * ```ts
+ * onError: (error, request) => {
+ *   if (error.cause instanceof RedisStoreError) metrics.increment('redis_down');
+ *   return undefined; // oidc-kit's 503 page
+ * },
+ * ```
+ */
 export class RedisStoreError extends Error {
+  /** `'RedisStoreError'`. */
   override readonly name = 'RedisStoreError';
 }
 

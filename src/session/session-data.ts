@@ -4,14 +4,24 @@
  * them once, not twice.
  */
 
-/** The tokens and facts of one login. JSON-serialisable: it is what a store or cookie holds. */
+/**
+ * The tokens and facts of one login. JSON-serialisable: it is what a store or cookie holds.
+ *
+ * @example
+ * ```ts
+ * const data: SessionData = { provider: 'default', idToken, accessToken, refreshToken, accessTokenExpiresAt: now + 300 };
+ * ```
+ */
 export interface SessionData {
   /** Which configured provider the user logged in with. */
   provider: string;
   /** The raw ID token, verified at login. */
   idToken: string;
+  /** The access token, when the provider issued one. */
   accessToken?: string | undefined;
+  /** The refresh token, when the provider issued one (e.g. for the `offline_access` scope). */
   refreshToken?: string | undefined;
+  /** The access token's type as openid-client reports it (lower case): usually `bearer`. */
   tokenType?: string | undefined;
   /** When the access token expires, in seconds since the epoch. */
   accessTokenExpiresAt?: number | undefined;
@@ -21,7 +31,14 @@ export interface SessionData {
   userinfo?: Record<string, unknown> | undefined;
 }
 
-/** A session with its timestamps (seconds since the epoch). */
+/**
+ * A session with its timestamps (seconds since the epoch).
+ *
+ * @example
+ * ```ts
+ * const envelope: SessionEnvelope = { v: 1, createdAt: now, touchedAt: now, data };
+ * ```
+ */
 export interface SessionEnvelope {
   /** Format version, so a future format can read or drop old sessions deliberately. */
   v: 1;
@@ -31,6 +48,7 @@ export interface SessionEnvelope {
   createdAtMs?: number;
   /** When the session's rolling expiry was last pushed forward. */
   touchedAt: number;
+  /** The login's tokens and facts. */
   data: SessionData;
 }
 

@@ -4,10 +4,18 @@ import type { SessionData } from '../session/session-data.ts';
 /** The issuer written into test-mode ID tokens, so that nothing can mistake them for real ones. */
 export const TEST_MODE_ISSUER = 'urn:oidc-kit:test-mode';
 
-/** Tokens a test session carries. */
+/**
+ * Tokens a test session carries.
+ *
+ * @example
+ * ```ts
+ * const cookie = await oidc.createTestSession({ sub: 'alice' }, { accessToken: 'alice-token', scope: 'openid reports:read' });
+ * ```
+ */
 export interface TestSessionTokens {
   /** Default: the `testMode.accessToken` option. */
   accessToken?: string;
+  /** Default: none. */
   refreshToken?: string;
   /** Granted scopes, space-separated. */
   scope?: string;

@@ -6,9 +6,11 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
 import type { Guard, Verdict } from '../../core/guards/guard.ts';
+import type { LoginResult } from '../../core/login-result.ts';
 import type { OidcCore } from '../../core/oidc-core.ts';
+import type { OidcError } from '../../errors.ts';
 import type { RequestContext } from '../../request-context.ts';
-import { sendingCore, type SendingCallbackHandler, type SendingErrorView } from '../node/sending-hooks.ts';
+import { sendingCore } from '../node/sending-hooks.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
 import { ExpressRequestView } from './express-request-view.ts';
 import { ExpressResponseIO, writePlan } from './express-response.ts';
@@ -33,7 +35,7 @@ declare global {
  * const handler: CallbackHandler = (req, res, { returnTo }) => res.redirect(returnTo);
  * ```
  */
-export type CallbackHandler = SendingCallbackHandler<Request, Response>;
+export type CallbackHandler = (req: Request, res: Response, result: LoginResult) => void | Promise<void>;
 
 /**
  * Your error view (Flask-pyoidc: error_view): gets the typed error (`code`, `reason`, and the
@@ -45,7 +47,7 @@ export type CallbackHandler = SendingCallbackHandler<Request, Response>;
  * const view: ErrorView = (error, req, res) => res.status(error.status).render('error', { code: error.code });
  * ```
  */
-export type ErrorView = SendingErrorView<Request, Response>;
+export type ErrorView = (error: OidcError, req: Request, res: Response) => void | Promise<void>;
 
 /**
  * The core options, with an `onError` view that receives Express's request and response.

@@ -9,9 +9,11 @@ import fastifyPlugin from 'fastify-plugin';
 import type { OpenIDConnectOptions } from '../../config/options.ts';
 import { checkFunctionArgument } from '../../core/check-functions.ts';
 import type { Guard, Verdict } from '../../core/guards/guard.ts';
+import type { LoginResult } from '../../core/login-result.ts';
 import type { OidcCore } from '../../core/oidc-core.ts';
+import type { OidcError } from '../../errors.ts';
 import type { RequestContext } from '../../request-context.ts';
-import { sendingCore, type SendingCallbackHandler, type SendingErrorView } from '../node/sending-hooks.ts';
+import { sendingCore } from '../node/sending-hooks.ts';
 import { OidcAdapter } from '../oidc-adapter.ts';
 import { FastifyRequestView, FastifyResponseIO, sendPlan } from './fastify-io.ts';
 
@@ -31,7 +33,7 @@ declare module 'fastify' {
  * const handler: FastifyCallbackHandler = async (request, reply, { returnTo }) => { await reply.redirect(returnTo); };
  * ```
  */
-export type FastifyCallbackHandler = SendingCallbackHandler<FastifyRequest, FastifyReply>;
+export type FastifyCallbackHandler = (request: FastifyRequest, reply: FastifyReply, result: LoginResult) => void | Promise<void>;
 
 /**
  * Your error view: gets the typed error and sends a response; if it sends nothing, oidc-kit's
@@ -42,7 +44,7 @@ export type FastifyCallbackHandler = SendingCallbackHandler<FastifyRequest, Fast
  * const view: FastifyErrorView = async (error, request, reply) => { await reply.code(error.status).send({ code: error.code }); };
  * ```
  */
-export type FastifyErrorView = SendingErrorView<FastifyRequest, FastifyReply>;
+export type FastifyErrorView = (error: OidcError, request: FastifyRequest, reply: FastifyReply) => void | Promise<void>;
 
 /**
  * The core options, with an `onError` view that receives Fastify's request and reply.

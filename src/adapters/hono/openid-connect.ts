@@ -27,6 +27,7 @@ import { type WebCallbackHandler, type WebErrorView, type WebExchange, webCore }
  * ```
  */
 export interface OidcEnv {
+  /** What oidc-kit sets on Hono's context, read as `c.var`. */
   Variables: {
     /** The logged-in user and their tokens; set by `oidc.middleware()`. */
     oidc: RequestContext;

@@ -10,7 +10,11 @@ import { OidcCore } from '../../core/oidc-core.ts';
 import type { LoginResult } from '../../core/login-result.ts';
 import type { OidcError } from '../../errors.ts';
 
-/** A callback handler that sends on the framework's response (or sends nothing: the default redirect follows). */
+/**
+ * A callback handler that sends on the framework's response (or sends nothing: the default
+ * redirect follows). The adapters spell their own out (Express's `CallbackHandler`, …), so that
+ * the API reference shows the signature; this one keeps them alike.
+ */
 export type SendingCallbackHandler<Req, Res> = (req: Req, res: Res, result: LoginResult) => void | Promise<void>;
 
 /** An error view that sends on the framework's response (or sends nothing: oidc-kit's page follows). */

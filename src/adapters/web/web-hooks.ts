@@ -30,10 +30,26 @@ export interface WebExchange<R> {
  * A callback handler of a Web adapter, given the request (fetch) or Hono's context, the login's
  * result and the request's context with the new session: a `Response` replaces the default
  * redirect, `undefined` keeps it.
+ *
+ * @example
+ * ```ts
+ * const welcome: WebCallbackHandler<Request> = (_request, { state, returnTo }) =>
+ *   state === 'sign-up' ? Response.redirect(new URL('/welcome', returnTo), 303) : undefined;
+ * oidc.onCallback(welcome);
+ * ```
  */
 export type WebCallbackHandler<R> = (native: R, result: LoginResult, oidc: RequestContext) => Response | undefined | Promise<Response | undefined>;
 
-/** An error view of a Web adapter: a `Response` replaces oidc-kit's error page, `undefined` keeps it. */
+/**
+ * An error view of a Web adapter: a `Response` replaces oidc-kit's error page, `undefined`
+ * keeps it.
+ *
+ * @example
+ * ```ts
+ * const view: WebErrorView<Request> = (error) =>
+ *   error.code === 'op_error' ? new Response('You cancelled the login.', { status: 403 }) : undefined;
+ * ```
+ */
 export type WebErrorView<R> = (error: OidcError, native: R) => Response | undefined | Promise<Response | undefined>;
 
 /** The core hooks of a Web adapter. `callback` holds the handler that `onCallback()` registers later. */

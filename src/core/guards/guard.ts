@@ -22,7 +22,16 @@ import type { CoreServices } from '../core-services.ts';
  * throw verdict.fail;
  * ```
  */
-export type Verdict = undefined | { readonly respond: ResponsePlan } | { readonly fail: OidcError | Error };
+export type Verdict =
+  | undefined
+  | {
+    /** Answer the request with this plan instead of running the handler. */
+    readonly respond: ResponsePlan;
+  }
+  | {
+    /** Hand this error to the framework's error handling. */
+    readonly fail: OidcError | Error;
+  };
 
 /**
  * A check of a route, made by `requireLogin()`, `acceptToken()`, `accessControl()`,
