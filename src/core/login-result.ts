@@ -5,7 +5,11 @@ import type { Claims } from '../claims.ts';
  *
  * @example
  * ```ts
- * oidc.onCallback((req, res, result) => res.redirect(result.state?.next ?? result.returnTo));
+ * // The login was started with req.oidc.login({ state: { next: '/orders' } }).
+ * oidc.onCallback((req, res, result) => {
+ *   const next = (result.state as { next?: string } | undefined)?.next;
+ *   res.redirect(next ?? result.returnTo);
+ * });
  * ```
  */
 export interface LoginResult {
