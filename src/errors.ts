@@ -50,6 +50,11 @@ export type OidcErrorCode =
   | 'registration_failed'
   /** The session store did not answer; the request is refused rather than treated as logged in. */
   | 'session_store_unavailable'
+  /**
+   * The app's `onSession` hook failed at login (it threw, or returned no claims object, claims that
+   * are not JSON, or another `sub`; `reason` says which): 503 with a "Try again" link.
+   */
+  | 'session_hook_failed'
   /** The route needs a logged-in user (or, on an API, a bearer token) and the request has none. */
   | 'unauthenticated'
   /**
@@ -129,6 +134,7 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   provider_unavailable: 503,
   registration_failed: 502,
   session_store_unavailable: 503,
+  session_hook_failed: 503,
   unauthenticated: 401,
   session_expired: 401,
   provider_unknown: 400,

@@ -7,6 +7,7 @@ import type { AccessTokenClaims } from './resource/access-token-claims.ts';
 import type { ValidatedToken } from './resource/token-validator.ts';
 import type { LoadedSession } from './session/session-backend.ts';
 import type { SessionData } from './session/session-data.ts';
+import { userClaimsOf } from './session/session-hook.ts';
 
 /**
  * Where the core writes to the response of one request: `Set-Cookie`s and headers for the answer,
@@ -74,15 +75,6 @@ export interface AccessTokenOptions {
 export interface UserInfoOptions {
   /** Ask the provider's UserInfo endpoint now instead of using what was fetched at login. */
   live?: boolean;
-}
-
-/** ID token claims about the token itself rather than the user (as express-openid-connect filters them). */
-const PROTOCOL_CLAIMS = new Set(['aud', 'iss', 'iat', 'exp', 'nbf', 'nonce', 'azp', 'auth_time', 'at_hash', 'c_hash', 's_hash', 'sid', 'jti']);
-
-function userClaims(claims: Claims, userinfo: Record<string, unknown> | undefined): Claims {
-  const user: Record<string, unknown> = { ...userinfo };
-  for (const [name, value] of Object.entries(claims)) if (!PROTOCOL_CLAIMS.has(name)) user[name] = value;
-  return user as Claims;
 }
 
 /** A session's ID token claims, decoded, and the user claims made from them on first use. */
@@ -193,14 +185,16 @@ export class RequestContext {
 
   /**
    * Who the user is: UserInfo merged under the verified ID token's claims (which win), without the
-   * protocol claims (`aud`, `exp`, `nonce`, …; those stay in {@link idTokenClaims}). Read-only
-   * (frozen): the same object serves every request of the session.
+   * protocol claims (`aud`, `exp`, `nonce`, …; those stay in {@link idTokenClaims}); or, with the
+   * `onSession` option, the claims it returned. Read-only (frozen): the same object serves every
+   * request of the session.
    */
   get user(): Claims | undefined {
     const data = this.#data;
     if (data === undefined) return undefined;
     const decoded = this.#decode(data);
-    decoded.user ??= deepFreeze(userClaims(decoded.claims, data.userinfo));
+    // The onSession hook's claims when it ran; else UserInfo's under the ID token's.
+    decoded.user ??= deepFreeze(data.claims === undefined ? userClaimsOf(decoded.claims, data.userinfo) : { ...data.claims });
     return decoded.user;
   }
 
@@ -303,9 +297,13 @@ export class RequestContext {
       this.#liveUserinfo ??= this.#host.fetchUserInfo(this.#state);
       userinfo = await this.#liveUserinfo;
     }
+    // The onSession hook's claims, when it ran, come first (they may rename or add claims); a live
+    // UserInfo answer is the provider's word now, so it skips them.
+    const kept = options.live ? undefined : data.claims;
     const result: Record<string, unknown> = {};
     for (const field of fields) {
-      if (field in claims) result[field] = claims[field];
+      if (kept !== undefined && field in kept) result[field] = kept[field];
+      else if (field in claims) result[field] = claims[field];
       else if (field in userinfo) result[field] = userinfo[field];
     }
     return result;

@@ -1,4 +1,5 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
+import type { SessionHook } from '../session/session-hook.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { ClientSecretsFile } from './client-secrets.ts';
 import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
@@ -81,6 +82,13 @@ export interface SessionOptions {
    * logouts per 10 minutes, about 230 bytes each. Default 100 000.
    */
   maxLogoutRecords?: number;
+  /**
+   * Seconds after the user signed in at the provider (the ID token's `auth_time`) that a session
+   * ends, refreshes included. Also sent as `max_age`, so the provider returns `auth_time` and asks a
+   * user whose sign-in is older to sign in again. An ID token's `session_expiry` ends the session
+   * too, with or without this option. Default: none.
+   */
+  maxAuthenticationAge?: number;
   /**
    * Keep sessions server-side in this store; the cookie then holds only an encrypted session id.
    * Default: none (the whole session lives in an encrypted, chunked cookie).
@@ -351,6 +359,12 @@ export interface OpenIDConnectOptions extends ProviderOptions {
    * with their own request and response objects.
    */
   onError?: (error: OidcError, request: RequestView) => ResponsePlan | undefined | Promise<ResponsePlan | undefined>;
+  /**
+   * Decides which claims a session keeps (`req.oidc.user`), after each login and each refresh:
+   * add the app's own (roles from your database) or drop big ones (keep the cookie small). See
+   * {@link SessionHook} for what it is told, what it returns and what its errors do.
+   */
+  onSession?: SessionHook;
   /**
    * Test mode, for your application's own tests: no provider is contacted; `/login` logs in
    * `testMode.user` at once, and `oidc.createTestSession(user)` gives the cookie of a session for

@@ -80,6 +80,9 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new ConfigurationError('onError', 'must be a function (error, request) returning a response plan or undefined.');
   }
+  if (options.onSession !== undefined && typeof options.onSession !== 'function') {
+    throw new ConfigurationError('onSession', 'must be a function ({ claims, tokens, provider, isRefresh, previous }) returning the claims to keep (or a promise of them).');
+  }
   if (options.logoutAtProvider !== undefined && typeof options.logoutAtProvider !== 'boolean') {
     throw new ConfigurationError('logoutAtProvider', 'must be true (default: log out at the provider too) or false (only here).');
   }
@@ -95,6 +98,7 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     silentReauthInterval: options.silentReauthInterval === undefined ? undefined : positiveSeconds('silentReauthInterval', options.silentReauthInterval),
     logoutAtProvider: options.logoutAtProvider ?? true,
     onError: options.onError,
+    onSession: options.onSession,
     testMode,
     redirectUri,
     postLogoutRedirect,

@@ -63,5 +63,14 @@ export function resolveSession(session: SessionOptions | undefined, loopback: bo
     touchInterval,
     store,
     maxLogoutRecords: entryCount('session.maxLogoutRecords', sessionOptions.maxLogoutRecords ?? 100_000, 100_000_000, 'records'),
+    maxAuthenticationAge: wholeSeconds('session.maxAuthenticationAge', sessionOptions.maxAuthenticationAge),
   };
+}
+
+/** An optional whole number of seconds (`max_age` is an integer on the wire). */
+function wholeSeconds(option: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = positiveSeconds(option, value);
+  if (!Number.isInteger(seconds)) throw new ConfigurationError(option, `must be a whole number of seconds (got ${seconds}).`);
+  return seconds;
 }

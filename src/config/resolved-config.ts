@@ -1,5 +1,6 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
+import type { SessionHook } from '../session/session-hook.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { Claims } from '../claims.ts';
 import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
@@ -104,6 +105,8 @@ export interface ResolvedConfig {
   readonly silentReauthInterval: number | undefined;
   readonly logoutAtProvider: boolean;
   readonly onError: OpenIDConnectOptions['onError'];
+  /** The app's claims hook, run after each login and refresh. */
+  readonly onSession: SessionHook | undefined;
   /** Set in test mode: who `/login` logs in and the token test sessions carry. */
   readonly testMode: { readonly user: Claims; readonly accessToken: string } | undefined;
   /** The absolute redirect URI sent to the provider. */
@@ -120,6 +123,8 @@ export interface ResolvedConfig {
     readonly store: SessionStore | undefined;
     /** The most back-channel logout records kept in this process (without a shared store). */
     readonly maxLogoutRecords: number;
+    /** Seconds after the user's authentication at the provider (`auth_time`) a session ends; sent as `max_age`. */
+    readonly maxAuthenticationAge: number | undefined;
   };
   readonly transaction: {
     /** Prefix of the per-login transaction cookies: `<prefix><state>`. */

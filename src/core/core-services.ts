@@ -21,6 +21,7 @@ import { SessionManager } from '../session/session-manager.ts';
 import { isLockable, SessionRefreshes } from '../session/shared-refresh.ts';
 import { StoreSessionBackend } from '../session/store-session-backend.ts';
 import { TokenRefresher } from '../session/token-refresher.ts';
+import { SessionHookRunner } from '../session/session-hook-runner.ts';
 import type { LoginResult } from './login-result.ts';
 import { FailureLog } from './failure-log.ts';
 
@@ -122,7 +123,10 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
     sessions,
     backend,
     login: { config, provider, sessions, transactions: new TransactionCookies(config.transaction, transactionSealer), now },
-    refresher: new TokenRefresher(provider, now),
+    refresher: new TokenRefresher(provider, now, {
+      hook: config.onSession === undefined ? undefined : new SessionHookRunner(config.onSession, config.logger),
+      maxAuthenticationAge: config.session.maxAuthenticationAge,
+    }),
     // A request waits for another instance's refresh at most one provider timeout and a margin.
     refreshes: isLockable(backend) ? new SessionRefreshes(backend, longestTimeout + REFRESH_WAIT_MARGIN_MS) : undefined,
     logoutTransactions: new LogoutTransactionCookie(

@@ -46,6 +46,9 @@ export class FailureLog {
       // The provider's own words (never a token or a secret): what an operator needs to fix a refusal.
       oauthErrorDescription: error.oauthErrorDescription,
       message: error.message,
+      // The app's own onSession hook failed: its error is the cause the operator needs (ours says
+      // only that it failed), and it is the app's text, not a token.
+      ...(error.code === 'session_hook_failed' ? { cause: hookCause(error) } : {}),
       ...details,
     };
     if (this.faults.requestFailed(error)) {
@@ -73,4 +76,12 @@ export class FailureLog {
   note(kind: string, message: string, details?: Record<string, unknown>): void {
     this.#summaries.note(kind, message, details);
   }
+}
+
+/** The app's own error under a `session_hook_failed` (which may be wrapped, e.g. with a retry link). */
+function hookCause(error: OidcError): string | undefined {
+  let cause: unknown = error.cause;
+  while (cause instanceof Error && cause.name === 'OidcError' && cause.cause !== undefined) cause = cause.cause;
+  if (cause === undefined || (cause instanceof Error && cause.name === 'OidcError')) return undefined;
+  return cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : 'a value that is not an Error';
 }

@@ -11,6 +11,7 @@ import { assertOwnParametersUntouched, checkAppState, type LoginOptions, startLo
 import { toOidcError } from '../provider/provider-error.ts';
 import type { ContextState } from '../request-context.ts';
 import type { SessionData } from '../session/session-data.ts';
+import { hookTokens, runSessionHook, userClaimsOf } from '../session/session-hook.ts';
 import { testSessionData, type TestSessionTokens } from '../testing/test-session-data.ts';
 import { joinUrl } from '../util/join-url.ts';
 import { type CoreServices, now } from './core-services.ts';
@@ -111,21 +112,25 @@ async function testLogin(services: CoreServices, state: ContextState, returnTo: 
   if (testMode === undefined) throw new TypeError('test mode is off');
   const provider = options.provider ?? services.config.provider.name;
   const previous = state.session;
-  state.session = await services.sessions.create(testData(services, testMode.user, {}, provider), state.cookies, state.io.setCookie, previous);
+  state.session = await services.sessions.create(await testData(services, testMode.user, {}, provider), state.cookies, state.io.setCookie, previous);
   return afterLogin(services, state, options.state, returnTo, provider, seeOther(returnTo));
 }
 
 /**
- * Test mode's session data for `user` at a provider (the default one unless named).
+ * Test mode's session data for `user` at a provider (the default one unless named), through the
+ * `onSession` hook as a real login goes: the app's tests see the claims its users get.
  *
  * @example
  * ```ts
- * const data = testData(services, { sub: 'alice' }, {});
+ * const data = await testData(services, { sub: 'alice' }, {});
  * ```
  */
-export function testData(services: CoreServices, user: Claims, tokens: TestSessionTokens, provider = services.config.provider.name): SessionData {
-  const { testMode } = services.config;
+export async function testData(services: CoreServices, user: Claims, tokens: TestSessionTokens, provider = services.config.provider.name): Promise<SessionData> {
+  const { testMode, onSession } = services.config;
   if (testMode === undefined) throw new TypeError('test mode is off');
   const settings = services.config.providers.get(provider) ?? services.config.provider;
-  return testSessionData(user, provider, settings.clientId, now(), { ...tokens, accessToken: tokens.accessToken ?? testMode.accessToken });
+  const data = testSessionData(user, provider, settings.clientId, now(), { ...tokens, accessToken: tokens.accessToken ?? testMode.accessToken });
+  if (onSession === undefined) return data;
+  const claims = await runSessionHook(onSession, { claims: userClaimsOf(user, undefined), tokens: hookTokens(data), provider, isRefresh: false, previous: undefined });
+  return { ...data, claims, userinfo: undefined };
 }

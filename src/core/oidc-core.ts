@@ -313,7 +313,7 @@ export class OidcCore<N = unknown> {
   async createTestSession(user: Claims, tokens: TestSessionTokens = {}): Promise<string> {
     if (this.config.testMode === undefined) throw new TypeError('oidc-kit: createTestSession() needs the `testMode` option.');
     const cookies: string[] = [];
-    await this.#services.sessions.create(testData(this.#services, user, tokens), new Map(), (cookie) => cookies.push(cookie), undefined);
+    await this.#services.sessions.create(await testData(this.#services, user, tokens), new Map(), (cookie) => cookies.push(cookie), undefined);
     return cookies.map((cookie) => cookie.split(';')[0]).join('; ');
   }
 }

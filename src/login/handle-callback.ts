@@ -7,6 +7,8 @@ import { fetchUserInfo } from '../provider/fetch-userinfo.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { LoadedSession } from '../session/session-backend.ts';
 import type { SessionData } from '../session/session-data.ts';
+import { providerSessionEnd } from '../session/provider-session-end.ts';
+import { hookTokens, runSessionHook, userClaimsOf } from '../session/session-hook.ts';
 import { checkIdTokenClaims, checkTokenHash } from './id-token-rules.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 import type { LoginTransaction } from './transaction.ts';
@@ -23,8 +25,8 @@ export type CallbackOutcome =
    */
   | { readonly kind: 'provider_failed'; readonly transaction: LoginTransaction; readonly error: OidcError };
 
-/** The errors that mean "the provider failed", not "this response is wrong": worth a new login. */
-const PROVIDER_FAULTS: ReadonlySet<string> = new Set(['provider_unavailable', 'provider_error']);
+/** The errors that mean "the provider (or the app's onSession hook) failed", not "this response is wrong": worth a new login. */
+const PROVIDER_FAULTS: ReadonlySet<string> = new Set(['provider_unavailable', 'provider_error', 'session_hook_failed']);
 
 /** Errors of a `prompt=none` request that mean "the user must interact", not "something is broken" (OIDC Core 3.1.2.6). */
 const INTERACTION_ERRORS = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
@@ -135,7 +137,15 @@ async function redeem(
     accessTokenExpiresAt: expiresIn === undefined ? undefined : deps.now() + expiresIn,
     scope: tokens.scope,
     userinfo: userinfo === undefined ? undefined : claimsNotIn(userinfo, claims),
+    providerSessionEndsAt: providerSessionEnd(verified.claims, deps.config.session.maxAuthenticationAge, deps.now()),
   };
+  if (deps.config.onSession !== undefined) {
+    // The app's claims replace UserInfo's: the session keeps each claim once.
+    data.claims = await runSessionHook(deps.config.onSession, {
+      claims: userClaimsOf(claims, userinfo), tokens: hookTokens(data), provider: data.provider, isRefresh: false, previous: undefined,
+    });
+    data.userinfo = undefined;
+  }
   const session = await deps.sessions.create(data, cookies, sink, current);
   return { kind: 'login', session, transaction, plan: seeOther(transaction.returnTo) };
 }

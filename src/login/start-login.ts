@@ -99,6 +99,12 @@ export async function startLogin(
   // OIDC Core §11: offline_access is ignored unless the user is asked to consent.
   const offline = settings.scope.split(' ').includes('offline_access');
   const prompt: Record<string, string> = offline && extra['prompt'] === undefined && settings.authorizationParams['prompt'] === undefined ? { prompt: 'consent' } : {};
+  // session.maxAuthenticationAge caps sessions at auth_time + it: ask for auth_time (max_age), and
+  // for a new sign-in when the user's is already older. The app's own max_age wins.
+  const maxAuthenticationAge = deps.config.session.maxAuthenticationAge;
+  if (maxAuthenticationAge !== undefined && extra['max_age'] === undefined && settings.authorizationParams['max_age'] === undefined) {
+    extra['max_age'] = String(maxAuthenticationAge);
+  }
   // OIDC Core §3.1.3.7 step 13: with max_age sent, the ID token's auth_time is required and checked.
   const maxAgeParam = extra['max_age'] ?? settings.authorizationParams['max_age'];
   const maxAge = maxAgeParam !== undefined && /^\d{1,9}$/.test(maxAgeParam) ? Number(maxAgeParam) : undefined;

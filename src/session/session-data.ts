@@ -3,6 +3,7 @@
  * `id_token_hint` at logout) and its claims are decoded from it on demand, so the cookie carries
  * them once, not twice.
  */
+import type { Claims } from '../claims.ts';
 
 /**
  * The tokens and facts of one login. JSON-serialisable: it is what a store or cookie holds.
@@ -29,6 +30,17 @@ export interface SessionData {
   scope?: string | undefined;
   /** Claims from the UserInfo endpoint, fetched at login (its `sub` checked). */
   userinfo?: Record<string, unknown> | undefined;
+  /**
+   * The user's claims as the `onSession` hook returned them (`sub` checked): with a hook they are
+   * `req.oidc.user`, and UserInfo's answer is not kept beside them.
+   */
+  claims?: Claims | undefined;
+  /**
+   * When the user's session at the provider ends (seconds since the epoch): the ID token's
+   * `session_expiry`, or `auth_time` + `session.maxAuthenticationAge`, the earlier. This session
+   * ends then at the latest.
+   */
+  providerSessionEndsAt?: number | undefined;
 }
 
 /**
@@ -60,7 +72,8 @@ export interface SessionLifetime {
 }
 
 /**
- * When a session ends (seconds since the epoch): the earlier of its absolute and rolling expiry.
+ * When a session ends (seconds since the epoch): the earliest of its absolute and rolling expiry and
+ * the end of the user's session at the provider.
  *
  * @example
  * ```ts
@@ -68,8 +81,8 @@ export interface SessionLifetime {
  * ```
  */
 export function sessionExpiresAt(envelope: SessionEnvelope, lifetime: SessionLifetime): number {
-  const absolute = envelope.createdAt + lifetime.absoluteDuration;
-  return lifetime.rollingDuration === undefined ? absolute : Math.min(absolute, envelope.touchedAt + lifetime.rollingDuration);
+  const ownEnd = Math.min(envelope.createdAt + lifetime.absoluteDuration, envelope.data.providerSessionEndsAt ?? Infinity);
+  return lifetime.rollingDuration === undefined ? ownEnd : Math.min(ownEnd, envelope.touchedAt + lifetime.rollingDuration);
 }
 
 /**

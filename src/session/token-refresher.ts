@@ -6,6 +6,16 @@ import type { ProviderClient } from '../provider/provider-client.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import { secretKey } from '../util/secret-key.ts';
 import type { SessionData } from './session-data.ts';
+import { providerSessionEnd } from './provider-session-end.ts';
+import type { SessionHookRunner } from './session-hook-runner.ts';
+
+/** What a {@link TokenRefresher} applies besides the refresh itself. */
+export interface TokenRefresherOptions {
+  /** The app's `onSession` hook, run once per refresh. */
+  readonly hook?: SessionHookRunner | undefined;
+  /** `session.maxAuthenticationAge`, for the session limit of a refreshed ID token. */
+  readonly maxAuthenticationAge?: number | undefined;
+}
 
 /** How long (seconds) the result of a refresh answers requests that still carry the old refresh token. */
 const GRACE_SECONDS = 60;
@@ -38,9 +48,14 @@ export class TokenRefresher {
   /** When (seconds) the next write sweeps expired results, so they do not wait for the map to fill. */
   #sweepAt = 0;
 
-  constructor(provider: (name: string) => ProviderClient, now: () => number) {
+  readonly #hook: SessionHookRunner | undefined;
+  readonly #maxAuthenticationAge: number | undefined;
+
+  constructor(provider: (name: string) => ProviderClient, now: () => number, options: TokenRefresherOptions = {}) {
     this.#provider = provider;
     this.#now = now;
+    this.#hook = options.hook;
+    this.#maxAuthenticationAge = options.maxAuthenticationAge;
   }
 
   /** The session's data with fresh tokens; see the class comment for what it throws. */
@@ -83,6 +98,7 @@ export class TokenRefresher {
       throw sessionEndingOrNot(failure);
     }
     let idToken = data.idToken;
+    let providerSessionEndsAt = data.providerSessionEndsAt;
     if (tokens.id_token !== undefined) {
       const claims = tokens.claims();
       if (claims === undefined) throw expired('id_token:malformed');
@@ -91,6 +107,8 @@ export class TokenRefresher {
         const verified = await provider.verifyProviderJwt(tokens.id_token, provider.client.idTokenSigningAlg);
         checkIdTokenClaims(provider.settings, provider.client.clientId, verified.claims, this.#now());
         checkTokenHash(verified.claims, 'at_hash', tokens.access_token, verified.header['alg']);
+        // The provider's latest word on its session (a new session_expiry); auth_time stays.
+        providerSessionEndsAt = providerSessionEnd(verified.claims, this.#maxAuthenticationAge, this.#now()) ?? data.providerSessionEndsAt;
       } catch (error) {
         // A bad token ends the session; keys that cannot be fetched are the provider's outage.
         if (error instanceof OidcError && error.code === 'id_token_invalid') throw expired(`id_token:${error.reason ?? 'invalid'}`);
@@ -101,7 +119,7 @@ export class TokenRefresher {
       idToken = tokens.id_token;
     }
     const expiresIn = tokens.expiresIn();
-    return {
+    const fresh: SessionData = {
       ...data,
       idToken,
       accessToken: tokens.access_token,
@@ -110,7 +128,10 @@ export class TokenRefresher {
       tokenType: tokens.token_type,
       accessTokenExpiresAt: expiresIn === undefined ? undefined : this.#now() + expiresIn,
       scope: tokens.scope ?? data.scope,
+      providerSessionEndsAt,
     };
+    // Once per refresh (this runs inside the single-flight), not once per waiting request.
+    return this.#hook === undefined ? fresh : this.#hook.afterRefresh(data, fresh);
   }
 
   /**
