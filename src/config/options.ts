@@ -342,6 +342,11 @@ export interface OpenIDConnectOptions extends ProviderOptions {
   session?: SessionOptions;
   /** Seconds a started login may take before its transaction expires. Default 600. */
   transactionTtl?: number;
+  /**
+   * Most logins pending at once in one browser (tabs mid-login, abandoned attempts): starting one
+   * more drops the oldest. 1 to 10; default 5. See docs/getting-started.md, "Pending logins".
+   */
+  maxPendingLogins?: number;
   /** Where log lines go (refusals, outages, configuration problems; never tokens); see {@link Logger}. Default: `console` (warn only). */
   logger?: Logger;
   /**

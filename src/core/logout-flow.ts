@@ -11,8 +11,9 @@ import type { ContextState, LogoutOptions } from '../request-context.ts';
 import { type CoreServices, now } from './core-services.ts';
 
 /**
- * Ends the request's session here (cookies cleared, record deleted) and answers with the redirect
- * onward: to the provider's end-session endpoint when logging out there too, else to `returnTo`.
+ * Ends the request's session here (cookies cleared, record deleted, pending logins cleared) and
+ * answers with the redirect onward: to the provider's end-session endpoint when logging out there
+ * too, else to `returnTo`.
  *
  * @example
  * ```ts
@@ -28,6 +29,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
   const session = state.session;
   state.session = undefined;
   await services.sessions.destroy(session, state.cookies, state.io.setCookie);
+  // Logins started and never finished end with the session: none is left to a later user of the browser.
+  services.login.transactions.clearAll(state.cookies, state.io.setCookie);
   const local: ResponsePlan = seeOther(returnTo);
   const atProvider = options.atProvider ?? config.logoutAtProvider;
   if (session === undefined || !atProvider || config.testMode !== undefined) return local;
@@ -76,11 +79,14 @@ export async function logoutRoute(services: CoreServices, state: ContextState): 
     }
     return endSession(services, state, { returnTo });
   }
+  const site = request.header('sec-fetch-site');
+  const vouched = request.method === 'GET' && (site === 'same-origin' || site === 'none');
   if (state.session === undefined) {
+    // No session to end, but the logins left pending end too; a foreign page may not cancel them.
+    if (vouched) services.login.transactions.clearAll(state.cookies, state.io.setCookie);
     return seeOther(safeReturnTo(returnTo, config.baseUrl, config.postLogoutRedirect));
   }
-  const site = request.header('sec-fetch-site');
-  if (request.method === 'GET' && (site === 'same-origin' || site === 'none')) return endSession(services, state, { returnTo });
+  if (vouched) return endSession(services, state, { returnTo });
   return logoutConfirmation(request.url, config.baseUrl.href);
 }
 
