@@ -4,7 +4,9 @@
  * - at most `maxPendingLogins` (default 5) per browser, the oldest dropped, and never more bytes
  *   than the callback request can carry: 50 abandoned logins leave its Cookie header far under
  *   Node's 16 KiB limit, and the 51st login and the app's pages still work;
- * - the callback clears its own pending login and leaves another tab's; logout clears them all.
+ * - the callback clears its own pending login and leaves another tab's; logout clears them all;
+ * - a prefetch or prerender (Sec-Purpose, Purpose, Next.js's headers) starts no login, from the
+ *   login route, a guarded page or `req.oidc.login()`: 403, no cookie, no redirect.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -39,6 +41,15 @@ async function startLogin(bed: Testbed, browser: TestBrowser, path = '/login?ret
   assert.equal(authorize.origin, bed.op.issuer);
   return authorize.searchParams.get('state')!;
 }
+
+/** The headers a speculative request carries, by who sends them. */
+const SPECULATIVE: ReadonlyArray<[string, Record<string, string>]> = [
+  ['Speculation Rules / <link rel=prefetch>', { 'sec-purpose': 'prefetch' }],
+  ['Speculation Rules prerender', { 'sec-purpose': 'prefetch;prerender' }],
+  ['Chromium, legacy', { purpose: 'prefetch' }],
+  ['Next.js App Router <Link>', { 'next-router-prefetch': '1', rsc: '1' }],
+  ['Next.js Pages Router', { 'x-middleware-prefetch': '1', purpose: 'prefetch' }],
+];
 
 /** A login carrying the most a transaction holds but still fits a browser's 4 KB cookie: about 3.8 KB. */
 const BIG_LOGIN = get('/big-login', [], ({ oidc }) => oidc.login({ returnTo: `/profile?pad=${'x'.repeat(1400)}`, state: { pad: 'y'.repeat(1000) } }));
@@ -152,5 +163,21 @@ for (const adapter of ADAPTERS) {
       assert.deepEqual(pendingAtCallback(bed, browser), []);
       assert.deepEqual(markedAtPages(bed, browser), []);
     });
+
+    for (const [sender, headers] of SPECULATIVE) {
+      test(`a prefetch or prerender starts no login (${sender}): 403, no cookie, no redirect, from the login route, a guarded page and req.oidc.login(); the click that follows does`, async () => {
+        const browser = bed.browser();
+        for (const path of ['/login?returnTo=/profile', '/profile', '/custom-login']) {
+          const speculative = await browser.request(`${bed.appUrl}${path}`, { headers });
+          assert.equal(speculative.status, 403, `${path}: ${speculative.status}`);
+          assert.equal(speculative.headers.get('location'), null);
+          assert.equal(speculative.headers.get('cache-control'), 'no-store');
+          assert.deepEqual(speculative.setCookies, [], `${path}: no cookie`);
+        }
+        assert.deepEqual(pendingAtCallback(bed, browser), []);
+        await startLogin(bed, browser);
+        assert.equal(pendingAtCallback(bed, browser).length, 1);
+      });
+    }
   });
 }
