@@ -8,6 +8,7 @@ import { type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { safeReturnTo } from '../login/return-to.ts';
 import { logoutConfirmation } from '../render/logout-confirmation.ts';
 import type { ContextState, LogoutOptions } from '../request-context.ts';
+import { isSpeculativeRequest, speculativeRefusal } from '../speculative-request.ts';
 import { type CoreServices, now } from './core-services.ts';
 
 /**
@@ -61,7 +62,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
 /**
  * The logout route. A POST logs out unless it comes from another site; a GET logs out only when
  * the browser vouches that it comes from this site (a link, a typed URL) — anything else gets a
- * button that POSTs, which a foreign page cannot forge (RPL-04).
+ * button that POSTs, which a foreign page cannot forge (RPL-04). A prefetch or prerender ends
+ * nothing ({@link speculativeRefusal}).
  *
  * @example
  * ```ts
@@ -71,6 +73,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
 export async function logoutRoute(services: CoreServices, state: ContextState): Promise<ResponsePlan> {
   const { request } = state;
   const { config } = services;
+  // A prefetch carries Sec-Fetch-Site: same-origin like the click it anticipates: it must not log out.
+  if (isSpeculativeRequest(request)) return speculativeRefusal();
   if (state.loadError) throw state.loadError;
   const returnTo = queryOf(services, request).get('returnTo') ?? undefined;
   if (request.method === 'POST') {

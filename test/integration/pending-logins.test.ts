@@ -6,7 +6,8 @@
  *   Node's 16 KiB limit, and the 51st login and the app's pages still work;
  * - the callback clears its own pending login and leaves another tab's; logout clears them all;
  * - a prefetch or prerender (Sec-Purpose, Purpose, Next.js's headers) starts no login, from the
- *   login route, a guarded page or `req.oidc.login()`: 403, no cookie, no redirect.
+ *   login route, a guarded page or `req.oidc.login()`: 403, no cookie, no redirect; and it logs
+ *   nobody out.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -179,5 +180,16 @@ for (const adapter of ADAPTERS) {
         assert.equal(pendingAtCallback(bed, browser).length, 1);
       });
     }
+
+    test('a prefetch of the logout route logs nobody out', async () => {
+      const browser = bed.browser();
+      await loginThroughProvider(browser, `${bed.appUrl}/login?returnTo=/profile`, 'alice');
+      for (const [, headers] of SPECULATIVE) {
+        const speculative = await browser.request(`${bed.appUrl}/logout`, { headers: { 'sec-fetch-site': 'same-origin', ...headers } });
+        assert.equal(speculative.status, 403);
+        assert.deepEqual(speculative.setCookies, []);
+      }
+      assert.equal((await browser.request(`${bed.appUrl}/profile`)).status, 200, 'still logged in');
+    });
   });
 }
