@@ -54,7 +54,7 @@ export interface Logger {
  * ```
  */
 export interface SessionOptions {
-  /** Cookie name; chunks are `name.0`, `name.1`, …; login transactions use `name_tx.<state>`. Default `oidc_session` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_NAME). */
+  /** Cookie name; chunks are `name.0`, `name.1`, …; login transactions use `name_tx.<state>`, their markers `name_pending.<state>`. Default `oidc_session` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_NAME). */
   cookieName?: string;
   /** Cookie path. Default `/` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_PATH). */
   cookiePath?: string;
