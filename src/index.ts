@@ -37,6 +37,7 @@ export type { LoginOptions } from './login/start-login.ts';
 export type { Claims } from './claims.ts';
 export type { RequestView, ResponsePlan, CookieSink } from './http.ts';
 export { wantsJson, isBrowserNavigation } from './http.ts';
+export { isSpeculativeRequest } from './speculative-request.ts';
 export type { SessionStore } from './session/session-store.ts';
 export type { SessionData, SessionEnvelope } from './session/session-data.ts';
 export type { SessionHook, SessionHookEvent } from './session/session-hook.ts';

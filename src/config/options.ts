@@ -55,7 +55,7 @@ export interface Logger {
  * ```
  */
 export interface SessionOptions {
-  /** Cookie name; chunks are `name.0`, `name.1`, …; login transactions use `name_tx.<state>`. Default `oidc_session` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_NAME). */
+  /** Cookie name; chunks are `name.0`, `name.1`, …; login transactions use `name_tx.<state>`, their markers `name_pending.<state>`. Default `oidc_session` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_NAME). */
   cookieName?: string;
   /** Cookie path. Default `/` (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_PATH). */
   cookiePath?: string;
@@ -350,6 +350,11 @@ export interface OpenIDConnectOptions extends ProviderOptions {
   session?: SessionOptions;
   /** Seconds a started login may take before its transaction expires. Default 600. */
   transactionTtl?: number;
+  /**
+   * Most logins pending at once in one browser (tabs mid-login, abandoned attempts): starting one
+   * more drops the oldest. 1 to 10; default 5. See docs/getting-started.md, "Pending logins".
+   */
+  maxPendingLogins?: number;
   /** Where log lines go (refusals, outages, configuration problems; never tokens); see {@link Logger}. Default: `console` (warn only). */
   logger?: Logger;
   /**

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.ts';
+import { commonPath } from '../util/common-path.ts';
 import { joinUrl } from '../util/join-url.ts';
 import type { OpenIDConnectOptions } from './options.ts';
 import { resolveProviders, type ProviderGlobals } from './resolve-provider.ts';
@@ -6,7 +7,10 @@ import { resolveResourceServer } from './resolve-resource-server.ts';
 import { resolveSession } from './resolve-session.ts';
 import { resolveTestMode } from './resolve-test-mode.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
-import { absoluteUrl, isLoopbackHttp, nonNegativeSeconds, parseBaseUrl, positiveNumber, positiveSeconds, resolveAppUrl, resolveSecrets, routePath } from './validate.ts';
+import { absoluteUrl, entryCount, isLoopbackHttp, nonNegativeSeconds, parseBaseUrl, positiveNumber, positiveSeconds, resolveAppUrl, resolveSecrets, routePath } from './validate.ts';
+
+/** The most `maxPendingLogins` accepts: see the option. */
+const MAX_PENDING_LOGINS = 10;
 
 /** In resource-server-only mode there are no cookies: these stand in so the rest of the configuration stays uniform. */
 const RS_ONLY_BASE_URL = 'http://localhost/';
@@ -88,6 +92,10 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   }
 
   const callbackPath = new URL(redirectUri).pathname;
+  const transactionSameSite = sameSite === 'None' ? 'None' : 'Lax';
+  // Where a login can start (any page under the session cookie, the login route) and where all
+  // pending logins end (the logout route): the pending-login markers must reach each of them.
+  const markerPath = commonPath([session.cookie.path, ...[login, logout].filter((p) => p !== undefined).map((p) => new URL(joinUrl(baseUrl, p)).pathname)]);
   return {
     baseUrl,
     secrets,
@@ -106,8 +114,12 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     transaction: {
       cookiePrefix: `${cookieName}_tx.`,
       // The provider redirects back with a top-level GET, which SameSite=Lax allows.
-      cookie: { path: callbackPath, domain: cookieDomain, httpOnly: true, secure, sameSite: sameSite === 'None' ? 'None' : 'Lax' },
+      cookie: { path: callbackPath, domain: cookieDomain, httpOnly: true, secure, sameSite: transactionSameSite },
       ttl: positiveSeconds('transactionTtl', options.transactionTtl ?? 600),
+      // More than 10 pending logins is no browser's normal use, and the markers ride on every request.
+      maxPending: entryCount('maxPendingLogins', options.maxPendingLogins ?? 5, MAX_PENDING_LOGINS, 'pending logins'),
+      markerPrefix: `${cookieName}_pending.`,
+      markerCookie: { path: markerPath, domain: cookieDomain, httpOnly: true, secure, sameSite: transactionSameSite },
     },
     logoutTransaction: {
       cookieName: `${cookieName}_logout`,

@@ -132,6 +132,12 @@ export interface ResolvedConfig {
     /** Attributes of transaction cookies (path = the callback path). */
     readonly cookie: CookieAttributes;
     readonly ttl: number;
+    /** Most logins pending at once per browser (`maxPendingLogins`). */
+    readonly maxPending: number;
+    /** Prefix of the small cookies that list the pending logins where logins start and end: `<prefix><state>`. */
+    readonly markerPrefix: string;
+    /** Attributes of those (path = what the session cookie, login and logout routes share). */
+    readonly markerCookie: CookieAttributes;
   };
   /** The cookie that binds an RP-initiated logout's `state` to the browser (path = the post-logout route). */
   readonly logoutTransaction: {

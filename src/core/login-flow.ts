@@ -10,6 +10,7 @@ import type { LoginTransaction } from '../login/transaction.ts';
 import { assertOwnParametersUntouched, checkAppState, type LoginOptions, startLogin } from '../login/start-login.ts';
 import { toOidcError } from '../provider/provider-error.ts';
 import type { ContextState } from '../request-context.ts';
+import { isSpeculativeRequest, speculativeRefusal } from '../speculative-request.ts';
 import type { SessionData } from '../session/session-data.ts';
 import { hookTokens, runSessionHook, userClaimsOf } from '../session/session-hook.ts';
 import { testSessionData, type TestSessionTokens } from '../testing/test-session-data.ts';
@@ -22,6 +23,8 @@ export type LoginRequest = LoginOptions & { silent?: boolean };
 /**
  * The answer that starts a login: a redirect to the provider with the transaction cookie set (in
  * test mode, a session at once and a redirect back). Throws an `OidcError` when it cannot start.
+ * A prefetch or prerender starts nothing and gets {@link speculativeRefusal}: every way a login
+ * starts (the login route, `requireLogin()`, `req.oidc.login()`, a session that expired) comes here.
  *
  * @example
  * ```ts
@@ -33,6 +36,7 @@ export async function beginLogin(services: CoreServices, state: ContextState, op
   const returnTo = safeReturnTo(options.returnTo, config.baseUrl, config.baseUrl.href);
   assertOwnParametersUntouched(options.authorizationParams);
   checkAppState(options.state);
+  if (isSpeculativeRequest(state.request)) return speculativeRefusal();
   if (options.provider !== undefined) services.login.provider(options.provider);
   if (config.testMode !== undefined) return testLogin(services, state, returnTo, options);
   try {

@@ -8,11 +8,13 @@ import { type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { safeReturnTo } from '../login/return-to.ts';
 import { logoutConfirmation } from '../render/logout-confirmation.ts';
 import type { ContextState, LogoutOptions } from '../request-context.ts';
+import { isSpeculativeRequest, speculativeRefusal } from '../speculative-request.ts';
 import { type CoreServices, now } from './core-services.ts';
 
 /**
- * Ends the request's session here (cookies cleared, record deleted) and answers with the redirect
- * onward: to the provider's end-session endpoint when logging out there too, else to `returnTo`.
+ * Ends the request's session here (cookies cleared, record deleted, pending logins cleared) and
+ * answers with the redirect onward: to the provider's end-session endpoint when logging out there
+ * too, else to `returnTo`.
  *
  * @example
  * ```ts
@@ -28,6 +30,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
   const session = state.session;
   state.session = undefined;
   await services.sessions.destroy(session, state.cookies, state.io.setCookie);
+  // Logins started and never finished end with the session: none is left to a later user of the browser.
+  services.login.transactions.clearAll(state.cookies, state.io.setCookie);
   const local: ResponsePlan = seeOther(returnTo);
   const atProvider = options.atProvider ?? config.logoutAtProvider;
   if (session === undefined || !atProvider || config.testMode !== undefined) return local;
@@ -58,7 +62,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
 /**
  * The logout route. A POST logs out unless it comes from another site; a GET logs out only when
  * the browser vouches that it comes from this site (a link, a typed URL) — anything else gets a
- * button that POSTs, which a foreign page cannot forge (RPL-04).
+ * button that POSTs, which a foreign page cannot forge (RPL-04). A prefetch or prerender ends
+ * nothing ({@link speculativeRefusal}).
  *
  * @example
  * ```ts
@@ -68,6 +73,8 @@ export async function endSession(services: CoreServices, state: ContextState, op
 export async function logoutRoute(services: CoreServices, state: ContextState): Promise<ResponsePlan> {
   const { request } = state;
   const { config } = services;
+  // A prefetch carries Sec-Fetch-Site: same-origin like the click it anticipates: it must not log out.
+  if (isSpeculativeRequest(request)) return speculativeRefusal();
   if (state.loadError) throw state.loadError;
   const returnTo = queryOf(services, request).get('returnTo') ?? undefined;
   if (request.method === 'POST') {
@@ -76,11 +83,14 @@ export async function logoutRoute(services: CoreServices, state: ContextState): 
     }
     return endSession(services, state, { returnTo });
   }
+  const site = request.header('sec-fetch-site');
+  const vouched = request.method === 'GET' && (site === 'same-origin' || site === 'none');
   if (state.session === undefined) {
+    // No session to end, but the logins left pending end too; a foreign page may not cancel them.
+    if (vouched) services.login.transactions.clearAll(state.cookies, state.io.setCookie);
     return seeOther(safeReturnTo(returnTo, config.baseUrl, config.postLogoutRedirect));
   }
-  const site = request.header('sec-fetch-site');
-  if (request.method === 'GET' && (site === 'same-origin' || site === 'none')) return endSession(services, state, { returnTo });
+  if (vouched) return endSession(services, state, { returnTo });
   return logoutConfirmation(request.url, config.baseUrl.href);
 }
 

@@ -407,3 +407,22 @@ test('an API-only app sharing introspection answers needs its own secret (they a
   assert.throws(() => resolveOptions(api), (error: unknown) => error instanceof ConfigurationError && error.option === 'secret' && /same secret/.test(error.message));
   assert.doesNotThrow(() => resolveOptions({ ...api, secret: 's'.repeat(32) }));
 });
+
+test('maxPendingLogins: 5 by default, 1 to 10; the markers reach every path a login starts or ends at', () => {
+  const config = resolveOptions(valid);
+  assert.equal(config.transaction.maxPending, 5);
+  assert.equal(config.transaction.markerPrefix, 'oidc_session_pending.');
+  assert.equal(config.transaction.cookie.path, '/callback', 'transactions stay scoped to the callback');
+  assert.equal(config.transaction.markerCookie.path, '/');
+  assert.equal(resolveOptions({ ...valid, maxPendingLogins: 1 }).transaction.maxPending, 1);
+  assert.equal(resolveOptions({ ...valid, maxPendingLogins: 10 }).transaction.maxPending, 10);
+  const mounted = resolveOptions({ ...valid, baseUrl: 'https://host.example/app', session: { cookiePath: '/app' } });
+  assert.equal(mounted.transaction.markerCookie.path, '/app');
+  const narrow = resolveOptions({ ...valid, session: { cookiePath: '/auth' }, routes: { login: '/auth/login', logout: '/auth/logout', callback: '/auth/callback' } });
+  assert.equal(narrow.transaction.markerCookie.path, '/auth');
+  assert.equal(resolveOptions({ ...valid, session: { cookiePath: '/shop' } }).transaction.markerCookie.path, '/', 'the login route is outside /shop');
+  rejects({ maxPendingLogins: 0 }, 'maxPendingLogins', /whole number of pending logins from 1 to 10 \(got 0\)/);
+  rejects({ maxPendingLogins: 11 }, 'maxPendingLogins', /from 1 to 10/);
+  rejects({ maxPendingLogins: 2.5 }, 'maxPendingLogins', /whole number/);
+  rejects({ maxPendingLogins: '5' as never }, 'maxPendingLogins', /whole number/);
+});
