@@ -39,6 +39,6 @@ export type { RequestView, ResponsePlan, CookieSink } from './http.ts';
 export { wantsJson, isBrowserNavigation } from './http.ts';
 export { isSpeculativeRequest } from './speculative-request.ts';
 export type { SessionStore } from './session/session-store.ts';
-export type { SessionData, SessionEnvelope } from './session/session-data.ts';
+export type { ResourceToken, SessionData, SessionEnvelope } from './session/session-data.ts';
 export type { SessionHook, SessionHookEvent } from './session/session-hook.ts';
 export { MemoryStore } from './session/memory-store.ts';

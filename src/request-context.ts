@@ -57,11 +57,18 @@ export interface LogoutOptions {
  * @example
  * ```ts
  * const token = await req.oidc.accessToken({ forceRefresh: true }); // new roles granted a moment ago
+ * const reports = await req.oidc.accessToken({ resource: 'https://reports.example' }); // another API's
  * ```
  */
 export interface AccessTokenOptions {
   /** Refresh even if the access token is still valid (Flask-pyoidc: valid_access_token(force_refresh=True)). */
   forceRefresh?: boolean;
+  /**
+   * A token for another API (RFC 8707 resource indicator, an absolute URI): got with the session's
+   * refresh token the first time, kept in the session beside the login's own token, and refreshed
+   * on its own clock. Needs a refresh token; at most ten APIs per session.
+   */
+  resource?: string;
 }
 
 /**

@@ -175,6 +175,12 @@ export interface ProviderOptions {
   /** Extra authorization request parameters: `prompt`, `acr_values`, `login_hint`, `ui_locales`, … (Flask-OIDC: OIDC_EXTRA_REQUEST_AUTH_PARAMS). */
   authorizationParams?: Readonly<Record<string, string>>;
   /**
+   * RFC 8707 resource indicators sent with every login: the APIs whose tokens the session may get
+   * later with `req.oidc.accessToken({ resource })` (providers that restrict refresh tokens to the
+   * resources of the login, as oidc-provider does, need them here). Default: none.
+   */
+  resource?: string | readonly string[];
+  /**
    * How the provider returns the login response: `'query'` (default, a redirect with `?code=…&state=…`)
    * or `'form_post'` (OAuth 2.0 Form Post Response Mode: the provider's page POSTs it to the callback,
    * so the code never appears in a URL, browser history or a Referer). With `form_post` the

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.ts';
+import { checkResource } from '../session/resource-tokens.ts';
 import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
 import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
@@ -40,7 +41,7 @@ const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clie
 /** Provider options that only make sense for one provider: with `providers` they belong in each. */
 const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri', 'trustedAudiences'] as const;
 /** Provider options that are defaults for every provider: set at the top level, each of `providers` inherits them. */
-const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail', 'jwksMaxStaleness'] as const;
+const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'resource', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail', 'jwksMaxStaleness'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A day: a provider outage overnight does not stop the APIs, and a withdrawn key is dropped as soon as the provider answers again. */
 const DEFAULT_JWKS_MAX_STALENESS = 24 * 3600;
@@ -171,6 +172,10 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
       throw new ConfigurationError(`${prefix}authorizationParams.${reserved}`, `oidc-kit sets "${reserved}" itself${reserved === 'scope' ? '; use the `scope` option' : ''}.`);
     }
   }
+  const resources = loginResources(`${prefix}resource`, options.resource);
+  if (resources.length > 0 && 'resource' in authorizationParams) {
+    throw new ConfigurationError(`${prefix}authorizationParams.resource`, 'use the `resource` option instead (it takes several).');
+  }
   if (options.googleAppsDomain !== undefined) {
     if (!/^[a-z0-9.-]+$/i.test(options.googleAppsDomain)) {
       throw new ConfigurationError(`${prefix}googleAppsDomain`, 'must be a domain name such as "example.com".');
@@ -251,6 +256,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     privateKey: options.privateKey,
     scope: scopes.join(' '),
     authorizationParams,
+    resources,
     responseMode,
     idTokenSigningAlg,
     clockTolerance: globals.clockTolerance,
@@ -266,4 +272,19 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     allowHttp,
     registration,
   };
+}
+
+/** The `resource` option: absolute URIs without a fragment (RFC 8707 §2), at most ten. */
+function loginResources(option: string, value: string | readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return [];
+  const list: readonly unknown[] = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.length > 10) throw new ConfigurationError(option, 'must be an absolute URI or a list of at most ten (RFC 8707 resource indicators).');
+  for (const resource of list) {
+    try {
+      checkResource(resource, option);
+    } catch {
+      throw new ConfigurationError(option, `${JSON.stringify(resource)} is not an absolute URI without a fragment (RFC 8707), e.g. "https://api.example.com".`);
+    }
+  }
+  return list as readonly string[];
 }

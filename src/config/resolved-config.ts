@@ -24,6 +24,8 @@ export interface ProviderSettings {
   /** Space-separated, always containing `openid`. */
   readonly scope: string;
   readonly authorizationParams: Readonly<Record<string, string>>;
+  /** RFC 8707 resource indicators sent with every login (the `resource` option). */
+  readonly resources: readonly string[];
   /** How the login response comes back: a redirect's query, or a cross-site POST (`form_post`). */
   readonly responseMode: 'query' | 'form_post';
   readonly idTokenSigningAlg: string;

@@ -124,6 +124,8 @@ export async function startLogin(
     code_challenge_method: 'S256',
     ...(settings.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
   });
+  // RFC 8707 allows the parameter several times, which a record cannot say.
+  for (const resource of settings.resources) url.searchParams.append('resource', resource);
   deps.transactions.save({
     state, nonce, codeVerifier, returnTo, provider: settings.name, createdAt: deps.now(),
     ...(options.state === undefined ? {} : { appState: options.state }),

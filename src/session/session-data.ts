@@ -41,6 +41,30 @@ export interface SessionData {
    * ends then at the latest.
    */
   providerSessionEndsAt?: number | undefined;
+  /**
+   * Access tokens for other APIs, by their RFC 8707 resource indicator: what
+   * `req.oidc.accessToken({ resource })` got with the refresh token. At most ten.
+   */
+  resourceTokens?: Record<string, ResourceToken> | undefined;
+}
+
+/**
+ * An access token for another API (RFC 8707), kept in the session.
+ *
+ * @example
+ * ```ts
+ * const token: ResourceToken = { accessToken: 'eyJ…', tokenType: 'bearer', expiresAt: now + 300, scope: 'reports:read' };
+ * ```
+ */
+export interface ResourceToken {
+  /** The access token. */
+  accessToken: string;
+  /** Its type as openid-client reports it (lower case): usually `bearer`. */
+  tokenType?: string | undefined;
+  /** When it expires, in seconds since the epoch, when the provider said. */
+  expiresAt?: number | undefined;
+  /** The scopes it carries, space-separated, when the provider said. */
+  scope?: string | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OidcError, type OidcErrorCode } from '../errors.ts';
+import { tokenFor } from './resource-tokens.ts';
 import type { FailureSharing, LoadedSession, SessionBackend, SharedFailure } from './session-backend.ts';
 
 /** A backend that can lock and re-read sessions: the store backend. */
@@ -74,20 +75,23 @@ export class SessionRefreshes {
     this.#waitMs = waitMs;
   }
 
-  /** The session with fresh tokens; see the class comment for what it throws. */
-  run(session: LoadedSession & { id: string }, refresh: (current: LoadedSession) => Promise<LoadedSession>): Promise<LoadedSession> {
-    const key = `${session.id}\u0000${session.envelope.data.accessToken}`;
+  /**
+   * The session with fresh tokens: the login's own access token, or with `resource` the one for
+   * that API (RFC 8707). See the class comment for what it throws.
+   */
+  run(session: LoadedSession & { id: string }, refresh: (current: LoadedSession) => Promise<LoadedSession>, resource?: string): Promise<LoadedSession> {
+    const key = `${session.id}\u0000${resource ?? ''}\u0000${tokenFor(session.envelope.data, resource)}`;
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
-      pending = this.#refresh(session, refresh).finally(() => this.#inflight.delete(key));
+      pending = this.#refresh(session, refresh, resource).finally(() => this.#inflight.delete(key));
       this.#inflight.set(key, pending);
     }
     return pending;
   }
 
-  async #refresh(session: LoadedSession & { id: string }, refresh: (current: LoadedSession) => Promise<LoadedSession>): Promise<LoadedSession> {
+  async #refresh(session: LoadedSession & { id: string }, refresh: (current: LoadedSession) => Promise<LoadedSession>, resource: string | undefined): Promise<LoadedSession> {
     const backend = this.#backend;
-    const stale = session.envelope.data.accessToken;
+    const stale = tokenFor(session.envelope.data, resource);
     // The store's copy now; gone means logged out elsewhere meanwhile.
     const current = async (): Promise<LoadedSession> => {
       const loaded = await backend.reload(session.id);
@@ -98,11 +102,11 @@ export class SessionRefreshes {
     // Whether this request found another's refresh under way: its failure is then this request's too.
     let waited = false;
     for (;;) {
-      // Someone else's refresh shows as a new access token in the store. The lock may come free just
+      // Someone else's refresh shows as a new access token (for this purpose) in the store. The lock may come free just
       // after another instance's refresh: look before refreshing again.
       const attempt = await backend.exclusive(session.id, async (): Promise<LoadedSession | SharedFailure> => {
         const copy = await current();
-        if (copy.envelope.data.accessToken !== stale) return copy;
+        if (tokenFor(copy.envelope.data, resource) !== stale) return copy;
         const failure = waited ? await backend.recentFailure(session.id) : undefined;
         return failure ?? refresh(copy);
       }, SHARE_PROVIDER_FAULTS);
@@ -112,7 +116,7 @@ export class SessionRefreshes {
       }
       waited = true;
       const copy = await current();
-      if (copy.envelope.data.accessToken !== stale) return copy;
+      if (tokenFor(copy.envelope.data, resource) !== stale) return copy;
       if (Date.now() > deadline) {
         throw new OidcError('provider_unavailable', 'Another instance of this app is refreshing your session and has not finished; try again shortly.', { reason: 'refresh_lock' });
       }

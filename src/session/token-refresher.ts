@@ -7,6 +7,7 @@ import { toOidcError } from '../provider/provider-error.ts';
 import { secretKey } from '../util/secret-key.ts';
 import type { SessionData } from './session-data.ts';
 import { providerSessionEnd } from './provider-session-end.ts';
+import { tokenFor, withResourceToken } from './resource-tokens.ts';
 import type { SessionHookRunner } from './session-hook-runner.ts';
 
 /** What a {@link TokenRefresher} applies besides the refresh itself. */
@@ -58,39 +59,45 @@ export class TokenRefresher {
     this.#maxAuthenticationAge = options.maxAuthenticationAge;
   }
 
-  /** The session's data with fresh tokens; see the class comment for what it throws. */
-  refresh(data: SessionData): Promise<SessionData> {
+  /**
+   * The session's data with fresh tokens: the login's own access token, or with `resource` the one
+   * for that API (RFC 8707), kept beside it. See the class comment for what it throws.
+   */
+  refresh(data: SessionData, resource?: string): Promise<SessionData> {
     const refreshToken = data.refreshToken;
     if (refreshToken === undefined) {
       return Promise.reject(new OidcError('session_expired', 'Your session has expired; log in again.', { reason: 'no_refresh_token' }));
     }
+    // One redemption per refresh token, whatever it is for: a provider that rotates refresh tokens
+    // revokes the grant when one is used twice. Asks for another purpose wait and go on from the
+    // result (and its rotated refresh token).
     const key = secretKey(`${data.provider}\u0000${refreshToken}`);
     // A request still carrying the tokens this refresh token was redeemed for gets the result;
     // one that already has the result (forceRefresh, or no rotation) refreshes again.
     const recent = this.#recent.get(key);
     if (recent !== undefined) {
       if (recent.until <= this.#now()) this.#recent.delete(key);
-      else if (recent.data.accessToken !== data.accessToken) return Promise.resolve(recent.data);
+      else if (serves(recent.data, data, resource)) return Promise.resolve(recent.data);
+      else if (recent.data.refreshToken !== refreshToken) return this.refresh(recent.data, resource);
     }
-    let pending = this.#inflight.get(key);
-    if (pending === undefined) {
-      pending = this.#grant(data, refreshToken)
-        .then((fresh) => {
-          this.#remember(key, fresh);
-          return fresh;
-        })
-        .finally(() => this.#inflight.delete(key));
-      this.#inflight.set(key, pending);
-    }
+    const inflight = this.#inflight.get(key);
+    if (inflight !== undefined) return inflight.then((result) => (serves(result, data, resource) ? result : this.refresh(result, resource)));
+    const pending = this.#grant(data, refreshToken, resource)
+      .then((fresh) => {
+        this.#remember(key, fresh);
+        return fresh;
+      })
+      .finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, pending);
     return pending;
   }
 
-  async #grant(data: SessionData, refreshToken: string): Promise<SessionData> {
+  async #grant(data: SessionData, refreshToken: string, resource: string | undefined): Promise<SessionData> {
     const provider = this.#provider(data.provider);
     const configuration = await provider.configuration();
     let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
     try {
-      tokens = await client.refreshTokenGrant(configuration, refreshToken);
+      tokens = await client.refreshTokenGrant(configuration, refreshToken, resource === undefined ? undefined : { resource });
       provider.answered();
     } catch (error) {
       const failure = provider.failed(toOidcError(error, 'callback'));
@@ -119,16 +126,18 @@ export class TokenRefresher {
       idToken = tokens.id_token;
     }
     const expiresIn = tokens.expiresIn();
+    const expiresAt = expiresIn === undefined ? undefined : this.#now() + expiresIn;
+    // Rotation: a new refresh token replaces the old one; without one, the old one stays valid.
+    const renewed: SessionData = { ...data, idToken, refreshToken: tokens.refresh_token ?? refreshToken, providerSessionEndsAt };
+    if (resource !== undefined) {
+      return withResourceToken(renewed, resource, { accessToken: tokens.access_token, tokenType: tokens.token_type, expiresAt, scope: tokens.scope });
+    }
     const fresh: SessionData = {
-      ...data,
-      idToken,
+      ...renewed,
       accessToken: tokens.access_token,
-      // Rotation: a new refresh token replaces the old one; without one, the old one stays valid.
-      refreshToken: tokens.refresh_token ?? refreshToken,
       tokenType: tokens.token_type,
-      accessTokenExpiresAt: expiresIn === undefined ? undefined : this.#now() + expiresIn,
+      accessTokenExpiresAt: expiresAt,
       scope: tokens.scope ?? data.scope,
-      providerSessionEndsAt,
     };
     // Once per refresh (this runs inside the single-flight), not once per waiting request.
     return this.#hook === undefined ? fresh : this.#hook.afterRefresh(data, fresh);
@@ -160,6 +169,12 @@ export class TokenRefresher {
     }
     this.#recent.set(key, { data, until: now + GRACE_SECONDS });
   }
+}
+
+/** Whether `result` has a new token for `resource` (the login's own for undefined) compared with `caller`'s copy. */
+function serves(result: SessionData, caller: SessionData, resource: string | undefined): boolean {
+  const token = tokenFor(result, resource);
+  return token !== undefined && token !== tokenFor(caller, resource);
 }
 
 function expired(reason: string): OidcError {
