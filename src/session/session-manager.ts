@@ -80,9 +80,9 @@ export class SessionManager {
 
   /**
    * Saves new data (fresh tokens) into the current session: same id and lifetime, cookie rewritten.
-   * A server-side session is written over the copy `session` is only (conditional-write.ts): if
-   * another request refreshed it meanwhile, that copy is kept; if a logout deleted it, this throws
-   * `session_expired` (reason `ended`) and writes nothing.
+   * A server-side session is written only over the record `session` was read from
+   * (conditional-write.ts): if another request refreshed it meanwhile, its tokens are kept; if a
+   * logout deleted it, this throws `session_expired` (reason `ended`) and writes nothing.
    */
   async update(session: LoadedSession, data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
     const stale = session.envelope.data.accessToken;
