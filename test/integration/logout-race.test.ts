@@ -30,6 +30,8 @@ const unavailable = redisUnavailable();
 if (unavailable !== undefined) console.log(`# Redis logout races skipped: ${unavailable}`);
 
 const JSON_WANTED = { accept: 'application/json' };
+/** Each race takes well under a second; a gate that is never reached fails the test instead of hanging the suite. */
+const BOUNDED = { timeout: 15_000 };
 /** A logout link clicked inside the app. */
 const LOGOUT = { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' } };
 
@@ -175,7 +177,7 @@ for (const adapter of ADAPTERS) {
 
     const backends: Backend[] = ['cookie', 'memory', 'own store', 'redis'];
     for (const backend of backends) {
-      test(`${backend}: a refresh at a slow provider, answered after the logout, does not log the user back in`, { skip: backend === 'redis' ? unavailable : undefined }, async () => {
+      test(`${backend}: a refresh at a slow provider, answered after the logout, does not log the user back in`, { ...BOUNDED, skip: backend === 'redis' ? unavailable : undefined }, async () => {
         const browser = bed.browser();
         const store = await logIn(backend, browser);
         const late = await race(browser, store, tokenGate, () => browser.request(`${bed.appUrl}/api/token?force=1`, { headers: JSON_WANTED }));
@@ -190,7 +192,7 @@ for (const adapter of ADAPTERS) {
       });
     }
 
-    test('cookie: a slow page whose rolling touch is answered after the logout does not log the user back in', async () => {
+    test('cookie: a slow page whose rolling touch is answered after the logout does not log the user back in', BOUNDED, async () => {
       const browser = bed.browser();
       await logIn('cookie', browser, { touchInterval: 0 });
       const late = await race(browser, undefined, pageGate, () => browser.request(`${bed.appUrl}/slow`, { headers: JSON_WANTED }));
@@ -199,7 +201,7 @@ for (const adapter of ADAPTERS) {
     });
 
     for (const backend of ['memory', 'redis'] as const) {
-      test(`${backend}: a rolling touch whose store write comes after the logout does not write the session back`, { skip: backend === 'redis' ? unavailable : undefined }, async () => {
+      test(`${backend}: a rolling touch whose store write comes after the logout does not write the session back`, { ...BOUNDED, skip: backend === 'redis' ? unavailable : undefined }, async () => {
         const browser = bed.browser();
         const store = await logIn(backend, browser, { touchInterval: 0 });
         const late = await race(browser, store, storeGate, () => browser.request(`${bed.appUrl}/api/strict`, { headers: JSON_WANTED }));
@@ -217,7 +219,7 @@ for (const adapter of ADAPTERS) {
     });
     after(() => pair?.close());
 
-    test('a refresh on A at a slow provider, answered after a logout on B, does not write the session back', async () => {
+    test('a refresh on A at a slow provider, answered after a logout on B, does not write the session back', BOUNDED, async () => {
       const { cookie } = await pair.logIn('ulrich');
       const id = sessionId(cookie.slice('oidc_session='.length));
       // One browser behind one public URL: A's. Both instances' answers go to its jar, in arrival order.
