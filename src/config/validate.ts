@@ -229,8 +229,10 @@ export function isLoopbackHttp(url: URL): boolean {
  * ```
  */
 export function checkStore(option: string, store: SessionStore | undefined): SessionStore | undefined {
-  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function')) {
-    throw new ConfigurationError(option, 'a store needs get(key), set(key, value, ttlSeconds) and delete(key) methods (and optionally add(key, value, ttlSeconds)), like MemoryStore or RedisStore.');
+  if (store === undefined) return store;
+  const optional = (type: string): boolean => type === 'undefined' || type === 'function';
+  if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function' || !optional(typeof store.add) || !optional(typeof store.compareAndSet)) {
+    throw new ConfigurationError(option, 'a store needs get(key), set(key, value, ttlSeconds) and delete(key) methods (and optionally add(key, value, ttlSeconds) and compareAndSet(key, expected, value, ttlSeconds)), like MemoryStore or RedisStore.');
   }
   return store;
 }

@@ -8,6 +8,7 @@ import type { LoadedSession, SessionBackend } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
+import { EndedSessionMarker } from './ended-session-marker.ts';
 
 /** Past this many bytes a cookie session risks the 16 KB request-header limit of Node's HTTP server. */
 const LARGE_SESSION = 12 * 1024;
@@ -17,7 +18,9 @@ const OPENED_SESSIONS = 1000;
 
 /**
  * Sessions kept entirely in an encrypted cookie (chunked past ~4 KB). Stateless: any instance with
- * the secret reads them, nothing to store or share.
+ * the secret reads them, nothing to store or share. A session ended here (logout) leaves a marker
+ * cookie, so that a late answer of a request that was under way cannot bring it back
+ * (ended-session-marker.ts).
  *
  * @example
  * ```ts
@@ -33,6 +36,7 @@ export class CookieSessionBackend implements SessionBackend {
   readonly #opened = new OpenedSealCache<SessionEnvelope>(OPENED_SESSIONS);
   readonly #lifetime: SessionLifetime;
   readonly #now: () => number;
+  readonly #marker: EndedSessionMarker;
 
   /**
    * @param lifetime the sessions' lifetime: an opened cookie is not kept in memory past its session's end.
@@ -45,6 +49,7 @@ export class CookieSessionBackend implements SessionBackend {
     this.#logger = logger;
     this.#lifetime = lifetime;
     this.#now = now;
+    this.#marker = new EndedSessionMarker(name, attributes, sealer, lifetime.absoluteDuration);
   }
 
   load(cookies: ReadonlyMap<string, string>): Promise<LoadedSession | undefined> {
@@ -58,7 +63,7 @@ export class CookieSessionBackend implements SessionBackend {
     // anew on every change): a browser's repeated requests skip the decryption and the parsing.
     const now = this.#now() * 1000;
     const opened = this.#opened.get(sealed, this.#name, now);
-    if (opened !== undefined) return { envelope: opened };
+    if (opened !== undefined) return this.#unlessEnded(opened, cookies, now);
     const envelope = this.#sealer.openJson(sealed, this.#name);
     if (!isSessionEnvelope(envelope)) return undefined;
     // Frozen: one object now serves many requests, so nothing may change it in place. An ended
@@ -66,7 +71,12 @@ export class CookieSessionBackend implements SessionBackend {
     deepFreeze(envelope);
     const end = sessionExpiresAt(envelope, this.#lifetime) * 1000;
     if (end > now) this.#opened.set(sealed, this.#name, envelope, end);
-    return { envelope };
+    return this.#unlessEnded(envelope, cookies, now);
+  }
+
+  /** The session, unless this browser's marker says it was ended here (a late answer brought its cookie back). */
+  #unlessEnded(envelope: SessionEnvelope, cookies: ReadonlyMap<string, string>, now: number): LoadedSession | undefined {
+    return this.#marker.covers(cookies, envelope, now) ? undefined : { envelope };
   }
 
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
@@ -84,11 +94,18 @@ export class CookieSessionBackend implements SessionBackend {
     return Promise.resolve({ envelope });
   }
 
-  destroy(_session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
+  destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
     // The ended session's tokens leave memory now, not when newer cookies push them out.
     const sealed = readChunkedCookie(cookies, this.#name);
     if (sealed !== undefined) this.#opened.delete(sealed);
     for (const cookie of clearChunkedCookie(this.#name, this.#attributes, cookies)) sink(cookie);
+    // A live session ended here (a logout) stays ended in this browser, whatever answers come after
+    // this one. An expired one gets no marker: its cookie is refused by its own expiry.
+    const now = this.#now() * 1000;
+    if (session !== undefined && sessionExpiresAt(session.envelope, this.#lifetime) * 1000 > now) {
+      const marker = this.#marker.mark(session.envelope, cookies, now);
+      if (marker !== undefined) sink(marker);
+    }
     return Promise.resolve();
   }
 }

@@ -79,6 +79,17 @@ export class MemoryStore implements SessionStore {
     return true;
   }
 
+  /**
+   * Replaces the value only if it is still `expected` (see {@link SessionStore.compareAndSet}).
+   * Atomic: nothing runs between the comparison and the write (one thread, no await between them).
+   */
+  compareAndSet(key: string, expected: unknown, value: unknown, ttlSeconds: number): Promise<boolean> {
+    const entry = this.#live(key);
+    if (entry === undefined || entry.json !== JSON.stringify(expected)) return Promise.resolve(false);
+    // The key is there, so a full store neither refuses nor evicts for this write.
+    return this.set(key, value, ttlSeconds).then(() => true);
+  }
+
   /** How many entries are held (expired ones included until touched). */
   get size(): number {
     return this.#entries.size;

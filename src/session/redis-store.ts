@@ -21,6 +21,11 @@ export interface RedisClientLike {
   set(key: string, value: string, options: { expiration: { type: 'EX'; value: number }; condition?: 'NX' }): Promise<unknown>;
   /** `DEL key`. */
   del(key: string): Promise<unknown>;
+  /**
+   * `EVAL script numkeys key… arg…`: the script's reply. Every node-redis client has it; a client
+   * without it makes a {@link RedisStore} without `compareAndSet` (see `SessionStore.compareAndSet`).
+   */
+  eval?(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** node-redis: whether the connection is up; while it is not, commands fail at once instead of queueing. */
   readonly isReady?: boolean;
 }
@@ -69,7 +74,8 @@ export class RedisStoreError extends Error {
  * client registrations and, if asked, introspection answers, shared by every instance of the app.
  * Values are JSON strings under `prefix + key`, each expiring with what it holds (`SET … EX`). An
  * atomic `SET NX` makes `add`, which the logout-token replay check and the cross-instance locks
- * (registration, token refresh) rely on.
+ * (registration, token refresh) rely on; a short Lua script makes `compareAndSet`, with which a
+ * session is written back only if no logout deleted it meanwhile.
  *
  * Faults fail closed: a command that errors, or takes longer than `commandTimeout`, rejects, and
  * the request that needed it gets 503 (never "logged in"); while the client is disconnected,
@@ -95,6 +101,11 @@ export class RedisStore implements SessionStore {
   readonly #client: RedisClientLike;
   readonly #prefix: string;
   readonly #timeout: number;
+  /**
+   * Replaces a value only if it is still `expected` (`SessionStore.compareAndSet`): one `EVAL` of a
+   * script that compares and writes, atomic in Redis. Absent when the client has no `eval`.
+   */
+  readonly compareAndSet?: (key: string, expected: unknown, value: unknown, ttlSeconds: number) => Promise<boolean>;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null || typeof options.client?.get !== 'function' || typeof options.client.set !== 'function' || typeof options.client.del !== 'function') {
@@ -105,6 +116,14 @@ export class RedisStore implements SessionStore {
     this.#client = options.client;
     this.#prefix = options.prefix ?? 'oidc-kit:';
     this.#timeout = timeout;
+    const client = this.#client;
+    if (typeof client.eval === 'function') {
+      const evaluate = client.eval.bind(client);
+      this.compareAndSet = (key, expected, value, ttlSeconds) => this.#run('EVAL (compare and set)', () => evaluate(COMPARE_AND_SET, {
+        keys: [this.#prefix + key],
+        arguments: [JSON.stringify(expected), JSON.stringify(value), String(seconds(ttlSeconds))],
+      }), (reply) => reply === 1);
+    }
   }
 
   get(key: string): Promise<unknown> {
@@ -154,6 +173,19 @@ export class RedisStore implements SessionStore {
     });
   }
 }
+
+/**
+ * `compareAndSet` in Redis: the comparison and the write in one script, which Redis runs with nothing
+ * in between. Chosen over `WATCH`/`MULTI`: a watch belongs to a connection, and node-redis shares one
+ * connection between every request of the app (two requests' watches would mix), where a script needs
+ * no connection state, takes one round trip, names its one key (Redis Cluster routes it) and has been
+ * in every Redis since 2.6. `EVAL` sends the script's text each time (Redis caches it compiled); it
+ * runs only when a session is written back, not on every request. A missing key reads as `false`,
+ * which equals no string: a session a logout deleted stays deleted.
+ */
+const COMPARE_AND_SET = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`;
 
 /** A GET's reply as the stored value: a string by default, a Buffer if the client maps replies so; anything else, or text that is not JSON (another program wrote the key), is as good as absent. */
 function parseReply(reply: unknown): unknown {

@@ -6,6 +6,12 @@ export interface LoadedSession {
   readonly envelope: SessionEnvelope;
   /** The store key, for server-side sessions. */
   readonly id?: string;
+  /**
+   * Server-side sessions: the store's record as this request read (or wrote) it. A write back names
+   * it, and the store takes the write only while the record is still this one (compare-and-set): a
+   * logout meanwhile deleted it, another request changed it.
+   */
+  readonly version?: string;
 }
 
 /**
@@ -20,7 +26,11 @@ export interface SessionBackend {
    * request itself, and a repeated cookie is already open).
    */
   loadNow?(cookies: ReadonlyMap<string, string>): LoadedSession | undefined;
-  /** Writes the session; `previous` is the one the request carried, replaced by this write. */
+  /**
+   * Writes the session; `previous` is the one the request carried, replaced by this write. A
+   * server-side session is written over `previous.version` only: when the store holds anything else
+   * by then, nothing is written and this rejects with a `SessionWriteConflict` (conditional-write.ts).
+   */
   save(envelope: SessionEnvelope, maxAge: number, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession>;
   destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void>;
   /**

@@ -1,5 +1,6 @@
 import type { CookieSink } from '../http.ts';
 import type { LoadedSession, SessionBackend } from './session-backend.ts';
+import { sessionEnded, writeOver } from './conditional-write.ts';
 import { type SessionData, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 
 /**
@@ -79,9 +80,15 @@ export class SessionManager {
 
   /**
    * Saves new data (fresh tokens) into the current session: same id and lifetime, cookie rewritten.
+   * A server-side session is written only over the record `session` was read from
+   * (conditional-write.ts): if another request refreshed it meanwhile, its tokens are kept; if a
+   * logout deleted it, this throws `session_expired` (reason `ended`) and writes nothing.
    */
-  update(session: LoadedSession, data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
-    return this.#write({ ...session.envelope, data }, cookies, sink, session);
+  async update(session: LoadedSession, data: SessionData, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<LoadedSession> {
+    const stale = session.envelope.data.accessToken;
+    const written = await writeOver(session, (copy) => (copy.envelope.data.accessToken === stale ? { ...copy.envelope, data } : undefined), this.#writer(cookies, sink));
+    if (written === undefined) throw sessionEnded();
+    return written;
   }
 
   /** Ends the session: cookies cleared, server-side record deleted. */
@@ -108,9 +115,14 @@ export class SessionManager {
     const reload = this.#backend.reload.bind(this.#backend);
     const touched = await this.#backend.exclusive(id, async () => {
       const current = await reload(id);
-      return current === undefined ? undefined : this.#write({ ...current.envelope, touchedAt: now }, cookies, sink, current);
+      // Written over this copy only: a logout that deletes it before the write wins (undefined).
+      return current === undefined ? undefined : writeOver(current, (copy) => ({ ...copy.envelope, touchedAt: now }), this.#writer(cookies, sink));
     });
     return touched.ran ? touched.value : loaded;
+  }
+
+  #writer(cookies: ReadonlyMap<string, string>, sink: CookieSink): (envelope: SessionEnvelope, previous: LoadedSession) => Promise<LoadedSession> {
+    return (envelope, previous) => this.#write(envelope, cookies, sink, previous);
   }
 
   #write(envelope: SessionEnvelope, cookies: ReadonlyMap<string, string>, sink: CookieSink, previous: LoadedSession | undefined): Promise<LoadedSession> {

@@ -7,6 +7,7 @@ import { OpenedSealCache } from '../cookies/opened-seal-cache.ts';
 import { deepFreeze } from '../deep-freeze.ts';
 import type { CookieSink } from '../http.ts';
 import { ExpiringCache } from '../util/expiring-cache.ts';
+import { SessionWriteConflict } from './conditional-write.ts';
 import type { ExclusiveOutcome, FailureSharing, LoadedSession, SessionBackend, SharedFailure } from './session-backend.ts';
 import { isSessionEnvelope, type SessionEnvelope, type SessionLifetime, sessionExpiresAt } from './session-data.ts';
 import type { SessionStore } from './session-store.ts';
@@ -109,9 +110,28 @@ export class StoreSessionBackend implements SessionBackend {
     // A login (no previous id) always gets a fresh id, so a planted id cannot be fixed on a user.
     const id = previous?.id ?? randomBytes(32).toString('base64url');
     const key = SESSION_KEY_PREFIX + id;
-    await this.#call(() => this.#store.set(key, this.#sealer.seal(JSON.stringify(envelope), key), Math.ceil(maxAge)), () => undefined);
+    const record = this.#sealer.seal(JSON.stringify(envelope), key);
+    const ttl = Math.ceil(maxAge);
+    // A write back (a touch, a refresh) goes over the record the request read, or not at all: a
+    // logout that deleted it meanwhile, here or on another instance, stays a logout. The caller
+    // decides what then (conditional-write.ts); no cookie is written.
+    if (previous?.version === undefined) await this.#call(() => this.#store.set(key, record, ttl), () => undefined);
+    else if (!(await this.#replace(key, previous.version, record, ttl))) throw new SessionWriteConflict(await this.reload(id));
     sink(serializeCookie(this.#name, this.#sealer.seal(id, this.#name), { ...this.#attributes, maxAge }));
-    return { envelope, id };
+    return { envelope, id, version: record };
+  }
+
+  /**
+   * Writes `record` if the store still holds `expected` under `key`, and says whether it did: atomic
+   * with a store that has `compareAndSet`. Without it, the record is read again just before the
+   * write; a logout between the two (one store round trip) is undone, where without the read the
+   * whole request (a refresh at a slow provider) would be the window.
+   */
+  #replace(key: string, expected: string, record: string, ttl: number): Promise<boolean> {
+    const compareAndSet = this.#store.compareAndSet?.bind(this.#store);
+    if (compareAndSet !== undefined) return this.#call(() => compareAndSet(key, expected, record, ttl), (written) => written);
+    return this.#call(() => this.#store.get(key), (current) => current === expected)
+      .then((unchanged) => unchanged && this.#call(() => this.#store.set(key, record, ttl), () => true));
   }
 
   async destroy(session: LoadedSession | undefined, cookies: ReadonlyMap<string, string>, sink: CookieSink): Promise<void> {
@@ -136,7 +156,7 @@ export class StoreSessionBackend implements SessionBackend {
     const now = this.#now() * 1000;
     const opened = this.#openedRecords.get(key, now);
     // The whole record must match: the one opened before, unchanged since.
-    if (opened !== undefined && opened.record === record) return { envelope: opened.envelope, id };
+    if (opened !== undefined && opened.record === record) return { envelope: opened.envelope, id, version: record };
     // Sealed and bound to its key: whoever can write to the store still cannot forge or move a session.
     const envelope = this.#sealer.openJson(record, key);
     if (!isSessionEnvelope(envelope)) return undefined;
@@ -145,7 +165,7 @@ export class StoreSessionBackend implements SessionBackend {
     deepFreeze(envelope);
     const end = this.#endMs(envelope);
     if (end > now && record.length <= MAX_OPENED_RECORD) this.#openedRecords.set(key, { record, envelope }, end);
-    return { envelope, id };
+    return { envelope, id, version: record };
   }
 
   /** When the session ends, in ms (the caches' unit). */

@@ -58,9 +58,12 @@ async function waitForOutput(read: () => string, pattern: RegExp, what: string):
   }
 }
 
-/** The session cookies the browser holds for the app (the session is chunked: `oidc_session.0`, …). */
+/**
+ * The session cookies the browser holds for the app (the session is chunked: `oidc_session.0`, …);
+ * not the marker a logout leaves (`oidc_session_ended`), which holds no session.
+ */
 function sessionCookies(browser: TestBrowser, baseUrl: string): string[] {
-  return [...browser.cookies(baseUrl).keys()].filter((name) => name.startsWith('oidc_session'));
+  return [...browser.cookies(baseUrl).keys()].filter((name) => /^oidc_session(\.\d+)?$/.test(name));
 }
 
 /**

@@ -147,6 +147,26 @@ describe('RedisStore against redis-server', { skip: unavailable }, () => {
     }
   });
 
+  test('compareAndSet (issue 27, item 5) is one EVAL: it writes only over the value expected, never over a deleted or changed one', async () => {
+    const store = new RedisStore({ client, prefix: 'cas:' });
+    assert.ok(store.compareAndSet !== undefined);
+    assert.equal(await store.compareAndSet('session:1', 'v1', 'v2', 60), false, 'nothing there: nothing written');
+    assert.equal(await client.exists('cas:session:1'), 0, 'a deleted session is not brought back');
+    await store.set('session:1', 'v1', 60);
+    assert.equal(await store.compareAndSet('session:1', 'v0', 'v2', 60), false, 'changed since it was read');
+    assert.equal(await store.get('session:1'), 'v1');
+    assert.equal(await store.compareAndSet('session:1', 'v1', { v: 2 }, 120), true);
+    assert.deepEqual(await store.get('session:1'), { v: 2 });
+    const ttl = await client.ttl('cas:session:1');
+    assert.ok(ttl > 100 && ttl <= 120, `TTL ${ttl}`);
+    assert.equal(await store.compareAndSet('session:1', { v: 2 }, 'v3', 0.2), true, 'compared as JSON text, as get returned it');
+    assert.ok(await client.ttl('cas:session:1') >= 1, 'whole seconds, at least 1');
+    // A client without eval (a hand-made RedisClientLike) makes a store without compareAndSet: oidc-kit then re-reads before writing.
+    const { get: g, set: st, del } = client;
+    const bare = new RedisStore({ client: { get: g.bind(client), set: st.bind(client), del: del.bind(client) } });
+    assert.equal(bare.compareAndSet, undefined);
+  });
+
   test('a stuck Redis fails the command after commandTimeout; a disconnected client fails at once', async () => {
     const store = new RedisStore({ client, commandTimeout: 200 });
     redis.pause();

@@ -23,6 +23,11 @@ export interface InstancePair {
   tokenRequests(): number;
   /** Milliseconds the provider's token endpoint waits before answering (0: at once). */
   tokenDelay: number;
+  /**
+   * Holds the next token request at the provider: `arrived` resolves once it is there (the app is
+   * waiting for the provider), and the provider answers it after `release()`.
+   */
+  holdTokenRequest(): { arrived: Promise<void>; release: () => void };
   /** Logs `user` in through A; returns the session cookie, which B receives too (same site). */
   logIn(user: string): Promise<{ cookie: string; browser: TestBrowser }>;
   /** Fails unless the app process is still running and logged nothing fatal. */
@@ -48,6 +53,7 @@ export async function startInstancePair(adapter: AdapterName): Promise<InstanceP
   // Behind a load balancer both instances have one public URL; here it is A's.
   const baseUrl = `http://127.0.0.1:${portA}`;
   let tokenDelay = 0;
+  let hold: { reached: () => void; released: Promise<void> } | undefined;
   const op = await startDevProvider({
     clients: [{
       ...devClient(`${baseUrl}/callback`),
@@ -59,7 +65,12 @@ export async function startInstancePair(adapter: AdapterName): Promise<InstanceP
     configuration: { rotateRefreshToken: () => true },
     // Koa middleware added after start would never run (the server's callback is built at start).
     intercept: (req, _res, pass) => {
-      if (tokenDelay > 0 && req.url === '/token') setTimeout(pass, tokenDelay);
+      const held = req.url === '/token' ? hold : undefined;
+      if (held !== undefined) {
+        hold = undefined;
+        held.reached();
+        void held.released.then(pass);
+      } else if (tokenDelay > 0 && req.url === '/token') setTimeout(pass, tokenDelay);
       else pass();
     },
   });
@@ -76,6 +87,14 @@ export async function startInstancePair(adapter: AdapterName): Promise<InstanceP
     tokenRequests: () => op.requests.filter((r) => r.method === 'POST' && r.path === '/token').length,
     get tokenDelay() { return tokenDelay; },
     set tokenDelay(ms: number) { tokenDelay = ms; },
+    holdTokenRequest() {
+      let reached = (): void => undefined;
+      let release = (): void => undefined;
+      const arrived = new Promise<void>((resolve) => { reached = resolve; });
+      const released = new Promise<void>((resolve) => { release = resolve; });
+      hold = { reached, released };
+      return { arrived, release };
+    },
     async logIn(user) {
       const jar = new CookieJar();
       const browser = new TestBrowser(jar);

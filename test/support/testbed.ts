@@ -30,6 +30,8 @@ export interface TestbedOptions {
   routes?: ExpressRoutes;
   /** The error view, as data (every adapter, each in its own terms). */
   errorView?: TestErrorView;
+  /** Sees every request to the provider first (the dev provider's `intercept`): e.g. holds token requests. */
+  intercept?: (req: IncomingMessage, res: ServerResponse, pass: () => void) => void;
 }
 
 /** A running provider and app on 127.0.0.1, with the standard test routes (test-routes.ts). */
@@ -74,6 +76,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     }],
     ...(options.accountClaims ? { accountClaims: options.accountClaims } : {}),
     ...(options.providerConfiguration ? { configuration: options.providerConfiguration } : {}),
+    ...(options.intercept ? { intercept: options.intercept } : {}),
   });
   const warnings: Testbed['warnings'] = [];
   const debug: Testbed['debug'] = [];

@@ -69,3 +69,18 @@ test('a full store that evicts first sweeps out what expired, so a live entry go
   await store.set('newer', 1, 600);
   assert.equal(await store.get('live-1'), undefined, 'with nothing expired, the oldest goes');
 });
+
+test('compareAndSet (issue 27, item 5): writes only over the value expected, never over a deleted or changed one, and even when full', async () => {
+  const store = new MemoryStore({ maxEntries: 1, whenFull: 'refuse' });
+  assert.equal(await store.compareAndSet('session:1', 'v1', 'v2', 60), false, 'nothing there: nothing written');
+  assert.equal(await store.get('session:1'), undefined, 'a deleted session is not brought back');
+  await store.set('session:1', 'v1', 60);
+  assert.equal(await store.compareAndSet('session:1', 'v0', 'v2', 60), false, 'changed since it was read');
+  assert.equal(await store.get('session:1'), 'v1');
+  assert.equal(await store.compareAndSet('session:1', 'v1', 'v2', 120), true, 'a full store takes a write over a key it holds');
+  assert.equal(await store.get('session:1'), 'v2');
+  assert.equal(await store.compareAndSet('session:1', { v: 2 }, 'v3', 60), false, 'compared as JSON: a string is not an object');
+  mock.timers.tick(120_000);
+  assert.equal(await store.compareAndSet('session:1', 'v2', 'v3', 60), false, 'an expired value is as good as none');
+  assert.equal(await store.get('session:1'), undefined);
+});

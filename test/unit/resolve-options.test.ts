@@ -395,6 +395,10 @@ test('userInfoSigningAlg: asymmetric only, GET only, inherited by named provider
 test('stores: session.store and resourceServer.introspection.store need the SessionStore methods', () => {
   rejects({ session: { store: {} as never } }, 'session.store', /get\(key\), set\(key, value, ttlSeconds\) and delete\(key\)/);
   rejects({ resourceServer: { introspection: { store: { get: () => Promise.resolve() } as never } } }, 'resourceServer.introspection.store', /like MemoryStore or RedisStore/);
+  // The optional methods, when given, must be methods too: a store with a stray compareAndSet would fail every session write.
+  const methods = { get: () => Promise.resolve(), set: () => Promise.resolve(), delete: () => Promise.resolve() };
+  rejects({ session: { store: { ...methods, compareAndSet: true } as never } }, 'session.store', /optionally add\(key, value, ttlSeconds\) and compareAndSet\(key, expected, value, ttlSeconds\)/);
+  rejects({ session: { store: { ...methods, add: 'yes' } as never } }, 'session.store', /optionally add/);
   // An in-process store shares nothing, and made-up tokens would fill it (with the sessions, when it is also session.store).
   const memory = new MemoryStore();
   rejects({ session: { store: memory }, resourceServer: { introspection: { store: memory } } }, 'resourceServer.introspection.store', /is a MemoryStore, which shares nothing between instances .* use a RedisStore, or leave the option out/);
