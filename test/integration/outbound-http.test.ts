@@ -10,7 +10,8 @@
  * credentials grant, the JWKS, UserInfo, introspection) must have been seen by the app's fetch, or
  * have crossed the proxy — the same requests, as many times. The browser's own requests to the
  * provider (authorization, its login page, RP-initiated logout) are not oidc-kit's calls and go
- * direct; back-channel logout is the provider calling the app.
+ * direct; back-channel logout is the provider calling the app. The library functions that call a
+ * provider (`discover()`, `findIssuer()`, `registerClient()`) take the same `fetch`.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -18,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import type { Configuration } from 'oidc-provider';
 import { devClient, startDevProvider, type DevProvider } from '../../src/dev-provider/dev-provider.ts';
-import type { ProviderFetch } from '../../src/index.ts';
+import { discover, findIssuer, registerClient, type ProviderFetch } from '../../src/index.ts';
 import { loginThroughProvider, type TestBrowser } from '../support/browser.ts';
 import { startForwardProxy } from '../support/forward-proxy.ts';
 import { serveTestApp } from '../support/test-app.ts';
@@ -124,6 +125,29 @@ async function close(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
+
+test('discover(), findIssuer() and registerClient() make their call with the fetch they are given', async () => {
+  const bed = await startTestbed({ providerConfiguration });
+  // WebFinger naming the provider as the issuer (oidc-provider serves none).
+  const webfinger = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/jrd+json' })
+    .end(JSON.stringify({ links: [{ rel: 'http://openid.net/specs/connect/1.0/issuer', href: bed.op.issuer }] })));
+  const webfingerHost = new URL(await listen(webfinger)).host;
+  const calls: string[] = [];
+  const appFetch: ProviderFetch = (url, init) => {
+    calls.push(`${init.method ?? 'GET'} ${new URL(url).host === webfingerHost ? 'webfinger' : new URL(url).pathname}`);
+    return fetch(url, init);
+  };
+  try {
+    assert.equal(await findIssuer(`alice@${webfingerHost}`, { fetch: appFetch }), bed.op.issuer);
+    const metadata = await discover(bed.op.issuer, { fetch: appFetch });
+    const registered = await registerClient(metadata, [`${bed.appUrl}/callback`], {}, { initialAccessToken: INITIAL_ACCESS_TOKEN, fetch: appFetch });
+    assert.equal(typeof registered.client_id, 'string');
+    assert.deepEqual(calls, ['GET webfinger', 'GET /.well-known/openid-configuration', 'POST /reg']);
+  } finally {
+    await close(webfinger);
+    await bed.close();
+  }
+});
 
 for (const adapter of PACKAGE_ADAPTERS) {
   describe(`outbound HTTP (${adapter})`, () => {
