@@ -7,7 +7,9 @@ import type { Claims } from '../claims.ts';
 import type { OidcError } from '../errors.ts';
 import type { RequestView, ResponsePlan } from '../http.ts';
 import type { ResourceServerOptions } from './resource-server-options.ts';
+import type { OutboundHttpOptions } from './outbound-options.ts';
 
+export type { OutboundHttpOptions, ProviderFetch } from './outbound-options.ts';
 export type { IntrospectionAuthMethod, IntrospectionOptions, ResourceServerOptions, StrictJwtOptions, TokenValidationStrategy } from './resource-server-options.ts';
 
 /**
@@ -296,7 +298,7 @@ export interface TestModeOptions {
  * };
  * ```
  */
-export interface OpenIDConnectOptions extends ProviderOptions {
+export interface OpenIDConnectOptions extends ProviderOptions, OutboundHttpOptions {
   /**
    * The application's public URL (scheme, host, optional path). Redirect URIs and cookie security
    * derive from it; the Host header is never trusted. Not needed with `resourceServerOnly`.
@@ -327,7 +329,7 @@ export interface OpenIDConnectOptions extends ProviderOptions {
 
   /** Seconds of clock difference tolerated on exp/iat/nbf. Default 60 (Flask-OIDC: OIDC_CLOCK_SKEW). */
   clockTolerance?: number;
-  /** Milliseconds to wait for the provider on each request to it. Default 5000. */
+  /** Milliseconds to wait for the provider on each request to it (the `fetch` option's too). Default 5000. */
   httpTimeout?: number;
   /**
    * An access token this close to expiry (seconds) counts as expired: it is refreshed before use, so

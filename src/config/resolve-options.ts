@@ -2,6 +2,7 @@ import { ConfigurationError } from '../errors.ts';
 import { commonPath } from '../util/common-path.ts';
 import { joinUrl } from '../util/join-url.ts';
 import type { OpenIDConnectOptions } from './options.ts';
+import { resolveOutbound } from './resolve-outbound.ts';
 import { resolveProviders, type ProviderGlobals } from './resolve-provider.ts';
 import { resolveResourceServer } from './resolve-resource-server.ts';
 import { resolveSession } from './resolve-session.ts';
@@ -74,6 +75,9 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     postLogoutRedirectUri: joinUrl(baseUrl, postLogout),
     redirectUri,
     backchannelLogoutUri: backchannelLogout === undefined ? undefined : joinUrl(baseUrl, backchannelLogout),
+    // Resolved in test mode too, although no provider is called there: an app's own tests then
+    // find what its production start would (`proxy: 'env'` without undici on Node, or on a Worker).
+    fetch: resolveOutbound(options),
   };
   const providers = resolveProviders(options, globals, testMode !== undefined, rsOnly);
   const defaultName = options.defaultProvider ?? providers.keys().next().value ?? 'default';

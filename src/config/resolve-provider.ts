@@ -2,7 +2,7 @@ import { ConfigurationError } from '../errors.ts';
 import { checkResource } from '../session/resource-tokens.ts';
 import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
-import type { OpenIDConnectOptions, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
+import type { OpenIDConnectOptions, ProviderFetch, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import { resolveRegistration } from './resolve-registration.ts';
 import type { ProviderSettings } from './resolved-config.ts';
 import { absoluteUrl, isLoopbackHost, isLoopbackHttp, nonNegativeSeconds } from './validate.ts';
@@ -25,6 +25,7 @@ const REQUIRED_STATIC_METADATA_RS = ['issuer', 'jwks_uri'] as const;
  *   postLogoutRedirectUri: 'https://app.example/logout/callback',
  *   redirectUri: 'https://app.example/callback',
  *   backchannelLogoutUri: undefined,
+ *   fetch: undefined,
  * };
  * ```
  */
@@ -34,6 +35,8 @@ export interface ProviderGlobals {
   postLogoutRedirectUri: string;
   redirectUri: string;
   backchannelLogoutUri: string | undefined;
+  /** What every provider call goes out with (`fetch` / `proxy`); undefined: the runtime's `fetch`. */
+  fetch: ProviderFetch | undefined;
 }
 
 /** Options that name a provider at the top level; they may not be mixed with `providers`. */
@@ -261,6 +264,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     idTokenSigningAlg,
     clockTolerance: globals.clockTolerance,
     httpTimeoutMs: globals.httpTimeoutMs,
+    fetch: globals.fetch,
     jwksMaxStalenessMs: jwksMaxStaleness * 1000,
     userInfo: userInfo !== false,
     userInfoMethod: userInfo === 'POST' ? 'POST' : 'GET',

@@ -4,7 +4,7 @@ import type { SessionHook } from '../session/session-hook.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { Claims } from '../claims.ts';
 import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
-import type { IntrospectionAuthMethod, Logger, OpenIDConnectOptions, TokenEndpointAuthMethod, TokenValidationStrategy } from './options.ts';
+import type { IntrospectionAuthMethod, Logger, OpenIDConnectOptions, ProviderFetch, TokenEndpointAuthMethod, TokenValidationStrategy } from './options.ts';
 
 /** One provider's settings after validation and defaults. */
 export interface ProviderSettings {
@@ -31,6 +31,8 @@ export interface ProviderSettings {
   readonly idTokenSigningAlg: string;
   readonly clockTolerance: number;
   readonly httpTimeoutMs: number;
+  /** What every call to the provider goes out with (`fetch` / `proxy`); undefined: the runtime's `fetch`, looked up at each call. */
+  readonly fetch: ProviderFetch | undefined;
   /** How long past their 10 fresh minutes the signing keys serve while they cannot be fetched (ms). */
   readonly jwksMaxStalenessMs: number;
   /** Whether UserInfo is called, and with which method. */

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import type { ServerMetadata } from 'openid-client';
+import type { ProviderFetch } from '../config/outbound-options.ts';
 import { OidcError } from '../errors.ts';
 import { boundedFetch, MAX_METADATA_BYTES } from './bounded-fetch.ts';
 import { explainDiscoveryFailure } from './discovery-failure.ts';
@@ -34,6 +35,8 @@ export interface DiscoverOptions {
    * always refused.
    */
   allowHttp?: boolean;
+  /** The `fetch` the request is made with (a proxy's, a private CA's). Default: the runtime's `fetch`. */
+  fetch?: ProviderFetch;
 }
 
 /** Members every OpenID Provider must publish (Discovery §3), here for the authorization code flow. */
@@ -70,7 +73,7 @@ export async function discover(issuer: string, options: DiscoverOptions = {}): P
     const response = await oauth.discoveryRequest(url, {
       algorithm: 'oidc',
       signal: AbortSignal.timeout(options.timeout ?? 5000),
-      [oauth.customFetch]: boundedFetch(MAX_METADATA_BYTES),
+      [oauth.customFetch]: boundedFetch(MAX_METADATA_BYTES, options.fetch),
       [oauth.allowInsecureRequests]: allowHttp,
     });
     // The issuer is compared exactly, before oauth4webapi parses it as a URL (which would answer an

@@ -29,7 +29,7 @@ export async function findIssuer(userInput: string, options: DiscoverOptions = {
   base.searchParams.set('rel', ISSUER_REL);
   let body: unknown;
   try {
-    const response = await boundedFetch(MAX_METADATA_BYTES)(base, { headers: { accept: 'application/jrd+json, application/json' }, signal: AbortSignal.timeout(options.timeout ?? 5000), redirect: 'error' });
+    const response = await boundedFetch(MAX_METADATA_BYTES, options.fetch)(base, { headers: { accept: 'application/jrd+json, application/json' }, signal: AbortSignal.timeout(options.timeout ?? 5000), redirect: 'error' });
     if (response.status !== 200) throw new OidcError('provider_error', `WebFinger at ${base.origin} answered ${response.status}.`, { reason: 'webfinger' });
     body = await response.json();
   } catch (error) {

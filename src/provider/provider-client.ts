@@ -193,7 +193,7 @@ export class ProviderClient {
     if (uri === undefined) throw new OidcError('provider_error', 'The provider publishes no jwks_uri, so its tokens cannot be verified.');
     if (this.#keys?.uri !== uri) {
       const s = this.settings;
-      this.#keys = { uri, keys: new ProviderKeySet({ uri, timeoutMs: s.httpTimeoutMs, maxStalenessMs: s.jwksMaxStalenessMs, provider: s.name, logger: this.#logger }) };
+      this.#keys = { uri, keys: new ProviderKeySet({ uri, timeoutMs: s.httpTimeoutMs, maxStalenessMs: s.jwksMaxStalenessMs, provider: s.name, logger: this.#logger, fetch: s.fetch }) };
     }
     return this.#keys.keys;
   }
@@ -245,7 +245,7 @@ export class ProviderClient {
     // Explicitly configured endpoints win over discovered ones, key by key; discovery checks the
     // issuer exactly, the members the code flow needs and that every endpoint is https.
     const metadata: client.ServerMetadata = s.discover
-      ? { ...await discover(s.issuer, { timeout: s.httpTimeoutMs, allowHttp: s.allowHttp }), ...s.metadata }
+      ? { ...await discover(s.issuer, { timeout: s.httpTimeoutMs, allowHttp: s.allowHttp, ...(s.fetch === undefined ? {} : { fetch: s.fetch }) }), ...s.metadata }
       : s.metadata as client.ServerMetadata;
     // The client is adopted only with the configuration built for it, so that a background refresh
     // never pairs the current configuration with another client.
@@ -274,7 +274,7 @@ export class ProviderClient {
     this.#refreshAt = refreshAt === Infinity ? undefined : refreshAt;
     config.timeout = timeout;
     // A hostile or broken provider cannot make the app buffer a huge answer.
-    capProviderAnswers(config);
+    capProviderAnswers(config, s.fetch);
     if (s.allowHttp) client.allowInsecureRequests(config);
     // openid-client trusts TLS for ID tokens from the token endpoint and checks their claims; their
     // signatures (and signed UserInfo's) are verified by verifyProviderJwt, whose key set follows a

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors as joseErrors, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose';
-import type { Logger } from '../config/options.ts';
+import type { Logger, ProviderFetch } from '../config/options.ts';
 import { OidcError } from '../errors.ts';
 import { boundedFetch, MAX_METADATA_BYTES, ProviderUnreachableError, ResponseTooLargeError } from './bounded-fetch.ts';
 import { parseProviderJson } from './provider-json.ts';
@@ -36,6 +36,8 @@ export interface ProviderKeySetOptions {
   readonly provider: string;
   /** Told once when the keys cannot be fetched again, and once when they can. */
   readonly logger?: Logger | undefined;
+  /** What the keys are fetched with (the `fetch` / `proxy` options); undefined: the runtime's `fetch`. */
+  readonly fetch?: ProviderFetch | undefined;
 }
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>;
@@ -129,7 +131,7 @@ export class ProviderKeySet {
     this.#lastAttemptAt = Date.now();
     let keys: LocalSet;
     try {
-      keys = await fetchKeySet(this.#options.uri, this.#options.timeoutMs);
+      keys = await fetchKeySet(this.#options.uri, this.#options.timeoutMs, this.#options.fetch);
     } catch (error) {
       const failure = error instanceof OidcError ? error : keySetFailure(error);
       this.#failure = failure;
@@ -158,8 +160,8 @@ export class ProviderKeySet {
 }
 
 /** GETs a JWKS within the size and time bounds and checks its shape. */
-async function fetchKeySet(uri: string, timeoutMs: number): Promise<LocalSet> {
-  const response = await boundedFetch(MAX_METADATA_BYTES)(uri, {
+async function fetchKeySet(uri: string, timeoutMs: number, base: ProviderFetch | undefined): Promise<LocalSet> {
+  const response = await boundedFetch(MAX_METADATA_BYTES, base)(uri, {
     method: 'GET',
     redirect: 'manual',
     headers: { accept: 'application/json, application/jwk-set+json' },

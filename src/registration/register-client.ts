@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi';
+import type { ProviderFetch } from '../config/outbound-options.ts';
 import { boundedFetch, MAX_METADATA_BYTES } from '../provider/bounded-fetch.ts';
 import { isLoopback, type ProviderMetadata } from '../provider/discover.ts';
 import { toOidcError } from '../provider/provider-error.ts';
@@ -99,6 +100,8 @@ export interface RegisterClientOptions {
   timeout?: number;
   /** Allow a plain-http registration endpoint on a loopback host (development). Default true; http elsewhere is always refused. */
   allowHttp?: boolean;
+  /** The `fetch` the registration request is made with (a proxy's, a private CA's). Default: the runtime's `fetch`. */
+  fetch?: ProviderFetch;
 }
 
 const URI_MEMBERS = ['logo_uri', 'client_uri', 'policy_uri', 'tos_uri', 'jwks_uri', 'backchannel_logout_uri', 'initiate_login_uri', 'sector_identifier_uri'] as const;
@@ -143,7 +146,7 @@ export async function registerClient(
     const response = await oauth.dynamicClientRegistrationRequest(provider, request as Partial<oauth.Client>, {
       ...(options.initialAccessToken === undefined ? {} : { initialAccessToken: options.initialAccessToken }),
       signal: AbortSignal.timeout(options.timeout ?? 5000),
-      [oauth.customFetch]: boundedFetch(MAX_METADATA_BYTES),
+      [oauth.customFetch]: boundedFetch(MAX_METADATA_BYTES, options.fetch),
       [oauth.allowInsecureRequests]: allowHttp,
     });
     registered = await oauth.processDynamicClientRegistrationResponse(response);

@@ -102,6 +102,7 @@ export class SharedRegistration {
         ...(this.#registration.initialAccessToken === undefined ? {} : { initialAccessToken: this.#registration.initialAccessToken }),
         timeout: this.#settings.httpTimeoutMs,
         allowHttp: this.#settings.allowHttp,
+        ...(this.#settings.fetch === undefined ? {} : { fetch: this.#settings.fetch }),
       });
       this.#checkUsable(registered);
     } catch (error) {

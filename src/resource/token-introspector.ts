@@ -329,7 +329,7 @@ export class TokenIntrospector {
     // With bearer authentication no client id is sent; openid-client still wants one to hold.
     const configuration = new client.Configuration(metadata, clientId === '' ? 'oidc-kit-resource-server' : clientId, secret === undefined ? {} : { client_secret: secret }, auth);
     configuration.timeout = this.#provider.settings.httpTimeoutMs / 1000;
-    capProviderAnswers(configuration);
+    capProviderAnswers(configuration, this.#provider.settings.fetch);
     const bounded = configuration[client.customFetch];
     if (bounded !== undefined) configuration[client.customFetch] = async (url, options) => answerChecked(await bounded(url, options));
     if (this.#provider.settings.allowHttp) client.allowInsecureRequests(configuration);

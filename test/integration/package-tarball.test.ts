@@ -3,7 +3,8 @@
  * `prepack` builds `dist/`), the tarball installed into a fresh app in a temporary folder beside
  * the frameworks it is used with, then: every subpath export imports, the `oidc-kit` command
  * answers `--help`, a small app typechecks under strict settings against the shipped declarations,
- * and every path the exports map names is in the tarball. Packages come from npm's cache when they
+ * every path the exports map names is in the tarball, and the optional peers (oidc-provider for the
+ * dev provider, undici for `proxy: 'env'`) are asked for by name when they are needed and missing. Packages come from npm's cache when they
  * are there (`npm ci` put them there), from the registry otherwise.
  */
 import assert from 'node:assert/strict';
@@ -80,6 +81,25 @@ describe('the packed tarball in a fresh app', () => {
       .then(() => assert.fail('it needs oidc-provider'), (error: { code: number; stderr: string }) => error);
     assert.equal(failed.code, 1);
     assert.equal(failed.stderr.trim(), 'oidc-kit dev-provider: the development provider needs the oidc-provider package: npm install --save-dev oidc-provider');
+  });
+
+  test('proxy: \'env\' without undici installed (an optional peer) fails at start-up saying how to install it; with Node\'s own proxy support on, it needs none', async () => {
+    const script = `
+      const { OpenIDConnect } = await import('oidc-kit/express');
+      try {
+        new OpenIDConnect({ baseUrl: 'http://localhost:3000', secret: 's'.repeat(32), issuer: 'https://op.example', clientId: 'a', clientSecret: 'b', proxy: 'env', logger: { warn() {} } });
+        console.log('started');
+      } catch (error) {
+        console.log(error.message);
+      }
+    `;
+    const env: Record<string, string | undefined> = { ...process.env, HTTPS_PROXY: 'http://127.0.0.1:1' };
+    delete env['NODE_USE_ENV_PROXY'];
+    delete env['NODE_TEST_CONTEXT'];
+    const without = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env });
+    assert.match(without.stdout.trim(), /^oidc-kit: invalid option `proxy`: .*NODE_USE_ENV_PROXY=1.*npm install undici\.$/);
+    const builtIn = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: { ...env, NODE_USE_ENV_PROXY: '1' } });
+    assert.equal(builtIn.stdout.trim(), 'started');
   });
 
   test('a small Express app typechecks under strict settings against the shipped declarations', async () => {

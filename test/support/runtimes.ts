@@ -51,17 +51,18 @@ export interface ServedApp {
 }
 
 /**
- * Bundles the smoke app's Worker (apps/worker.ts) into one ES module with `bun build`, the way a
- * Worker is deployed: `node:*` left to `nodejs_compat`, `cloudflare:*` to workerd.
+ * Bundles the smoke app's Worker (apps/worker.ts, or another Worker of apps/) into one ES module
+ * with `bun build`, the way a Worker is deployed: `node:*` left to `nodejs_compat`, `cloudflare:*`
+ * to workerd.
  *
  * @example
  * ```ts
  * const bundle = await buildWorker(join(tmp, 'worker.js'));
  * ```
  */
-export async function buildWorker(outfile: string): Promise<string> {
+export async function buildWorker(outfile: string, entry = 'worker.ts'): Promise<string> {
   await promisify(execFile)(join(BIN, 'bun'), [
-    'build', join(APPS, 'worker.ts'), '--target=browser', '--format=esm',
+    'build', join(APPS, entry), '--target=browser', '--format=esm',
     '--external', 'node:*', '--external', 'cloudflare:*', '--outfile', outfile,
   ], { env: quietEnv() });
   return outfile;
@@ -153,8 +154,13 @@ async function spawnApp(url: string, command: string, args: readonly string[], e
 /**
  * The test's environment for a runtime, without what would change how it behaves: Node's test
  * runner context, and Deno's check for a newer release (a network request on every start).
+ *
+ * @example
+ * ```ts
+ * spawn(join(BIN, 'bun'), [script], { env: { ...quietEnv(), HTTP_PROXY: proxy.url } });
+ * ```
  */
-function quietEnv(): Record<string, string | undefined> {
+export function quietEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = { ...process.env, DENO_NO_UPDATE_CHECK: '1' };
   delete env['NODE_TEST_CONTEXT'];
   return env;
