@@ -6,8 +6,10 @@ import type { ClientRegistrationMetadata } from '../registration/register-client
 import type { Claims } from '../claims.ts';
 import type { OidcError } from '../errors.ts';
 import type { RequestView, ResponsePlan } from '../http.ts';
+import type { PublicUrlOptions } from './public-url-options.ts';
 import type { ResourceServerOptions } from './resource-server-options.ts';
 
+export type { PublicUrlOptions } from './public-url-options.ts';
 export type { IntrospectionAuthMethod, IntrospectionOptions, ResourceServerOptions, StrictJwtOptions, TokenValidationStrategy } from './resource-server-options.ts';
 
 /**
@@ -290,12 +292,7 @@ export interface TestModeOptions {
  * };
  * ```
  */
-export interface OpenIDConnectOptions extends ProviderOptions {
-  /**
-   * The application's public URL (scheme, host, optional path). Redirect URIs and cookie security
-   * derive from it; the Host header is never trusted. Not needed with `resourceServerOnly`.
-   */
-  baseUrl?: string;
+export interface OpenIDConnectOptions extends ProviderOptions, PublicUrlOptions {
   /**
    * Secret for cookie encryption, at least 32 characters; an array rotates secrets (first
    * encrypts, all decrypt). Flask: SECRET_KEY. Not needed with `resourceServerOnly`.
