@@ -20,8 +20,9 @@ import { siteOrFirst } from './request-site.ts';
  * ```
  */
 export function defaultErrorPlan(services: CoreServices, error: OidcError, request: RequestView, json = wantsJson(request) || services.config.resourceServerOnly): ResponsePlan {
-  // The start page the error links to: the site the request came to, else the first (never the request's host).
-  return errorResponse(error, json, siteOrFirst(services.config, request).baseUrl.href);
+  // The start page an HTML error links to: the site the request came to, else the first (never the
+  // request's host). JSON has no link: bearer-token refusals, which floods are made of, look nothing up.
+  return errorResponse(error, json, json ? undefined : siteOrFirst(services.config, request).baseUrl.href);
 }
 
 /**
