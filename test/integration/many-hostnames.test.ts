@@ -180,3 +180,31 @@ for (const adapter of ADAPTERS) {
     });
   });
 }
+
+describe('several hostnames and a client that registers itself', () => {
+  const INITIAL_ACCESS_TOKEN = 'initial-access-token-0123456789';
+  let bed: Testbed;
+  before(async () => {
+    bed = await startTestbed({
+      providerConfiguration: { features: { registration: { enabled: true, initialAccessToken: INITIAL_ACCESS_TOKEN, idFactory: () => 'registered-app' } } },
+      oidc: (urls) => ({
+        baseUrl: [urls.appUrl, localhostOf(urls.appUrl)],
+        clientId: undefined,
+        clientSecret: undefined,
+        registration: { initialAccessToken: INITIAL_ACCESS_TOKEN },
+      }),
+    });
+  });
+  after(() => bed.close());
+
+  test('registers every hostname\'s redirect URI and post-logout redirect URI, and logs in on the second', async () => {
+    const local = localhostOf(bed.appUrl);
+    const { url, visited } = await loginThroughProvider(bed.browser(), `${local}/profile`, 'alice');
+    assert.equal(url.href, `${local}/profile`);
+    assert.equal(redirectUriSent(visited, bed.op.issuer), `${local}/callback`);
+    const client = await bed.op.provider.Client.find('registered-app');
+    assert.ok(client, 'registered');
+    assert.deepEqual(client.redirectUris, [`${bed.appUrl}/callback`, `${local}/callback`]);
+    assert.deepEqual(client.postLogoutRedirectUris, [`${bed.appUrl}/logout/callback`, `${local}/logout/callback`]);
+  });
+});
