@@ -8,10 +8,10 @@
  *
  * @example
  * ```ts
- * // One deployment reached as its own domain and as the preview URL Vercel gives it:
+ * // One deployment reached at two domains, behind a proxy that rewrites Host:
  * const where: PublicUrlOptions = {
- *   baseUrl: ['https://app.example.com', `https://${process.env.VERCEL_BRANCH_URL}`],
- *   trustProxy: true, // Vercel's proxy sets X-Forwarded-Host
+ *   baseUrl: ['https://app.example.com', 'https://app.example.org'],
+ *   trustProxy: true, // the proxy sends the browser's host in X-Forwarded-Host
  * };
  * ```
  */

@@ -37,7 +37,8 @@ const INTERACTION_ERRORS = new Set(['login_required', 'interaction_required', 'c
  * responses) and redeem the code with the PKCE verifier, verifies the ID token (signature with the
  * pinned algorithm, iss, aud/azp, nonce, exp/iat with clock tolerance), applies the configured
  * claim checks, fetches UserInfo (its `sub` must match), and only then creates the session.
- * The code is only ever redeemed at the provider the transaction started with (mix-up defence).
+ * The code is only ever redeemed at the provider the transaction started with (mix-up defence),
+ * and only on the public site (`site`) the login started on, with that site's redirect URI.
  * Any failure throws an {@link OidcError} and leaves no new session behind.
  *
  * @example
