@@ -71,6 +71,14 @@ export type OidcErrorCode =
   /** A state-changing request (logout) came from another site and was refused. */
   | 'cross_site_request'
   /**
+   * With several `baseUrl` entries: the request's host (its `Host`, or with `trustProxy` its
+   * `X-Forwarded-Host`) is none of them (`reason: 'host'`), `X-Forwarded-Proto` names another
+   * scheme than the entry's (`'scheme'`), or a callback came to another of them than its login
+   * started on (`'login_origin'`). Answered 400 and never redirected: oidc-kit sends nobody to an
+   * address it was not configured with.
+   */
+  | 'origin_not_allowed'
+  /**
    * RFC 6750 `invalid_request` (400): the bearer token was sent malformed (`Bearer` without a token,
    * characters outside the token syntax, two `Authorization` headers) or by two methods at once.
    * Also a login response that is neither a GET nor a form POST (reason `method`, `content_type`,
@@ -140,6 +148,7 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   provider_unknown: 400,
   logout_token_invalid: 400,
   cross_site_request: 403,
+  origin_not_allowed: 400,
   invalid_request: 400,
   invalid_token: 401,
   insufficient_scope: 403,

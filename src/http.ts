@@ -24,6 +24,12 @@ export interface RequestView {
   /** A request header by lower-case name; repeated headers joined with `, `. */
   header(name: string): string | undefined;
   /**
+   * The host (and port) the client sent the request to, where it is not simply the `Host` header:
+   * HTTP/2's `:authority`, or the host of a Web `Request`'s URL. Optional: without it the core reads
+   * `header('host')`. Read only when `baseUrl` lists several URLs, to pick the one the request came to.
+   */
+  host?(): string | undefined;
+  /**
    * How many times a header appears in the raw request. Optional: Node keeps only the first
    * `Authorization` header, and a request with two must be refused (RFC 6750 §3.1), not half-read.
    */

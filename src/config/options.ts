@@ -6,10 +6,12 @@ import type { ClientRegistrationMetadata } from '../registration/register-client
 import type { Claims } from '../claims.ts';
 import type { OidcError } from '../errors.ts';
 import type { RequestView, ResponsePlan } from '../http.ts';
+import type { PublicUrlOptions } from './public-url-options.ts';
 import type { ResourceServerOptions } from './resource-server-options.ts';
 import type { OutboundHttpOptions } from './outbound-options.ts';
 
 export type { OutboundHttpOptions, ProviderFetch } from './outbound-options.ts';
+export type { PublicUrlOptions } from './public-url-options.ts';
 export type { IntrospectionAuthMethod, IntrospectionOptions, ResourceServerOptions, StrictJwtOptions, TokenValidationStrategy } from './resource-server-options.ts';
 
 /**
@@ -65,7 +67,7 @@ export interface SessionOptions {
   cookieDomain?: string;
   /** SameSite attribute. Default `Lax`, which the login redirect needs; `None` requires https. */
   sameSite?: 'Lax' | 'Strict' | 'None';
-  /** Secure attribute. Default `true`, except for an `http://localhost` or `http://127.0.0.1` base URL (Flask-OIDC: OIDC_COOKIE_SECURE). */
+  /** Secure attribute. Default `true`, except for an `http://localhost` or `http://127.0.0.1` base URL (every entry of a `baseUrl` list) (Flask-OIDC: OIDC_COOKIE_SECURE). */
   secure?: boolean;
   /** Longest a session lives after login, in seconds, whatever the activity. Default 7 days (Flask-OIDC: OIDC_ID_TOKEN_COOKIE_TTL). */
   absoluteDuration?: number;
@@ -230,7 +232,7 @@ export interface ProviderOptions {
   requireVerifiedEmail?: boolean;
   /**
    * The `post_logout_redirect_uri` sent to this provider's end-session endpoint; it must be
-   * registered there exactly. Default: `baseUrl` + `routes.postLogout` (`/logout/callback`).
+   * registered there exactly. Default: `baseUrl` + `routes.postLogout` (`/logout/callback`). Not with a `baseUrl` list.
    */
   postLogoutRedirectUri?: string;
   /**
@@ -298,12 +300,7 @@ export interface TestModeOptions {
  * };
  * ```
  */
-export interface OpenIDConnectOptions extends ProviderOptions, OutboundHttpOptions {
-  /**
-   * The application's public URL (scheme, host, optional path). Redirect URIs and cookie security
-   * derive from it; the Host header is never trusted. Not needed with `resourceServerOnly`.
-   */
-  baseUrl?: string;
+export interface OpenIDConnectOptions extends ProviderOptions, OutboundHttpOptions, PublicUrlOptions {
   /**
    * Secret for cookie encryption, at least 32 characters; an array rotates secrets (first
    * encrypts, all decrypt). Flask: SECRET_KEY. Not needed with `resourceServerOnly`.
@@ -350,9 +347,9 @@ export interface OpenIDConnectOptions extends ProviderOptions, OutboundHttpOptio
 
   /** Route paths. */
   routes?: RouteOptions;
-  /** The full redirect URI sent to the provider, when it is not `baseUrl` + `routes.callback` (Flask-OIDC: OVERWRITE_REDIRECT_URI). */
+  /** The full redirect URI sent to the provider, when it is not `baseUrl` + `routes.callback` (Flask-OIDC: OVERWRITE_REDIRECT_URI). Not with a `baseUrl` list. */
   redirectUri?: string;
-  /** Where logout sends the user by default: a path or a URL of this app. Default `/`. */
+  /** Where logout sends the user by default: a path or a URL of this app (a path, with a `baseUrl` list). Default `/`. */
   postLogoutRedirect?: string;
   /** Session cookie and lifetime. */
   session?: SessionOptions;

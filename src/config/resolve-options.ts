@@ -3,12 +3,13 @@ import { commonPath } from '../util/common-path.ts';
 import { joinUrl } from '../util/join-url.ts';
 import type { OpenIDConnectOptions } from './options.ts';
 import { resolveOutbound } from './resolve-outbound.ts';
+import { resolvePublicSites } from './public-sites.ts';
 import { resolveProviders, type ProviderGlobals } from './resolve-provider.ts';
 import { resolveResourceServer } from './resolve-resource-server.ts';
 import { resolveSession } from './resolve-session.ts';
 import { resolveTestMode } from './resolve-test-mode.ts';
 import type { ResolvedConfig } from './resolved-config.ts';
-import { absoluteUrl, entryCount, isLoopbackHttp, nonNegativeSeconds, parseBaseUrl, positiveNumber, positiveSeconds, resolveAppUrl, resolveSecrets, routePath } from './validate.ts';
+import { entryCount, isLoopbackHttp, nonNegativeSeconds, positiveNumber, positiveSeconds, resolveSecrets, routePath } from './validate.ts';
 
 /** The most `maxPendingLogins` accepts: see the option. */
 const MAX_PENDING_LOGINS = 10;
@@ -37,16 +38,6 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   if (rsOnly && options.testMode !== undefined && options.testMode !== false) {
     throw new ConfigurationError('testMode', 'has no meaning with `resourceServerOnly` (there are no logins); mint test tokens instead.');
   }
-  const baseUrl = parseBaseUrl(rsOnly && options.baseUrl === undefined ? RS_ONLY_BASE_URL : options.baseUrl);
-  const loopback = isLoopbackHttp(baseUrl);
-  // Nothing is ever encrypted without cookies: no secret means sealers without a key, which seal
-  // nothing and open nothing. (No throwaway random secret either: a Worker may not draw random
-  // numbers where the app is made, at module scope.)
-  if (rsOnly && options.secret === undefined && options.resourceServer?.introspection?.store !== undefined) {
-    throw new ConfigurationError('secret', 'is needed with resourceServer.introspection.store: answers shared between instances are sealed with it, so set the same secret (at least 32 characters) on every instance.');
-  }
-  const secrets = rsOnly && options.secret === undefined ? [] : resolveSecrets(options.secret);
-
   const callback = routePath('routes.callback', options.routes?.callback ?? '/callback');
   const login = options.routes?.login === false ? undefined : routePath('routes.login', options.routes?.login ?? '/login');
   const logout = options.routes?.logout === false ? undefined : routePath('routes.logout', options.routes?.logout ?? '/logout');
@@ -59,25 +50,35 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
     throw new ConfigurationError('routes', `every route needs its own path (got ${paths.join(', ')}).`);
   }
 
-  const redirectUri = options.redirectUri === undefined ? joinUrl(baseUrl, callback) : absoluteUrl('redirectUri', options.redirectUri);
-  if (options.redirectUri !== undefined && new URL(redirectUri).protocol !== 'https:' && !isLoopbackHttp(new URL(redirectUri))) {
-    throw new ConfigurationError('redirectUri', 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
-  }
-  const postLogoutRedirect = resolveAppUrl('postLogoutRedirect', options.postLogoutRedirect ?? '/', baseUrl);
+  const publicSites = resolvePublicSites(options, rsOnly ? RS_ONLY_BASE_URL : undefined, { callback, postLogout });
+  const { sites } = publicSites;
+  const { baseUrl, redirectUri, postLogoutRedirect } = sites[0]!;
 
-  const session = resolveSession(options.session, loopback);
+  // Nothing is ever encrypted without cookies: no secret means sealers without a key, which seal
+  // nothing and open nothing. (No throwaway random secret either: a Worker may not draw random
+  // numbers where the app is made, at module scope.)
+  if (rsOnly && options.secret === undefined && options.resourceServer?.introspection?.store !== undefined) {
+    throw new ConfigurationError('secret', 'is needed with resourceServer.introspection.store: answers shared between instances are sealed with it, so set the same secret (at least 32 characters) on every instance.');
+  }
+  const secrets = rsOnly && options.secret === undefined ? [] : resolveSecrets(options.secret);
+  // Cookie attributes are the same on every site: without Secure only when every site is plain
+  // http to this machine (Chrome and Firefox keep Secure cookies on http://localhost, so a list
+  // mixing an https tunnel with localhost works there with the https default).
+  const session = resolveSession(options.session, sites.every((site) => isLoopbackHttp(site.baseUrl)));
   const { cookieName, cookie: { domain: cookieDomain, secure, sameSite } } = session;
 
   const testMode = resolveTestMode(options);
   const globals: ProviderGlobals = {
     clockTolerance: nonNegativeSeconds('clockTolerance', options.clockTolerance ?? 60),
     httpTimeoutMs: positiveNumber('httpTimeout', options.httpTimeout ?? 5000, 'milliseconds'),
-    postLogoutRedirectUri: joinUrl(baseUrl, postLogout),
+    postLogoutRedirectUri: sites[0]!.postLogoutRedirectUri,
     redirectUri,
+    // One per client (the provider calls it server to server, by path): the first site's.
     backchannelLogoutUri: backchannelLogout === undefined ? undefined : joinUrl(baseUrl, backchannelLogout),
     // Resolved in test mode too, although no provider is called there: an app's own tests then
     // find what its production start would (`proxy: 'env'` without undici on Node, or on a Worker).
     fetch: resolveOutbound(options),
+    sites,
   };
   const providers = resolveProviders(options, globals, testMode !== undefined, rsOnly);
   const defaultName = options.defaultProvider ?? providers.keys().next().value ?? 'default';
@@ -102,6 +103,7 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
   const markerPath = commonPath([session.cookie.path, ...[login, logout].filter((p) => p !== undefined).map((p) => new URL(joinUrl(baseUrl, p)).pathname)]);
   return {
     baseUrl,
+    ...publicSites,
     secrets,
     provider: defaultProvider,
     providers,

@@ -4,7 +4,7 @@ import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
 import type { OpenIDConnectOptions, ProviderFetch, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import { resolveRegistration } from './resolve-registration.ts';
-import type { ProviderSettings } from './resolved-config.ts';
+import type { ProviderSettings, PublicSite } from './resolved-config.ts';
 import { absoluteUrl, isLoopbackHost, isLoopbackHttp, nonNegativeSeconds } from './validate.ts';
 
 const AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
@@ -26,17 +26,22 @@ const REQUIRED_STATIC_METADATA_RS = ['issuer', 'jwks_uri'] as const;
  *   redirectUri: 'https://app.example/callback',
  *   backchannelLogoutUri: undefined,
  *   fetch: undefined,
+ *   sites: [],
  * };
  * ```
  */
 export interface ProviderGlobals {
   clockTolerance: number;
   httpTimeoutMs: number;
+  /** The first site's. */
   postLogoutRedirectUri: string;
+  /** The first site's. */
   redirectUri: string;
   backchannelLogoutUri: string | undefined;
   /** What every provider call goes out with (`fetch` / `proxy`); undefined: the runtime's `fetch`. */
   fetch: ProviderFetch | undefined;
+  /** Every public site (several when `baseUrl` is a list): their URIs are all registered. */
+  sites: readonly PublicSite[];
 }
 
 /** Options that name a provider at the top level; they may not be mixed with `providers`. */
@@ -224,6 +229,9 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
   if (userInfoSigningAlg !== undefined && userInfo === 'POST') {
     throw new ConfigurationError(`${prefix}userInfoSigningAlg`, 'signed UserInfo is fetched with GET; drop userInfo: "POST" or this option.');
   }
+  if (options.postLogoutRedirectUri !== undefined && globals.sites.length > 1) {
+    throw new ConfigurationError(`${prefix}postLogoutRedirectUri`, 'names one absolute URL, which cannot serve the several URLs of baseUrl; drop it and set routes.postLogout: each entry\'s post-logout redirect URI is that entry + routes.postLogout.');
+  }
   const postLogoutRedirectUri = options.postLogoutRedirectUri === undefined
     ? globals.postLogoutRedirectUri
     : absoluteUrl(`${prefix}postLogoutRedirectUri`, options.postLogoutRedirectUri);
@@ -237,10 +245,12 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}jwksMaxStaleness`, `is in seconds and at most ${MAX_JWKS_MAX_STALENESS} (30 days); got ${jwksMaxStaleness}. The default, 86400, is a day.`);
   }
 
+  const several = globals.sites.length > 1;
   const registration = resolveRegistration(options, {
     prefix,
-    redirectUri: globals.redirectUri,
-    postLogoutRedirectUri,
+    // Every site's: the provider must know each redirect URI a login may send.
+    redirectUris: several ? globals.sites.map((site) => site.redirectUri) : [globals.redirectUri],
+    postLogoutRedirectUris: several ? globals.sites.map((site) => site.postLogoutRedirectUri) : [postLogoutRedirectUri],
     backchannelLogoutUri: globals.backchannelLogoutUri,
     authMethod,
     idTokenSigningAlg,

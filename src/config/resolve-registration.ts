@@ -6,8 +6,10 @@ import type { RegistrationSettings } from './resolved-config.ts';
 /** What the rest of the configuration decides about a registration: URIs, methods, algorithms. */
 export interface RegistrationContext {
   prefix: string;
-  redirectUri: string;
-  postLogoutRedirectUri: string;
+  /** Every redirect URI a login may send (one per public site). */
+  redirectUris: readonly string[];
+  /** Every post-logout redirect URI (one per public site, or the provider's own). */
+  postLogoutRedirectUris: readonly string[];
   backchannelLogoutUri: string | undefined;
   authMethod: string;
   idTokenSigningAlg: string;
@@ -24,7 +26,7 @@ const MANAGED_MEMBERS = ['redirect_uris', 'client_id', 'client_secret'] as const
  *
  * @example
  * ```ts
- * resolveRegistration(options, { prefix: '', redirectUri, postLogoutRedirectUri, backchannelLogoutUri: undefined, authMethod: 'client_secret_basic', idTokenSigningAlg: 'RS256', userInfoSigningAlg: undefined, rsOnly: false });
+ * resolveRegistration(options, { prefix: '', redirectUris: [redirectUri], postLogoutRedirectUris: [postLogoutRedirectUri], backchannelLogoutUri: undefined, authMethod: 'client_secret_basic', idTokenSigningAlg: 'RS256', userInfoSigningAlg: undefined, rsOnly: false });
  * ```
  */
 export function resolveRegistration(options: ProviderOptions, context: RegistrationContext): RegistrationSettings | undefined {
@@ -80,10 +82,10 @@ export function resolveRegistration(options: ProviderOptions, context: Registrat
     grant_types: ['authorization_code', 'refresh_token'],
     token_endpoint_auth_method: context.authMethod,
     id_token_signed_response_alg: context.idTokenSigningAlg,
-    post_logout_redirect_uris: [context.postLogoutRedirectUri],
+    post_logout_redirect_uris: [...context.postLogoutRedirectUris],
     ...(context.backchannelLogoutUri === undefined ? {} : { backchannel_logout_uri: context.backchannelLogoutUri }),
     ...(context.userInfoSigningAlg === undefined ? {} : { userinfo_signed_response_alg: context.userInfoSigningAlg }),
     ...extra,
   };
-  return { redirectUris: [context.redirectUri], metadata, initialAccessToken: registration.initialAccessToken };
+  return { redirectUris: [...context.redirectUris], metadata, initialAccessToken: registration.initialAccessToken };
 }

@@ -88,9 +88,30 @@ export interface ResourceServerSettings {
   };
 }
 
+/** One of the application's public URLs (`baseUrl`, or an entry of its list) and what derives from it. */
+export interface PublicSite {
+  /** The entry as a URL. */
+  readonly baseUrl: URL;
+  /** Its origin: the scheme a request on its host is served with comes from here, never from the request. */
+  readonly origin: string;
+  /** The redirect URI sent from this origin (`redirectUri` when given, possible with one entry only). */
+  readonly redirectUri: string;
+  /** The `post_logout_redirect_uri` from this origin; with one entry a provider's own `postLogoutRedirectUri` wins. */
+  readonly postLogoutRedirectUri: string;
+  /** Absolute URL logout sends users to by default on this origin (`postLogoutRedirect`). */
+  readonly postLogoutRedirect: string;
+}
+
 /** The whole configuration after validation and defaults; what the core runs on. */
 export interface ResolvedConfig {
+  /** The first (or only) public URL; the request's own is picked from {@link sites}. */
   readonly baseUrl: URL;
+  /** Every public URL, the first one first; more than one only when `baseUrl` is a list. */
+  readonly sites: readonly PublicSite[];
+  /** With several sites, each by every host a request may name it with (`host`, `host:default-port`), lower case. */
+  readonly sitesByHost: ReadonlyMap<string, PublicSite>;
+  /** Whether `X-Forwarded-Host` and `X-Forwarded-Proto` pick among several sites (`trustProxy`). */
+  readonly trustProxy: boolean;
   readonly secrets: readonly string[];
   /** The default provider's settings. */
   readonly provider: ProviderSettings;
@@ -113,9 +134,9 @@ export interface ResolvedConfig {
   readonly onSession: SessionHook | undefined;
   /** Set in test mode: who `/login` logs in and the token test sessions carry. */
   readonly testMode: { readonly user: Claims; readonly accessToken: string } | undefined;
-  /** The absolute redirect URI sent to the provider. */
+  /** The absolute redirect URI sent to the provider from the first site. */
   readonly redirectUri: string;
-  /** Absolute URL `/logout` redirects to by default. */
+  /** Absolute URL `/logout` redirects to by default on the first site. */
   readonly postLogoutRedirect: string;
   readonly session: {
     readonly cookieName: string;

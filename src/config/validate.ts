@@ -11,8 +11,9 @@ import { joinUrl } from '../util/join-url.ts';
 const MIN_SECRET_LENGTH = 32;
 
 /**
- * The `baseUrl` option as a URL: absolute, https (or http on a loopback host, for development), and
- * without query, fragment or credentials, since every route and cookie path is derived from it.
+ * The `baseUrl` option (or, as `option`, one entry of a list: `baseUrl[1]`) as a URL: absolute,
+ * https (or http on a loopback host, for development), and without query, fragment or credentials,
+ * since every route and cookie path is derived from it.
  *
  * @example
  * ```ts
@@ -20,25 +21,25 @@ const MIN_SECRET_LENGTH = 32;
  * parseBaseUrl('http://app.example.com');         // throws ConfigurationError (http off loopback)
  * ```
  */
-export function parseBaseUrl(value: unknown): URL {
+export function parseBaseUrl(value: unknown, option = 'baseUrl'): URL {
   if (typeof value !== 'string' || value === '') {
-    throw new ConfigurationError('baseUrl', 'required: the public URL of your app, e.g. "https://app.example.com" (or "http://localhost:3000" in development).');
+    throw new ConfigurationError(option, 'required: the public URL of your app, e.g. "https://app.example.com" (or "http://localhost:3000" in development).');
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError('baseUrl', `"${value}" is not an absolute URL; write it like "https://app.example.com".`);
+    throw new ConfigurationError(option, `"${value}" is not an absolute URL; write it like "https://app.example.com".`);
   }
   // "localhost:3000" parses, as the scheme "localhost:": what is missing is the scheme, not https.
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigurationError('baseUrl', `"${value}" is not an absolute URL (it has no http:// or https://); write it like "http://localhost:3000" or "https://app.example.com".`);
+    throw new ConfigurationError(option, `"${value}" is not an absolute URL (it has no http:// or https://); write it like "http://localhost:3000" or "https://app.example.com".`);
   }
   if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
-    throw new ConfigurationError('baseUrl', 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
+    throw new ConfigurationError(option, 'must be https (plain http is accepted only for localhost, 127.0.0.1 and [::1]).');
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigurationError('baseUrl', 'must not contain a query, fragment or credentials.');
+    throw new ConfigurationError(option, 'must not contain a query, fragment or credentials.');
   }
   return url;
 }

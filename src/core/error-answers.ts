@@ -8,6 +8,7 @@ import { errorResponse } from '../render/error-response.ts';
 import type { ContextState } from '../request-context.ts';
 import type { CoreServices } from './core-services.ts';
 import { beginLogin } from './login-flow.ts';
+import { siteOrFirst } from './request-site.ts';
 
 /**
  * The default answer for an error: JSON for clients that want it (and always in API-only mode),
@@ -19,7 +20,9 @@ import { beginLogin } from './login-flow.ts';
  * ```
  */
 export function defaultErrorPlan(services: CoreServices, error: OidcError, request: RequestView, json = wantsJson(request) || services.config.resourceServerOnly): ResponsePlan {
-  return errorResponse(error, json, services.config.baseUrl.href);
+  // The start page an HTML error links to: the site the request came to, else the first (never the
+  // request's host). JSON has no link: bearer-token refusals, which floods are made of, look nothing up.
+  return errorResponse(error, json, json ? undefined : siteOrFirst(services.config, request).baseUrl.href);
 }
 
 /**

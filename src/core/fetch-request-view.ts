@@ -6,8 +6,8 @@ const JOINED_CREDENTIAL = /, [!#$%&'*+.^_`|~0-9A-Za-z-]+(?= |$)/g;
 /**
  * The core's view of a Web-standard `Request` (fetch handlers, Hono, Bun, Deno, Workers). The URL
  * is the path and query only: the core resolves it against the configured `baseUrl`, never the
- * request's own host. A `Headers` object joins repeated headers with `, `; `headerCount` reads the
- * count of credentials back from that (see there).
+ * request's own host (which only picks one of several `baseUrl` entries). A `Headers` object joins
+ * repeated headers with `, `; `headerCount` reads the count of credentials back from that (see there).
  *
  * @example
  * ```ts
@@ -39,6 +39,20 @@ export class FetchRequestView implements RequestView {
 
   header(name: string): string | undefined {
     return this.#request.headers.get(name) ?? undefined;
+  }
+
+  /**
+   * The `Host` header, else the host of the URL, which the runtime built from what the client
+   * named (a runtime may keep the Host out of `headers`). Never the URL's scheme: behind a proxy
+   * that ends TLS it says `http` (honojs/node-server#146); the scheme comes from `baseUrl`.
+   */
+  host(): string | undefined {
+    const header = this.#request.headers.get('host');
+    if (header !== null) return header;
+    const url = this.#request.url;
+    const start = url.indexOf('//') + 2;
+    const end = url.indexOf('/', start);
+    return start === 1 ? undefined : url.slice(start, end === -1 ? url.length : end);
   }
 
   /**

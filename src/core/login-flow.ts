@@ -2,6 +2,7 @@
  * Starting a login (interactive, silent or in test mode) and finishing one at the callback.
  */
 import type { Claims } from '../claims.ts';
+import type { PublicSite } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import { type ResponsePlan, seeOther } from '../http.ts';
 import { handleCallback } from '../login/handle-callback.ts';
@@ -16,6 +17,7 @@ import { hookTokens, runSessionHook, userClaimsOf } from '../session/session-hoo
 import { testSessionData, type TestSessionTokens } from '../testing/test-session-data.ts';
 import { joinUrl } from '../util/join-url.ts';
 import { type CoreServices, now } from './core-services.ts';
+import { siteOf } from './request-site.ts';
 
 /** Login options and oidc-kit's own `silent` (prompt=none re-authentication), never the application's. */
 export type LoginRequest = LoginOptions & { silent?: boolean };
@@ -33,14 +35,16 @@ export type LoginRequest = LoginOptions & { silent?: boolean };
  */
 export async function beginLogin(services: CoreServices, state: ContextState, options: LoginRequest): Promise<ResponsePlan> {
   const { config } = services;
-  const returnTo = safeReturnTo(options.returnTo, config.baseUrl, config.baseUrl.href);
   assertOwnParametersUntouched(options.authorizationParams);
   checkAppState(options.state);
   if (isSpeculativeRequest(state.request)) return speculativeRefusal();
+  // The public URL the request came to (400 for a host that is none of them): the login comes back there.
+  const site = siteOf(config, state.request);
+  const returnTo = safeReturnTo(options.returnTo, site.baseUrl, site.baseUrl.href);
   if (options.provider !== undefined) services.login.provider(options.provider);
   if (config.testMode !== undefined) return testLogin(services, state, returnTo, options);
   try {
-    return await startLogin(services.login, state.cookies, state.io.setCookie, returnTo, options);
+    return await startLogin(services.login, state.cookies, state.io.setCookie, returnTo, options, site);
   } catch (error) {
     throw toOidcError(error, 'discovery');
   }
@@ -59,7 +63,9 @@ export async function beginLogin(services: CoreServices, state: ContextState, op
  */
 export async function finishLogin(services: CoreServices, state: ContextState): Promise<ResponsePlan> {
   if (state.loadError) throw state.loadError;
-  const outcome = await handleCallback(services.login, state.request, state.cookies, state.io.setCookie, state.session);
+  // A callback to a host that is none of the app's is refused before its login is touched.
+  const site = siteOf(services.config, state.request);
+  const outcome = await handleCallback(services.login, state.request, state.cookies, state.io.setCookie, state.session, site);
   if (outcome.kind === 'silent_failed') {
     // The provider needs the user (logged out there, consent…): end this session cleanly and go
     // back to the page, which starts an interactive login if it needs one.
@@ -74,7 +80,7 @@ export async function finishLogin(services: CoreServices, state: ContextState): 
     await services.sessions.destroy(session, state.cookies, state.io.setCookie);
     return seeOther(outcome.transaction.returnTo);
   }
-  if (outcome.kind === 'provider_failed') throw withRetry(services, outcome.error, outcome.transaction);
+  if (outcome.kind === 'provider_failed') throw withRetry(services, outcome.error, outcome.transaction, site);
   state.session = outcome.session;
   const { transaction } = outcome;
   return afterLogin(services, state, transaction.appState, transaction.returnTo, transaction.provider, outcome.plan);
@@ -85,10 +91,10 @@ export async function finishLogin(services: CoreServices, state: ContextState): 
  * login's own `returnTo` (and its provider, when there are several). The used transaction makes
  * reloading the callback useless; this link works at once. Without a login route, the error as it is.
  */
-function withRetry(services: CoreServices, error: OidcError, transaction: LoginTransaction): OidcError {
+function withRetry(services: CoreServices, error: OidcError, transaction: LoginTransaction, site: PublicSite): OidcError {
   const { config } = services;
   if (config.routes.login === undefined) return error;
-  const retry = new URL(joinUrl(config.baseUrl, config.routes.login));
+  const retry = new URL(joinUrl(site.baseUrl, config.routes.login));
   retry.searchParams.set('returnTo', transaction.returnTo);
   if (config.providers.size > 1) retry.searchParams.set('provider', transaction.provider);
   return new OidcError(error.code, error.message, {

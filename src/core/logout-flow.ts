@@ -3,6 +3,7 @@
  * provider, and the route the provider sends the browser back to.
  */
 import * as client from 'openid-client';
+import type { PublicSite } from '../config/resolved-config.ts';
 import { OidcError } from '../errors.ts';
 import { type RequestView, type ResponsePlan, seeOther } from '../http.ts';
 import { safeReturnTo } from '../login/return-to.ts';
@@ -10,6 +11,7 @@ import { logoutConfirmation } from '../render/logout-confirmation.ts';
 import type { ContextState, LogoutOptions } from '../request-context.ts';
 import { isSpeculativeRequest, speculativeRefusal } from '../speculative-request.ts';
 import { type CoreServices, now } from './core-services.ts';
+import { siteOf } from './request-site.ts';
 
 /**
  * Ends the request's session here (cookies cleared, record deleted, pending logins cleared) and
@@ -26,7 +28,9 @@ export async function endSession(services: CoreServices, state: ContextState, op
   // The session could not be read (store down): it cannot be ended either, and answering as if it
   // had been would leave it alive in the store, valid again once the store is back.
   if (state.loadError) throw state.loadError;
-  const returnTo = safeReturnTo(options.returnTo, config.baseUrl, config.postLogoutRedirect);
+  // The public URL the request came to (400 for a host that is none of them, before anything ends).
+  const site = siteOf(config, state.request);
+  const returnTo = safeReturnTo(options.returnTo, site.baseUrl, site.postLogoutRedirect);
   const session = state.session;
   state.session = undefined;
   await services.sessions.destroy(session, state.cookies, state.io.setCookie);
@@ -52,7 +56,9 @@ export async function endSession(services: CoreServices, state: ContextState, op
   services.logoutTransactions.save({ state: logoutState, returnTo, createdAt: now() }, state.io.setCookie);
   const url = client.buildEndSessionUrl(configuration, {
     id_token_hint: session.envelope.data.idToken,
-    post_logout_redirect_uri: provider.settings.postLogoutRedirectUri,
+    // Back to the site the logout started on, where its state cookie is. With one site, the
+    // provider's own postLogoutRedirectUri (an option refused with several sites).
+    post_logout_redirect_uri: config.sites.length > 1 ? site.postLogoutRedirectUri : provider.settings.postLogoutRedirectUri,
     state: logoutState,
     client_id: provider.client.clientId,
   });
@@ -76,22 +82,23 @@ export async function logoutRoute(services: CoreServices, state: ContextState): 
   // A prefetch carries Sec-Fetch-Site: same-origin like the click it anticipates: it must not log out.
   if (isSpeculativeRequest(request)) return speculativeRefusal();
   if (state.loadError) throw state.loadError;
+  const site = siteOf(config, request);
   const returnTo = queryOf(services, request).get('returnTo') ?? undefined;
   if (request.method === 'POST') {
-    if (isCrossSite(services, request)) {
+    if (isCrossSite(request, site)) {
       throw new OidcError('cross_site_request', 'This logout request came from another site and was refused.', { reason: 'origin' });
     }
     return endSession(services, state, { returnTo });
   }
-  const site = request.header('sec-fetch-site');
-  const vouched = request.method === 'GET' && (site === 'same-origin' || site === 'none');
+  const fetchSite = request.header('sec-fetch-site');
+  const vouched = request.method === 'GET' && (fetchSite === 'same-origin' || fetchSite === 'none');
   if (state.session === undefined) {
     // No session to end, but the logins left pending end too; a foreign page may not cancel them.
     if (vouched) services.login.transactions.clearAll(state.cookies, state.io.setCookie);
-    return seeOther(safeReturnTo(returnTo, config.baseUrl, config.postLogoutRedirect));
+    return seeOther(safeReturnTo(returnTo, site.baseUrl, site.postLogoutRedirect));
   }
   if (vouched) return endSession(services, state, { returnTo });
-  return logoutConfirmation(request.url, config.baseUrl.href);
+  return logoutConfirmation(request.url, site.baseUrl.href);
 }
 
 /**
@@ -104,10 +111,10 @@ export async function logoutRoute(services: CoreServices, state: ContextState): 
  * ```
  */
 export function postLogoutRoute(services: CoreServices, state: ContextState): ResponsePlan {
-  const { config } = services;
+  const site = siteOf(services.config, state.request);
   const pending = services.logoutTransactions.take(state.cookies, state.io.setCookie, now());
   const returned = queryOf(services, state.request).get('state');
-  let location = config.postLogoutRedirect;
+  let location = site.postLogoutRedirect;
   if (pending !== undefined && returned !== null && returned === pending.state) location = pending.returnTo;
   else {
     const reason = returned === null ? 'state_missing' : 'state_mismatch';
@@ -120,17 +127,18 @@ export function postLogoutRoute(services: CoreServices, state: ContextState): Re
  * Whether a state-changing request comes from another site. Fetch Metadata decides when the
  * browser sends it: a page with `Referrer-Policy: no-referrer` makes browsers send `Origin: null`
  * even on its own forms, so Origin alone would refuse them. Without Sec-Fetch-Site (older
- * browsers), Origin must be this app's when present (`null` included: refused).
+ * browsers), Origin must be the site's the request came to when present (`null` included:
+ * refused), as Sec-Fetch-Site must say `same-origin`: another of the app's sites is another origin.
  */
-function isCrossSite(services: CoreServices, request: RequestView): boolean {
-  const site = request.header('sec-fetch-site');
-  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+function isCrossSite(request: RequestView, site: PublicSite): boolean {
+  const fetchSite = request.header('sec-fetch-site');
+  if (fetchSite !== undefined) return fetchSite !== 'same-origin' && fetchSite !== 'none';
   const origin = request.header('origin');
-  return origin !== undefined && origin !== services.config.baseUrl.origin;
+  return origin !== undefined && origin !== site.origin;
 }
 
 /**
- * The query parameters of a request, resolved against the configured base URL (never the request's own host).
+ * The query parameters of a request (parsed against the configured base URL, never the request's own host).
  *
  * @example
  * ```ts

@@ -155,7 +155,8 @@ export class OidcCore<N = unknown> {
    * Answers the library's routes for a Web-standard runtime (Next.js route handlers, Bun, Deno,
    * Workers): a promise of the `Response`, with its cookies, for a request to one of them;
    * `undefined`, at once, for any other request (so the app's own answer need not wait for a
-   * promise). The public URL is the configured `baseUrl`, never the request's host. `nativeOf`
+   * promise). The public URL is the configured `baseUrl` (with a list, the entry the request's
+   * host names), never the request's host itself. `nativeOf`
    * makes what the hooks receive, from this request's pending writes (default: nothing).
    *
    * @example

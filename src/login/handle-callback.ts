@@ -1,5 +1,5 @@
 import * as client from 'openid-client';
-import type { ProviderSettings } from '../config/resolved-config.ts';
+import type { ProviderSettings, PublicSite } from '../config/resolved-config.ts';
 import { isFormContentType, readForm } from '../form-body.ts';
 import { OidcError } from '../errors.ts';
 import { type CookieSink, type RequestView, type ResponsePlan, seeOther } from '../http.ts';
@@ -37,12 +37,13 @@ const INTERACTION_ERRORS = new Set(['login_required', 'interaction_required', 'c
  * responses) and redeem the code with the PKCE verifier, verifies the ID token (signature with the
  * pinned algorithm, iss, aud/azp, nonce, exp/iat with clock tolerance), applies the configured
  * claim checks, fetches UserInfo (its `sub` must match), and only then creates the session.
- * The code is only ever redeemed at the provider the transaction started with (mix-up defence).
+ * The code is only ever redeemed at the provider the transaction started with (mix-up defence),
+ * and only on the public site (`site`) the login started on, with that site's redirect URI.
  * Any failure throws an {@link OidcError} and leaves no new session behind.
  *
  * @example
  * ```ts
- * const outcome = await handleCallback(deps, request, cookies, sink, currentSession);
+ * const outcome = await handleCallback(deps, request, cookies, sink, currentSession, site);
  * if (outcome.kind === 'login') outcome.plan.headers.location; // the returnTo of the login
  * ```
  */
@@ -52,9 +53,16 @@ export async function handleCallback(
   cookies: ReadonlyMap<string, string>,
   sink: CookieSink,
   current: LoadedSession | undefined,
+  site: PublicSite,
 ): Promise<CallbackOutcome> {
   const { params: query, mode } = await responseParameters(request);
   const transaction = takeTransaction(deps, query, cookies, sink);
+  // The code was issued for the redirect URI of the site the login started on, and the exchange
+  // must send that one (RFC 6749 §4.1.3): a callback that reached another of the app's sites was
+  // redirected on the way (the login's cookie reaches it only through a shared cookie domain).
+  if ((transaction.origin ?? deps.config.sites[0]!.origin) !== site.origin) {
+    throw new OidcError('origin_not_allowed', 'This login was started at another address of the application; start it again there.', { reason: 'login_origin' });
+  }
   // Only the mode that was asked for (RFC 9700 §4.2): a form_post login answered in a URL may be a
   // downgrade or an injected code, and a query login never comes as a POST.
   if ((transaction.responseMode ?? 'query') !== mode) {
@@ -66,7 +74,7 @@ export async function handleCallback(
     throw new OidcError('invalid_request', 'The login response carries neither a code nor an error; start the login again.', { reason: 'code_missing' });
   }
   try {
-    return await redeem(deps, query, transaction, cookies, sink, current);
+    return await redeem(deps, query, transaction, cookies, sink, current, site.redirectUri);
   } catch (error) {
     // The response was ours and well-formed: a failing provider makes the login worth starting again.
     if (error instanceof OidcError && PROVIDER_FAULTS.has(error.code)) return { kind: 'provider_failed', transaction, error };
@@ -82,13 +90,14 @@ async function redeem(
   cookies: ReadonlyMap<string, string>,
   sink: CookieSink,
   current: LoadedSession | undefined,
+  redirectUri: string,
 ): Promise<CallbackOutcome> {
   const provider = deps.provider(transaction.provider);
   const configuration = await provider.configuration();
 
-  // Rebuild the URL from the configured redirect URI: the Host header is never trusted.
+  // Rebuild the URL from the configured redirect URI (the site's): the Host header is never trusted.
   // Only the code flow's parameters are read (BCP-12): tokens slipped into the front channel are ignored.
-  const currentUrl = new URL(deps.config.redirectUri);
+  const currentUrl = new URL(redirectUri);
   for (const name of RESPONSE_PARAMETERS) {
     const value = query.get(name);
     if (value !== null) currentUrl.searchParams.set(name, value);

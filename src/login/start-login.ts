@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type { PublicSite } from '../config/resolved-config.ts';
 import type { CookieSink, ResponsePlan } from '../http.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 
@@ -75,12 +76,12 @@ export function assertOwnParametersUntouched(parameters: Readonly<Record<string,
 }
 
 /**
- * Starts a login: a fresh state, nonce and PKCE S256 verifier, a transaction cookie keyed by the
- * state, and a redirect to the provider's authorization endpoint.
+ * Starts a login on a public site (its redirect URI is sent): a fresh state, nonce and PKCE S256
+ * verifier, a transaction cookie keyed by the state, and a redirect to the provider's authorization endpoint.
  *
  * @example
  * ```ts
- * const plan = await startLogin(deps, cookies, sink, 'https://app.example/profile', {});
+ * const plan = await startLogin(deps, cookies, sink, 'https://app.example/profile', {}, deps.config.sites[0]!);
  * plan.headers.location; // https://op.example/authorize?response_type=code&…
  * ```
  */
@@ -90,6 +91,7 @@ export async function startLogin(
   sink: CookieSink,
   returnTo: string,
   options: LoginOptions & { silent?: boolean },
+  site: PublicSite,
 ): Promise<ResponsePlan> {
   const extra: Record<string, string> = { ...options.authorizationParams };
   if (options.silent) extra['prompt'] = 'none';
@@ -116,7 +118,7 @@ export async function startLogin(
     ...settings.authorizationParams,
     ...extra,
     response_type: 'code',
-    redirect_uri: deps.config.redirectUri,
+    redirect_uri: site.redirectUri,
     scope: settings.scope,
     state,
     nonce,
@@ -132,6 +134,8 @@ export async function startLogin(
     ...(options.silent ? { silent: true } : {}),
     ...(settings.responseMode === 'form_post' ? { responseMode: 'form_post' as const } : {}),
     ...(maxAge === undefined ? {} : { maxAge }),
+    // With several public URLs, the one this login started on: its callback must come back there.
+    ...(deps.config.sites.length > 1 ? { origin: site.origin } : {}),
   }, cookies, sink);
   return { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } };
 }

@@ -23,6 +23,8 @@ export interface LoginTransaction {
   responseMode?: 'form_post';
   /** The `max_age` sent, in seconds: the ID token must then carry a recent enough `auth_time` (OIDC Core §3.1.3.7 step 13). */
   maxAge?: number;
+  /** With several public URLs, the origin the login started on (absent: the first's); its callback must come back there. */
+  origin?: string;
 }
 
 /** How many pending logins one request looks at (and may delete): beyond what a browser holds in normal use (issue 25). */
@@ -179,7 +181,8 @@ export class TransactionCookies {
           typeof value.returnTo !== 'string' || typeof value.provider !== 'string' || typeof value.createdAt !== 'number' ||
           (value.silent !== undefined && typeof value.silent !== 'boolean') ||
           (value.responseMode !== undefined && value.responseMode !== 'form_post') ||
-          (value.maxAge !== undefined && typeof value.maxAge !== 'number')) {
+          (value.maxAge !== undefined && typeof value.maxAge !== 'number') ||
+          (value.origin !== undefined && typeof value.origin !== 'string')) {
         return undefined;
       }
       return value as LoginTransaction;

@@ -40,9 +40,10 @@ export type ContextHandler<A extends unknown[] = []> = (request: Request, oidc: 
 /**
  * oidc-kit for Web-standard fetch handlers. `handle(request)` answers the library's routes (login,
  * callback, logout, …); `handler(guards, fn)` gives your handler the request's context behind
- * guards and adds the session's cookies to its response. The public URL is always `baseUrl`,
- * never the request's host. Nothing is fetched and no random number is drawn until the first
- * request, so it can be made at a Worker's module scope.
+ * guards and adds the session's cookies to its response. The public URL is always `baseUrl` (or,
+ * with a list, the entry the request's host names), never the request's host itself. Nothing is
+ * fetched and no random number is drawn until the first request, so it can be made at a Worker's
+ * module scope.
  *
  * @example
  * ```ts

@@ -51,7 +51,8 @@ export interface HonoOpenIDConnectOptions extends Omit<OpenIDConnectOptions, 'on
 /**
  * oidc-kit for Hono. `middleware()` answers the library's routes (login, callback, logout, …) and
  * sets `c.var.oidc` for every other request; guards are middleware; cookies the session writes are
- * added to the response after the handler ran. The public URL is always `baseUrl`.
+ * added to the response after the handler ran. The public URL is always `baseUrl` (or, with a
+ * list, the entry the request's host names).
  *
  * @example
  * ```ts

@@ -34,6 +34,11 @@ export class NodeRequestView implements RequestView {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
+  /** HTTP/1.1 names the host in `Host`; HTTP/2 (Node's compatibility API) in `:authority`. */
+  host(): string | undefined {
+    return this.raw.headers.host ?? this.header(':authority');
+  }
+
   /** Node keeps one `Authorization` header of several; the core must see that there were two. */
   headerCount(name: string): number {
     const raw = this.raw.rawHeaders;
