@@ -14,6 +14,8 @@ import { loginThroughProvider } from '../support/browser.ts';
 import { ADAPTERS } from '../support/test-app.ts';
 import { get } from '../support/test-routes.ts';
 import { startTestbed, type Testbed } from '../support/testbed.ts';
+import { type InstancePair, startInstancePair } from '../support/instance-pair.ts';
+import { getJson } from '../support/app-process.ts';
 
 /** DPoP on, with server nonces required at the token and UserInfo endpoints; refresh tokens rotate. */
 const PROVIDER: Partial<Configuration> = {
@@ -131,5 +133,32 @@ describe('DPoP logins: what is refused', () => {
     } finally {
       await bed.close();
     }
+  });
+});
+
+describe('DPoP logins across two instances sharing Redis', () => {
+  let pair: InstancePair;
+  before(async () => { pair = await startInstancePair('express5', { dpop: true }); });
+  after(() => pair.close());
+
+  test('DPL-06 concurrent refreshes on A and B redeem the rotating refresh token once, with a proof; both instances call an API with the session\'s key', async () => {
+    const { cookie } = await pair.logIn('frank');
+    const before = pair.tokenRequests();
+    pair.tokenDelay = 400;
+    const answers = await Promise.all([
+      getJson(`${pair.a.url}/api/token?force=1`, cookie), getJson(`${pair.b.url}/api/token?force=1`, cookie),
+      getJson(`${pair.a.url}/api/token?force=1`, cookie), getJson(`${pair.b.url}/api/token?force=1`, cookie),
+    ]).finally(() => { pair.tokenDelay = 0; });
+    for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(new Set(answers.map((x) => x.body['accessToken'])).size, 1, 'one new access token');
+    assert.equal(pair.tokenRequests() - before, 1, 'redeemed once');
+    const refresh = pair.op.requests.filter((r) => r.path === '/token').at(-1);
+    assert.equal(decodeProtectedHeader(refresh?.headers['dpop'] as string).typ, 'dpop+jwt', 'the refresh proved the session\'s key');
+    for (const instance of [pair.a, pair.b]) {
+      const call = await getJson(`${instance.url}/api-call?url=${encodeURIComponent(`${pair.op.issuer}/me`)}`, cookie);
+      assert.equal(call.body['status'], 200, JSON.stringify(call.body));
+    }
+    pair.assertAlive(pair.a);
+    pair.assertAlive(pair.b);
   });
 });
