@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, decodeProtectedHeader, decodeJwt, type JWK } from 'jose';
 import type { Configuration } from 'oidc-provider';
@@ -78,7 +80,7 @@ for (const adapter of ADAPTERS) {
       assert.notEqual(second.stoppedAt?.searchParams.get('dpop_jkt'), jkt);
     });
 
-    test('DPL-02 req.oidc.fetch() calls an API with the bound token and a proof; the same token as Bearer is refused there', async () => {
+    test('DPL-02 BCP-21 req.oidc.fetch() calls an API with the bound token and a fresh proof each time; the same token as Bearer is refused there', async () => {
       const browser = bed.browser();
       await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'bob');
       const userinfo = `${bed.op.issuer}/me`;
@@ -88,6 +90,12 @@ for (const adapter of ADAPTERS) {
       const proof = proofsAt(bed, '/me').at(-1)!;
       assert.equal(proof.claims['htm'], 'GET');
       assert.equal(proof.claims['htu'], userinfo);
+      assert.equal(proof.header['typ'], 'dpop+jwt');
+      assert.deepEqual(Object.keys(proof.header['jwk'] as JWK).sort(), ['crv', 'kty', 'x', 'y'], 'the public key only');
+      assert.ok(Math.abs((proof.claims['iat'] as number) - Date.now() / 1000) < 30);
+      await browser.request(`${bed.appUrl}/api-call?url=${encodeURIComponent(userinfo)}`);
+      const jtis = proofsAt(bed, '/me').map((p) => p.claims['jti']);
+      assert.equal(new Set(jtis).size, jtis.length, 'a fresh jti for every request');
       const { accessToken } = JSON.parse((await browser.request(`${bed.appUrl}/tokens`)).body) as TokensAnswer;
       assert.equal(typeof proof.claims['ath'], 'string');
       const asBearer = await fetch(userinfo, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -119,11 +127,37 @@ for (const adapter of ADAPTERS) {
       const plain = await browser.request(`${bed.appUrl}/api-call?url=${encodeURIComponent('http://api.example/orders')}`, { headers: { accept: 'application/json' } });
       assert.equal(plain.status, 500);
     });
+
+    test('FX-17 an API\'s use_dpop_nonce challenge, whatever the case of its scheme, is answered once with a new proof carrying the nonce', async () => {
+      const seen: Array<{ authorization: string | undefined; proof: Record<string, unknown> }> = [];
+      const api = createServer((req, res) => {
+        const proof = decodeJwt(String(req.headers['dpop']));
+        seen.push({ authorization: req.headers['authorization'], proof });
+        if (proof['nonce'] !== 'n-2') {
+          res.writeHead(401, { 'www-authenticate': 'dpop error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof"', 'dpop-nonce': 'n-2' }).end();
+        } else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+      await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://localhost:${(api.address() as AddressInfo).port}/orders?page=2`;
+        const browser = bed.browser();
+        await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'gina');
+        const answer = JSON.parse((await browser.request(`${bed.appUrl}/api-call?url=${encodeURIComponent(url)}`)).body) as { status: number };
+        assert.equal(answer.status, 200);
+        assert.equal(seen.length, 2, 'one retry, no more');
+        assert.equal(seen[1]?.proof['nonce'], 'n-2');
+        assert.match(seen[1]?.authorization ?? '', /^DPoP /);
+        assert.equal(seen[1]?.proof['htu'], url.replace('?page=2', ''), 'htu without the query');
+        assert.notEqual(seen[0]?.proof['jti'], seen[1]?.proof['jti']);
+      } finally {
+        api.close();
+      }
+    });
   });
 }
 
 describe('DPoP logins: what is refused', () => {
-  test('DPL-05 a provider that answers with a Bearer token is refused (dpop_not_bound): the binding asked for did not happen', async () => {
+  test('DPL-05 BCP-20 a provider that answers with a Bearer token is refused (dpop_not_bound): the binding asked for did not happen', async () => {
     const bed = await startTestbed({ oidc: { dpop: true }, providerConfiguration: { features: { dPoP: { enabled: false } } as Configuration['features'] } });
     try {
       const { response } = await loginThroughProvider(bed.browser(), `${bed.appUrl}/profile`, 'erin');
