@@ -16,7 +16,7 @@ export type { TokenValidationResult } from './core/token-validation-result.ts';
 export type {
   OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
   ResourceServerOptions, StrictJwtOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
-  OutboundHttpOptions, ProviderFetch, PublicUrlOptions,
+  OutboundHttpOptions, ProviderFetch, PublicUrlOptions, DpopAlgorithm, DpopOptions, PushedAuthorizationRequests, SecurityProfile, SenderConstraintOptions,
 } from './config/options.ts';
 export { type AccessTokenClaims, scopesOf } from './resource/access-token-claims.ts';
 export type { TokenRequirements, TokenPolicy } from './resource/token-validator.ts';
@@ -35,6 +35,7 @@ export { OidcError, ConfigurationError, type OidcErrorCode, type OidcErrorOption
 export { RequestContext, type ResponseIO, type LogoutOptions, type UserInfoOptions, type AccessTokenOptions } from './request-context.ts';
 export type { TestSessionTokens } from './testing/test-session-data.ts';
 export type { LoginOptions } from './login/start-login.ts';
+export type { SessionFetchInit } from './core/session-fetch.ts';
 export type { Claims } from './claims.ts';
 export type { RequestView, ResponsePlan, CookieSink } from './http.ts';
 export { wantsJson, isBrowserNavigation } from './http.ts';

@@ -2,6 +2,7 @@ import { type Claims, decodeVerifiedJwtPayload } from './claims.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { OidcError } from './errors.ts';
 import type { CookieSink, RequestView, ResponsePlan } from './http.ts';
+import type { SessionFetchInit } from './core/session-fetch.ts';
 import type { LoginOptions } from './login/start-login.ts';
 import type { AccessTokenClaims } from './resource/access-token-claims.ts';
 import type { ValidatedToken } from './resource/token-validator.ts';
@@ -127,6 +128,8 @@ export interface ContextHost {
   /** A valid access token, refreshed if due; ends the session and throws `session_expired` when it cannot be. */
   accessToken(state: ContextState, options: AccessTokenOptions): Promise<string | undefined>;
   fetchUserInfo(state: ContextState): Promise<Record<string, unknown>>;
+  /** A call to an API with the session's token (Bearer, or DPoP with a proof). */
+  fetch(state: ContextState, input: string | URL, init: SessionFetchInit | undefined): Promise<Response>;
   /** Whether UserInfo calls are enabled for the session's provider (`userInfo` option). */
   userInfoEnabled(state: ContextState): boolean;
 }
@@ -274,6 +277,24 @@ export class RequestContext {
    */
   accessToken(options: AccessTokenOptions = {}): Promise<string | undefined> {
     return this.#host.accessToken(this.#state, options);
+  }
+
+  /**
+   * Calls an API with the session's access token (as {@link accessToken}: refreshed first when due;
+   * with `resource`, another API's token): `Authorization: Bearer`, or for a session whose tokens are
+   * bound to its key (`dpop`) `Authorization: DPoP` with a fresh proof, answering a `use_dpop_nonce`
+   * challenge once. Takes what `fetch` takes, with an absolute https URL (http only to localhost),
+   * and resolves to the API's `Response` whatever its status. Throws `unauthenticated` when nobody
+   * is logged in, and `session_expired` as `accessToken()` does.
+   *
+   * @example
+   * ```ts
+   * const orders = await req.oidc.fetch('https://api.example/orders');
+   * const report = await req.oidc.fetch('https://reports.example/q', { method: 'POST', body: query, resource: 'https://reports.example' });
+   * ```
+   */
+  fetch(input: string | URL, init?: SessionFetchInit): Promise<Response> {
+    return this.#host.fetch(this.#state, input, init);
   }
 
   /**

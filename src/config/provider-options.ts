@@ -1,6 +1,7 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
 import type { ClientSecretsFile } from './client-secrets.ts';
+import type { SenderConstraintOptions } from './sender-constraint-options.ts';
 
 /**
  * How the client authenticates at the token endpoint. Made explicit because providers differ and a
@@ -28,7 +29,7 @@ export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_pos
  * };
  * ```
  */
-export interface ProviderOptions {
+export interface ProviderOptions extends SenderConstraintOptions {
   /** The provider's issuer URL; its metadata is discovered (lazily, cached). */
   issuer?: string;
   /** Static provider metadata instead of (or on top of) discovery: `issuer`, `authorization_endpoint`, `token_endpoint` and `jwks_uri` at least. */

@@ -1,9 +1,12 @@
+import type { ServerMetadata } from 'openid-client';
 import { ConfigurationError } from '../errors.ts';
+import { checkProviderCapabilities } from '../provider/provider-capabilities.ts';
 import { checkResource } from '../session/resource-tokens.ts';
 import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { loadClientSecrets, type ClientSecretsEntry } from './client-secrets.ts';
 import type { OpenIDConnectOptions, ProviderFetch, ProviderOptions, TokenEndpointAuthMethod } from './options.ts';
 import { resolveRegistration } from './resolve-registration.ts';
+import { defaultIdTokenSigningAlg, resolveSenderConstraints } from './resolve-sender-constraints.ts';
 import type { ProviderSettings, PublicSite } from './resolved-config.ts';
 import { absoluteUrl, isLoopbackHost, isLoopbackHttp, nonNegativeSeconds } from './validate.ts';
 
@@ -49,7 +52,7 @@ const TOP_LEVEL_PROVIDER_KEYS = ['issuer', 'providerMetadata', 'clientId', 'clie
 /** Provider options that only make sense for one provider: with `providers` they belong in each. */
 const PER_PROVIDER_ONLY_KEYS = [...TOP_LEVEL_PROVIDER_KEYS, 'privateKey', 'acceptedIssuers', 'googleAppsDomain', 'postLogoutRedirectUri', 'trustedAudiences'] as const;
 /** Provider options that are defaults for every provider: set at the top level, each of `providers` inherits them. */
-const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'resource', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail', 'jwksMaxStaleness'] as const;
+const INHERITED_PROVIDER_KEYS = ['responseMode', 'scope', 'authorizationParams', 'resource', 'idTokenSigningAlg', 'userInfo', 'userInfoSigningAlg', 'tokenEndpointAuthMethod', 'requireVerifiedEmail', 'jwksMaxStaleness', 'dpop', 'pushedAuthorizationRequests', 'profile'] as const;
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** A day: a provider outage overnight does not stop the APIs, and a withdrawn key is dropped as soon as the provider answers again. */
 const DEFAULT_JWKS_MAX_STALENESS = 24 * 3600;
@@ -175,7 +178,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}scope`, `must include "openid" (got "${scopes.join(' ')}").`);
   }
   const authorizationParams = { ...(options.authorizationParams ?? {}) };
-  for (const reserved of ['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'client_id', 'scope']) {
+  for (const reserved of ['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'client_id', 'scope', 'dpop_jkt', 'request_uri', 'request']) {
     if (reserved in authorizationParams) {
       throw new ConfigurationError(`${prefix}authorizationParams.${reserved}`, `oidc-kit sets "${reserved}" itself${reserved === 'scope' ? '; use the `scope` option' : ''}.`);
     }
@@ -199,7 +202,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}authorizationParams.response_mode`, `oidc-kit sets "response_mode" itself; use the responseMode option ("query" or "form_post"), which the callback then enforces.`);
   }
 
-  const idTokenSigningAlg = options.idTokenSigningAlg ?? 'RS256';
+  const idTokenSigningAlg = options.idTokenSigningAlg ?? defaultIdTokenSigningAlg(options);
   if (!/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/.test(idTokenSigningAlg)) {
     throw new ConfigurationError(`${prefix}idTokenSigningAlg`, `"${idTokenSigningAlg}" is not an accepted asymmetric JWS algorithm (e.g. RS256, PS256, ES256, EdDSA).`);
   }
@@ -245,6 +248,11 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     throw new ConfigurationError(`${prefix}jwksMaxStaleness`, `is in seconds and at most ${MAX_JWKS_MAX_STALENESS} (30 days); got ${jwksMaxStaleness}. The default, 86400, is a day.`);
   }
 
+  if (rsOnly && options.profile !== undefined) {
+    throw new ConfigurationError(`${prefix}profile`, 'is about logins, and this app only accepts tokens (resourceServerOnly); for an API, require bound tokens with acceptToken({ dpop: "required" }).');
+  }
+  const senderConstraints = resolveSenderConstraints(prefix, options, { authMethod, privateKey: options.privateKey, idTokenSigningAlg, userInfoSigningAlg });
+
   const several = globals.sites.length > 1;
   const registration = resolveRegistration(options, {
     prefix,
@@ -258,7 +266,7 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     rsOnly,
   });
 
-  return {
+  const settings: ProviderSettings = {
     name,
     issuer,
     metadata,
@@ -285,7 +293,17 @@ function resolveProvider(name: string, prefix: string, options: ProviderOptions,
     trustedAudiences: trustedAudiences as string[],
     allowHttp,
     registration,
+    ...senderConstraints,
   };
+  // Static metadata is all there is: what the options require of the provider is checked now.
+  if (!discover && !rsOnly) {
+    try {
+      checkProviderCapabilities(metadata as unknown as ServerMetadata, settings);
+    } catch (error) {
+      throw new ConfigurationError(`${prefix}providerMetadata`, (error as Error).message);
+    }
+  }
+  return settings;
 }
 
 /** The `resource` option: absolute URIs without a fragment (RFC 8707 §2), at most ten. */

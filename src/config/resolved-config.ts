@@ -1,5 +1,6 @@
 import type { CryptoKey, ServerMetadata } from 'openid-client';
 import type { CookieAttributes } from '../cookies/cookie-header.ts';
+import type { SenderConstraintSettings } from './resolve-sender-constraints.ts';
 import type { SessionHook } from '../session/session-hook.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { Claims } from '../claims.ts';
@@ -7,7 +8,7 @@ import type { ClientRegistrationMetadata } from '../registration/register-client
 import type { IntrospectionAuthMethod, Logger, OpenIDConnectOptions, ProviderFetch, TokenEndpointAuthMethod, TokenValidationStrategy } from './options.ts';
 
 /** One provider's settings after validation and defaults. */
-export interface ProviderSettings {
+export interface ProviderSettings extends SenderConstraintSettings {
   /** The provider's name (`default` for the top-level one). */
   readonly name: string;
   /** Discover metadata from this issuer, unless `metadata` is complete. */

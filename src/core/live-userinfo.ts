@@ -20,5 +20,5 @@ export async function liveUserInfo(services: CoreServices, state: ContextState):
   if (data === undefined) throw new OidcError('unauthenticated', 'Nobody is logged in.');
   if (token === undefined) throw new OidcError('provider_error', 'The session has no access token to call UserInfo with.');
   if (services.config.testMode !== undefined) return { ...decodeVerifiedJwtPayload(data.idToken), ...data.userinfo };
-  return fetchUserInfo(services.login.provider(data.provider), token, decodeVerifiedJwtPayload(data.idToken).sub);
+  return fetchUserInfo(services.login.provider(data.provider), token, decodeVerifiedJwtPayload(data.idToken).sub, data.dpopKey);
 }

@@ -21,6 +21,7 @@ import { authorizationGuard, claimsRule, roleRule, scopesRule } from './guards/a
 import { type Guard, stateOf } from './guards/guard.ts';
 import { requireLoginGuard } from './guards/require-login.ts';
 import { liveUserInfo } from './live-userinfo.ts';
+import { sessionFetch } from './session-fetch.ts';
 import { beginLogin, testData } from './login-flow.ts';
 import { endSession } from './logout-flow.ts';
 import { openContext, openContextNow } from './open-context.ts';
@@ -67,6 +68,7 @@ export class OidcCore<N = unknown> {
       logout: async (state, options) => sent(state.io, await endSession(services, state, options)),
       accessToken: (state, options) => accessToken(services, state, options),
       fetchUserInfo: (state) => liveUserInfo(services, state),
+      fetch: (state, input, init) => sessionFetch(services, state, input, init),
       userInfoEnabled: (state) => this.config.providers.get(state.session?.envelope.data.provider ?? '')?.userInfo ?? this.config.provider.userInfo,
     };
     if (this.config.testMode !== undefined) {

@@ -9,6 +9,8 @@ import type { LoadedSession } from '../session/session-backend.ts';
 import type { SessionData } from '../session/session-data.ts';
 import { providerSessionEnd } from '../session/provider-session-end.ts';
 import { hookTokens, runSessionHook, userClaimsOf } from '../session/session-hook.ts';
+import { checkDpopBound } from '../dpop-client/dpop-bound.ts';
+import { generateDpopKey } from '../dpop-client/dpop-key.ts';
 import { checkIdTokenClaims, checkTokenHash } from './id-token-rules.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 import type { LoginTransaction } from './transaction.ts';
@@ -25,8 +27,12 @@ export type CallbackOutcome =
    */
   | { readonly kind: 'provider_failed'; readonly transaction: LoginTransaction; readonly error: OidcError };
 
-/** The errors that mean "the provider (or the app's onSession hook) failed", not "this response is wrong": worth a new login. */
-const PROVIDER_FAULTS: ReadonlySet<string> = new Set(['provider_unavailable', 'provider_error', 'session_hook_failed']);
+/**
+ * The errors that mean "the provider (or the app's onSession hook) failed", not "this response is
+ * wrong", and a code the provider no longer takes (`invalid_grant`: it expired — FAPI 2.0 providers
+ * give codes 60 seconds — or was used): worth a new login, which the error answer offers.
+ */
+const PROVIDER_FAULTS: ReadonlySet<string> = new Set(['provider_unavailable', 'provider_error', 'session_hook_failed', 'invalid_grant']);
 
 /** Errors of a `prompt=none` request that mean "the user must interact", not "something is broken" (OIDC Core 3.1.2.6). */
 const INTERACTION_ERRORS = new Set(['login_required', 'interaction_required', 'consent_required', 'account_selection_required']);
@@ -102,6 +108,10 @@ async function redeem(
     const value = query.get(name);
     if (value !== null) currentUrl.searchParams.set(name, value);
   }
+  // The key the code was bound to at the login's start (RFC 9449 §10). A login started before dpop
+  // was turned on has none: its tokens get bound to a new key now (the code simply was not).
+  const dpopSettings = provider.settings.dpop;
+  const dpopKey = dpopSettings === undefined ? undefined : transaction.dpopKey ?? await generateDpopKey(dpopSettings.algorithm);
   let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
   try {
     tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
@@ -110,7 +120,7 @@ async function redeem(
       pkceCodeVerifier: transaction.codeVerifier,
       idTokenExpected: true,
       ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
-    });
+    }, undefined, dpopKey === undefined || provider.dpop === undefined ? undefined : { DPoP: await provider.dpop.handle(configuration, dpopKey) });
     provider.answered();
   } catch (error) {
     const failure = provider.failed(toOidcError(error, 'callback'));
@@ -120,6 +130,7 @@ async function redeem(
     }
     throw failure;
   }
+  if (dpopKey !== undefined) checkDpopBound(tokens.token_type);
   const claims = tokens.claims();
   if (claims === undefined || tokens.id_token === undefined) {
     throw new OidcError('id_token_invalid', 'The provider returned no ID token.', { reason: 'missing' });
@@ -133,7 +144,7 @@ async function redeem(
 
   let userinfo: Record<string, unknown> | undefined;
   if (provider.settings.userInfo && configuration.serverMetadata().userinfo_endpoint) {
-    userinfo = await fetchUserInfo(provider, tokens.access_token, claims.sub);
+    userinfo = await fetchUserInfo(provider, tokens.access_token, claims.sub, dpopKey);
   }
 
   const expiresIn = tokens.expiresIn();
@@ -147,6 +158,7 @@ async function redeem(
     scope: tokens.scope,
     userinfo: userinfo === undefined ? undefined : claimsNotIn(userinfo, claims),
     providerSessionEndsAt: providerSessionEnd(verified.claims, deps.config.session.maxAuthenticationAge, deps.now()),
+    ...(dpopKey === undefined ? {} : { dpopKey }),
   };
   if (deps.config.onSession !== undefined) {
     // The app's claims replace UserInfo's: the session keeps each claim once.

@@ -1,6 +1,9 @@
 import * as client from 'openid-client';
 import type { PublicSite } from '../config/resolved-config.ts';
 import type { CookieSink, ResponsePlan } from '../http.ts';
+import { type DpopKey, dpopThumbprint, generateDpopKey } from '../dpop-client/dpop-key.ts';
+import type { ProviderClient } from '../provider/provider-client.ts';
+import { toOidcError } from '../provider/provider-error.ts';
 import type { LoginDependencies } from './login-dependencies.ts';
 
 /**
@@ -57,7 +60,7 @@ export function checkAppState(state: unknown): void {
 }
 
 /** Parameters oidc-kit owns; letting a caller set them would undo PKCE, state or nonce. */
-const RESERVED = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'response_mode', 'client_id', 'scope']);
+const RESERVED = new Set(['state', 'nonce', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'response_type', 'response_mode', 'client_id', 'scope', 'dpop_jkt', 'request_uri', 'request']);
 
 /**
  * Throws when per-login authorization parameters try to set what oidc-kit owns: a programming
@@ -113,7 +116,9 @@ export async function startLogin(
   const state = client.randomState();
   const nonce = client.randomNonce();
   const codeVerifier = client.randomPKCECodeVerifier();
-  const url = client.buildAuthorizationUrl(configuration, {
+  // DPoP (RFC 9449): the session's key pair is made now, so that the code is bound to it (§10).
+  const dpopKey = settings.dpop === undefined ? undefined : await generateDpopKey(settings.dpop.algorithm);
+  const parameters = new URLSearchParams({
     ...prompt,
     ...settings.authorizationParams,
     ...extra,
@@ -127,15 +132,45 @@ export async function startLogin(
     ...(settings.responseMode === 'form_post' ? { response_mode: 'form_post' } : {}),
   });
   // RFC 8707 allows the parameter several times, which a record cannot say.
-  for (const resource of settings.resources) url.searchParams.append('resource', resource);
+  for (const resource of settings.resources) parameters.append('resource', resource);
+  const url = await authorizationUrl(provider, configuration, parameters, dpopKey);
   deps.transactions.save({
     state, nonce, codeVerifier, returnTo, provider: settings.name, createdAt: deps.now(),
     ...(options.state === undefined ? {} : { appState: options.state }),
     ...(options.silent ? { silent: true } : {}),
     ...(settings.responseMode === 'form_post' ? { responseMode: 'form_post' as const } : {}),
     ...(maxAge === undefined ? {} : { maxAge }),
+    ...(dpopKey === undefined ? {} : { dpopKey }),
     // With several public URLs, the one this login started on: its callback must come back there.
     ...(deps.config.sites.length > 1 ? { origin: site.origin } : {}),
   }, cookies, sink);
   return { status: 302, headers: { location: url.href, 'cache-control': 'no-store' } };
+}
+
+/**
+ * Where the browser is sent: with a pushed request (RFC 9126) the parameters go to the provider
+ * over the back channel first, and the URL carries only `client_id` and `request_uri`; with DPoP
+ * the push carries a proof, which binds the code to the session's key (RFC 9449 §10.1). Without a
+ * push, `dpop_jkt` does that (§10).
+ */
+async function authorizationUrl(provider: ProviderClient, configuration: client.Configuration, parameters: URLSearchParams, dpopKey: DpopKey | undefined): Promise<URL> {
+  const metadata = configuration.serverMetadata();
+  const mode = provider.settings.pushedAuthorizationRequests;
+  // RFC 9126 §5: a provider that requires pushed requests refuses any other, whatever the option says.
+  const push = mode === 'required' || metadata.require_pushed_authorization_requests === true
+    || (mode === 'auto' && metadata.pushed_authorization_request_endpoint !== undefined);
+  if (!push) {
+    if (dpopKey !== undefined) parameters.set('dpop_jkt', await dpopThumbprint(dpopKey));
+    return client.buildAuthorizationUrl(configuration, parameters);
+  }
+  try {
+    const dpop = dpopKey === undefined || provider.dpop === undefined ? undefined : { DPoP: await provider.dpop.handle(configuration, dpopKey) };
+    const url = await client.buildAuthorizationUrlWithPAR(configuration, parameters, dpop);
+    provider.answered();
+    return url;
+  } catch (error) {
+    const failure = provider.failed(toOidcError(error, 'grant'));
+    if (failure.oauthError === 'invalid_client') await provider.clientRejected();
+    throw failure;
+  }
 }

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from '../config/resolved-config.ts';
+import type { DpopKey } from '../dpop-client/dpop-key.ts';
 import { clearCookie, serializeCookie } from '../cookies/cookie-header.ts';
 import type { CookieSealer } from '../cookies/cookie-sealer.ts';
 import type { CookieSink } from '../http.ts';
@@ -25,6 +26,8 @@ export interface LoginTransaction {
   maxAge?: number;
   /** With several public URLs, the origin the login started on (absent: the first's); its callback must come back there. */
   origin?: string;
+  /** With `dpop`, the session's key pair, made at the login's start: the code is bound to it. */
+  dpopKey?: DpopKey;
 }
 
 /** How many pending logins one request looks at (and may delete): beyond what a browser holds in normal use (issue 25). */

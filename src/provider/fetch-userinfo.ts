@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import type { DpopKey } from '../dpop-client/dpop-key.ts';
 import { OidcError } from '../errors.ts';
 import { parseProviderJson } from './provider-json.ts';
 import type { ProviderClient } from './provider-client.ts';
@@ -14,20 +15,22 @@ import { toOidcError } from './provider-error.ts';
  *
  * @example
  * ```ts
- * const claims = await fetchUserInfo(provider, accessToken, idTokenClaims.sub);
+ * const claims = await fetchUserInfo(provider, accessToken, idTokenClaims.sub, session.dpopKey);
  * ```
  */
-export async function fetchUserInfo(provider: ProviderClient, accessToken: string, expectedSub: string): Promise<Record<string, unknown>> {
+export async function fetchUserInfo(provider: ProviderClient, accessToken: string, expectedSub: string, dpopKey?: DpopKey): Promise<Record<string, unknown>> {
   const configuration = await provider.configuration();
   const signingAlg = provider.client.userInfoSigningAlg;
   try {
     const endpoint = configuration.serverMetadata().userinfo_endpoint;
     if (endpoint === undefined) throw new OidcError('provider_error', 'The provider has no UserInfo endpoint.');
+    // A DPoP-bound token goes with a proof (`Authorization: DPoP`); openid-client answers a nonce challenge once.
+    const dpop = dpopKey === undefined || provider.dpop === undefined ? undefined : { DPoP: await provider.dpop.handle(configuration, dpopKey) };
     const response = provider.settings.userInfoMethod === 'GET'
       ? await client.fetchProtectedResource(configuration, accessToken, new URL(endpoint), 'GET', null,
-        new Headers({ accept: signingAlg === undefined ? 'application/json, application/jwt' : 'application/jwt' }))
+        new Headers({ accept: signingAlg === undefined ? 'application/json, application/jwt' : 'application/jwt' }), dpop)
       : await client.fetchProtectedResource(configuration, accessToken, new URL(endpoint), 'POST', new URLSearchParams(),
-        new Headers({ accept: 'application/json' }));
+        new Headers({ accept: 'application/json' }), dpop);
     if (response.status !== 200) {
       throw new OidcError('provider_error', `The provider's UserInfo endpoint answered ${response.status}.`);
     }

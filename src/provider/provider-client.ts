@@ -7,6 +7,8 @@ import type { RegisteredClient } from '../registration/register-client.ts';
 import type { SharedRegistration } from '../registration/shared-registration.ts';
 import type { FaultSubject } from '../core/fault-log.ts';
 import { authMethodNote } from './auth-method-note.ts';
+import { DpopSigner } from '../dpop-client/dpop-signer.ts';
+import { checkProviderCapabilities } from './provider-capabilities.ts';
 import { capProviderAnswers } from './bounded-fetch.ts';
 import { clientSecretBasic } from './client-secret-basic.ts';
 import { discover } from './discover.ts';
@@ -77,6 +79,8 @@ export class ProviderClient {
   readonly #health: FaultSubject | undefined;
   /** Whether the client authentication was looked at against the metadata (once per client). */
   #authMethodNoted = false;
+  /** Signs this provider's sessions' DPoP proofs (`dpop`); undefined: tokens are not bound. */
+  readonly dpop: DpopSigner | undefined;
 
   /**
    * @param registration how the client registers itself, when `settings.registration` is set.
@@ -88,6 +92,7 @@ export class ProviderClient {
     this.#registration = registration;
     this.#logger = logger;
     this.#health = health;
+    this.dpop = settings.dpop === undefined ? undefined : new DpopSigner();
     this.#client = {
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
@@ -247,6 +252,8 @@ export class ProviderClient {
     const metadata: client.ServerMetadata = s.discover
       ? { ...await discover(s.issuer, { timeout: s.httpTimeoutMs, allowHttp: s.allowHttp, ...(s.fetch === undefined ? {} : { fetch: s.fetch }) }), ...s.metadata }
       : s.metadata as client.ServerMetadata;
+    // What the options require of the provider (PAR, DPoP, FAPI 2.0), before anything is sent to it.
+    checkProviderCapabilities(metadata, s, this.#logger);
     // The client is adopted only with the configuration built for it, so that a background refresh
     // never pairs the current configuration with another client.
     let effective = this.#client;
@@ -275,6 +282,8 @@ export class ProviderClient {
     config.timeout = timeout;
     // A hostile or broken provider cannot make the app buffer a huge answer.
     capProviderAnswers(config, s.fetch);
+    // The provider's DPoP nonces, from every answer, for every session's next proof.
+    if (this.dpop !== undefined) noteDpopNonces(config, this.dpop);
     if (s.allowHttp) client.allowInsecureRequests(config);
     // openid-client trusts TLS for ID tokens from the token endpoint and checks their claims; their
     // signatures (and signed UserInfo's) are verified by verifyProviderJwt, whose key set follows a
@@ -315,6 +324,17 @@ export class ProviderClient {
         return clientSecretBasic(c.clientSecret);
     }
   }
+}
+
+/** Wraps the configuration's fetch so that every `DPoP-Nonce` the provider sends is kept for the next proof. */
+function noteDpopNonces(config: client.Configuration, signer: DpopSigner): void {
+  const inner = config[client.customFetch];
+  if (inner === undefined) return;
+  config[client.customFetch] = async (url, options) => {
+    const response = await inner(url, options);
+    signer.nonces.note(url, response.headers);
+    return response;
+  };
 }
 
 /** What the provider registered (checked usable before it was stored): its client id, secret, method and algorithms (DCR-03). */

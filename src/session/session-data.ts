@@ -4,6 +4,7 @@
  * them once, not twice.
  */
 import type { Claims } from '../claims.ts';
+import type { DpopKey } from '../dpop-client/dpop-key.ts';
 
 /**
  * The tokens and facts of one login. JSON-serialisable: it is what a store or cookie holds.
@@ -46,6 +47,11 @@ export interface SessionData {
    * `req.oidc.accessToken({ resource })` got with the refresh token. At most ten.
    */
   resourceTokens?: Record<string, ResourceToken> | undefined;
+  /**
+   * With `dpop`, the key pair the session's tokens are bound to (RFC 9449): made at login, sealed
+   * with the session, used for every proof; it ends with the session.
+   */
+  dpopKey?: DpopKey | undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { type Claims, decodeVerifiedJwtPayload } from '../claims.ts';
 import { OidcError } from '../errors.ts';
+import { checkDpopBound } from '../dpop-client/dpop-bound.ts';
 import { checkIdTokenClaims, checkTokenHash } from '../login/id-token-rules.ts';
 import type { ProviderClient } from '../provider/provider-client.ts';
 import { toOidcError } from '../provider/provider-error.ts';
@@ -97,12 +98,22 @@ export class TokenRefresher {
     const configuration = await provider.configuration();
     let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
     try {
-      tokens = await client.refreshTokenGrant(configuration, refreshToken, resource === undefined ? undefined : { resource });
+      // A bound session proves its key at every refresh (RFC 9449 §5); a nonce challenge is answered once.
+      const dpop = data.dpopKey === undefined || provider.dpop === undefined ? undefined : { DPoP: await provider.dpop.handle(configuration, data.dpopKey) };
+      tokens = await client.refreshTokenGrant(configuration, refreshToken, resource === undefined ? undefined : { resource }, dpop);
       provider.answered();
     } catch (error) {
       const failure = provider.failed(toOidcError(error, 'callback'));
       if (failure.oauthError === 'invalid_client') await provider.clientRejected();
       throw sessionEndingOrNot(failure);
+    }
+    // A provider that stops binding the session's tokens ends it: unbound tokens are not what was asked for.
+    if (data.dpopKey !== undefined) {
+      try {
+        checkDpopBound(tokens.token_type);
+      } catch (error) {
+        throw expired((error as OidcError).reason ?? 'dpop_not_bound');
+      }
     }
     let idToken = data.idToken;
     let providerSessionEndsAt = data.providerSessionEndsAt;

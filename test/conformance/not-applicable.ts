@@ -5,8 +5,6 @@
 
 /** DPoP at the resource server: the same reason for every DP row. */
 const DPOP_RS = 'Not supported: oidc-kit\'s resource server accepts Bearer tokens only. An `Authorization: DPoP …` header counts as no credentials (bare 401, B6750-02), and a token bound to a key (`cnf`, or `token_type: DPoP` in an introspection answer) is refused with 401 invalid_token (B6750-12, INT-12).';
-/** DPoP as a client (token requests, UserInfo). */
-const DPOP_CLIENT = 'Not supported: oidc-kit sends no DPoP proofs; it requests and uses Bearer access tokens only (the token endpoint and UserInfo are called without a DPoP header).';
 /** Front-channel logout. */
 const FRONT_CHANNEL = 'Not supported: oidc-kit has no front-channel logout route (its routes are login, callback, logout, post-logout and back-channel logout) and never registers a frontchannel_logout_uri; provider-initiated logout reaches it through Back-Channel Logout (BCT-*, BCL-*).';
 /** Implicit and hybrid flows. */
@@ -50,9 +48,6 @@ export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
   'EXT-25': 'Not supported: client_secret_jwt is not one of oidc-kit\'s token endpoint authentication methods (client_secret_basic, client_secret_post, private_key_jwt), and a run-time registration that comes back with it is refused.',
 
   // RFC 9700 / RFC 9449 client rules.
-  'FX-17': DPOP_CLIENT,
-  'BCP-20': DPOP_CLIENT,
-  'BCP-21': DPOP_CLIENT,
   'BCP-22': 'oidc-kit has no client for calling resource servers: it hands access tokens to the application (req.oidc.accessToken(), clientCredentials()) and itself sends a user\'s access token nowhere but the provider\'s UserInfo endpoint named in its metadata. Audience-restricted tokens can be requested with clientCredentials({ resource }) or authorizationParams.',
   'BCP-23': 'oidc-kit implements no resource owner password credentials grant: its grants are authorization_code, refresh_token and client_credentials only.',
 

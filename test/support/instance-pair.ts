@@ -38,7 +38,7 @@ export interface InstancePair {
 }
 
 /**
- * Starts Redis, the provider and the two app instances on `adapter`.
+ * Starts Redis, the provider and the two app instances on `adapter` (with `dpop`, their sessions' tokens DPoP-bound).
  *
  * @example
  * ```ts
@@ -47,7 +47,7 @@ export interface InstancePair {
  * after(() => pair.close());
  * ```
  */
-export async function startInstancePair(adapter: AdapterName): Promise<InstancePair> {
+export async function startInstancePair(adapter: AdapterName, options: { dpop?: boolean } = {}): Promise<InstancePair> {
   const redis = await startRedis();
   const [portA, portB] = [await freePort(), await freePort()];
   // Behind a load balancer both instances have one public URL; here it is A's.
@@ -74,7 +74,7 @@ export async function startInstancePair(adapter: AdapterName): Promise<InstanceP
       else pass();
     },
   });
-  const config = { adapter, issuer: op.issuer, baseUrl, redisUrl: redis.url, secret: SECRET, clientId: 'demo-client', clientSecret: CLIENT_SECRET };
+  const config = { adapter, issuer: op.issuer, baseUrl, redisUrl: redis.url, secret: SECRET, clientId: 'demo-client', clientSecret: CLIENT_SECRET, ...(options.dpop ? { dpop: true } : {}) };
   const started = await Promise.all([startAppProcess({ ...config, port: portA }), startAppProcess({ ...config, port: portB })]);
   let a = started[0];
   const b = started[1];

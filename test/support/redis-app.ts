@@ -1,7 +1,7 @@
 /**
  * One instance of an app on Redis sessions, run as its own process by the Redis tests (several of
  * them share one Redis, like instances behind a load balancer). Configured by the environment:
- * OIDC_APP = JSON { adapter, issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret, httpTimeout }, on the
+ * OIDC_APP = JSON { adapter, issuer, port, baseUrl, redisUrl, secret, clientId, clientSecret, httpTimeout, dpop }, on the
  * adapter named (default Express 5), with its routes declared as data. Prints
  * `listening <url>` when ready; warnings go to stderr. An unhandled rejection or exception is
  * fatal here (exit 70), so a test sees it as a crash.
@@ -13,7 +13,7 @@ import { type AdapterName, buildTestApp } from './test-app.ts';
 import { get } from './test-routes.ts';
 
 const config = JSON.parse(process.env['OIDC_APP'] ?? '{}') as {
-  adapter?: AdapterName; issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string; httpTimeout?: number;
+  adapter?: AdapterName; issuer: string; port: number; baseUrl: string; redisUrl: string; secret: string; clientId: string; clientSecret: string; httpTimeout?: number; dpop?: boolean;
 };
 for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   process.on(event, (error) => {
@@ -34,6 +34,7 @@ const app = buildTestApp(config.adapter ?? 'express5', {
   session: { store },
   routes: { backchannelLogout: '/backchannel-logout' },
   httpTimeout: config.httpTimeout ?? 3000,
+  ...(config.dpop === true ? { dpop: true } : {}),
   logger,
 }, {
   standardRoutes: false,
@@ -43,6 +44,11 @@ const app = buildTestApp(config.adapter ?? 'express5', {
     get('/api/token', [['requireLogin']], async ({ oidc, query }) => ({
       json: { accessToken: await oidc.accessToken({ forceRefresh: query.get('force') === '1' }), pid: process.pid },
     })),
+    // An API call with the session's token (the provider's UserInfo): with dpop, a proof of the session's key.
+    get('/api-call', [['requireLogin']], async ({ oidc, query }) => {
+      const response = await oidc.fetch(query.get('url') ?? '');
+      return { json: { status: response.status, body: await response.text(), pid: process.pid } };
+    }),
   ],
 });
 
