@@ -6,7 +6,7 @@
  * caller's: they need the app's state.
  */
 import { hash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, type JWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify } from 'jose';
 import { JwtRefusal, mediaType, preflightJws } from '../../jwt/preflight.ts';
 import { normaliseHtu } from './htu.ts';
 
