@@ -4,6 +4,7 @@
  * carrying `cnf.jkt`) for another — and a real client key pair that makes proofs with jose. No
  * mocks: the provider, the API and every proof are the real thing, over real HTTP.
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import type { Configuration } from 'oidc-provider';
@@ -192,3 +193,22 @@ export function call(url: string, options: CallOptions = {}): Promise<DpopAnswer
     request.end();
   });
 }
+
+/**
+ * Fails unless the answer is the DPoP refusal expected: 401, the code and reason in the body, and a
+ * `DPoP` challenge that carries the error and the algorithms, beside a bare `Bearer` one (`bearer: false`: alone).
+ *
+ * @example
+ * ```ts
+ * assertDpopRefusal(await call(url, { authorization: `DPoP ${token}` }), 'invalid_dpop_proof', 'proof_missing');
+ * ```
+ */
+export function assertDpopRefusal(response: DpopAnswer, code: string, reason: string, bearer = true): void {
+  assert.equal(response.status, 401, JSON.stringify(response.json));
+  assert.equal(response.json?.['error'], code);
+  assert.equal(response.json?.['reason'], reason);
+  const challenge = response.challenge ?? '';
+  assert.match(challenge, new RegExp(`^${bearer ? 'Bearer realm="api", ' : ''}DPoP realm="api", error="[a-z_]+", error_description="[^"]*", algs="ES256 PS256 EdDSA"(, resource_metadata="[^"]+")?$`), challenge);
+  assert.ok(challenge.includes(`error="${code}"`), challenge);
+}
+
