@@ -23,7 +23,7 @@ const BASE = {
 } as const;
 
 function refused(resourceServer: Record<string, unknown>, option: RegExp, extra: Record<string, unknown> = {}): void {
-  assert.throws(() => new OpenIDConnect({ ...BASE, ...extra, resourceServer } as never), (error: unknown) => {
+  assert.throws(() => new OpenIDConnect({ ...BASE, ...extra, resourceServer }), (error: unknown) => {
     assert.ok(error instanceof ConfigurationError, String(error));
     assert.match(error.option, option);
     return true;
@@ -43,12 +43,12 @@ describe('DPoP and metadata options at start-up', () => {
     refused({ dpop: { maxAge: 7200 } }, /^resourceServer\.dpop\.maxAge$/);
     refused({ dpop: { requireNonce: 'yes' } }, /^resourceServer\.dpop\.requireNonce$/);
     refused({ dpop: { nonceLifetime: -1 } }, /^resourceServer\.dpop\.nonceLifetime$/);
-    const noAdd = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
+    const noAdd = { get: () => Promise.resolve(undefined), set: () => Promise.resolve(), delete: () => Promise.resolve() };
     refused({ dpop: { replayStore: noAdd } }, /^resourceServer\.dpop\.replayStore$/);
     refused({ dpop: 'allowed' }, /^baseUrl$/, { baseUrl: undefined });
     refused({ dpop: { requireNonce: true } }, /^secret$/, { secret: undefined });
     // Without baseUrl a route cannot turn DPoP on either: said where it is declared.
-    const oidc = new OpenIDConnect({ ...BASE, baseUrl: undefined } as never);
+    const oidc = new OpenIDConnect({ ...BASE, baseUrl: undefined });
     assert.throws(() => oidc.acceptToken({ dpop: 'allowed' }), /baseUrl is needed with DPoP/);
     assert.throws(() => new OpenIDConnect(BASE).acceptToken({ dpop: 'on' as never }), /must be "off", "allowed" or "required"/);
   });
@@ -72,7 +72,7 @@ describe('DPoP and metadata options at start-up', () => {
   test('the replay cache is the session store when it is shared and can add, never a MemoryStore', () => {
     const memory = new OpenIDConnect({ ...BASE, resourceServerOnly: false, session: { store: new MemoryStore() }, resourceServer: { dpop: 'allowed' } });
     assert.equal(memory.config.resourceServer.dpop.replayStore, undefined);
-    const shared = { get: async () => undefined, set: async () => undefined, delete: async () => undefined, add: async () => true };
+    const shared = { get: () => Promise.resolve(undefined), set: () => Promise.resolve(), delete: () => Promise.resolve(), add: () => Promise.resolve(true) };
     const redisLike = new OpenIDConnect({ ...BASE, resourceServerOnly: false, session: { store: shared }, resourceServer: { dpop: 'allowed' } });
     assert.equal(redisLike.config.resourceServer.dpop.replayStore, shared);
   });
