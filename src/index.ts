@@ -16,6 +16,7 @@ export type { TokenValidationResult } from './core/token-validation-result.ts';
 export type {
   OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
   ResourceServerOptions, StrictJwtOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
+  DpopMode, DpopOptions, ProtectedResourceMetadataOptions,
   OutboundHttpOptions, ProviderFetch, PublicUrlOptions,
 } from './config/options.ts';
 export { type AccessTokenClaims, scopesOf } from './resource/access-token-claims.ts';
