@@ -94,7 +94,20 @@ export type OidcErrorCode =
    * RFC 6750 `insufficient_scope` (403): a valid token without the scopes (`reason: 'scope'`), claims
    * (`claim:<name>`) or role (`role`) the route needs.
    */
-  | 'insufficient_scope';
+  | 'insufficient_scope'
+  /**
+   * RFC 9449 §7.1 `invalid_dpop_proof` (401): the DPoP proof of a request is missing, malformed,
+   * badly signed, made for another method or URL (`htm`, `htu`), stale (`iat`), already used
+   * (`replay`), for another token (`ath`) or by another key than the token is bound to (`jkt`);
+   * `reason` says which.
+   */
+  | 'invalid_dpop_proof'
+  /**
+   * RFC 9449 §9 `use_dpop_nonce` (401): the API wants a server nonce in the DPoP proof and it is
+   * missing (`reason: 'nonce_missing'`) or no longer valid (`'nonce'`); the answer's `DPoP-Nonce`
+   * header carries the one to use.
+   */
+  | 'use_dpop_nonce';
 
 /**
  * Options for {@link OidcError}.
@@ -152,6 +165,8 @@ const STATUS_BY_CODE: Record<OidcErrorCode, number> = {
   invalid_request: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
 };
 
 /**

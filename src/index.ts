@@ -16,7 +16,8 @@ export type { TokenValidationResult } from './core/token-validation-result.ts';
 export type {
   OpenIDConnectOptions, ProviderOptions, SessionOptions, RouteOptions, TokenEndpointAuthMethod, Logger, TestModeOptions,
   ResourceServerOptions, StrictJwtOptions, IntrospectionOptions, IntrospectionAuthMethod, TokenValidationStrategy, ClientRegistrationOptions,
-  OutboundHttpOptions, ProviderFetch, PublicUrlOptions, DpopAlgorithm, DpopOptions, PushedAuthorizationRequests, SecurityProfile, SenderConstraintOptions,
+  DpopMode, DpopOptions, ProtectedResourceMetadataOptions,
+  OutboundHttpOptions, ProviderFetch, PublicUrlOptions, DpopAlgorithm, DpopLoginOptions, PushedAuthorizationRequests, SecurityProfile, SenderConstraintOptions,
 } from './config/options.ts';
 export { type AccessTokenClaims, scopesOf } from './resource/access-token-claims.ts';
 export type { TokenRequirements, TokenPolicy } from './resource/token-validator.ts';

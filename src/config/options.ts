@@ -11,8 +11,8 @@ import type { ProviderOptions } from './provider-options.ts';
 export type { OutboundHttpOptions, ProviderFetch } from './outbound-options.ts';
 export type { ClientRegistrationOptions, ProviderOptions, TokenEndpointAuthMethod } from './provider-options.ts';
 export type { PublicUrlOptions } from './public-url-options.ts';
-export type { DpopAlgorithm, DpopOptions, PushedAuthorizationRequests, SecurityProfile, SenderConstraintOptions } from './sender-constraint-options.ts';
-export type { IntrospectionAuthMethod, IntrospectionOptions, ResourceServerOptions, StrictJwtOptions, TokenValidationStrategy } from './resource-server-options.ts';
+export type { DpopAlgorithm, DpopLoginOptions, PushedAuthorizationRequests, SecurityProfile, SenderConstraintOptions } from './sender-constraint-options.ts';
+export type { DpopMode, DpopOptions, IntrospectionAuthMethod, IntrospectionOptions, ProtectedResourceMetadataOptions, ResourceServerOptions, StrictJwtOptions, TokenValidationStrategy } from './resource-server-options.ts';
 
 /**
  * Where log lines go. Messages never contain tokens or secrets. `warn` gets what an operator must

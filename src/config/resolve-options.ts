@@ -136,6 +136,11 @@ export function resolveOptions(options: OpenIDConnectOptions): ResolvedConfig {
       info: (message) => console.info(`oidc-kit: ${message}`),
     },
     resourceServerOnly: rsOnly,
-    resourceServer: resolveResourceServer(options, providers, defaultName),
+    resourceServer: resolveResourceServer(options, providers, defaultName, {
+      sites,
+      hasBaseUrl: !(rsOnly && options.baseUrl === undefined),
+      hasSecret: secrets.length > 0,
+      sessionStore: session.store,
+    }),
   };
 }

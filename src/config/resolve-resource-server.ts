@@ -3,7 +3,8 @@ import { ASYMMETRIC_ALGORITHMS } from '../jws-algorithms.ts';
 import { audienceList } from '../util/audience-list.ts';
 import type { SessionStore } from '../session/session-store.ts';
 import type { OpenIDConnectOptions } from './options.ts';
-import type { ProviderSettings, ResourceServerSettings } from './resolved-config.ts';
+import { resolveDpop, resolveMetadata } from './resolve-dpop.ts';
+import type { ProviderSettings, PublicSite, ResourceServerSettings } from './resolved-config.ts';
 import { checkStore, entryCount, nonNegativeSeconds } from './validate.ts';
 
 const INTROSPECTION_AUTH_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'bearer']);
@@ -26,7 +27,7 @@ const MAX_CACHE_ENTRIES = 1_000_000;
  * rs.algorithms; // every asymmetric algorithm (ASYMMETRIC_ALGORITHMS)
  * ```
  */
-export function resolveResourceServer(options: OpenIDConnectOptions, providers: ReadonlyMap<string, ProviderSettings>, defaultName: string): ResourceServerSettings {
+export function resolveResourceServer(options: OpenIDConnectOptions, providers: ReadonlyMap<string, ProviderSettings>, defaultName: string, app: AppContext = DEFAULT_APP): ResourceServerSettings {
   const rs = options.resourceServer ?? {};
   if (typeof rs !== 'object' || rs === null) {
     throw new ConfigurationError('resourceServer', 'must be an object such as { audience: "https://api.example.com" }.');
@@ -70,6 +71,8 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
     throw new ConfigurationError(introspection.clientId === undefined ? 'resourceServer.introspection.clientId' : 'resourceServer.introspection.clientSecret', 'give both clientId and clientSecret of the client the API introspects as, or neither (to use the provider\'s).');
   }
   return {
+    dpop: resolveDpop(options, app),
+    metadata: resolveMetadata(options, app.sites, app.hasBaseUrl),
     audience,
     strategy,
     algorithms: algorithms as string[],
@@ -91,6 +94,24 @@ export function resolveResourceServer(options: OpenIDConnectOptions, providers: 
     },
   };
 }
+
+/**
+ * What DPoP and the metadata document need to know of the rest of the app: its public URLs (and
+ * whether they were given, or are API-only mode's placeholder), its session store and secret.
+ */
+interface AppContext {
+  readonly sites: readonly PublicSite[];
+  readonly hasBaseUrl: boolean;
+  readonly hasSecret: boolean;
+  readonly sessionStore: SessionStore | undefined;
+}
+
+const DEFAULT_APP: AppContext = {
+  sites: [{ baseUrl: new URL('http://localhost/'), origin: 'http://localhost', redirectUri: '', postLogoutRedirectUri: '', postLogoutRedirect: '' }],
+  hasBaseUrl: false,
+  hasSecret: false,
+  sessionStore: undefined,
+};
 
 /** `strictJwt` as the two rules it switches: `true` or absent is both, `false` neither, an object each. */
 function strictJwtRules(given: unknown): { typ: boolean; claims: boolean } {

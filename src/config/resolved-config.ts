@@ -3,6 +3,7 @@ import type { CookieAttributes } from '../cookies/cookie-header.ts';
 import type { SenderConstraintSettings } from './resolve-sender-constraints.ts';
 import type { SessionHook } from '../session/session-hook.ts';
 import type { SessionStore } from '../session/session-store.ts';
+import type { DpopSettings, MetadataSettings } from './resolve-dpop.ts';
 import type { Claims } from '../claims.ts';
 import type { ClientRegistrationMetadata } from '../registration/register-client.ts';
 import type { IntrospectionAuthMethod, Logger, OpenIDConnectOptions, ProviderFetch, TokenEndpointAuthMethod, TokenValidationStrategy } from './options.ts';
@@ -62,6 +63,10 @@ export interface RegistrationSettings {
 
 /** The resource server's settings after validation and defaults. */
 export interface ResourceServerSettings {
+  /** DPoP (RFC 9449) proof rules and the routes' default mode. */
+  readonly dpop: DpopSettings;
+  /** RFC 9728 metadata; undefined: not served. */
+  readonly metadata: MetadataSettings | undefined;
   /** Audiences of which a token's `aud` must contain one; undefined: not checked. */
   readonly audience: readonly string[] | undefined;
   readonly strategy: TokenValidationStrategy;

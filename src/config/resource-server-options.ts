@@ -99,6 +99,80 @@ export interface ResourceServerOptions {
   cacheMaxEntries?: number;
   /** Which provider issues the tokens, when there are several. Default: the default provider. */
   provider?: string;
+  /**
+   * DPoP (RFC 9449) sender-constrained tokens: `'off'` (default: only Bearer tokens, bound ones
+   * refused), `'allowed'` (`Authorization: DPoP` with a proof, and unbound Bearer tokens), or
+   * `'required'` (DPoP only); or an object with the mode and the proof rules. The default of every
+   * `acceptToken()` route, which may set its own `dpop` mode.
+   */
+  dpop?: DpopMode | DpopOptions;
+  /**
+   * RFC 9728 protected-resource metadata at `/.well-known/oauth-protected-resource` (path-inserted
+   * when the resource identifier has a path), named in every challenge of `acceptToken()` as
+   * `resource_metadata`. Default `false` (off): `true` publishes it for the first `baseUrl`, an
+   * object names the resource and what to publish.
+   */
+  metadata?: boolean | ProtectedResourceMetadataOptions;
+}
+
+/**
+ * Whether a route accepts DPoP-bound tokens (RFC 9449): `'off'` — Bearer only, bound tokens
+ * refused; `'allowed'` — DPoP or unbound Bearer; `'required'` — DPoP only.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/payments', oidc.acceptToken({ dpop: 'required' }), handler);
+ * ```
+ */
+export type DpopMode = 'off' | 'allowed' | 'required';
+
+/**
+ * How DPoP proofs are checked; see {@link ResourceServerOptions.dpop} and docs/dpop-and-fapi.md.
+ *
+ * @example
+ * ```ts
+ * resourceServer: { dpop: { mode: 'required', requireNonce: true, algorithms: ['ES256'] } }
+ * ```
+ */
+export interface DpopOptions {
+  /** The default mode of `acceptToken()` routes. Default `'allowed'` when this object is given. */
+  mode?: DpopMode;
+  /**
+   * JWS algorithms a proof may be signed with: asymmetric only. Default `['ES256', 'PS256', 'EdDSA']`
+   * (FAPI 2.0's set; RS256 on request).
+   */
+  algorithms?: readonly string[];
+  /** Seconds a proof is good for after its `iat` (plus `clockTolerance` either way). Default 60. */
+  maxAge?: number;
+  /** Require a server nonce (RFC 9449 §9) in every proof: `use_dpop_nonce` with a `DPoP-Nonce` otherwise. Default `false`. */
+  requireNonce?: boolean;
+  /** Seconds a nonce is issued for; the previous one is accepted for as long again. Default 300. */
+  nonceLifetime?: number;
+  /**
+   * Where used proofs (`jti`) are remembered, so that none is accepted twice: a store with `add`
+   * (Redis `SET NX`) that every instance shares. Default: `session.store` when it is shared and has
+   * `add`; otherwise an in-process cache (100 000 proofs at most; one instance only).
+   */
+  replayStore?: SessionStore;
+}
+
+/**
+ * What the RFC 9728 metadata document says; see {@link ResourceServerOptions.metadata}.
+ *
+ * @example
+ * ```ts
+ * resourceServer: { metadata: { resource: 'https://api.example.com', scopes: ['reports:read'] } }
+ * ```
+ */
+export interface ProtectedResourceMetadataOptions {
+  /** The resource identifier (RFC 9728 §1.2): an https URL of this app. Default: the first `baseUrl`. */
+  resource?: string;
+  /** `authorization_servers`: issuers whose tokens are accepted. Default: the resource server's provider's issuer. */
+  authorizationServers?: readonly string[];
+  /** `scopes_supported`. Default: none published. */
+  scopes?: readonly string[];
+  /** `resource_name`, for people. Default: none. */
+  resourceName?: string;
 }
 
 /**

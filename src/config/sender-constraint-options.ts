@@ -23,7 +23,7 @@ export type DpopAlgorithm = 'ES256' | 'PS256' | 'EdDSA';
  * new OpenIDConnect({ ...options, dpop: { algorithm: 'EdDSA' } });
  * ```
  */
-export interface DpopOptions {
+export interface DpopLoginOptions {
   /** The algorithm of each session's key pair. Default `ES256`. */
   algorithm?: DpopAlgorithm;
 }
@@ -69,7 +69,7 @@ export interface SenderConstraintOptions {
    * with a Bearer token instead is refused (`dpop_not_bound`): the binding asked for did not happen.
    * Default `false`.
    */
-  dpop?: boolean | DpopOptions;
+  dpop?: boolean | DpopLoginOptions;
   /**
    * Push the authorization request first (RFC 9126); see {@link PushedAuthorizationRequests}.
    * Default `false`: one more call to the provider at each login start, and some providers publish

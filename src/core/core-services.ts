@@ -16,6 +16,7 @@ import type { TokenTransports } from '../resource/read-bearer-token.ts';
 import { TokenValidator } from '../resource/token-validator.ts';
 import { CookieSessionBackend } from '../session/cookie-session-backend.ts';
 import { MemoryStore } from '../session/memory-store.ts';
+import { DpopChecker } from '../resource/dpop/dpop-checker.ts';
 import type { SessionBackend } from '../session/session-backend.ts';
 import { SessionManager } from '../session/session-manager.ts';
 import { isLockable, SessionRefreshes } from '../session/shared-refresh.ts';
@@ -74,6 +75,8 @@ export interface CoreServices {
   readonly logoutRecords: LogoutRecords | undefined;
   readonly logoutTokens: LogoutTokenVerifier;
   readonly tokens: TokenValidator;
+  /** DPoP proof checks (RFC 9449) for token routes that accept DPoP. */
+  readonly dpop: DpopChecker;
   readonly transports: TokenTransports;
   readonly grants: ClientCredentialsGrants;
   /** Where failed requests are logged: refusals summarised, outages once per change of state (down, back). */
@@ -150,6 +153,7 @@ export function buildCoreServices(config: ResolvedConfig, hooks: CoreHooks<never
       ),
     logoutTokens: new LogoutTokenVerifier(providers.values()),
     tokens: new TokenValidator(providers, rs, config.logger, new CookieSealer(secrets, 'introspection')),
+    dpop: new DpopChecker(config),
     transports: { form: rs.allowFormToken, query: rs.allowQueryToken, realm: rs.realm },
     grants: new ClientCredentialsGrants(config.refreshBefore),
     log,

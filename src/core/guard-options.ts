@@ -3,6 +3,7 @@
  * `requireClaims`, `requireRole`): the same for every adapter.
  */
 import type { ClaimRequirements, RoleSource } from '../resource/claim-checks.ts';
+import type { DpopMode } from '../config/resource-server-options.ts';
 import type { TokenRequirements } from '../resource/token-validator.ts';
 
 /**
@@ -41,6 +42,11 @@ export interface AcceptTokenOptions extends TokenRequirements {
   required?: boolean;
   /** `false` hands the typed `OidcError` to your error handling instead of answering it. Default `true`. */
   renderErrors?: boolean;
+  /**
+   * DPoP (RFC 9449) on this route: `'off'` (Bearer only), `'allowed'` (DPoP or unbound Bearer) or
+   * `'required'` (DPoP only). Default: `resourceServer.dpop`'s mode (`'off'` unless configured).
+   */
+  dpop?: DpopMode;
 }
 
 /**
@@ -52,7 +58,7 @@ export interface AcceptTokenOptions extends TokenRequirements {
  * app.get('/reports', oidc.accessControl({ scopes: 'reports:read', unauthenticated: 'status' }), handler);
  * ```
  */
-export interface AccessControlOptions extends Omit<AcceptTokenOptions, 'required' | 'provider'>, RequireLoginOptions {}
+export interface AccessControlOptions extends Omit<AcceptTokenOptions, 'required' | 'provider' | 'dpop'>, RequireLoginOptions {}
 
 /**
  * Options of `requireScopes()`, `requireClaims()` and `requireRole()`.

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/resolved-config.ts';
 import type { ResponsePlan } from '../http.ts';
 import type { ContextState } from '../request-context.ts';
 import { backchannelLogoutRoute } from './backchannel-route.ts';
+import { protectedResourceMetadata } from './protected-resource-route.ts';
 import type { CoreServices } from './core-services.ts';
 import { failure } from './error-answers.ts';
 import { beginLogin, finishLogin } from './login-flow.ts';
@@ -21,7 +22,7 @@ import { logoutRoute, postLogoutRoute, queryOf } from './logout-flow.ts';
  * core.routes.find((route) => route.name === name)?.path; // '/logout/callback'
  * ```
  */
-export type OidcRouteName = 'login' | 'callback' | 'logout' | 'postLogout' | 'backchannelLogout';
+export type OidcRouteName = 'login' | 'callback' | 'logout' | 'postLogout' | 'backchannelLogout' | 'protectedResourceMetadata';
 
 /**
  * One of oidc-kit's own routes.
@@ -45,8 +46,9 @@ export interface OidcRoute {
 const READ = ['GET', 'HEAD'] as const;
 
 /**
- * The routes the configuration mounts, in a fixed order: none in API-only mode; the login, logout
- * and back-channel logout routes only when their paths are set.
+ * The routes the configuration mounts, in a fixed order: RFC 9728 metadata when
+ * `resourceServer.metadata` is on (in API-only mode, the only one); the login, logout and
+ * back-channel logout routes only when their paths are set.
  *
  * @example
  * ```ts
@@ -54,15 +56,22 @@ const READ = ['GET', 'HEAD'] as const;
  * ```
  */
 export function buildRouteTable(config: ResolvedConfig): readonly OidcRoute[] {
-  if (config.resourceServerOnly) return [];
-  const { routes } = config;
   const table: OidcRoute[] = [];
+  // RFC 9728 metadata is the API's, so it is served in API-only mode too.
+  const metadata = config.resourceServer.metadata;
+  if (metadata !== undefined) table.push({ name: 'protectedResourceMetadata', path: metadata.path, methods: READ, formBody: false });
+  if (config.resourceServerOnly) return freeze(table);
+  const { routes } = config;
   if (routes.login !== undefined) table.push({ name: 'login', path: routes.login, methods: READ, formBody: false });
   // POST: the form_post response mode.
   table.push({ name: 'callback', path: routes.callback, methods: [...READ, 'POST'], formBody: true });
   if (routes.logout !== undefined) table.push({ name: 'logout', path: routes.logout, methods: [...READ, 'POST'], formBody: false });
   table.push({ name: 'postLogout', path: routes.postLogout, methods: READ, formBody: false });
   if (routes.backchannelLogout !== undefined) table.push({ name: 'backchannelLogout', path: routes.backchannelLogout, methods: ['POST'], formBody: true });
+  return freeze(table);
+}
+
+function freeze(table: readonly OidcRoute[]): readonly OidcRoute[] {
   return Object.freeze(table.map((route) => Object.freeze({ ...route, methods: Object.freeze([...route.methods]) })));
 }
 
@@ -96,6 +105,8 @@ export async function answerRoute(services: CoreServices, route: OidcRoute, stat
         return postLogoutRoute(services, state);
       case 'backchannelLogout':
         return await backchannelLogoutRoute(services, state);
+      case 'protectedResourceMetadata':
+        return protectedResourceMetadata(services);
     }
   } catch (error) {
     if (route.name === 'callback') return noReferrer(await failure(services, error, state, 'login failed'));

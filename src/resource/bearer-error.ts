@@ -39,7 +39,15 @@ export function bearerError(
   });
 }
 
-/** Quotes become apostrophes and backslashes slashes (readable); anything else outside §3's set becomes `?`. */
-function clean(value: string): string {
+/**
+ * A value made safe for a challenge's quoted-string: quotes become apostrophes and backslashes
+ * slashes (readable); anything else outside RFC 6750 §3's set becomes `?`.
+ *
+ * @example
+ * ```ts
+ * clean('say "hi"\n'); // "say 'hi'?"
+ * ```
+ */
+export function clean(value: string): string {
   return value.replaceAll('"', '\'').replaceAll('\\', '/').replace(UNSAFE_CHALLENGE_CHARS, '?');
 }

@@ -180,14 +180,14 @@ function checkAccessTokenMarks(claims: Readonly<Record<string, unknown>>): void 
   }
 }
 
-/** Refuses ID tokens, logout tokens and sender-constrained tokens presented as bearer access tokens. */
+/**
+ * Refuses ID tokens and logout tokens presented as access tokens. Sender-constrained tokens (`cnf`)
+ * pass here and are judged per request (token-binding.ts): bound ones need their key's proof.
+ */
 function checkNotOtherKind(claims: Readonly<Record<string, unknown>>): void {
   if (ID_TOKEN_CLAIMS.some((name) => name in claims)) throw new TokenRejection('id_token', 'An ID token is not an access token.');
   if ('events' in claims) throw new TokenRejection('token_type', 'The token is not an access token.');
   // Keycloak marks its token kinds in a `typ` claim: Bearer, ID, Refresh, Logout.
   const kind = claims['typ'];
   if (typeof kind === 'string' && kind.toLowerCase() !== 'bearer') throw new TokenRejection('token_type', 'The token is not an access token.');
-  if (claims['cnf'] !== undefined) {
-    throw new TokenRejection('bound_token', 'The token is bound to a key (DPoP or mTLS) and cannot be used as a bearer token.');
-  }
 }

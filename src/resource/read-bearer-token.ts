@@ -13,6 +13,8 @@ export interface TokenTransports {
 export interface BearerToken {
   readonly token: string;
   readonly source: 'header' | 'form' | 'query';
+  /** `'dpop'` for `Authorization: DPoP <token>` (RFC 9449 §7.1), read only where DPoP is accepted. */
+  readonly scheme?: 'dpop';
 }
 
 /** RFC 6750 §2.1 b64token: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`. */
@@ -35,7 +37,8 @@ const MAX_FORM_BYTES = 64 * 1024;
  *
  * Only small form bodies (a `Content-Length` of at most 64 KiB) are looked into: a token travels
  * in a small form, and a large upload is left whole for the route's own body parser.
- * Synchronous unless a form body has to be read.
+ * Synchronous unless a form body has to be read. With `dpop`, `Authorization: DPoP <token>` is
+ * read too (RFC 9449 §7.1), marked `scheme: 'dpop'`; without it, that scheme counts as none.
  *
  * @example
  * ```ts
@@ -43,12 +46,12 @@ const MAX_FORM_BYTES = 64 * 1024;
  * found?.token; found?.source; // 'header' | 'form' | 'query'
  * ```
  */
-export function readBearerToken(request: RequestView, transports: TokenTransports): BearerToken | undefined | Promise<BearerToken | undefined> {
+export function readBearerToken(request: RequestView, transports: TokenTransports, dpop = false): BearerToken | undefined | Promise<BearerToken | undefined> {
   const { realm } = transports;
-  const fromHeader = headerToken(request, realm);
+  const fromHeader = headerToken(request, realm, dpop);
   const fromQuery = queryToken(request, transports);
   if (fromHeader !== undefined && fromQuery !== undefined) throw twoMethods(realm);
-  const found: BearerToken | undefined = fromHeader !== undefined ? { token: fromHeader, source: 'header' }
+  const found: BearerToken | undefined = fromHeader !== undefined ? fromHeader
     : fromQuery !== undefined ? { token: fromQuery, source: 'query' } : undefined;
   if (!transports.form || !isSmallFormPost(request)) return found;
   return formToken(request, realm).then((fromForm) => {
@@ -78,7 +81,7 @@ export function hasBearerCredentials(request: RequestView, transports: TokenTran
   return formToken(request, transports.realm).then((token) => token !== undefined, () => true);
 }
 
-function headerToken(request: RequestView, realm: string): string | undefined {
+function headerToken(request: RequestView, realm: string, dpop: boolean): BearerToken | undefined {
   const authorization = request.header('authorization');
   if (authorization === undefined) return undefined;
   if ((request.headerCount?.('authorization') ?? 1) > 1) {
@@ -86,11 +89,13 @@ function headerToken(request: RequestView, realm: string): string | undefined {
   }
   const space = authorization.indexOf(' ');
   const scheme = space === -1 ? authorization : authorization.slice(0, space);
-  // Another scheme (Basic, Digest, DPoP without support) is not bearer credentials at all (§3.1).
-  if (scheme.toLowerCase() !== 'bearer') return undefined;
+  // Another scheme (Basic, Digest, DPoP on a route without it) is not bearer credentials at all (§3.1).
+  const lower = scheme.toLowerCase();
+  const isDpop = dpop && lower === 'dpop';
+  if (lower !== 'bearer' && !isDpop) return undefined;
   const token = space === -1 ? '' : authorization.slice(space + 1);
-  if (token === '') throw bearerError('invalid_request', 'The Authorization header says Bearer but carries no token.', { realm, reason: 'authorization_header' });
-  return token;
+  if (token === '') throw bearerError('invalid_request', `The Authorization header says ${isDpop ? 'DPoP' : 'Bearer'} but carries no token.`, { realm, reason: 'authorization_header' });
+  return isDpop ? { token, source: 'header', scheme: 'dpop' } : { token, source: 'header' };
 }
 
 /**

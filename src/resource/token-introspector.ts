@@ -278,8 +278,9 @@ export class TokenIntrospector {
     if (nbf !== undefined && nbf > now + settings.clockTolerance) return inactive('nbf');
     if (iss !== undefined && iss !== settings.issuer) return inactive('iss');
     const tokenType = claims['token_type'];
-    if (claims['cnf'] !== undefined || (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop')) return inactive('bound_token');
-    if (tokenType !== undefined && !(typeof tokenType === 'string' && ['bearer', 'access_token'].includes(tokenType.toLowerCase()))) {
+    // A bound token (`cnf`, `token_type: DPoP`) is active; whether this request may use it is
+    // decided per request (token-binding.ts), so the cached answer serves Bearer and DPoP alike.
+    if (tokenType !== undefined && !(typeof tokenType === 'string' && ['bearer', 'access_token', 'dpop'].includes(tokenType.toLowerCase()))) {
       return inactive('token_type');
     }
     const kind = claims['typ'];

@@ -8,6 +8,7 @@ import { audienceMatches } from './access-token-claims.ts';
 import { bearerError } from './bearer-error.ts';
 import { missingScopes } from './claim-checks.ts';
 import { JwtAccessTokenVerifier } from './jwt-access-token-verifier.ts';
+import { checkBinding } from './token-binding.ts';
 import { TokenRejection } from './token-rejection.ts';
 import { TokenIntrospector } from './token-introspector.ts';
 import type { ValidatedToken } from './validated-token.ts';
@@ -118,17 +119,18 @@ export class TokenValidator {
   /**
    * Validates a token against a policy. Returns synchronously when the answer is cached; throws
    * (or rejects with) an `OidcError`: `invalid_token` 401, `insufficient_scope` 403, or the
-   * provider's 502/503.
+   * provider's 502/503. `proofJkt` is the key thumbprint of a verified DPoP proof: a bound token is
+   * accepted only with the proof of its key, never without one (token-binding.ts).
    */
-  validate(token: string, policy: TokenPolicy, key?: string): ValidatedToken | Promise<ValidatedToken> {
+  validate(token: string, policy: TokenPolicy, key?: string, proofJkt?: string): ValidatedToken | Promise<ValidatedToken> {
     if (token.length > MAX_TOKEN_LENGTH) throw this.#invalid(new TokenRejection('too_long', 'The access token is too long.'));
     key ??= secretKey(token);
     const found = this.#lookup(token, key, policy);
-    if (typeof found === 'object') return this.#checkRoute(found, policy);
+    if (typeof found === 'object') return this.#checkRoute(found, policy, proofJkt);
     const pending = found === 'jwt'
       ? this.#jwtVerifier(policy.provider).verify(token, key, (validated) => policy.audience === undefined || audienceMatches(validated.claims.aud, policy.audience))
       : this.#introspector(policy.provider).introspect(token, key);
-    return pending.then((validated) => this.#checkRoute(validated, policy), (error: unknown) => {
+    return pending.then((validated) => this.#checkRoute(validated, policy, proofJkt), (error: unknown) => {
       throw this.#failure(error);
     });
   }
@@ -140,11 +142,11 @@ export class TokenValidator {
    * of them, so an exact match needs none again. Give {@link validate} the same `key` (from
    * {@link keyFor}) after a miss, so that a new token is hashed once.
    */
-  recall(token: string, policy: TokenPolicy, key?: string): ValidatedToken | undefined {
+  recall(token: string, policy: TokenPolicy, key?: string, proofJkt?: string): ValidatedToken | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     key ??= secretKey(token);
     const found = this.#lookup(token, key, policy);
-    return typeof found === 'object' ? this.#checkRoute(found, policy) : undefined;
+    return typeof found === 'object' ? this.#checkRoute(found, policy, proofJkt) : undefined;
   }
 
   /** The token's cache key, or `undefined` for a token too long to be one (never hashed: it is refused). */
@@ -174,8 +176,14 @@ export class TokenValidator {
     return cached ?? strategy;
   }
 
-  #checkRoute(validated: ValidatedToken, policy: TokenPolicy): ValidatedToken {
+  /** `proofJkt`: the thumbprint of the request's DPoP proof key; undefined for a bearer token. */
+  #checkRoute(validated: ValidatedToken, policy: TokenPolicy, proofJkt: string | undefined): ValidatedToken {
     const { claims, strategy, scopes } = validated;
+    try {
+      checkBinding(claims, proofJkt, this.#settings.realm);
+    } catch (error) {
+      throw this.#failure(error);
+    }
     if (policy.audience !== undefined && !audienceMatches(claims.aud, policy.audience)) {
       throw this.#invalid(new TokenRejection('aud', 'The access token is not meant for this API (aud).'));
     }

@@ -16,9 +16,10 @@ import { OUTCOMES_FILE, type TestOutcome } from './results-reporter.ts';
 import { ROW_NOTES } from './row-notes.ts';
 import { DPOP_LOGIN_ROWS } from './dpop-login-rows.ts';
 import { TOKEN_RULE_ROWS } from './token-rule-rows.ts';
+import { DPOP_API_ROWS } from './dpop-api-rows.ts';
 
 const REPORT = 'docs/CONFORMANCE.md';
-const ROW_ID = /\b(?:BAS|CFG|DYN|FP|RPI|BCT|FCT|SES|TPI|EXT|FX|BCP|B6750|AT|INT|DP|BCL|RPL|FCL|DISC|DCR|IDT|TR|DPL|PAR|FAPI)-\d{2}\b/g;
+const ROW_ID = /\b(?:BAS|CFG|DYN|FP|RPI|BCT|FCT|SES|TPI|EXT|FX|BCP|B6750|AT|INT|DP|BCL|RPL|FCL|DISC|DCR|IDT|TR|DPL|PAR|FAPI|DPA|PRM)-\d{2}\b/g;
 
 /** A test as the report shows it. */
 const label = (t: TestOutcome): string => `${escapeCell(t.name)} <sub>(${t.file.replace(/^test\//, '')})</sub>`;
@@ -55,7 +56,7 @@ export function renderReport(outcomes: readonly TestOutcome[]): string {
   const totals = { rows: 0, pass: 0, partial: 0, deviation: 0, na: 0, open: 0, fail: 0 };
   const sections: string[] = [];
   let section = '';
-  for (const row of [...CHECKLIST, ...TOKEN_RULE_ROWS, ...DPOP_LOGIN_ROWS]) {
+  for (const row of [...CHECKLIST, ...TOKEN_RULE_ROWS, ...DPOP_LOGIN_ROWS, ...DPOP_API_ROWS]) {
     if (row.section !== section) {
       section = row.section;
       sections.push(`\n### ${section}\n\n| ID | The library must | Result | Tests, or why not applicable |\n|---|---|---|---|`);
