@@ -12,11 +12,12 @@ import type { PublicSite } from './resolved-config.ts';
 import { checkStore, isLoopbackHttp, positiveSeconds } from './validate.ts';
 
 /**
- * Proof algorithms accepted by default: FAPI 2.0 Security Profile §5.4's set. RS256 (PKCS#1 v1.5)
+ * Proof algorithms accepted by default: FAPI 2.0 Security Profile §5.4's set, EdDSA also by its
+ * fully specified name Ed25519 (RFC 9864), which openid-client's proofs carry. RS256 (PKCS#1 v1.5)
  * is left out as FAPI does, but may be listed; `none` and HS* never (a proof is checked with the
  * public key it carries, so a symmetric algorithm would prove nothing).
  */
-export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'PS256', 'EdDSA'] as const;
+export const DEFAULT_DPOP_ALGORITHMS = ['ES256', 'PS256', 'EdDSA', 'Ed25519'] as const;
 const MODES: readonly DpopMode[] = ['off', 'allowed', 'required'];
 
 /**

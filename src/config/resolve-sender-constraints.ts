@@ -12,7 +12,7 @@ export interface SenderConstraintSettings {
   readonly profile: SecurityProfile | undefined;
 }
 
-const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'PS256', 'EdDSA'];
+const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'EdDSA'];
 /** FAPI 2.0 Security Profile §5.4.1: the only JWS algorithms for signatures. */
 export const FAPI2_ALGORITHMS: readonly string[] = ['PS256', 'ES256', 'EdDSA', 'Ed25519'];
 
@@ -65,7 +65,7 @@ export function resolveSenderConstraints(prefix: string, options: ProviderOption
 
   const dpopOption = options.dpop ?? fapi2;
   if (typeof dpopOption !== 'boolean' && (typeof dpopOption !== 'object' || dpopOption === null)) {
-    throw new ConfigurationError(`${prefix}dpop`, 'use true, false, or { algorithm: "ES256" | "PS256" | "EdDSA" }.');
+    throw new ConfigurationError(`${prefix}dpop`, 'use true, false, or { algorithm: "ES256" | "EdDSA" }.');
   }
   if (fapi2 && dpopOption === false) {
     throw new ConfigurationError(`${prefix}dpop`, 'profile "fapi2" requires sender-constrained tokens (FAPI 2.0 §5.3.3); oidc-kit binds them with DPoP: set dpop to true or leave it out.');
@@ -74,7 +74,7 @@ export function resolveSenderConstraints(prefix: string, options: ProviderOption
   if (dpopOption !== false) {
     const algorithm = dpopOption === true ? 'ES256' : dpopOption.algorithm ?? 'ES256';
     if (!DPOP_ALGORITHMS.includes(algorithm)) {
-      throw new ConfigurationError(`${prefix}dpop.algorithm`, `"${String(algorithm)}" is not offered; use "ES256" (default), "PS256" or "EdDSA".`);
+      throw new ConfigurationError(`${prefix}dpop.algorithm`, `"${String(algorithm)}" is not offered; use "ES256" (default) or "EdDSA" (an RSA key per login would cost every login start tens of milliseconds).`);
     }
     dpop = { algorithm };
   }

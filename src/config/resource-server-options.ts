@@ -138,7 +138,7 @@ export interface DpopOptions {
   /** The default mode of `acceptToken()` routes. Default `'allowed'` when this object is given. */
   mode?: DpopMode;
   /**
-   * JWS algorithms a proof may be signed with: asymmetric only. Default `['ES256', 'PS256', 'EdDSA']`
+   * JWS algorithms a proof may be signed with: asymmetric only. Default `['ES256', 'PS256', 'EdDSA', 'Ed25519']`
    * (FAPI 2.0's set; RS256 on request).
    */
   algorithms?: readonly string[];

@@ -29,7 +29,7 @@ export interface DpopKey {
  * ```
  */
 export async function generateDpopKey(alg: DpopAlgorithm): Promise<DpopKey> {
-  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'PS256' ? { modulusLength: 2048 } : {}) });
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
   return { alg, jwk: await exportJWK(privateKey) };
 }
 
@@ -59,5 +59,5 @@ export function dpopThumbprint(key: DpopKey): Promise<string> {
 export function isDpopKey(value: unknown): value is DpopKey {
   if (typeof value !== 'object' || value === null) return false;
   const key = value as Partial<DpopKey>;
-  return (key.alg === 'ES256' || key.alg === 'PS256' || key.alg === 'EdDSA') && typeof key.jwk === 'object' && key.jwk !== null && typeof key.jwk.d === 'string';
+  return (key.alg === 'ES256' || key.alg === 'EdDSA') && typeof key.jwk === 'object' && key.jwk !== null && typeof key.jwk.d === 'string';
 }

@@ -34,7 +34,7 @@ export function checkProviderCapabilities(metadata: ServerMetadata, settings: Pr
       // Many providers bind without saying so; each token answer shows whether it did (token_type DPoP).
       logger?.warn(`${settings.issuer} does not publish dpop_signing_alg_values_supported; oidc-kit sends DPoP proofs (dpop) and refuses tokens that come back unbound`, { provider: settings.name });
     } else if (!algorithms.includes(dpop.algorithm)) {
-      throw gap('dpop_alg_unsupported', `accepts DPoP proofs signed with ${algorithms.join(', ') || 'nothing'}, not ${dpop.algorithm}; set dpop: { algorithm } to one of those (ES256, PS256 or EdDSA).`);
+      throw gap('dpop_alg_unsupported', `accepts DPoP proofs signed with ${algorithms.join(', ') || 'nothing'}, not ${dpop.algorithm}; set dpop: { algorithm } to one of those (ES256 or EdDSA).`);
     }
   }
 

@@ -22,6 +22,7 @@ export const DPOP_LOGIN_ROWS: readonly ChecklistRow[] = [
   { id: 'DPL-03', section: DPOP, origin: 'RFC 9449 §5, §8', must: 'Refresh with a proof of the same key; keep refreshing one refresh token once under concurrency; answer use_dpop_nonce once with the server\'s nonce.' },
   { id: 'DPL-04', section: DPOP, origin: 'RFC 6750 §5.3; RFC 9449 §7', must: 'Send a session\'s token only to an absolute https URL (http only to the loopback host).' },
   { id: 'DPL-05', section: DPOP, origin: 'RFC 9449 §5', must: 'Refuse a token answer to a DPoP request that comes back as a Bearer token (the binding did not happen).' },
+  { id: 'DPL-07', section: DPOP, origin: 'RFC 9449 §4.2; FAPI 2.0 §5.4.1', must: 'Bind sessions to an EdDSA (Ed25519) key when asked; ES256 by default; no RSA key per login.' },
   { id: 'DPL-06', section: DPOP, origin: 'RFC 9449 §5; OAuth 2.1 §4.3.1', must: 'Across instances sharing a store: one redemption per refresh token, with a proof, and every instance calls APIs with the session\'s key.' },
   { id: 'PAR-01', section: PAR, origin: 'RFC 9126 §2, §4', must: 'Push the authorization request over the back channel (with a DPoP proof when the session is bound) and send the browser with only client_id and request_uri.' },
   { id: 'PAR-02', section: PAR, origin: 'RFC 9126 §5', must: '"auto": push when the provider publishes the endpoint, send a plain request when it does not.' },

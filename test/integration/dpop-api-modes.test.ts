@@ -19,7 +19,7 @@ const ROUTES = [
   get('/v1/required', [['acceptToken', { dpop: 'required' }]], () => ok),
   get('/v1/off', [['acceptToken', { dpop: 'off' }]], () => ok),
 ];
-const ALGS = 'algs="ES256 PS256 EdDSA"';
+const ALGS = 'algs="ES256 PS256 EdDSA Ed25519"';
 
 for (const adapter of ADAPTERS) {
   describe(`DPoP modes, nonces and protected-resource metadata (${adapter})`, () => {
@@ -114,7 +114,7 @@ for (const adapter of ADAPTERS) {
         authorization_servers: [provider.op.issuer],
         scopes_supported: ['read'],
         bearer_methods_supported: ['header'],
-        dpop_signing_alg_values_supported: ['ES256', 'PS256', 'EdDSA'],
+        dpop_signing_alg_values_supported: ['ES256', 'PS256', 'EdDSA', 'Ed25519'],
         dpop_bound_access_tokens_required: false,
         resource_name: 'Test API',
       });

@@ -132,7 +132,7 @@ for (const adapter of ADAPTERS) {
         const bearer = await call(`${api.url}/api`, { authorization: `Bearer ${token}` });
         assert.equal(bearer.status, 401);
         assert.equal(bearer.json?.['reason'], 'bound_token');
-        assert.match(bearer.challenge ?? '', /^Bearer realm="api", error="invalid_token", error_description="[^"]+", DPoP realm="api", algs="ES256 PS256 EdDSA"$/);
+        assert.match(bearer.challenge ?? '', /^Bearer realm="api", error="invalid_token", error_description="[^"]+", DPoP realm="api", algs="ES256 PS256 EdDSA Ed25519"$/);
       }
       const unbound = await provider.bearerToken(JWT_API);
       assert.equal((await call(`${api.url}/api`, { authorization: `Bearer ${unbound}` })).status, 200);
@@ -140,13 +140,13 @@ for (const adapter of ADAPTERS) {
       assert.equal(asDpop.status, 401);
       assert.equal(asDpop.json?.['error'], 'invalid_token');
       assert.equal(asDpop.json?.['reason'], 'not_dpop_bound');
-      assert.match(asDpop.challenge ?? '', /^Bearer realm="api", DPoP realm="api", error="invalid_token", error_description="[^"]+", algs="ES256 PS256 EdDSA"$/);
+      assert.match(asDpop.challenge ?? '', /^Bearer realm="api", DPoP realm="api", error="invalid_token", error_description="[^"]+", algs="ES256 PS256 EdDSA Ed25519"$/);
     });
 
     test('DPA-09: without a token, both challenges, neither with an error', async () => {
       const none = await call(`${api.url}/api`);
       assert.equal(none.status, 401);
-      assert.equal(none.challenge, 'Bearer realm="api", DPoP realm="api", algs="ES256 PS256 EdDSA"');
+      assert.equal(none.challenge, 'Bearer realm="api", DPoP realm="api", algs="ES256 PS256 EdDSA Ed25519"');
     });
   });
 }

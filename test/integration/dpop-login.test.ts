@@ -156,6 +156,24 @@ for (const adapter of ADAPTERS) {
   });
 }
 
+describe('DPoP logins with an EdDSA key', () => {
+  test('DPL-07 dpop: { algorithm: \'EdDSA\' } binds the session to an Ed25519 key; login, UserInfo and an API call work', async () => {
+    const bed = await startTestbed({ providerConfiguration: PROVIDER, oidc: { dpop: { algorithm: 'EdDSA' } }, appRoutes: [API_CALL] });
+    try {
+      const browser = bed.browser();
+      const { response } = await loginThroughProvider(browser, `${bed.appUrl}/profile`, 'hana');
+      assert.equal(response.status, 200, response.body);
+      // openid-client names the algorithm Ed25519 (RFC 9864's fully specified name), oidc-kit's own proofs EdDSA: the same signatures.
+      assert.match(String(proofsAt(bed, '/token').at(-1)?.header['alg']), /^(EdDSA|Ed25519)$/);
+      assert.equal((proofsAt(bed, '/token').at(-1)?.header['jwk'] as JWK).crv, 'Ed25519');
+      const call = JSON.parse((await browser.request(`${bed.appUrl}/api-call?url=${encodeURIComponent(`${bed.op.issuer}/me`)}`)).body) as { status: number };
+      assert.equal(call.status, 200);
+    } finally {
+      await bed.close();
+    }
+  });
+});
+
 describe('DPoP logins: what is refused', () => {
   test('DPL-05 BCP-20 a provider that answers with a Bearer token is refused (dpop_not_bound): the binding asked for did not happen', async () => {
     const bed = await startTestbed({ oidc: { dpop: true }, providerConfiguration: { features: { dPoP: { enabled: false } } as Configuration['features'] } });

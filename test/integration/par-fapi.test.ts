@@ -169,6 +169,8 @@ describe('profile: \'fapi2\' refuses what is weaker, at start-up and when the me
       assert.throws(() => new OpenIDConnect({ ...base, profile: 'fapi2', ...options }), message);
     }
     assert.throws(() => new OpenIDConnect({ ...base, clientSecret: 'a-secret-of-enough-length-0123456789', dpop: { algorithm: 'HS256' } } as unknown as ConstructorParameters<typeof OpenIDConnect>[0]), /`dpop.algorithm`: "HS256" is not offered/);
+    // FAPI allows PS256, but an RSA key pair per login start is work anyone can ask for.
+    assert.throws(() => new OpenIDConnect({ ...base, clientSecret: 'a-secret-of-enough-length-0123456789', dpop: { algorithm: 'PS256' } } as unknown as ConstructorParameters<typeof OpenIDConnect>[0]), /`dpop.algorithm`: "PS256" is not offered; use "ES256" \(default\) or "EdDSA"/);
     assert.throws(() => new OpenIDConnect({ ...base, clientSecret: 'a-secret-of-enough-length-0123456789', pushedAuthorizationRequests: 'yes' } as unknown as ConstructorParameters<typeof OpenIDConnect>[0]), /`pushedAuthorizationRequests`: use "auto"/);
     // Static metadata is checked at once.
     assert.throws(() => new OpenIDConnect({

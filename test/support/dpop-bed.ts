@@ -208,7 +208,7 @@ export function assertDpopRefusal(response: DpopAnswer, code: string, reason: st
   assert.equal(response.json?.['error'], code);
   assert.equal(response.json?.['reason'], reason);
   const challenge = response.challenge ?? '';
-  assert.match(challenge, new RegExp(`^${bearer ? 'Bearer realm="api", ' : ''}DPoP realm="api", error="[a-z_]+", error_description="[^"]*", algs="ES256 PS256 EdDSA"(, resource_metadata="[^"]+")?$`), challenge);
+  assert.match(challenge, new RegExp(`^${bearer ? 'Bearer realm="api", ' : ''}DPoP realm="api", error="[a-z_]+", error_description="[^"]*", algs="ES256 PS256 EdDSA Ed25519"(, resource_metadata="[^"]+")?$`), challenge);
   assert.ok(challenge.includes(`error="${code}"`), challenge);
 }
 
