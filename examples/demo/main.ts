@@ -18,6 +18,9 @@
  * - `REDIS_URL`: keep sessions in Redis (`redis://host:port`), as several instances of an app would
  *   (default: in an encrypted cookie). With SESSION_SECRET set too, sessions survive a restart.
  * - `DEV_PROVIDER_PORT`: port of the embedded provider on 127.0.0.1 (default 0, a free one).
+ * - `DEMO_DPOP=1`: DPoP (RFC 9449): each session's tokens are bound to a key of its own (`dpop`),
+ *   the profile page calls the API with `req.oidc.fetch()` (a proof per call), and the API accepts
+ *   DPoP-bound tokens beside Bearer ones (`resourceServer.dpop: 'allowed'`). The provider must do DPoP.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -63,6 +66,8 @@ interface DemoSettings {
   apiAudience: string | undefined;
   sessionSecret: string | undefined;
   redisUrl: string | undefined;
+  /** DEMO_DPOP=1: sessions' tokens bound to a key (DPoP), and the API accepting them. */
+  dpop: boolean;
 }
 
 /** A start-up problem, reported as one line without a stack trace. */
@@ -99,6 +104,8 @@ function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
   if (redisUrl !== undefined && !/^rediss?:$/.test(URL.canParse(redisUrl) ? new URL(redisUrl).protocol : '')) {
     throw new StartupError('REDIS_URL must look like redis://localhost:6379 (or rediss:// for TLS).');
   }
+  const dpop = value('DEMO_DPOP') ?? '0';
+  if (dpop !== '0' && dpop !== '1') throw new StartupError(`DEMO_DPOP must be 1 (DPoP-bound tokens) or 0 (got "${dpop}").`);
   return {
     framework: framework as Framework,
     port: portFrom('PORT', value('PORT'), 3000),
@@ -108,6 +115,7 @@ function readSettings(env: NodeJS.ProcessEnv): DemoSettings {
     apiAudience: value('OIDC_API_AUDIENCE'),
     sessionSecret: value('SESSION_SECRET'),
     redisUrl,
+    dpop: dpop === '1',
   };
 }
 
@@ -223,8 +231,11 @@ async function main(): Promise<void> {
       // `/logout` ends the session here and at the provider (logoutAtProvider, default true), which
       // sends the browser back to `/logout/callback` and tells every app of that session over the back channel.
       routes: { postLogout: POST_LOGOUT_PATH, backchannelLogout: BACKCHANNEL_LOGOUT_PATH },
-      // GET /api/me and /api/admin accept bearer tokens issued for this audience only.
-      resourceServer: { audience: apiAudience },
+      // GET /api/me and /api/admin accept bearer tokens issued for this audience only; with
+      // DEMO_DPOP=1 also DPoP-bound ones, each call with its proof.
+      resourceServer: { audience: apiAudience, ...(settings.dpop ? { dpop: 'allowed' as const } : {}) },
+      // DEMO_DPOP=1: each session's tokens are bound to a key of its own.
+      ...(settings.dpop ? { dpop: true } : {}),
       ...(store === undefined ? {} : { session: { store } }),
       // The embedded provider issues the login's access token for the demo API (RFC 8707 resource
       // indicator), so the profile page's "Call the API" buttons work with it. Such a token is not
@@ -248,6 +259,7 @@ async function main(): Promise<void> {
       `  client id: ${clientId}; redirect URI: ${redirectUri}; scope: ${SCOPE}`,
       `  post-logout redirect URI: ${postLogoutRedirectUri}; back-channel logout URI: ${backchannelLogoutUri}`,
       `API: ${baseUrl}/api/me and ${baseUrl}/api/admin (bearer tokens for audience ${apiAudience})`,
+      ...(settings.dpop ? ['DPoP: each session\'s tokens are bound to its own key; the profile page calls the API with a proof (DEMO_DPOP=1).'] : []),
       ...(apiGuide.clientCredentials
         ? [`  get a token: ${clientCredentialsCommand(apiGuide.clientCredentials, apiAudience)}`]
         : []),

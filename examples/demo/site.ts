@@ -230,12 +230,16 @@ export class DemoSite {
 
   /** The demo API's answer to a call with the session's access token. */
   async #callApi(req: DemoRequest, path: string): Promise<ApiResult> {
-    const accessToken = await req.oidc?.accessToken();
+    const oidc = req.oidc;
+    const url = new URL(path, this.#config.baseUrl);
+    const init = { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) };
+    // DEMO_DPOP=1: the session's tokens are bound to its key, and req.oidc.fetch() sends them with a proof.
+    const bound = oidc?.provider !== undefined && this.#config.providers.get(oidc.provider)?.dpop !== undefined;
+    const accessToken = bound ? undefined : await oidc?.accessToken();
     try {
-      const answer = await fetch(new URL(path, this.#config.baseUrl), {
-        headers: { authorization: `Bearer ${accessToken ?? ''}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(5000),
-      });
+      const answer = bound && oidc !== undefined
+        ? await oidc.fetch(url, init)
+        : await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${accessToken ?? ''}` } });
       const text = await answer.text();
       return { path, status: answer.status, challenge: answer.headers.get('www-authenticate') ?? undefined, body: prettyJson(text) };
     } catch (error) {
