@@ -43,5 +43,6 @@ export { wantsJson, isBrowserNavigation } from './http.ts';
 export { isSpeculativeRequest } from './speculative-request.ts';
 export type { SessionStore } from './session/session-store.ts';
 export type { ResourceToken, SessionData, SessionEnvelope } from './session/session-data.ts';
+export type { DpopKey } from './dpop-client/dpop-key.ts';
 export type { SessionHook, SessionHookEvent } from './session/session-hook.ts';
 export { MemoryStore } from './session/memory-store.ts';
