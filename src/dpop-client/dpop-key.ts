@@ -15,7 +15,9 @@ import type { DpopAlgorithm } from '../config/sender-constraint-options.ts';
  * ```
  */
 export interface DpopKey {
+  /** The algorithm its proofs are signed with. */
   readonly alg: DpopAlgorithm;
+  /** The private key as a JWK (its public members included): what the session keeps, sealed. */
   readonly jwk: JWK;
 }
 
