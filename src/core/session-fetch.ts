@@ -59,8 +59,8 @@ export async function sessionFetch(services: CoreServices, state: ContextState, 
     } else {
       headers.set('authorization', `Bearer ${token}`);
     }
-    const send = provider.settings.fetch;
-    return send === undefined ? fetch(url, { ...requestInit, method, headers }) : send(url.href, { ...requestInit, method, headers });
+    const outbound = provider.settings.fetch;
+    return outbound === undefined ? fetch(url, { ...requestInit, method, headers }) : outbound(url.href, { ...requestInit, method, headers });
   };
   const response = await send();
   if (!bound) return response;
