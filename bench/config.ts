@@ -84,8 +84,11 @@ export interface AppSpec {
   readonly file: string;
   /** The framework it runs on; its bare app is `bare-<framework>`. */
   readonly framework: Framework;
-  /** Which credentials its requests carry. */
-  readonly credentials: 'none' | SessionCredentials | 'jwt' | 'jwt-unique' | 'opaque';
+  /**
+   * Which credentials its requests carry. `dpop-jwt`: `Authorization: DPoP` with a JWT the provider
+   * bound to the runner's key (`cnf.jkt`), and a fresh proof of that key on every request.
+   */
+  readonly credentials: 'none' | SessionCredentials | 'jwt' | 'jwt-unique' | 'opaque' | 'dpop-jwt';
   /** Logs in against the provider's HTTPS instance (ISSUER_TLS), whose certificate it trusts. */
   readonly providerTls?: boolean;
   readonly anchor?: boolean;
@@ -133,6 +136,10 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   'minimal-cached-check-fetch': { port: 4323, file: 'apps/minimal-cached-check-fetch.ts', framework: 'fetch', credentials: 'jwt', reference: { floorOf: ['oidc-kit-session-fetch', 'oidc-kit-bearer-jwt-fetch'] } },
   'oidc-kit-session-fetch': { port: 4324, file: 'apps/oidc-kit-fetch.ts', framework: 'fetch', credentials: 'oidc-kit-session' },
   'oidc-kit-bearer-jwt-fetch': { port: 4325, file: 'apps/oidc-kit-fetch.ts', framework: 'fetch', credentials: 'jwt' },
+  // DPoP for APIs (issue 28): acceptToken({ dpop: 'required' }) with a DPoP-bound JWT and a fresh
+  // proof on every request (each verified and recorded), beside the hand-written DPoP floor.
+  'oidc-kit-dpop-jwt': { port: 4329, file: 'apps/oidc-kit-dpop.ts', framework: 'express', credentials: 'dpop-jwt' },
+  'minimal-dpop-check': { port: 4330, file: 'apps/minimal-dpop-check.ts', framework: 'express', credentials: 'dpop-jwt', reference: { floorOf: ['oidc-kit-dpop-jwt'] } },
 };
 
 /**

@@ -2,7 +2,9 @@
  * The load generator, in a process of its own (pinned to its own core by the runner): autocannon
  * against one URL, every request with the same headers, or — with a variants file — one header
  * (a bearer token, a session cookie) different on every request, cycling through the file's lines.
- * Prints autocannon's result as JSON.
+ * Prints autocannon's result as JSON, with how many of the file's values were sent (`variantsSent`;
+ * more than the file holds means some were sent twice, which a one-use credential such as a DPoP
+ * proof does not survive).
  *
  *   node bench/loadgen.ts '{"url":…,"connections":50,"duration":10,"headers":{…},"variants":{"header":"authorization","file":…}}'
  */
@@ -34,4 +36,5 @@ process.stdout.write(JSON.stringify({
   non2xx: result.non2xx,
   errors: result.errors,
   timeouts: result.timeouts,
+  ...(values === undefined ? {} : { variantsSent: next, variantsAvailable: values.length }),
 }));

@@ -39,6 +39,9 @@ const configuration = (): Partial<Configuration> => ({
   features: {
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
+    // DPoP (RFC 9449): a client-credentials request with a DPoP proof gets a token bound to the
+    // proof's key (cnf.jkt), for the DPoP apps; one without stays a Bearer token.
+    dPoP: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,

@@ -147,7 +147,12 @@ export function rssMb(pid: number): number {
  * const { rps, p99, non2xx }: LoadResult = await load(url, headers, 10);
  * ```
  */
-export interface LoadResult { rps: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
+export interface LoadResult {
+  rps: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number;
+  /** With variants: how many values were sent, and how many the file held (more sent than held: some went twice). */
+  variantsSent?: number;
+  variantsAvailable?: number;
+}
 
 /**
  * A header that differs on every request: its values, one per line of `file`, cycled through.

@@ -36,14 +36,16 @@ export interface Round extends LoadResult { round: number; cpuUsPerRequest: numb
  */
 export interface Churn { variants: Variants; distinct: number; rps: number; failed: number; rss: number[] }
 /**
- * One app's pre-flight answers: with its credentials, without, with forged ones.
+ * One app's pre-flight answers: with its credentials, without, with forged ones (for a DPoP app:
+ * the token without a proof), and for a DPoP app the first request's proof sent again.
  *
  * @example
  * ```ts
  * preflight['hono-oidc-auth'] = { ok: 200, anonymous: 302, bad: 302, setCookie: false };
+ * preflight['oidc-kit-dpop-jwt'] = { ok: 200, anonymous: 401, bad: 401, setCookie: false, replayed: 401 };
  * ```
  */
-export interface Preflight { ok: number; anonymous: number | null; bad: number | null; setCookie: boolean }
+export interface Preflight { ok: number; anonymous: number | null; bad: number | null; setCookie: boolean; replayed?: number }
 
 /**
  * Everything a run measured, and how it ran (run.ts fills it in).

@@ -25,7 +25,8 @@
  * (git-ignored), with the per-round ratios.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +36,7 @@ import { startRedis, type RedisServer } from '../test/support/redis-server.ts';
 import { baselineHas, extractBaseline } from './baseline.ts';
 import { API_JWT, API_OPAQUE, APPS, appSpec, appUrl, BASELINE_SUFFIX, bareOf, HOST, isSession, OP_STATS_PORT, SESSION_LOGIN } from './config.ts';
 import { clientCredentials, login, mintTokens } from './credentials.ts';
+import { boundClientCredentials, dpopClientKey, makeDpopProof, proofPool } from './dpop-proofs.ts';
 import { distinctCookieSessions, distinctStoreSessions } from './distinct-sessions.ts';
 import { checkPerf, kernelSendCost, startPerfRecord } from './perf-record.ts';
 import { allExited, CONNECTIONS, cpuSeconds, load, PIN, rssMb, startServer, stopAll, temporaryFiles, variantsFile, type LoadResult, type Variants } from './processes.ts';
@@ -155,6 +157,15 @@ const bad: Record<string, Record<string, string>> = {};
 let uniqueTokens: Variants | undefined;
 const jwt = names.some((n) => appSpec(n)!.credentials === 'jwt') ? await clientCredentials(API_JWT) : undefined;
 const opaque = names.some((n) => appSpec(n)!.credentials === 'opaque') ? await clientCredentials(API_OPAQUE) : undefined;
+// DPoP apps: one client key, a token the provider bound to it (cnf.jkt), and a new proof per request.
+const dpopKey = names.some((n) => appSpec(n)!.credentials === 'dpop-jwt') ? dpopClientKey() : undefined;
+const dpopToken = dpopKey === undefined ? undefined : await boundClientCredentials(API_JWT, dpopKey);
+const isDpop = (name: string): boolean => appSpec(name)!.credentials === 'dpop-jwt';
+/** A DPoP app's request headers with a proof made now, never sent before. */
+const dpopHeaders = (name: string): Record<string, string> =>
+  ({ authorization: `DPoP ${dpopToken!}`, dpop: makeDpopProof(dpopKey!, 'GET', `${appUrl(name)}/protected`, dpopToken, randomUUID()) });
+/** The headers of one request with the app's credentials: a DPoP app's carry a fresh proof each time. */
+const credentialsOf = (name: string): Record<string, string> => (isDpop(name) ? dpopHeaders(name) : headers[name]!);
 if (names.some((n) => appSpec(n)!.credentials === 'jwt-unique')) {
   const tokens = await mintTokens(UNIQUE_TOKENS, es.privateKey);
   uniqueTokens = variantsFile('tokens', tokens.map((token) => `Bearer ${token}`), 'authorization');
@@ -172,29 +183,59 @@ for (const name of names) {
   if (kind === 'opaque') headers[name] = { authorization: `Bearer ${opaque!}` };
   if (kind === 'jwt' || kind === 'jwt-unique') bad[name] = { authorization: `Bearer ${(jwt ?? headers[name]!['authorization']!.slice(7)).slice(0, -4)}AAAA` };
   if (kind === 'opaque') bad[name] = { authorization: 'Bearer not-a-real-token' };
+  // The bare app's "same request" gets one of these (it ignores them); every request to the app itself gets a new proof.
+  if (kind === 'dpop-jwt') headers[name] = dpopHeaders(name);
+  // A bound token without its proof must be refused.
+  if (kind === 'dpop-jwt') bad[name] = { authorization: `DPoP ${dpopToken!}` };
 }
 
 // Pre-flight: credentials work, their absence and forgeries do not; session requests that change
-// nothing carry no Set-Cookie.
+// nothing carry no Set-Cookie; a DPoP proof is good for one request only (sent again: 401).
 console.log('\npre-flight');
 const preflight: Record<string, Preflight> = {};
 for (const name of names) {
   const url = `${appUrl(name)}/protected`;
-  await fetch(url, { headers: headers[name], redirect: 'manual' }).then((r) => r.arrayBuffer());
-  const ok = await fetch(url, { headers: headers[name], redirect: 'manual' });
+  await fetch(url, { headers: credentialsOf(name), redirect: 'manual' }).then((r) => r.arrayBuffer());
+  const sent = credentialsOf(name);
+  const ok = await fetch(url, { headers: sent, redirect: 'manual' });
   await ok.arrayBuffer();
   const anonymous = bad[name] === undefined ? null : (await fetch(url, { redirect: 'manual', headers: { accept: 'application/json' } })).status;
   const refused = bad[name] === undefined ? null : (await fetch(url, { redirect: 'manual', headers: { ...bad[name], accept: 'application/json' } })).status;
-  const result = { ok: ok.status, anonymous, bad: refused, setCookie: ok.headers.has('set-cookie') };
+  const replayed = isDpop(name) ? (await fetch(url, { redirect: 'manual', headers: { ...sent, accept: 'application/json' } })).status : undefined;
+  const result: Preflight = { ok: ok.status, anonymous, bad: refused, setCookie: ok.headers.has('set-cookie'), ...(replayed === undefined ? {} : { replayed }) };
   preflight[name] = result;
-  const pass = result.ok === 200 && (anonymous === null || [401, 302].includes(anonymous)) && (refused === null || [401, 302].includes(refused));
-  console.log(`  ${name.padEnd(28)} ok=${result.ok} anonymous=${anonymous ?? '-'} bad=${refused ?? '-'} set-cookie=${result.setCookie} ${pass ? 'OK' : 'FAIL'}`);
+  const pass = result.ok === 200 && (anonymous === null || [401, 302].includes(anonymous)) && (refused === null || [401, 302].includes(refused)) && (replayed === undefined || replayed === 401);
+  console.log(`  ${name.padEnd(28)} ok=${result.ok} anonymous=${anonymous ?? '-'} bad=${refused ?? '-'}${replayed === undefined ? '' : ` replayed=${replayed}`} set-cookie=${result.setCookie} ${pass ? 'OK' : 'FAIL'}`);
   if (!pass) throw new Error(`pre-flight failed for ${name}`);
 }
 
 // Warm-up, then interleaved rounds.
-const loadFor = (name: string, duration: number): Promise<LoadResult> =>
-  load(`${appUrl(name)}/protected`, appSpec(name)!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, appSpec(name)!.credentials === 'jwt-unique' ? uniqueTokens : undefined);
+/**
+ * Proofs a DPoP app is sent per second at most: twice the most it has served in a run so far (a
+ * first guess for its warm-up), so that a round never runs out. ECDSA P-256 verification alone
+ * keeps one core under about 20 000 per second.
+ */
+const dpopRate: Record<string, number> = {};
+/**
+ * A DPoP app's load: a pool of proofs made now (so every `iat` is inside the app's 60 s window for
+ * the round), each with a `jti` of its own, each sent once; the load fails if the pool ran out,
+ * since a proof sent twice is refused as a replay.
+ */
+async function dpopLoad(name: string, duration: number): Promise<LoadResult> {
+  const count = Math.ceil(duration * (dpopRate[name] ?? 10_000)) + 1_000;
+  const proofs = variantsFile(`dpop-${name}`, proofPool(dpopKey!, `${appUrl(name)}/protected`, dpopToken!, count), 'dpop');
+  try {
+    const result = await load(`${appUrl(name)}/protected`, { authorization: `DPoP ${dpopToken!}` }, duration, proofs);
+    if ((result.variantsSent ?? 0) > count) throw new Error(`${name}: ${result.variantsSent} requests but ${count} DPoP proofs; some were sent twice (raise dpopRate in run.ts)`);
+    dpopRate[name] = Math.max(dpopRate[name] ?? 0, 2 * result.rps);
+    return result;
+  } finally {
+    rmSync(proofs.file, { force: true });
+  }
+}
+const loadFor = (name: string, duration: number): Promise<LoadResult> => isDpop(name)
+  ? dpopLoad(name, duration)
+  : load(`${appUrl(name)}/protected`, appSpec(name)!.credentials === 'jwt-unique' ? {} : headers[name]!, duration, appSpec(name)!.credentials === 'jwt-unique' ? uniqueTokens : undefined);
 if (WARMUP > 0) {
   console.log(`\nwarm-up ${WARMUP}s each`);
   for (const name of names) await loadFor(name, WARMUP);

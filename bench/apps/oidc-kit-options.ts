@@ -51,3 +51,18 @@ export function bearerOptions(audience: string) {
     resourceServer: { audience },
   };
 }
+
+/**
+ * An API-only app that takes DPoP-bound tokens (RFC 9449): the bearer options plus the app's public
+ * URL, which a proof's `htu` is checked against (never the request's Host header). The DPoP rules
+ * are the library's defaults (ES256, PS256, EdDSA; `maxAge` 60 s; no nonce; used proofs kept in
+ * process); the route asks for DPoP with `acceptToken({ dpop: 'required' })`.
+ *
+ * @example
+ * ```ts
+ * new OpenIDConnect(dpopOptions(API_JWT, BASE_URL));
+ * ```
+ */
+export function dpopOptions(audience: string, baseUrl: string) {
+  return { ...bearerOptions(audience), baseUrl };
+}

@@ -3,8 +3,6 @@
 // a feature oidc-kit has but does not test yet is a gap, not "not applicable". Rows whose feature
 // oidc-kit deliberately lacks say "Not supported:" and what happens instead.
 
-/** DPoP at the resource server: the same reason for every DP row. */
-const DPOP_RS = 'Not supported: oidc-kit\'s resource server accepts Bearer tokens only. An `Authorization: DPoP …` header counts as no credentials (bare 401, B6750-02), and a token bound to a key (`cnf`, or `token_type: DPoP` in an introspection answer) is refused with 401 invalid_token (B6750-12, INT-12).';
 /** Front-channel logout. */
 const FRONT_CHANNEL = 'Not supported: oidc-kit has no front-channel logout route (its routes are login, callback, logout, post-logout and back-channel logout) and never registers a frontchannel_logout_uri; provider-initiated logout reaches it through Back-Channel Logout (BCT-*, BCL-*).';
 /** Implicit and hybrid flows. */
@@ -51,22 +49,9 @@ export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
   'BCP-22': 'oidc-kit has no client for calling resource servers: it hands access tokens to the application (req.oidc.accessToken(), clientCredentials()) and itself sends a user\'s access token nowhere but the provider\'s UserInfo endpoint named in its metadata. Audience-restricted tokens can be requested with clientCredentials({ resource }) or authorizationParams.',
   'BCP-23': 'oidc-kit implements no resource owner password credentials grant: its grants are authorization_code, refresh_token and client_credentials only.',
 
-  // Resource server: encryption, signed introspection, DPoP.
+  // Resource server: encryption, signed introspection.
   'AT-12': 'Not supported: oidc-kit negotiates no access token encryption and cannot decrypt; a five-part (JWE) token is never verified locally: strategy "auto" sends it to introspection, strategy "jwt" refuses it as malformed.',
   'INT-13': 'Not supported: oidc-kit asks the introspection endpoint for JSON (Accept: application/json) and configures no signed introspection responses (RFC 9701); an answer that comes as a JWT anyway is refused (502, reason introspection_jwt), never trusted unverified.',
-  'DP-01': DPOP_RS,
-  'DP-02': DPOP_RS,
-  'DP-03': DPOP_RS,
-  'DP-04': DPOP_RS,
-  'DP-05': DPOP_RS,
-  'DP-06': DPOP_RS,
-  'DP-07': DPOP_RS,
-  'DP-08': DPOP_RS,
-  'DP-09': DPOP_RS,
-  'DP-10': DPOP_RS,
-  'DP-11': DPOP_RS,
-  'DP-12': DPOP_RS,
-  'DP-13': `${DPOP_RS} Two Authorization headers (of any schemes) are refused with 400 invalid_request (B6750-04).`,
 
   // Logout and ID token encryption.
   'BCL-01': 'Not supported: oidc-kit negotiates no ID token (hence no logout token) encryption; an encrypted logout token is refused with 400 (reason malformed), like any token that is not a compact JWS.',

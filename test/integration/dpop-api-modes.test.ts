@@ -56,7 +56,7 @@ for (const adapter of ADAPTERS) {
       await provider.close();
     });
 
-    test('DPA-08: a proof without a nonce gets use_dpop_nonce and a DPoP-Nonce; with it, the call passes', async () => {
+    test('DPA-08, DP-11: a proof without a nonce gets use_dpop_nonce and a DPoP-Nonce; with it, the call passes', async () => {
       const first = await dpop('/v1/allowed', bound);
       assert.equal(first.status, 401);
       assert.equal(first.json?.['error'], 'use_dpop_nonce');

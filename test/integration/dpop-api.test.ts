@@ -5,6 +5,7 @@
  * pair; each refusal is checked for its RFC 9449 §7.1 answer: status, code, reason, challenge.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { generateSecret, SignJWT } from 'jose';
 import { assertDpopRefusal, call, type DpopAnswer, DPOP_CLIENT_ID, DPOP_CLIENT_SECRET, dpopKey, type DpopKey, type DpopProvider, JWT_API, makeProof, OPAQUE_API, startDpopProvider } from '../support/dpop-bed.ts';
@@ -65,7 +66,7 @@ for (const adapter of ADAPTERS) {
       assert.equal(ok.json?.['client_id'], DPOP_CLIENT_ID);
     });
 
-    test('DPA-02: no DPoP header, two DPoP headers, an oversized or malformed proof are refused', async () => {
+    test('DPA-02, DP-01, DP-02: no DPoP header, two DPoP headers, an oversized or malformed proof are refused', async () => {
       assertDpopRefusal(await call(`${api.url}/api`, { authorization: `DPoP ${jwt}` }), 'invalid_dpop_proof', 'proof_missing');
       assertDpopRefusal(await dpop(jwt, [await proofFor(jwt), await proofFor(jwt)]), 'invalid_dpop_proof', 'proofs');
       const big = await proofFor(jwt, { claims: { pad: 'x'.repeat(9000) } });
@@ -73,7 +74,7 @@ for (const adapter of ADAPTERS) {
       assertDpopRefusal(await dpop(jwt, 'not.a-proof.at-all'), 'invalid_dpop_proof', 'malformed');
     });
 
-    test('DPA-02: wrong typ, alg none, HS256, an algorithm off the list, a bad signature and a private jwk are refused', async () => {
+    test('DPA-02, DP-03, DP-04, DP-05: wrong typ, alg none, HS256, an algorithm off the list, a bad signature and a private jwk are refused', async () => {
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { header: { typ: 'JWT' } })), 'invalid_dpop_proof', 'typ');
       const good = await proofFor(jwt);
       const [h, p] = good.split('.');
@@ -92,7 +93,7 @@ for (const adapter of ADAPTERS) {
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { header: { jwk: privateJwk } })), 'invalid_dpop_proof', 'jwk');
     });
 
-    test('DPA-03: htm and htu must be the request\'s; the query is ignored, the URL normalised, a spoofed Host header changes nothing', async () => {
+    test('DPA-03, DP-06: htm and htu must be the request\'s; the query is ignored, the URL normalised, a spoofed Host header changes nothing', async () => {
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, {}, 'POST')), 'invalid_dpop_proof', 'htm');
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, {}, 'GET', `${api.url}/other`)), 'invalid_dpop_proof', 'htu');
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, {}, 'GET', 'https://api.example.com/api')), 'invalid_dpop_proof', 'htu');
@@ -105,14 +106,39 @@ for (const adapter of ADAPTERS) {
       assert.equal(spelled.status, 200, JSON.stringify(spelled.json));
     });
 
-    test('DPA-04: a stale or future iat is refused', async () => {
+    test('DPA-02, DP-03: a proof without jti, htm or htu is refused (401 invalid_dpop_proof, each its reason)', async () => {
+      assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { jti: undefined } })), 'invalid_dpop_proof', 'jti');
+      assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { htm: undefined } })), 'invalid_dpop_proof', 'htm');
+      assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { htu: undefined } })), 'invalid_dpop_proof', 'htu');
+    });
+
+    test('DP-13: Authorization: Bearer and Authorization: DPoP in one request: 400 invalid_request', async () => {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${api.url}/api`, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => { body += chunk; });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on('error', reject);
+        request.setHeader('authorization', [`Bearer ${jwt}`, `DPoP ${jwt}`]);
+        proofFor(jwt).then((proof) => {
+          request.setHeader('dpop', proof);
+          request.end();
+        }, reject);
+      });
+      assert.equal(answer.status, 400, answer.body);
+      assert.equal((JSON.parse(answer.body) as { error?: string }).error, 'invalid_request');
+    });
+
+    test('DPA-04, DP-07: a stale or future iat is refused', async () => {
       const now = Math.floor(Date.now() / 1000);
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { iat: now - 200 } })), 'invalid_dpop_proof', 'iat');
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { iat: now + 200 } })), 'invalid_dpop_proof', 'iat');
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { iat: undefined } })), 'invalid_dpop_proof', 'iat');
     });
 
-    test('DPA-05: a missing or wrong ath, and a proof by another key than the token\'s cnf.jkt, are refused', async () => {
+    test('DPA-05, DP-09, DP-10: a missing or wrong ath, and a proof by another key than the token\'s cnf.jkt, are refused', async () => {
       assertDpopRefusal(await dpop(jwt, await proofFor(jwt, { claims: { ath: undefined } })), 'invalid_dpop_proof', 'ath');
       assertDpopRefusal(await dpop(jwt, await proofFor(opaque)), 'invalid_dpop_proof', 'ath');
       const other = await dpopKey();
@@ -121,7 +147,7 @@ for (const adapter of ADAPTERS) {
       }
     });
 
-    test('DPA-06: a proof is accepted once; replayed, it is refused', async () => {
+    test('DPA-06, DP-08: a proof is accepted once; replayed, it is refused', async () => {
       const proof = await proofFor(jwt);
       assert.equal((await dpop(jwt, proof)).status, 200);
       assertDpopRefusal(await dpop(jwt, proof), 'invalid_dpop_proof', 'replay');
@@ -143,7 +169,7 @@ for (const adapter of ADAPTERS) {
       assert.match(asDpop.challenge ?? '', /^Bearer realm="api", DPoP realm="api", error="invalid_token", error_description="[^"]+", algs="ES256 PS256 EdDSA Ed25519"$/);
     });
 
-    test('DPA-09: without a token, both challenges, neither with an error', async () => {
+    test('DPA-09, DP-12: without a token, both challenges, neither with an error', async () => {
       const none = await call(`${api.url}/api`);
       assert.equal(none.status, 401);
       assert.equal(none.challenge, 'Bearer realm="api", DPoP realm="api", algs="ES256 PS256 EdDSA Ed25519"');
