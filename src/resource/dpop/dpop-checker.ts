@@ -87,8 +87,9 @@ export class DpopChecker {
    * before, on this instance or (with a shared store) any other, and the 503 of the replay cache.
    */
   async claim(proof: VerifiedProof): Promise<void> {
-    // Kept for as long as its iat passes the window, both clock tolerances included.
-    const ttl = this.settings.maxAge + 2 * this.#clockTolerance + 1;
+    // Kept exactly as long as its iat would still pass the check (iat + maxAge + tolerance), and no
+    // longer: the window, not the moment it was used, decides.
+    const ttl = proof.iat + this.settings.maxAge + this.#clockTolerance + 1 - Math.floor(Date.now() / 1000);
     if (!(await this.#replay.claim(proof.jkt, proof.jti, ttl))) {
       throw this.#invalid('replay', 'This DPoP proof was used before; make a new one for each request (RFC 9449 section 11.1).');
     }

@@ -6,7 +6,7 @@
  * caller's: they need the app's state.
  */
 import { hash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, errors, importJWK, type JWK, jwtVerify } from 'jose';
 import { JwtRefusal, mediaType, preflightJws } from '../../jwt/preflight.ts';
 import { normaliseHtu } from './htu.ts';
 
@@ -98,8 +98,10 @@ export async function verifyDpopProof(proof: string, expected: ProofExpectations
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new DpopRejection('jwk', 'The DPoP proof carries no public key (jwk) in its header.');
   if (PRIVATE_MEMBERS.some((name) => name in jwk)) throw new DpopRejection('jwk', 'The DPoP proof\'s jwk holds private key material; send the public key only.');
   let payload: Record<string, unknown>;
+  let key: ProofKey;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, { algorithms: [...expected.algorithms], typ: 'dpop+jwt' }));
+    key = await proofKey(proof.slice(0, proof.indexOf('.')), jwk, header['alg'] as string);
+    ({ payload } = await jwtVerify(proof, key.key, { algorithms: [...expected.algorithms], typ: 'dpop+jwt' }));
   } catch (error) {
     if (error instanceof errors.JWSSignatureVerificationFailed) throw new DpopRejection('signature', 'The DPoP proof\'s signature does not verify with its jwk.');
     if (error instanceof errors.JOSEError || error instanceof TypeError) throw new DpopRejection('jwk', 'The DPoP proof\'s jwk is not a usable public key for its algorithm.');
@@ -116,5 +118,39 @@ export async function verifyDpopProof(proof: string, expected: ProofExpectations
   if (typeof ath !== 'string') throw new DpopRejection('ath', 'The DPoP proof has no ath (the hash of the access token it goes with).');
   if (ath !== hash('sha256', expected.accessToken, 'base64url')) throw new DpopRejection('ath', 'The DPoP proof was made for another access token (ath).');
   if (nonce !== undefined && (typeof nonce !== 'string' || nonce === '')) throw new DpopRejection('nonce', 'The DPoP proof\'s nonce must be a non-empty string.');
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, nonce };
+  return { jkt: key.jkt, jti, iat, nonce };
+}
+
+/** A proof's public key, imported, and its RFC 7638 thumbprint. */
+interface ProofKey {
+  readonly key: CryptoKey | Uint8Array;
+  readonly jkt: string;
+}
+
+/** At most this many clients' proof keys are kept imported; the least recently used goes. */
+const MAX_PROOF_KEYS = 1000;
+/** Imported proof keys by the proof's protected header (base64url): a client signs all its proofs with one key and one header. */
+const proofKeys = new Map<string, Promise<ProofKey>>();
+
+/**
+ * The key that signed a proof, imported once per client rather than per request: importing a JWK
+ * and hashing its thumbprint cost about 85 µs, a third of a proof check (bench/README.md, finding
+ * 23). Keyed by the header as sent, so the algorithm and the key are those the signature is checked
+ * with; a key that fails to import is not kept.
+ */
+function proofKey(headerSegment: string, jwk: JWK, alg: string): Promise<ProofKey> {
+  const cached = proofKeys.get(headerSegment);
+  if (cached !== undefined) {
+    proofKeys.delete(headerSegment);
+    proofKeys.set(headerSegment, cached);
+    return cached;
+  }
+  const made = Promise.all([importJWK(jwk, alg), calculateJwkThumbprint(jwk, 'sha256')]).then(([key, jkt]) => ({ key, jkt }));
+  made.catch(() => proofKeys.delete(headerSegment));
+  if (proofKeys.size >= MAX_PROOF_KEYS) {
+    const oldest = proofKeys.keys().next().value;
+    if (oldest !== undefined) proofKeys.delete(oldest);
+  }
+  proofKeys.set(headerSegment, made);
+  return made;
 }
