@@ -98,8 +98,9 @@ export type OidcErrorCode =
   /**
    * RFC 9449 §7.1 `invalid_dpop_proof` (401): the DPoP proof of a request is missing, malformed,
    * badly signed, made for another method or URL (`htm`, `htu`), stale (`iat`), already used
-   * (`replay`), for another token (`ath`) or by another key than the token is bound to (`jkt`);
-   * `reason` says which.
+   * (`replay`) or for another token (`ath`); `reason` says which. A sound proof by another key than
+   * the token is bound to is the token's fault: `invalid_token` (reason `jkt`), "Invalid DPoP key
+   * binding", as RFC 9449 §7.1 answers it.
    */
   | 'invalid_dpop_proof'
   /**

@@ -11,8 +11,8 @@ import { TokenRejection } from './token-rejection.ts';
  * Throws when the token cannot be used this way: presented without a proof (`proofJkt`
  * undefined) while bound — a `TokenRejection` `bound_token`; with a proof while not DPoP-bound —
  * `not_dpop_bound` (an mTLS-bound token has no `jkt` either); with a proof of another key than
- * the token's `cnf.jkt` — the `invalid_dpop_proof` `OidcError` (reason `jkt`, RFC 9449 §4.3
- * check 12).
+ * the token's `cnf.jkt` — `invalid_token` in a DPoP challenge, "Invalid DPoP key binding" (reason
+ * `jkt`), as RFC 9449 §7.1 answers it: the proof itself may be sound, the token is not this key's.
  *
  * @example
  * ```ts
@@ -29,5 +29,5 @@ export function checkBinding(claims: Readonly<Record<string, unknown>>, proofJkt
   }
   const jkt = typeof cnf === 'object' && cnf !== null && !Array.isArray(cnf) ? (cnf as Record<string, unknown>)['jkt'] : undefined;
   if (typeof jkt !== 'string') throw new TokenRejection('not_dpop_bound', 'The access token is not bound to a DPoP key; send it as a Bearer token.');
-  if (jkt !== proofJkt) throw dpopError('invalid_dpop_proof', 'The DPoP proof is signed by another key than the one the access token is bound to (cnf.jkt).', realm, 'jkt');
+  if (jkt !== proofJkt) throw dpopError('invalid_token', 'Invalid DPoP key binding: the access token is bound to another key than the one that signed the DPoP proof (cnf.jkt).', realm, 'jkt');
 }

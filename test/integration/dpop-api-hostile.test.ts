@@ -75,10 +75,10 @@ for (const adapter of ADAPTERS) {
       }
     });
 
-    test('INT-12, DP-10: an introspection answer (active, token_type DPoP) bound to another key\'s cnf.jkt: 401 invalid_dpop_proof (jkt), never accepted', async () => {
+    test('INT-12, DP-10: an introspection answer (active, token_type DPoP) bound to another key\'s cnf.jkt: 401 invalid_token (jkt, Invalid DPoP key binding), never accepted', async () => {
       const seen = accepted;
       const token = opaque({ token_type: 'DPoP', cnf: { jkt: other.jkt } });
-      assertDpopRefusal(await asDpop(token), 'invalid_dpop_proof', 'jkt');
+      assertDpopRefusal(await asDpop(token), 'invalid_token', 'jkt');
       // The other key's own proof does pass the binding, so the refusal above is the binding's.
       assert.equal((await asDpop(token, other)).status, 200);
       assertTokenRefusal(await asBearer(opaque({ token_type: 'DPoP', cnf: { jkt: other.jkt } })), 'bound_token', 'Bearer', seen + 1);
@@ -104,21 +104,21 @@ for (const adapter of ADAPTERS) {
     test('DPA-05: a cnf.jkt that is not the proof key\'s 43-character base64url thumbprint (padded, spaced, upper-cased, truncated, hex, in an array, a number) is refused: 401, never accepted, never a 500', async () => {
       const seen = accepted;
       const hex = Buffer.from(key.jkt, 'base64url').toString('hex');
-      // A string that is not the thumbprint fails the comparison (invalid_dpop_proof, jkt); a jkt that
+      // A string that is not the thumbprint fails the comparison (invalid_token, jkt); a jkt that
       // is no string binds to no DPoP key (invalid_token, not_dpop_bound). Loose comparisons (== with
       // an array, trimming, case folding, padding) would let some of these through.
       const strings = [`${key.jkt}=`, ` ${key.jkt}`, key.jkt.toUpperCase(), key.jkt.slice(0, 42), hex, ''];
-      for (const jkt of strings) assertDpopRefusal(await asDpop(opaque({ token_type: 'DPoP', cnf: { jkt } })), 'invalid_dpop_proof', 'jkt');
+      for (const jkt of strings) assertDpopRefusal(await asDpop(opaque({ token_type: 'DPoP', cnf: { jkt } })), 'invalid_token', 'jkt');
       for (const jkt of [[key.jkt], 42, { value: key.jkt }, null]) {
         assertTokenRefusal(await asDpop(opaque({ token_type: 'DPoP', cnf: { jkt } })), 'not_dpop_bound', 'DPoP', seen);
       }
       assert.equal(accepted, seen, 'the route never ran');
     });
 
-    test('DP-10, DPA-05: a JWT access token signed by the provider with another key\'s cnf.jkt: as DPoP 401 invalid_dpop_proof (jkt), as Bearer 401 invalid_token (bound_token)', async () => {
+    test('DP-10, DPA-05: a JWT access token signed by the provider with another key\'s cnf.jkt: as DPoP 401 invalid_token (jkt, Invalid DPoP key binding), as Bearer 401 invalid_token (bound_token)', async () => {
       const seen = accepted;
       const token = await jwt({ cnf: { jkt: other.jkt } });
-      assertDpopRefusal(await asDpop(token), 'invalid_dpop_proof', 'jkt');
+      assertDpopRefusal(await asDpop(token), 'invalid_token', 'jkt');
       assertTokenRefusal(await asBearer(token), 'bound_token', 'Bearer', seen);
       // The same token with the other key's proof passes: the signature, issuer and audience are fine.
       assert.equal((await asDpop(token, other)).status, 200);

@@ -143,7 +143,7 @@ for (const adapter of ADAPTERS) {
       assertDpopRefusal(await dpop(jwt, await proofFor(opaque)), 'invalid_dpop_proof', 'ath');
       const other = await dpopKey();
       for (const token of [jwt, opaque]) {
-        assertDpopRefusal(await dpop(token, await makeProof(other, 'GET', `${api.url}/api`, token)), 'invalid_dpop_proof', 'jkt');
+        assertDpopRefusal(await dpop(token, await makeProof(other, 'GET', `${api.url}/api`, token)), 'invalid_token', 'jkt');
       }
     });
 
