@@ -2,7 +2,14 @@ import { ConfigurationError } from '../errors.ts';
 import type { ProviderOptions } from './provider-options.ts';
 import type { DpopAlgorithm, PushedAuthorizationRequests, SecurityProfile } from './sender-constraint-options.ts';
 
-/** How a provider's logins bind and push, resolved. */
+/**
+ * How a provider's logins bind and push, resolved.
+ *
+ * @example
+ * ```ts
+ * const settings: SenderConstraintSettings = { dpop: { algorithm: 'ES256' }, pushedAuthorizationRequests: 'required', profile: 'fapi2' };
+ * ```
+ */
 export interface SenderConstraintSettings {
   /** DPoP for the session's tokens, with the algorithm of its keys; undefined: off. */
   readonly dpop: { readonly algorithm: DpopAlgorithm } | undefined;
@@ -13,7 +20,15 @@ export interface SenderConstraintSettings {
 }
 
 const DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'EdDSA'];
-/** FAPI 2.0 Security Profile §5.4.1: the only JWS algorithms for signatures. */
+/**
+ * FAPI 2.0 Security Profile §5.4.1: the only JWS algorithms for signatures (EdDSA also by its
+ * fully specified name, Ed25519).
+ *
+ * @example
+ * ```ts
+ * FAPI2_ALGORITHMS.includes('RS256'); // false
+ * ```
+ */
 export const FAPI2_ALGORITHMS: readonly string[] = ['PS256', 'ES256', 'EdDSA', 'Ed25519'];
 
 /**
@@ -29,7 +44,14 @@ export function defaultIdTokenSigningAlg(options: ProviderOptions): string {
   return options.profile === 'fapi2' ? 'PS256' : 'RS256';
 }
 
-/** What a profile is checked against: the provider's options as resolved elsewhere. */
+/**
+ * What a profile is checked against: the provider's options as resolved elsewhere.
+ *
+ * @example
+ * ```ts
+ * const facts: ResolvedClientFacts = { authMethod: 'private_key_jwt', privateKey, idTokenSigningAlg: 'PS256', userInfoSigningAlg: undefined };
+ * ```
+ */
 export interface ResolvedClientFacts {
   readonly authMethod: string;
   readonly privateKey: ProviderOptions['privateKey'];
