@@ -140,6 +140,14 @@ export const APPS: Readonly<Record<string, AppSpec>> = {
   // proof on every request (each verified and recorded), beside the hand-written DPoP floor.
   'oidc-kit-dpop-jwt': { port: 4329, file: 'apps/oidc-kit-dpop.ts', framework: 'express', credentials: 'dpop-jwt' },
   'minimal-dpop-check': { port: 4330, file: 'apps/minimal-dpop-check.ts', framework: 'express', credentials: 'dpop-jwt', reference: { floorOf: ['oidc-kit-dpop-jwt'] } },
+  // The same DPoP request on the other frameworks, each beside its Bearer JWT app (same file, with
+  // baseUrl and acceptToken({ dpop: 'required' })) and the DPoP floor written for it (minimal-dpop.ts's check).
+  'oidc-kit-dpop-jwt-fastify': { port: 4331, file: 'apps/oidc-kit-fastify.ts', framework: 'fastify', credentials: 'dpop-jwt' },
+  'minimal-dpop-check-fastify': { port: 4332, file: 'apps/minimal-dpop-check-fastify.ts', framework: 'fastify', credentials: 'dpop-jwt', reference: { floorOf: ['oidc-kit-dpop-jwt-fastify'] } },
+  'oidc-kit-dpop-jwt-hono': { port: 4333, file: 'apps/oidc-kit-hono.ts', framework: 'hono', credentials: 'dpop-jwt' },
+  'minimal-dpop-check-hono': { port: 4334, file: 'apps/minimal-dpop-check-hono.ts', framework: 'hono', credentials: 'dpop-jwt', reference: { floorOf: ['oidc-kit-dpop-jwt-hono'] } },
+  'oidc-kit-dpop-jwt-fetch': { port: 4335, file: 'apps/oidc-kit-fetch.ts', framework: 'fetch', credentials: 'dpop-jwt' },
+  'minimal-dpop-check-fetch': { port: 4336, file: 'apps/minimal-dpop-check-fetch.ts', framework: 'fetch', credentials: 'dpop-jwt', reference: { floorOf: ['oidc-kit-dpop-jwt-fetch'] } },
 };
 
 /**

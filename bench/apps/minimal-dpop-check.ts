@@ -1,19 +1,19 @@
 // Reference: the least work a correct check of a DPoP-bound token with a fresh proof does, written
 // by hand on Express, inline in the route (the check itself is apps/minimal-dpop.ts). The floor of
-// oidc-kit-dpop-jwt.
+// oidc-kit-dpop-jwt. Its twins on the other frameworks: minimal-dpop-check-{fastify,hono,fetch}.ts.
 import { createServer } from 'node:http';
 import express from 'express';
 import type { JWTPayload } from 'jose';
 import { BASE_URL, listen } from './common.ts';
-import { checkDpop } from './minimal-dpop.ts';
+import { checkDpop, DPOP_CHALLENGE, subOf } from './minimal-dpop.ts';
 
 const HTU = `${BASE_URL}/protected`;
 const unauthorized = (res: express.Response): void => {
-  res.status(401).set('www-authenticate', 'DPoP error="invalid_token", algs="ES256"').json({ error: 'invalid_token' });
+  res.status(401).set('www-authenticate', DPOP_CHALLENGE).json({ error: 'invalid_token' });
 };
 const answer = (res: express.Response, claims: JWTPayload | undefined): void => {
   if (claims === undefined) unauthorized(res);
-  else res.json({ sub: claims.sub ?? claims['client_id'], ok: true });
+  else res.json({ sub: subOf(claims), ok: true });
 };
 
 const app = express();

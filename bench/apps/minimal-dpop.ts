@@ -1,6 +1,8 @@
 /**
  * The hand-written DPoP floor's check (RFC 9449 §4.3 and §7.1): the least work a correct check of
- * a DPoP-bound JWT access token with a fresh proof does, for the floor apps. Per request: the two
+ * a DPoP-bound JWT access token with a fresh proof does, for the floor apps (`minimal-dpop-check`
+ * on Express and its `-fastify`, `-hono` and `-fetch` twins, each a thin wrapper of the route around
+ * `checkDpop`, its refusal `DPOP_CHALLENGE` and its answer's `subOf`). Per request: the two
  * headers read; the proof's JWS header parsed and its key imported once per distinct header
  * segment (one client's proofs all share it, so a `Map` finds the key and its RFC 7638 thumbprint);
  * the signature checked with node:crypto (synchronously, so a request with a cached token is
@@ -28,6 +30,26 @@ const MAX_AGE = 60;
 const TOLERANCE = 60;
 /** Distinct proof headers (keys) remembered; one client needs one. */
 const MAX_KEYS = 1000;
+
+/**
+ * The floors' `WWW-Authenticate` on a refusal (one answer for every failure: a floor has no error codes).
+ *
+ * @example
+ * ```ts
+ * reply.code(401).header('www-authenticate', DPOP_CHALLENGE).send({ error: 'invalid_token' });
+ * ```
+ */
+export const DPOP_CHALLENGE = 'DPoP error="invalid_token", algs="ES256"';
+
+/**
+ * The subject a floor answers with: the token's `sub`, or a client-credentials token's `client_id`.
+ *
+ * @example
+ * ```ts
+ * Response.json({ sub: subOf(claims), ok: true });
+ * ```
+ */
+export const subOf = (claims: JWTPayload): unknown => claims.sub ?? claims['client_id'];
 
 const keys = createRemoteJWKSet(new URL(`${ISSUER}/jwks`));
 const verified = new Map<string, JWTPayload>();
