@@ -48,18 +48,3 @@ export function dpopThumbprint(key: DpopKey): Promise<string> {
   // Only the public members enter the thumbprint (RFC 7638 §3.2), so the private JWK gives the same.
   return calculateJwkThumbprint(key.jwk, 'sha256');
 }
-
-/**
- * Whether a value read from a session or transaction is a DPoP key this library made: anything
- * else (a tampered or foreign value cannot be, the seal prevents it; an old format can) is ignored.
- *
- * @example
- * ```ts
- * if (isDpopKey(data.dpopKey)) await signer.proof(data.dpopKey, 'GET', url);
- * ```
- */
-export function isDpopKey(value: unknown): value is DpopKey {
-  if (typeof value !== 'object' || value === null) return false;
-  const key = value as Partial<DpopKey>;
-  return (key.alg === 'ES256' || key.alg === 'EdDSA') && typeof key.jwk === 'object' && key.jwk !== null && typeof key.jwk.d === 'string';
-}

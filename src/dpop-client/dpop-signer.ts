@@ -6,7 +6,7 @@ import { hash, randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { base64url, importJWK, type JWK, SignJWT } from 'jose';
 import type { DpopKey } from './dpop-key.ts';
-import { DpopNonces } from './dpop-nonces.ts';
+import { DpopNonceBook } from './dpop-nonce-book.ts';
 
 /** At most this many sessions' imported keys are kept; importing one again costs about 0.1 ms. */
 const MAX_IMPORTED_KEYS = 1000;
@@ -26,7 +26,7 @@ const PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth']);
  */
 export class DpopSigner {
   /** The servers' nonces by origin: the provider's, and those of the APIs the app calls. */
-  readonly nonces = new DpopNonces();
+  readonly nonces = new DpopNonceBook();
   readonly #pairs = new Map<string, Promise<CryptoKeyPair>>();
 
   /**
@@ -67,8 +67,8 @@ export class DpopSigner {
 
   /** The key pair of `key`, imported once (the public half extractable: openid-client puts it in the header). */
   #pair(key: DpopKey): Promise<CryptoKeyPair> {
-    // The public members identify the key; they are no secret.
-    const id = String(key.jwk.x ?? key.jwk.n);
+    // The public key identifies the pair (EC and OKP keys both have x); it is no secret.
+    const id = String(key.jwk.x);
     let pair = this.#pairs.get(id);
     if (pair === undefined) {
       pair = importPair(key);

@@ -16,12 +16,12 @@ const NONCE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  *
  * @example
  * ```ts
- * const nonces = new DpopNonces();
+ * const nonces = new DpopNonceBook();
  * nonces.note('https://op.example/token', response.headers);
  * nonces.get('https://op.example/token'); // the nonce to put in the next proof
  * ```
  */
-export class DpopNonces {
+export class DpopNonceBook {
   readonly #byOrigin = new Map<string, string>();
 
   /** The nonce to send to `url`'s origin, if its server gave one. */
